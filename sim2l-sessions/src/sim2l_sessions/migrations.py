@@ -1,0 +1,85 @@
+"""A small, explicit migration runner shared by every sim2l store.
+
+A migrations package holds modules named ``0001_initial.py``,
+``0002_add_reason.py``, ... each with ``def up(database, migrator)``, where
+``migrator`` is peewee's ``SchemaMigrator`` for that database. ``migrate()``
+applies the pending ones in order, each in its own transaction, and records
+them in the ``schema_migrations`` table; ``pending_migrations()`` lets a
+service refuse to start on a database that is behind its code.
+"""
+
+import datetime
+import importlib
+import pkgutil
+
+import peewee
+from playhouse.migrate import SchemaMigrator
+
+MIGRATIONS_TABLE = "schema_migrations"
+
+
+class UnmigratedDatabaseError(RuntimeError):
+    """The database lacks migrations the code needs."""
+
+
+class _AppliedMigration(peewee.Model):
+    name = peewee.CharField(primary_key=True, max_length=200)
+    applied_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = MIGRATIONS_TABLE
+
+
+def available_migrations(package: str) -> list[str]:
+    """Names of the migration modules in ``package``, in the order they apply."""
+    module = importlib.import_module(package)
+    names = [info.name for info in pkgutil.iter_modules(module.__path__) if info.name[:4].isdigit()]
+    return sorted(names)
+
+
+def applied_migrations(database: peewee.Database) -> set[str]:
+    """Names of the migrations already applied to ``database``."""
+    with database.bind_ctx([_AppliedMigration]):
+        if not database.table_exists(MIGRATIONS_TABLE):
+            return set()
+        return {row.name for row in _AppliedMigration.select(_AppliedMigration.name)}
+
+
+def pending_migrations(database: peewee.Database, package: str) -> list[str]:
+    """Migrations of ``package`` not yet applied to ``database``."""
+    done = applied_migrations(database)
+    return [name for name in available_migrations(package) if name not in done]
+
+
+def migrate(database: peewee.Database, package: str) -> list[str]:
+    """Apply every pending migration of ``package``; return the names applied.
+
+    Safe to run from several processes at once: each migration runs in a
+    transaction that also records it, and a concurrent runner's duplicate
+    record makes the loser's transaction roll back.
+    """
+    applied = []
+    with database.bind_ctx([_AppliedMigration]):
+        database.create_tables([_AppliedMigration], safe=True)
+        for name in pending_migrations(database, package):
+            module = importlib.import_module(f"{package}.{name}")
+            try:
+                with database.atomic():
+                    module.up(database, SchemaMigrator.from_database(database))
+                    _AppliedMigration.create(
+                        name=name, applied_at=datetime.datetime.now(datetime.timezone.utc)
+                    )
+            except peewee.IntegrityError:
+                continue  # another process applied it first
+            applied.append(name)
+    return applied
+
+
+def require_migrated(database: peewee.Database, package: str, command: str) -> None:
+    """Raise ``UnmigratedDatabaseError`` naming ``command`` when migrations are pending."""
+    pending = pending_migrations(database, package)
+    if pending:
+        raise UnmigratedDatabaseError(
+            f"the database is not migrated ({len(pending)} pending: {', '.join(pending)}); "
+            f"run `{command}` first"
+        )
