@@ -1,0 +1,87 @@
+"""The exceptions every sim2l client raises, mapped from HTTP status.
+
+Each carries the status, the server's error code, message and details, the
+method and the URL, so a failed call explains itself.
+"""
+
+
+class ServiceError(Exception):
+    """Base of every error a sim2l service client raises."""
+
+    def __init__(self, message, status=None, code=None, details=None, method=None, url=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details = details or {}
+        self.method = method
+        self.url = url
+
+    def __str__(self):
+        where = f" ({self.method} {self.url})" if self.method else ""
+        status = f"{self.status} " if self.status else ""
+        return f"{status}{self.message}{where}"
+
+
+class InvalidRequestError(ServiceError):
+    """400 or 422: the service rejected the request's content."""
+
+
+class UnauthenticatedError(ServiceError):
+    """401: no valid session (missing, forged, expired or revoked token)."""
+
+
+class ForbiddenError(ServiceError):
+    """403: the session lacks the privilege this call needs."""
+
+
+class NotFoundError(ServiceError):
+    """404: no such resource."""
+
+
+class ConflictError(ServiceError):
+    """409: the request conflicts with what is stored."""
+
+
+class PayloadTooLargeError(ServiceError):
+    """413: the body or upload exceeds the service's limit."""
+
+
+class RateLimitedError(ServiceError):
+    """429: too many requests; see ``retry_after``."""
+
+    retry_after = None
+
+
+class ServerError(ServiceError):
+    """5xx: the service failed."""
+
+
+class ServiceUnavailableError(ServerError):
+    """503: the service or its database is unavailable right now."""
+
+
+class ServiceConnectionError(ServiceError):
+    """The service could not be reached, or did not answer within the timeout."""
+
+
+_BY_STATUS = {
+    400: InvalidRequestError,
+    401: UnauthenticatedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: InvalidRequestError,
+    429: RateLimitedError,
+    503: ServiceUnavailableError,
+}
+
+
+def error_class_for_status(status: int) -> type[ServiceError]:
+    """The exception class for an HTTP error status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return InvalidRequestError if status >= 400 else ServiceError

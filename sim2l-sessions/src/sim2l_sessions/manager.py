@@ -1,0 +1,216 @@
+"""``SessionManager``: users, logins and sessions, minted and verified locally.
+
+The manager holds the shared secret, so it signs tokens itself and verifies
+them with no database round trip. Revocations are read from the shared store
+incrementally, at most every ``revocation_refresh_seconds`` (1 s by default),
+so a logout at one process is honoured by every process sharing the store
+within that time, without a query per request.
+"""
+
+import os
+import re
+import threading
+import time
+
+import peewee
+
+from sim2l_sessions import passwords
+from sim2l_sessions.errors import AuthenticationError
+from sim2l_sessions.errors import InvalidUserError
+from sim2l_sessions.errors import RateLimitedError
+from sim2l_sessions.errors import UserExistsError
+from sim2l_sessions.errors import UserNotFoundError
+from sim2l_sessions.keys import load_secret_keys
+from sim2l_sessions.privileges import ANONYMOUS_ROLE
+from sim2l_sessions.privileges import USER_PRIVILEGES
+from sim2l_sessions.privileges import expand_privileges
+from sim2l_sessions.privileges import role_privileges
+from sim2l_sessions.store import SessionStore
+from sim2l_sessions.tokens import Session
+from sim2l_sessions.tokens import TokenCodec
+from sim2l_sessions.tokens import new_claims
+from sim2l_sessions.tokens import session_from_claims
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
+DEFAULT_TTL_HOURS = 8.0
+MAX_TTL_HOURS = 24.0 * 30
+
+
+def _float_env(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
+def _ttl_seconds(ttl_hours) -> float:
+    if ttl_hours is None:
+        return DEFAULT_TTL_HOURS * 3600
+    if isinstance(ttl_hours, bool) or not isinstance(ttl_hours, (int, float)):
+        raise ValueError(f"ttl_hours must be a number, not {ttl_hours!r}")
+    if not 0 < ttl_hours <= MAX_TTL_HOURS:
+        raise ValueError(f"ttl_hours must be greater than 0 and at most {MAX_TTL_HOURS:g}")
+    return float(ttl_hours) * 3600
+
+
+class SessionManager:
+    """Create users, log them in, mint and check session tokens.
+
+    ``store`` is a ``SessionStore`` (default: ``SIM2L_SESSIONS_DATABASE_URL``
+    or the local SQLite file); ``secret_keys`` the accepted keys, signing key
+    first (default: ``SIM2L_SECRET_KEY`` or the local key file).
+    """
+
+    def __init__(
+        self,
+        store: SessionStore | None = None,
+        secret_keys: list[str] | str | None = None,
+        revocation_refresh_seconds: float | None = None,
+        login_failures_per_user: int = 5,
+        login_failures_per_address: int = 20,
+        login_window_seconds: int = 60,
+    ):
+        self.store = store or SessionStore()
+        self.codec = TokenCodec(load_secret_keys(secret_keys))
+        if revocation_refresh_seconds is None:
+            revocation_refresh_seconds = _float_env("SIM2L_REVOCATION_REFRESH_SECONDS", 1.0)
+        self.revocation_refresh_seconds = revocation_refresh_seconds
+        self.login_failures_per_user = login_failures_per_user
+        self.login_failures_per_address = login_failures_per_address
+        self.login_window_seconds = login_window_seconds
+        self._revoked: set[str] = set()
+        self._revoked_last_id = 0
+        self._revoked_checked_at = float("-inf")
+        self._revocation_lock = threading.Lock()
+
+    # Users
+
+    def create_user(self, username: str, password: str, role: str = "user", email=None) -> dict:
+        """Create a user with a bcrypt-hashed password; returns the user without the hash."""
+        if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
+            raise InvalidUserError(
+                f"invalid username {username!r}: use 1-150 letters, digits and ._@+- "
+                "starting with a letter or digit"
+            )
+        role_privileges(role)
+        if email is not None and (not isinstance(email, str) or "@" not in email or len(email) > 320):
+            raise InvalidUserError(f"invalid email address {email!r}")
+        password_hash = passwords.hash_password(password)
+        try:
+            return self.store.create_user(username, email, role, password_hash)
+        except peewee.IntegrityError:
+            raise UserExistsError(f"user {username!r} already exists") from None
+
+    def list_users(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        """Users by name, a page at a time."""
+        return self.store.list_users(limit=limit, offset=offset)
+
+    def delete_user(self, username: str) -> None:
+        """Delete a user; their existing tokens expire on their own or can be revoked."""
+        if not self.store.delete_user(username):
+            raise UserNotFoundError(f"no user named {username!r}")
+
+    def change_password(self, username: str, new_password: str, old_password: str | None = None):
+        """Set a new password; checks ``old_password`` first when given."""
+        if old_password is not None:
+            self.authenticate(username, old_password)
+        if not self.store.set_password_hash(username, passwords.hash_password(new_password)):
+            raise UserNotFoundError(f"no user named {username!r}")
+
+    # Logins and sessions
+
+    def authenticate(self, username: str, password: str, client_address: str | None = None,
+                     ttl_hours: float | None = None) -> Session:
+        """Check a password and return a new session for the user.
+
+        Raises ``AuthenticationError`` for an unknown user or a wrong password
+        (both cost one bcrypt check) and ``RateLimitedError`` after too many
+        failures for this user or address in the current window.
+        """
+        ttl_seconds = _ttl_seconds(ttl_hours)
+        keys = {"user": f"user:{username}"[:400]}
+        if client_address:
+            keys["address"] = f"address:{client_address}"[:400]
+        window = int(time.time() // self.login_window_seconds)
+        self._check_login_rate(keys, window)
+        user = self.store.get_user(username) if isinstance(username, str) else None
+        if user is None:
+            passwords.spend_check_time(password if isinstance(password, str) else "")
+            self.store.record_failure(list(keys.values()), window)
+            raise AuthenticationError("unknown user or wrong password")
+        if not passwords.check_password(password, user.password_hash):
+            self.store.record_failure(list(keys.values()), window)
+            raise AuthenticationError("unknown user or wrong password")
+        self.store.clear_failures(keys["user"])
+        return self._mint(user.username, user.role, role_privileges(user.role), ttl_seconds)
+
+    def _check_login_rate(self, keys: dict[str, str], window: int) -> None:
+        failures = self.store.failures(list(keys.values()), window)
+        retry_after = self.login_window_seconds - int(time.time() % self.login_window_seconds)
+        if failures.get(keys["user"], 0) >= self.login_failures_per_user:
+            raise RateLimitedError("too many failed logins for this user; try again later", retry_after)
+        if "address" in keys and failures.get(keys["address"], 0) >= self.login_failures_per_address:
+            raise RateLimitedError("too many failed logins from this address; try again later", retry_after)
+
+    def create_anonymous_session(self, privileges=None, ttl_hours: float | None = None) -> Session:
+        """A session with no user; ``privileges`` may name privileges and roles.
+
+        Without ``privileges`` it gets the ``user`` role's. The caller holds
+        the secret, so it may mint what it asks for; a service's blueprint
+        applies its anonymous policy before calling this.
+        """
+        granted = USER_PRIVILEGES if privileges is None else expand_privileges(privileges)
+        return self._mint(None, ANONYMOUS_ROLE, granted, _ttl_seconds(ttl_hours))
+
+    def create_session(self, username: str, role: str, ttl_hours: float | None = None) -> Session:
+        """Mint a session for ``username`` with ``role``'s privileges, without a password.
+
+        For administrators and command lines that hold the secret.
+        """
+        return self._mint(username, role, role_privileges(role), _ttl_seconds(ttl_hours))
+
+    def _mint(self, username, role, privileges, ttl_seconds) -> Session:
+        claims = new_claims(username, role, privileges, ttl_seconds)
+        token = self.codec.encode(claims)
+        return session_from_claims(token, claims)
+
+    def get_session(self, session_id: str) -> Session | None:
+        """The session a token describes, or None when it is not a genuine token.
+
+        An expired or revoked session is returned with ``is_valid()`` False.
+        """
+        claims = self.codec.decode(session_id)
+        if claims is None:
+            return None
+        return session_from_claims(session_id, claims, revoked=self.is_revoked(claims["jti"]))
+
+    def check_privilege(self, session_id: str, privilege: str) -> bool:
+        """Whether the token is genuine, valid, and holds ``privilege``."""
+        session = self.get_session(session_id)
+        return session is not None and session.has_privilege(privilege)
+
+    def invalidate_session(self, session_id: str) -> bool:
+        """Revoke a session everywhere the store is shared; whether it was genuine."""
+        claims = self.codec.decode(session_id)
+        if claims is None:
+            return False
+        self.store.revoke(claims["jti"], claims["exp"])
+        with self._revocation_lock:
+            self._revoked.add(claims["jti"])
+        return True
+
+    logout = invalidate_session
+
+    # Revocation cache
+
+    def is_revoked(self, token_id: str) -> bool:
+        """Whether ``token_id`` was revoked, reading the store at most every refresh interval."""
+        now = time.monotonic()
+        if now - self._revoked_checked_at >= self.revocation_refresh_seconds:
+            with self._revocation_lock:
+                if now - self._revoked_checked_at >= self.revocation_refresh_seconds:
+                    token_ids, self._revoked_last_id = self.store.revoked_since(self._revoked_last_id)
+                    self._revoked.update(token_ids)
+                    self._revoked_checked_at = now
+        return token_id in self._revoked

@@ -1,0 +1,1 @@
+"""Migrations of the sessions store (users, revoked sessions, login attempts)."""

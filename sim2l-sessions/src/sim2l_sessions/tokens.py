@@ -1,0 +1,149 @@
+"""Signed, expiring session tokens and the ``Session`` they describe.
+
+A token is ``base64url(JSON claims) "." base64url(HMAC-SHA256)``, signed with
+itsdangerous. The claims carry the token id, the user (or none for anonymous),
+the role, the privileges and the expiry, so any process holding one of the
+accepted keys verifies a token with no database round trip and no bcrypt.
+Editing a claim breaks the signature; a token signed with a key that is not
+accepted is refused.
+"""
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import secrets
+import time
+
+import orjson
+from itsdangerous import BadSignature
+from itsdangerous import Signer
+
+MAX_TOKEN_LENGTH = 4096
+_SALT = "sim2l.session.v1"
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """One session: who, which role and privileges, until when.
+
+    ``session_id`` is the signed token itself; send it as ``X-Session-ID``.
+    """
+
+    session_id: str
+    token_id: str
+    username: str | None
+    role: str
+    privileges: frozenset[str]
+    issued_at: float
+    expires_at: float
+    revoked: bool = False
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Whether no user stands behind this session."""
+        return self.username is None
+
+    def is_expired(self, now: float | None = None) -> bool:
+        """Whether the expiry time has passed."""
+        return (time.time() if now is None else now) >= self.expires_at
+
+    def is_valid(self) -> bool:
+        """Signed by an accepted key (it was, or it would not exist), unexpired, not revoked."""
+        return not self.revoked and not self.is_expired()
+
+    def has_privilege(self, privilege: str) -> bool:
+        """Whether the session is valid and holds ``privilege``."""
+        return privilege in self.privileges and self.is_valid()
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly description, without the token."""
+        return {
+            "token_id": self.token_id,
+            "username": self.username,
+            "role": self.role,
+            "privileges": sorted(self.privileges),
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+            "anonymous": self.is_anonymous,
+        }
+
+
+class TokenCodec:
+    """Signs claims into tokens and verifies tokens back into claims.
+
+    ``keys`` lists the accepted secret keys, the signing key first. Verified
+    tokens are remembered in a bounded map, so a token seen again costs a
+    dictionary look-up; expiry and revocation are still checked by the caller
+    on every use.
+    """
+
+    def __init__(self, keys: list[str], cache_size: int = 4096):
+        if not keys:
+            raise ValueError("at least one secret key is required")
+        # itsdangerous signs with the last key of the list and accepts all.
+        self._signer = Signer(
+            list(reversed(keys)),
+            salt=_SALT,
+            key_derivation="hmac",
+            digest_method=hashlib.sha256,
+        )
+        self._verified: dict[str, dict] = {}
+        self._cache_size = cache_size
+
+    def encode(self, claims: dict) -> str:
+        """Sign ``claims`` into a token string."""
+        payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=")
+        return self._signer.sign(payload).decode("ascii")
+
+    def decode(self, token: str) -> dict | None:
+        """The claims of a genuine token, or None for anything forged or malformed."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            return claims
+        claims = self.verify(token)
+        if claims is not None:
+            if len(self._verified) >= self._cache_size:
+                self._verified.clear()
+            self._verified[token] = claims
+        return claims
+
+    def verify(self, token: str) -> dict | None:
+        """Check the signature and parse the claims, with no cache."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        try:
+            payload = self._signer.unsign(token.encode("ascii"))
+            claims = orjson.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+        except (BadSignature, UnicodeEncodeError, binascii.Error, orjson.JSONDecodeError, ValueError):
+            return None
+        if not isinstance(claims, dict) or not {"jti", "role", "prv", "exp", "iat"} <= claims.keys():
+            return None
+        return claims
+
+
+def new_claims(username, role, privileges, ttl_seconds: float) -> dict:
+    """Claims for a new token: a fresh random id, now, and the expiry."""
+    now = time.time()
+    return {
+        "jti": secrets.token_hex(16),
+        "sub": username,
+        "role": role,
+        "prv": sorted(privileges),
+        "iat": round(now, 3),
+        "exp": round(now + ttl_seconds, 3),
+    }
+
+
+def session_from_claims(token: str, claims: dict, revoked: bool = False) -> Session:
+    """Build the ``Session`` a verified token describes."""
+    return Session(
+        session_id=token,
+        token_id=claims["jti"],
+        username=claims.get("sub"),
+        role=claims["role"],
+        privileges=frozenset(claims["prv"]),
+        issued_at=claims["iat"],
+        expires_at=claims["exp"],
+        revoked=revoked,
+    )
