@@ -55,7 +55,12 @@ __all__ = [
     "reset_session_manager",
 ]
 
-_ENVIRONMENT = ("SIM2L_HOME", "SIM2L_SECRET_KEY", "SIM2L_SESSIONS_URL", "SIM2L_SESSIONS_DATABASE_URL")
+_ENVIRONMENT = (
+    "SIM2L_HOME",
+    "SIM2L_SECRET_KEY",
+    "SIM2L_SESSIONS_URL",
+    "SIM2L_SESSIONS_DATABASE_URL",
+)
 _lock = threading.Lock()
 _manager = None
 _manager_environment = None

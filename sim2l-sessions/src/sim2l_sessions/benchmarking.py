@@ -53,7 +53,9 @@ class GunicornServer:
     environment of the server process.
     """
 
-    def __init__(self, app, env=None, workers=2, worker_class="sync", port=None, ready_path="/health"):
+    def __init__(
+        self, app, env=None, workers=2, worker_class="sync", port=None, ready_path="/health"
+    ):
         self.app = app
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -65,15 +67,22 @@ class GunicornServer:
 
     def start(self):
         """Start gunicorn and wait until it answers on the ready path."""
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn",
-                "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers),
-                "--worker-class", self.worker_class,
-                "--worker-tmp-dir", "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
-                "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                self.worker_class,
+                "--worker-tmp-dir",
+                "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
+                "--log-level",
+                "warning",
                 self.app,
             ],
             env=self.env,
@@ -103,6 +112,9 @@ class GunicornServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if getattr(self, "log", None) is not None:
+            self.log.close()
+            self.log = None
 
     def __enter__(self):
         return self.start()
@@ -142,7 +154,9 @@ def run_wrk(url, connections=16, threads=2, duration=5, headers=None, script=Non
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     if non_2xx:
         result["non_2xx"] = int(non_2xx.group(1))
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     if errors:
         result["socket_errors"] = sum(int(n) for n in errors.groups())
     return result
@@ -163,6 +177,10 @@ def bare_flask_app():
 
     @app.get("/bare")
     def bare():
-        return {"cache_key": "thermal_sim/350K/result", "run_db_path": "/path/to/run.db", "hit": True}
+        return {
+            "cache_key": "thermal_sim/350K/result",
+            "run_db_path": "/path/to/run.db",
+            "hit": True,
+        }
 
     return app

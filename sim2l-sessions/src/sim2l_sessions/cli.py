@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     anonymous = commands.add_parser("anonymous", help="print an anonymous session token")
     anonymous.add_argument("--privileges", help="comma-separated privileges or roles")
     anonymous.add_argument("--ttl-hours", type=float)
-    mint = commands.add_parser("mint", help="print a token for a user without a password (needs the secret)")
+    mint = commands.add_parser(
+        "mint", help="print a token for a user without a password (needs the secret)"
+    )
     mint.add_argument("username")
     mint.add_argument("--role", choices=sorted(ROLES), default="user")
     mint.add_argument("--ttl-hours", type=float)
@@ -67,15 +69,25 @@ def main(argv=None) -> int:
     manager = get_session_manager()
     try:
         if args.command == "create-user":
-            user = manager.create_user(args.username, _password("new password: "), args.role, args.email)
+            user = manager.create_user(
+                args.username, _password("new password: "), args.role, args.email
+            )
             print(json.dumps(user))
         elif args.command == "login":
-            print(manager.authenticate(args.username, _password("password: "), ttl_hours=args.ttl_hours).session_id)
+            print(
+                manager.authenticate(
+                    args.username, _password("password: "), ttl_hours=args.ttl_hours
+                ).session_id
+            )
         elif args.command == "anonymous":
             privileges = args.privileges.split(",") if args.privileges else None
             print(manager.create_anonymous_session(privileges, ttl_hours=args.ttl_hours).session_id)
         elif args.command == "mint":
-            print(manager.create_session(args.username, args.role, ttl_hours=args.ttl_hours).session_id)
+            print(
+                manager.create_session(
+                    args.username, args.role, ttl_hours=args.ttl_hours
+                ).session_id
+            )
         elif args.command == "list-users":
             for user in manager.list_users(limit=500):
                 print(json.dumps(user))

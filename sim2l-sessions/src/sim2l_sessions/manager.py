@@ -94,7 +94,9 @@ class SessionManager:
                 "starting with a letter or digit"
             )
         role_privileges(role)
-        if email is not None and (not isinstance(email, str) or "@" not in email or len(email) > 320):
+        if email is not None and (
+            not isinstance(email, str) or "@" not in email or len(email) > 320
+        ):
             raise InvalidUserError(f"invalid email address {email!r}")
         password_hash = passwords.hash_password(password)
         try:
@@ -120,8 +122,13 @@ class SessionManager:
 
     # Logins and sessions
 
-    def authenticate(self, username: str, password: str, client_address: str | None = None,
-                     ttl_hours: float | None = None) -> Session:
+    def authenticate(
+        self,
+        username: str,
+        password: str,
+        client_address: str | None = None,
+        ttl_hours: float | None = None,
+    ) -> Session:
         """Check a password and return a new session for the user.
 
         Raises ``AuthenticationError`` for an unknown user or a wrong password
@@ -149,9 +156,16 @@ class SessionManager:
         failures = self.store.failures(list(keys.values()), window)
         retry_after = self.login_window_seconds - int(time.time() % self.login_window_seconds)
         if failures.get(keys["user"], 0) >= self.login_failures_per_user:
-            raise RateLimitedError("too many failed logins for this user; try again later", retry_after)
-        if "address" in keys and failures.get(keys["address"], 0) >= self.login_failures_per_address:
-            raise RateLimitedError("too many failed logins from this address; try again later", retry_after)
+            raise RateLimitedError(
+                "too many failed logins for this user; try again later", retry_after
+            )
+        if (
+            "address" in keys
+            and failures.get(keys["address"], 0) >= self.login_failures_per_address
+        ):
+            raise RateLimitedError(
+                "too many failed logins from this address; try again later", retry_after
+            )
 
     def create_anonymous_session(self, privileges=None, ttl_hours: float | None = None) -> Session:
         """A session with no user; ``privileges`` may name privileges and roles.
@@ -210,7 +224,9 @@ class SessionManager:
         if now - self._revoked_checked_at >= self.revocation_refresh_seconds:
             with self._revocation_lock:
                 if now - self._revoked_checked_at >= self.revocation_refresh_seconds:
-                    token_ids, self._revoked_last_id = self.store.revoked_since(self._revoked_last_id)
+                    token_ids, self._revoked_last_id = self.store.revoked_since(
+                        self._revoked_last_id
+                    )
                     self._revoked.update(token_ids)
                     self._revoked_checked_at = now
         return token_id in self._revoked

@@ -37,17 +37,27 @@ def available_migrations(package: str) -> list[str]:
     return sorted(names)
 
 
-def applied_migrations(database: peewee.Database) -> set[str]:
-    """Names of the migrations already applied to ``database``."""
+def _record_name(package: str, name: str) -> str:
+    # Several packages may migrate one database (a service and the sessions
+    # store sharing a PostgreSQL database), so records carry the package.
+    return f"{package}:{name}"
+
+
+def applied_migrations(database: peewee.Database, package: str) -> set[str]:
+    """Names of the migrations of ``package`` already applied to ``database``."""
     with database.bind_ctx([_AppliedMigration]):
         if not database.table_exists(MIGRATIONS_TABLE):
             return set()
-        return {row.name for row in _AppliedMigration.select(_AppliedMigration.name)}
+        prefix = package + ":"
+        query = _AppliedMigration.select(_AppliedMigration.name).where(
+            _AppliedMigration.name.startswith(prefix)
+        )
+        return {row.name[len(prefix) :] for row in query}
 
 
 def pending_migrations(database: peewee.Database, package: str) -> list[str]:
     """Migrations of ``package`` not yet applied to ``database``."""
-    done = applied_migrations(database)
+    done = applied_migrations(database, package)
     return [name for name in available_migrations(package) if name not in done]
 
 
@@ -67,7 +77,8 @@ def migrate(database: peewee.Database, package: str) -> list[str]:
                 with database.atomic():
                     module.up(database, SchemaMigrator.from_database(database))
                     _AppliedMigration.create(
-                        name=name, applied_at=datetime.datetime.now(datetime.timezone.utc)
+                        name=_record_name(package, name),
+                        applied_at=datetime.datetime.now(datetime.UTC),
                     )
             except peewee.IntegrityError:
                 continue  # another process applied it first

@@ -15,7 +15,11 @@ USER_PRIVILEGES = frozenset(
         "execute_simulation",
     }
 )
-DEVELOPER_PRIVILEGES = USER_PRIVILEGES | {"register_simulation", "update_catalog", "invalidate_cache"}
+DEVELOPER_PRIVILEGES = USER_PRIVILEGES | {
+    "register_simulation",
+    "update_catalog",
+    "invalidate_cache",
+}
 ADMIN_PRIVILEGES = DEVELOPER_PRIVILEGES | {"delete_results", "manage_users", "admin_service"}
 
 ROLES: dict[str, frozenset[str]] = {

@@ -60,8 +60,9 @@ class RemoteSessionManager:
     def get_session(self, session_id: str) -> Session | None:
         """The session as the service sees it; None when the service refuses it."""
         try:
-            answer = self.client._request("GET", "/sessions/current",
-                                          headers={"X-Session-ID": session_id})
+            answer = self.client._request(
+                "GET", "/sessions/current", headers={"X-Session-ID": session_id}
+            )
         except UnauthenticatedError:
             return None
         return _session(session_id, answer)
@@ -74,7 +75,9 @@ class RemoteSessionManager:
     def invalidate_session(self, session_id: str) -> bool:
         """Log the session out at the service."""
         try:
-            self.client._request("DELETE", "/sessions/current", headers={"X-Session-ID": session_id})
+            self.client._request(
+                "DELETE", "/sessions/current", headers={"X-Session-ID": session_id}
+            )
         except UnauthenticatedError:
             return False
         return True
@@ -83,12 +86,17 @@ class RemoteSessionManager:
 
     def create_user(self, username: str, password: str, role: str = "user", email=None) -> dict:
         """Create a user (needs an admin session)."""
-        return self.client._request("POST", "/users", json={"username": username, "password": password,
-                                                            "role": role, "email": email})
+        return self.client._request(
+            "POST",
+            "/users",
+            json={"username": username, "password": password, "role": role, "email": email},
+        )
 
     def list_users(self, limit: int = 100, offset: int = 0) -> list[dict]:
         """Users by name (needs an admin session)."""
-        return self.client._request("GET", "/users", params={"limit": limit, "offset": offset})["items"]
+        return self.client._request("GET", "/users", params={"limit": limit, "offset": offset})[
+            "items"
+        ]
 
     def delete_user(self, username: str) -> None:
         """Delete a user (needs an admin session)."""

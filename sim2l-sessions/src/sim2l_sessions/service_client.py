@@ -13,6 +13,9 @@ import time
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError
+from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from sim2l_sessions.client_errors import RateLimitedError
@@ -22,6 +25,17 @@ from sim2l_sessions.client_errors import error_class_for_status
 
 DEFAULT_TIMEOUT = (3.05, 30)  # connect, read (seconds)
 SESSION_HEADER = "X-Session-ID"
+
+
+def _is_timeout(error: requests.RequestException) -> bool:
+    """Whether a transport error was a timeout (urllib3 wraps them once retries run out)."""
+    if isinstance(error, requests.Timeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    # urllib3's NewConnectionError (refused, unreachable) subclasses ConnectTimeoutError.
+    if isinstance(reason, NewConnectionError):
+        return False
+    return isinstance(reason, (ReadTimeoutError, ConnectTimeoutError))
 
 
 def _version() -> str:
@@ -42,8 +56,13 @@ class ServiceClient:
     retried after a connection failure or a 502/503/504.
     """
 
-    def __init__(self, base_url: str, session_id: str | None = None, timeout=DEFAULT_TIMEOUT,
-                 retries: int = 2):
+    def __init__(
+        self,
+        base_url: str,
+        session_id: str | None = None,
+        timeout=DEFAULT_TIMEOUT,
+        retries: int = 2,
+    ):
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"service URL must start with http:// or https://, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
@@ -88,9 +107,21 @@ class ServiceClient:
             headers.update(extra)
         return headers
 
-    def _request(self, method: str, path: str, *, json=None, params=None, data=None, files=None,
-                 headers=None, idempotent: bool | None = None, stream: bool = False,
-                 not_found_none: bool = False, raw: bool = False):
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json=None,
+        params=None,
+        data=None,
+        files=None,
+        headers=None,
+        idempotent: bool | None = None,
+        stream: bool = False,
+        not_found_none: bool = False,
+        raw: bool = False,
+    ):
         """Send one request; return the decoded JSON (or the response when ``raw``).
 
         ``not_found_none`` turns a 404 into None (the cache's miss).
@@ -113,13 +144,13 @@ class ServiceClient:
                     timeout=self.timeout,
                     stream=stream,
                 )
-            except requests.Timeout as error:
-                if attempt + 1 < attempts:
-                    continue
-                raise ServiceConnectionError(
-                    f"no answer within the timeout ({self.timeout}s)", method=method, url=url
-                ) from error
             except requests.RequestException as error:
+                if _is_timeout(error):
+                    if attempt + 1 < attempts:
+                        continue
+                    raise ServiceConnectionError(
+                        f"no answer within the timeout ({self.timeout}s)", method=method, url=url
+                    ) from error
                 if attempt + 1 < attempts:
                     time.sleep(0.2 * (2**attempt))
                     continue

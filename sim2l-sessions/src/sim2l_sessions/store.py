@@ -161,7 +161,9 @@ class SessionStore:
         now = time.time()
         removed = self.RevokedSession.delete().where(self.RevokedSession.expires_at < now).execute()
         removed += (
-            self.LoginAttempt.delete().where(self.LoginAttempt.window < int(now // 60) - 60).execute()
+            self.LoginAttempt.delete()
+            .where(self.LoginAttempt.window < int(now // 60) - 60)
+            .execute()
         )
         return removed
 

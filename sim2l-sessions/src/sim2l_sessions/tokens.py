@@ -115,9 +115,18 @@ class TokenCodec:
         try:
             payload = self._signer.unsign(token.encode("ascii"))
             claims = orjson.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
-        except (BadSignature, UnicodeEncodeError, binascii.Error, orjson.JSONDecodeError, ValueError):
+        except (
+            BadSignature,
+            UnicodeEncodeError,
+            binascii.Error,
+            orjson.JSONDecodeError,
+            ValueError,
+        ):
             return None
-        if not isinstance(claims, dict) or not {"jti", "role", "prv", "exp", "iat"} <= claims.keys():
+        if (
+            not isinstance(claims, dict)
+            or not {"jti", "role", "prv", "exp", "iat"} <= claims.keys()
+        ):
             return None
         return claims
 

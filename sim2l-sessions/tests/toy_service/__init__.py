@@ -3,7 +3,6 @@
 import peewee
 from flask import Blueprint
 from flask import request
-
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.web import APIError
 from sim2l_sessions.web import create_service_app

@@ -46,8 +46,12 @@ def authenticate_request(privilege: str | None) -> Session:
     if session.is_expired():
         raise APIError(401, "session_expired", "the session has expired")
     if privilege is not None and privilege not in session.privileges:
-        raise APIError(403, "forbidden", f"this session lacks the {privilege!r} privilege",
-                       {"required_privilege": privilege})
+        raise APIError(
+            403,
+            "forbidden",
+            f"this session lacks the {privilege!r} privilege",
+            {"required_privilege": privilege},
+        )
     g.session = session
     return session
 

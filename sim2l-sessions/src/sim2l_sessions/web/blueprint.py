@@ -37,8 +37,9 @@ from sim2l_sessions.web.jsonio import request_json
 
 sessions_blueprint = Blueprint("sessions", __name__)
 
-_TTL = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=MAX_TTL_HOURS),
-                    allow_nan=False)
+_TTL = fields.Float(
+    validate=validate.Range(min=0, min_inclusive=False, max=MAX_TTL_HOURS), allow_nan=False
+)
 
 
 class SessionRequestSchema(Schema):
@@ -47,8 +48,9 @@ class SessionRequestSchema(Schema):
     username = fields.String(validate=validate.Length(min=1, max=150))
     password = fields.String(validate=validate.Length(min=1, max=1024))
     anonymous = fields.Boolean()
-    privileges = fields.List(fields.String(validate=validate.Length(max=64)),
-                             validate=validate.Length(max=32))
+    privileges = fields.List(
+        fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=32)
+    )
     ttl_hours = _TTL
 
     @validates_schema
@@ -97,24 +99,34 @@ def create_session():
     manager = _manager()
     if data.get("anonymous"):
         if not current_app.config["ANONYMOUS_SESSIONS"]:
-            raise APIError(403, "anonymous_disabled", "this service does not grant anonymous sessions")
+            raise APIError(
+                403, "anonymous_disabled", "this service does not grant anonymous sessions"
+            )
         allowed = current_app.config["ANONYMOUS_PRIVILEGES"]
         try:
             wanted = expand_privileges(data["privileges"]) if "privileges" in data else allowed
         except UnknownPrivilegeError as error:
             raise APIError(400, "validation_error", str(error)) from None
         if not wanted <= allowed:
-            raise APIError(403, "forbidden", "anonymous sessions may not hold these privileges",
-                           {"refused_privileges": sorted(wanted - allowed)})
+            raise APIError(
+                403,
+                "forbidden",
+                "anonymous sessions may not hold these privileges",
+                {"refused_privileges": sorted(wanted - allowed)},
+            )
         session = manager.create_anonymous_session(sorted(wanted), ttl_hours=data.get("ttl_hours"))
     else:
         try:
-            session = manager.authenticate(data["username"], data["password"],
-                                           client_address=request.remote_addr,
-                                           ttl_hours=data.get("ttl_hours"))
+            session = manager.authenticate(
+                data["username"],
+                data["password"],
+                client_address=request.remote_addr,
+                ttl_hours=data.get("ttl_hours"),
+            )
         except RateLimitedError as error:
-            raise APIError(429, "rate_limited", str(error),
-                           headers={"Retry-After": str(error.retry_after)}) from None
+            raise APIError(
+                429, "rate_limited", str(error), headers={"Retry-After": str(error.retry_after)}
+            ) from None
         except AuthenticationError as error:
             raise APIError(401, "invalid_credentials", str(error)) from None
     return json_response(_session_body(session, include_token=True), status=201)
@@ -156,7 +168,9 @@ def create_user():
     """Create a user."""
     data = UserCreateSchema().load(request_json(request))
     try:
-        user = _manager().create_user(data["username"], data["password"], data["role"], data["email"])
+        user = _manager().create_user(
+            data["username"], data["password"], data["role"], data["email"]
+        )
     except UserExistsError as error:
         raise APIError(409, "conflict", str(error)) from None
     except (InvalidUserError, PasswordError) as error:

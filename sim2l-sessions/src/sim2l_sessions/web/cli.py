@@ -36,24 +36,33 @@ class ServiceCommandLine:
 
     def parser(self) -> argparse.ArgumentParser:
         """The argument parser with both commands."""
-        parser = argparse.ArgumentParser(prog=f"sim2l-{self.service}-service",
-                                         description=f"The sim2l {self.service} service.")
+        parser = argparse.ArgumentParser(
+            prog=f"sim2l-{self.service}-service", description=f"The sim2l {self.service} service."
+        )
         commands = parser.add_subparsers(dest="command", required=True)
         serve = commands.add_parser("serve", help="run the service under gunicorn")
         self._database_flags(serve)
-        serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        serve.add_argument(
+            "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+        )
         serve.add_argument("--port", type=int, default=self.default_port)
         serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
-        serve.add_argument("--no-migrate", action="store_true",
-                           help="do not apply pending migrations before serving")
+        serve.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="do not apply pending migrations before serving",
+        )
         migrate_command = commands.add_parser("migrate", help="apply pending database migrations")
         self._database_flags(migrate_command)
         return parser
 
     def _database_flags(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--backend", choices=["sqlite", "postgresql"], default=None)
-        parser.add_argument("--db-url", default=None,
-                            help=f"database URL (default {self.env_prefix}DATABASE_URL or a local SQLite file)")
+        parser.add_argument(
+            "--db-url",
+            default=None,
+            help=f"database URL (default {self.env_prefix}DATABASE_URL or a local SQLite file)",
+        )
 
     def database_url(self, args) -> str:
         """The URL the flags and environment select; an error names a mismatch."""
@@ -61,11 +70,15 @@ class ServiceCommandLine:
         backend = args.backend
         if url is None:
             if backend == "postgresql":
-                raise SystemExit("--backend postgresql needs --db-url postgresql://user:pass@host/db")
+                raise SystemExit(
+                    "--backend postgresql needs --db-url postgresql://user:pass@host/db"
+                )
             return default_sqlite_url(self.service)
         scheme = "sqlite" if url.startswith("sqlite:") else "postgresql"
         if backend and backend != scheme:
-            raise SystemExit(f"--backend {backend} does not match the database URL {redact_url(url)}")
+            raise SystemExit(
+                f"--backend {backend} does not match the database URL {redact_url(url)}"
+            )
         return url
 
     def migrate(self, url: str) -> None:
@@ -74,7 +87,10 @@ class ServiceCommandLine:
         applied = migrate(database, self.migrations_package)
         database.close()
         SessionStore().ensure_migrated()
-        print(f"{self.service}: {len(applied)} migration(s) applied to {redact_url(url)}", file=sys.stderr)
+        print(
+            f"{self.service}: {len(applied)} migration(s) applied to {redact_url(url)}",
+            file=sys.stderr,
+        )
 
     def serve(self, args, url: str) -> None:
         """Run gunicorn in this process."""
@@ -103,8 +119,10 @@ class ServiceCommandLine:
             def load(self):
                 return factory()
 
-        print(f"sim2l {self.service} service on http://{args.host}:{args.port} ({redact_url(url)})",
-              file=sys.stderr)
+        print(
+            f"sim2l {self.service} service on http://{args.host}:{args.port} ({redact_url(url)})",
+            file=sys.stderr,
+        )
         Server().run()
 
     def main(self, argv=None) -> int:

@@ -71,7 +71,9 @@ def load_config(service: str, defaults: dict, overrides: dict | None = None) -> 
                 break
     unknown = set(overrides or {}) - set(merged_defaults)
     if unknown:
-        raise ConfigError(f"unknown configuration key(s) for the {service} service: {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"unknown configuration key(s) for the {service} service: {', '.join(sorted(unknown))}"
+        )
     config.update(overrides or {})
     if not config["database_url"]:
         config["database_url"] = default_sqlite_url(service)

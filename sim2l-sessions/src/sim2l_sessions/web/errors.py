@@ -61,7 +61,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(marshmallow.ValidationError)
     def validation_error(error: marshmallow.ValidationError):
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = (
+            error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        )
         return error_response(400, "validation_error", "the request is not valid", messages)
 
     @app.errorhandler(peewee.IntegrityError)
@@ -89,7 +91,9 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if status == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
-        return error_response(status, _HTTP_CODES.get(status, "http_error"), message, headers=headers)
+        return error_response(
+            status, _HTTP_CODES.get(status, "http_error"), message, headers=headers
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

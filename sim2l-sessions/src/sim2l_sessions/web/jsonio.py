@@ -24,7 +24,9 @@ class OrjsonProvider(JSONProvider):
 
     def response(self, *args, **kwargs) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
-        return Response(orjson.dumps(obj, default=_default, option=_OPTIONS), mimetype="application/json")
+        return Response(
+            orjson.dumps(obj, default=_default, option=_OPTIONS), mimetype="application/json"
+        )
 
 
 def _default(value):
@@ -37,8 +39,11 @@ def _default(value):
 
 def json_response(obj, status: int = 200, headers=None) -> Response:
     """Encode ``obj`` straight to a response, skipping Flask's provider lookup."""
-    response = Response(orjson.dumps(obj, default=_default, option=_OPTIONS), status=status,
-                        mimetype="application/json")
+    response = Response(
+        orjson.dumps(obj, default=_default, option=_OPTIONS),
+        status=status,
+        mimetype="application/json",
+    )
     if headers:
         response.headers.update(headers)
     return response
@@ -61,11 +66,15 @@ def request_json(request, max_depth: int = 32):
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
-        raise APIError(400, "invalid_json", f"the request body is not valid JSON: {error}") from None
+        raise APIError(
+            400, "invalid_json", f"the request body is not valid JSON: {error}"
+        ) from None
     if not isinstance(value, dict):
         raise APIError(400, "invalid_json", "the request body must be a JSON object")
     if _depth(value, max_depth) > max_depth:
-        raise APIError(400, "invalid_json", f"the JSON body is nested deeper than {max_depth} levels")
+        raise APIError(
+            400, "invalid_json", f"the JSON body is nested deeper than {max_depth} levels"
+        )
     return value
 
 

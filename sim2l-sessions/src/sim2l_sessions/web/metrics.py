@@ -37,7 +37,9 @@ class RequestMetrics:
             started = g.pop("_sim2l_started", None)
             if started is not None:
                 rule = request.url_rule.rule if request.url_rule else "unmatched"
-                self.observe(request.method, rule, response.status_code, time.perf_counter() - started)
+                self.observe(
+                    request.method, rule, response.status_code, time.perf_counter() - started
+                )
             return response
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -59,7 +61,10 @@ class RequestMetrics:
             "# TYPE sim2l_http_requests_total counter",
         ]
         with self._lock:
-            snapshot = {key: (count, total, list(buckets)) for key, (count, total, buckets) in self._series.items()}
+            snapshot = {
+                key: (count, total, list(buckets))
+                for key, (count, total, buckets) in self._series.items()
+            }
         for (method, route, status), (count, _, _) in sorted(snapshot.items()):
             labels = f'service="{service}",method="{method}",route="{route}",status="{status}"'
             lines.append(f"sim2l_http_requests_total{{{labels}}} {count}")
@@ -72,8 +77,11 @@ class RequestMetrics:
             cumulative = 0
             for bound, bucket_count in zip(BUCKETS, buckets):
                 cumulative += bucket_count
-                lines.append(f'sim2l_http_request_duration_seconds_bucket{{{labels},le="{bound}"}} {cumulative}')
-            lines.append(f'sim2l_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} {count}')
+                bucket = f'{labels},le="{bound}"'
+                lines.append(f"sim2l_http_request_duration_seconds_bucket{{{bucket}}} {cumulative}")
+            lines.append(
+                f'sim2l_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} {count}'
+            )
             lines.append(f"sim2l_http_request_duration_seconds_sum{{{labels}}} {total:.6f}")
             lines.append(f"sim2l_http_request_duration_seconds_count{{{labels}}} {count}")
         lines += [

@@ -104,12 +104,22 @@ def json_body(schema: dict) -> dict:
 
 def json_ok(schema: dict | None = None, description: str = "OK", status: int = 200) -> dict:
     """A success response entry."""
-    return {str(status): {"description": description,
-                          "content": {"application/json": {"schema": schema or {"type": "object"}}}}}
+    return {
+        str(status): {
+            "description": description,
+            "content": {"application/json": {"schema": schema or {"type": "object"}}},
+        }
+    }
 
 
-def operation(summary: str, *, privilege: str | None, responses: dict, body: dict | None = None,
-              parameters: list | None = None) -> dict:
+def operation(
+    summary: str,
+    *,
+    privilege: str | None,
+    responses: dict,
+    body: dict | None = None,
+    parameters: list | None = None,
+) -> dict:
     """One OpenAPI operation; ``privilege`` None means public."""
     result = {"summary": summary, "responses": dict(responses)}
     if privilege is None:
@@ -133,7 +143,13 @@ def path_parameter(name: str, schema: dict | None = None) -> dict:
 
 def query_parameter(name: str, schema: dict, description: str = "") -> dict:
     """An optional query parameter."""
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
 
 
 def document(title: str, version: str, paths: dict) -> dict:
@@ -165,38 +181,83 @@ def common_paths() -> dict:
             "anonymous": {"type": "boolean"},
         },
     }
-    user = {"type": "object", "properties": {"username": {"type": "string"},
-                                             "email": {"type": ["string", "null"]},
-                                             "role": {"type": "string"},
-                                             "created_at": {"type": "number"}}}
+    user = {
+        "type": "object",
+        "properties": {
+            "username": {"type": "string"},
+            "email": {"type": ["string", "null"]},
+            "role": {"type": "string"},
+            "created_at": {"type": "number"},
+        },
+    }
     return {
         "/health": {"get": operation("Alive", privilege=None, responses=json_ok())},
-        "/ready": {"get": operation("Database reachable and migrated", privilege=None,
-                                    responses={**json_ok(), **error_responses(503)})},
-        "/metrics": {"get": operation("Prometheus metrics", privilege=None, responses={
-            "200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}})},
+        "/ready": {
+            "get": operation(
+                "Database reachable and migrated",
+                privilege=None,
+                responses={**json_ok(), **error_responses(503)},
+            )
+        },
+        "/metrics": {
+            "get": operation(
+                "Prometheus metrics",
+                privilege=None,
+                responses={
+                    "200": {
+                        "description": "metrics",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            )
+        },
         "/openapi.json": {"get": operation("This document", privilege=None, responses=json_ok())},
-        "/sessions": {"post": operation(
-            "Log in, or start an anonymous session", privilege=None,
-            body=json_body(json_schema(SessionRequestSchema)),
-            responses={**json_ok(session_body, status=201), **error_responses(401, 403, 429)})},
+        "/sessions": {
+            "post": operation(
+                "Log in, or start an anonymous session",
+                privilege=None,
+                body=json_body(json_schema(SessionRequestSchema)),
+                responses={**json_ok(session_body, status=201), **error_responses(401, 403, 429)},
+            )
+        },
         "/sessions/current": {
-            "get": operation("The caller's session", privilege="session", responses=json_ok(session_body)),
+            "get": operation(
+                "The caller's session", privilege="session", responses=json_ok(session_body)
+            ),
             "delete": operation("Log out", privilege="session", responses=json_ok()),
         },
         "/users": {
-            "get": operation("List users", privilege="manage_users", responses=json_ok(),
-                             parameters=[query_parameter("limit", {"type": "integer", "minimum": 1}),
-                                         query_parameter("offset", {"type": "integer", "minimum": 0})]),
-            "post": operation("Create a user", privilege="manage_users",
-                              body=json_body(json_schema(UserCreateSchema)),
-                              responses={**json_ok(user, status=201), **error_responses(409)}),
+            "get": operation(
+                "List users",
+                privilege="manage_users",
+                responses=json_ok(),
+                parameters=[
+                    query_parameter("limit", {"type": "integer", "minimum": 1}),
+                    query_parameter("offset", {"type": "integer", "minimum": 0}),
+                ],
+            ),
+            "post": operation(
+                "Create a user",
+                privilege="manage_users",
+                body=json_body(json_schema(UserCreateSchema)),
+                responses={**json_ok(user, status=201), **error_responses(409)},
+            ),
         },
-        "/users/{username}": {"delete": operation(
-            "Delete a user", privilege="manage_users", parameters=[path_parameter("username")],
-            responses={**json_ok(), **error_responses(404)})},
-        "/users/{username}/password": {"put": operation(
-            "Set a user's password", privilege="manage_users", parameters=[path_parameter("username")],
-            body=json_body(json_schema(PasswordChangeSchema)),
-            responses={**json_ok(), **error_responses(404)})},
+        "/users/{username}": {
+            "delete": operation(
+                "Delete a user",
+                privilege="manage_users",
+                parameters=[path_parameter("username")],
+                responses={**json_ok(), **error_responses(404)},
+            )
+        },
+        "/users/{username}/password": {
+            "put": operation(
+                "Set a user's password",
+                privilege="manage_users",
+                parameters=[path_parameter("username")],
+                body=json_body(json_schema(PasswordChangeSchema)),
+                responses={**json_ok(), **error_responses(404)},
+            )
+        },
     }

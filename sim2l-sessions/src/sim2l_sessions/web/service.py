@@ -69,7 +69,9 @@ def create_service_app(
     )
     register_error_handlers(app)
 
-    migrate_command = f"sim2l-{service}-service migrate --db-url {redact_url(config['database_url'])}"
+    migrate_command = (
+        f"sim2l-{service}-service migrate --db-url {redact_url(config['database_url'])}"
+    )
     if config["auto_migrate"]:
         migrate(database, migrations_package)
     require_migrated(database, migrations_package, migrate_command)
@@ -89,8 +91,9 @@ def create_service_app(
     _manage_connections(app, database, store, config)
     metrics = RequestMetrics(service)
     metrics.install(app)
-    _add_operational_routes(app, service, distribution, database, migrations_package, openapi, metrics,
-                            gauges)
+    _add_operational_routes(
+        app, service, distribution, database, migrations_package, openapi, metrics, gauges
+    )
     return app
 
 
@@ -112,8 +115,9 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
             store.close()
 
 
-def _add_operational_routes(app, service, distribution, database, migrations_package, openapi,
-                            metrics, gauges):
+def _add_operational_routes(
+    app, service, distribution, database, migrations_package, openapi, metrics, gauges
+):
     try:
         version = importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
