@@ -22,7 +22,7 @@ def run_benchmark(script: Path) -> list[dict]:
     """Run one benchmark script and collect the figures it reports."""
     print(f"--- {script}", flush=True)
     process = subprocess.Popen(
-        [sys.executable, str(script)],
+        [sys.executable, str(script.resolve())],
         cwd=script.parent.parent,
         stdout=subprocess.PIPE,
         text=True,
