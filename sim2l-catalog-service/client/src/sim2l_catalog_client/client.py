@@ -1,0 +1,104 @@
+"""``CatalogClient``: the catalog service over HTTP, returning plain dicts."""
+
+import urllib.parse
+
+from sim2l_sessions.service_client import ServiceClient
+
+
+def _segment(value: str) -> str:
+    # Names and versions go into the path; quote everything, "/" included.
+    return urllib.parse.quote(str(value), safe="")
+
+
+def _drop_none(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class CatalogClient(ServiceClient):
+    """Client of the sim2l catalog service (default port 8002).
+
+    ``CatalogClient("http://localhost:8002", session_id=session.session_id)``.
+    Errors raise the exceptions of ``sim2l_sessions.client_errors``
+    (``NotFoundError``, ``ConflictError``, ``ForbiddenError``, ...).
+    """
+
+    def register_simulation(self, name: str, version: str, description: str | None = None,
+                            tags: list[str] | None = None, schema: dict | None = None,
+                            authors: list[str] | None = None, metadata: dict | None = None) -> dict:
+        """Register a version; returns the stored record (``created`` says whether it is new).
+
+        Registering the same name and version with identical content again
+        returns the stored record; different content raises ``ConflictError``.
+        """
+        body = _drop_none({"name": name, "version": version, "description": description, "tags": tags,
+                           "schema": schema, "authors": authors, "metadata": metadata})
+        # Safe to retry: an identical registration returns the stored record.
+        return self._request("POST", "/simulations", json=body, idempotent=True)
+
+    def search_page(self, query: str | None = None, tags: list[str] | None = None, status: str | None = None,
+                    limit: int = 20, offset: int = 0) -> dict:
+        """One page of search results: ``{"simulations": [...], "total", "limit", "offset"}``."""
+        params = _drop_none({"query": query, "status": status, "limit": limit, "offset": offset})
+        if tags:
+            params["tags"] = list(tags)
+        return self._request("GET", "/simulations", params=params)
+
+    def search(self, query: str | None = None, tags: list[str] | None = None, status: str | None = None,
+               limit: int = 20, offset: int = 0) -> list[dict]:
+        """Matching versions, best first: dicts with id, name, version, description, tags, status."""
+        return self.search_page(query=query, tags=tags, status=status, limit=limit, offset=offset)["simulations"]
+
+    def get_simulation(self, name: str, version: str | None = None) -> dict:
+        """One version with its schema; the latest when ``version`` is omitted."""
+        if version is None:
+            return self._request("GET", f"/simulations/{_segment(name)}")
+        return self._request("GET", f"/simulations/{_segment(name)}/versions/{_segment(version)}")
+
+    def get_simulation_by_id(self, simulation_id: int) -> dict:
+        """One version by its id."""
+        return self._request("GET", f"/simulations/{int(simulation_id)}")
+
+    def list_versions(self, name: str, limit: int = 100, offset: int = 0) -> list[dict]:
+        """The versions of ``name``, newest first."""
+        page = self._request("GET", f"/simulations/{_segment(name)}/versions",
+                             params={"limit": limit, "offset": offset})
+        return page["versions"]
+
+    def update_simulation(self, name: str, version: str, description: str | None = None,
+                          tags: list[str] | None = None, schema: dict | None = None,
+                          authors: list[str] | None = None, metadata: dict | None = None,
+                          status: str | None = None) -> dict:
+        """Change fields of one version; returns the updated record."""
+        body = _drop_none({"description": description, "tags": tags, "schema": schema, "authors": authors,
+                           "metadata": metadata, "status": status})
+        return self._request("PATCH", f"/simulations/{_segment(name)}/versions/{_segment(version)}", json=body)
+
+    def deprecate_simulation(self, name: str, version: str) -> dict:
+        """Mark one version deprecated; returns the updated record."""
+        return self._request("POST", f"/simulations/{_segment(name)}/versions/{_segment(version)}/deprecate",
+                             idempotent=True)
+
+    def record_execution(self, simulation_id: int, execution_id: str, status: str,
+                         duration_seconds: float | None = None, user: str | None = None,
+                         started_at: str | None = None, metadata: dict | None = None) -> dict:
+        """Record one execution; recording the same ``execution_id`` again is harmless.
+
+        The answer carries ``duplicate`` True when the execution was already recorded.
+        """
+        body = _drop_none({"simulation_id": simulation_id, "execution_id": execution_id, "status": status,
+                           "duration_seconds": duration_seconds, "user": user, "started_at": started_at,
+                           "metadata": metadata})
+        # Idempotent per execution id, so a retry after a lost answer is safe.
+        return self._request("POST", "/executions", json=body, idempotent=True)
+
+    def get_execution(self, execution_id: str) -> dict:
+        """One recorded execution."""
+        return self._request("GET", f"/executions/{urllib.parse.quote(execution_id, safe='')}")
+
+    def get_simulation_stats(self, simulation_id: int) -> dict:
+        """Total executions, success rate, mean and p95 duration, last run, distinct users."""
+        return self._request("GET", f"/simulations/{int(simulation_id)}/stats")
+
+    def get_overview(self, days: int = 30, limit: int = 10) -> dict:
+        """Catalog totals, the most used tools and executions per day."""
+        return self._request("GET", "/overview", params={"days": days, "limit": limit})

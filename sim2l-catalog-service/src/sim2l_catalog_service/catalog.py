@@ -1,0 +1,307 @@
+"""The registry: register, update, deprecate, get, list versions and search.
+
+Every read is one SQL statement returning tuples; stored JSON is passed
+through. Registration compares a hash of the content so that registering the
+same name and version with the same content again returns the stored record
+(auto-sync is idempotent), and with different content is a conflict.
+"""
+
+import hashlib
+import time
+
+import orjson
+import peewee
+
+from sim2l_catalog_service import sql
+from sim2l_catalog_service.models import Simulation
+from sim2l_catalog_service.models import SimulationTag
+from sim2l_catalog_service.models import database_proxy
+from sim2l_catalog_service.versions import version_key
+from sim2l_sessions.web import APIError
+
+ACTIVE = "active"
+DEPRECATED = "deprecated"
+STATUSES = (ACTIVE, DEPRECATED)
+CONTENT_FIELDS = ("description", "tags", "authors", "schema", "metadata")
+
+_COLUMNS = ("s.id, s.name, s.version, s.description, s.tags_json, s.authors_json, s.schema_json, "
+            "s.metadata_json, s.status, s.registered_by, s.updated_by, s.created_at, s.updated_at")
+_SUMMARY_COLUMNS = "s.id, s.name, s.version, s.description, s.tags_json, s.status, s.created_at, s.updated_at"
+
+
+def _full(row: tuple) -> dict:
+    return {
+        "id": row[0],
+        "name": row[1],
+        "version": row[2],
+        "description": row[3],
+        "tags": sql.stored_json(row[4]),
+        "authors": sql.stored_json(row[5]),
+        "schema": sql.stored_json(row[6]),
+        "metadata": sql.stored_json(row[7]),
+        "status": row[8],
+        "registered_by": row[9],
+        "updated_by": row[10],
+        "created_at": sql.iso_time(row[11]),
+        "updated_at": sql.iso_time(row[12]),
+    }
+
+
+def _summary(row: tuple) -> dict:
+    return {
+        "id": row[0],
+        "name": row[1],
+        "version": row[2],
+        "description": row[3],
+        "tags": sql.stored_json(row[4]),
+        "status": row[5],
+        "created_at": sql.iso_time(row[6]),
+        "updated_at": sql.iso_time(row[7]),
+    }
+
+
+def normalise_tags(tags) -> list[str]:
+    """Tags stripped, duplicates (ignoring case) dropped, first spelling kept."""
+    seen, result = set(), []
+    for tag in tags or []:
+        tag = tag.strip()
+        if tag and tag.lower() not in seen:
+            seen.add(tag.lower())
+            result.append(tag)
+    return result
+
+
+def _content(values: dict) -> dict:
+    return {
+        "description": values.get("description") or "",
+        "tags": normalise_tags(values.get("tags")),
+        "authors": list(values.get("authors") or []),
+        "schema": values.get("schema") or {},
+        "metadata": values.get("metadata") or {},
+    }
+
+
+def _content_hash(content: dict) -> str:
+    return hashlib.sha256(sql.dumps(content).encode()).hexdigest()
+
+
+def _search_text(name: str, content: dict) -> str:
+    return " ".join([name, content["description"], *content["tags"]]).lower()
+
+
+def _columns_for(name: str, content: dict) -> dict:
+    return {
+        "description": content["description"],
+        "tags_json": sql.dumps(content["tags"]),
+        "authors_json": sql.dumps(content["authors"]),
+        "schema_json": sql.dumps(content["schema"]),
+        "metadata_json": sql.dumps(content["metadata"]),
+        "search_text": _search_text(name, content),
+        "content_hash": _content_hash(content),
+    }
+
+
+def _stored_content(simulation_id: int) -> tuple[str, dict]:
+    row = sql.fetchone(
+        "SELECT content_hash, description, tags_json, authors_json, schema_json, metadata_json "
+        "FROM catalog_simulation WHERE id = ?",
+        (simulation_id,),
+    )
+    return row[0], {
+        "description": row[1],
+        "tags": orjson.loads(row[2]),
+        "authors": orjson.loads(row[3]),
+        "schema": orjson.loads(row[4]),
+        "metadata": orjson.loads(row[5]),
+    }
+
+
+def _find_id(name: str, version: str) -> int | None:
+    row = sql.fetchone("SELECT id FROM catalog_simulation WHERE name = ? AND version = ?", (name, version))
+    return row[0] if row else None
+
+
+def register(values: dict, who: str) -> tuple[dict, bool]:
+    """Register a simulation version; return (record, created).
+
+    Same name and version with the same content: the stored record, created
+    False. With different content: a 409 naming the fields that differ.
+    """
+    name, version = values["name"], values["version"]
+    content = _content(values)
+    columns = _columns_for(name, content)
+    existing = _find_id(name, version)
+    if existing is None:
+        now = time.time()
+        try:
+            with database_proxy.atomic():
+                simulation_id = Simulation.insert(
+                    name=name, name_lower=name.lower(), version=version, version_key=version_key(version),
+                    status=ACTIVE, registered_by=who, updated_by=who, created_at=now, updated_at=now,
+                    **columns,
+                ).execute()
+                _replace_tags(simulation_id, content["tags"])
+            return get_by_id(simulation_id), True
+        except peewee.IntegrityError:
+            existing = _find_id(name, version)  # registered concurrently
+            if existing is None:
+                raise
+    stored_hash, stored = _stored_content(existing)
+    if stored_hash != columns["content_hash"]:
+        differing = [field for field in CONTENT_FIELDS if stored[field] != content[field]]
+        raise APIError(409, "conflict",
+                       f"{name} {version} is already registered with different content; "
+                       "register a new version or update this one",
+                       {"differing_fields": differing, "id": existing})
+    return get_by_id(existing), False
+
+
+def _replace_tags(simulation_id: int, tags: list[str]) -> None:
+    SimulationTag.delete().where(SimulationTag.simulation == simulation_id).execute()
+    rows = [(simulation_id, tag.lower()) for tag in tags]
+    if rows:
+        SimulationTag.insert_many(rows, fields=[SimulationTag.simulation, SimulationTag.tag]).execute()
+
+
+def update(name: str, version: str, changes: dict, who: str) -> dict:
+    """Change the content or status of one version; return the record."""
+    simulation_id = _find_id(name, version)
+    if simulation_id is None:
+        raise not_found(name, version)
+    with database_proxy.atomic():
+        _stored_hash, content = _stored_content(simulation_id)
+        for field in CONTENT_FIELDS:
+            if field in changes:
+                content[field] = changes[field]
+        content = _content(content)
+        columns = _columns_for(name, content)
+        if "status" in changes:
+            columns["status"] = changes["status"]
+        Simulation.update(updated_by=who, updated_at=time.time(), **columns).where(
+            Simulation.id == simulation_id).execute()
+        if "tags" in changes:
+            _replace_tags(simulation_id, content["tags"])
+    return get_by_id(simulation_id)
+
+
+def deprecate(name: str, version: str, who: str) -> dict:
+    """Mark one version deprecated (again is harmless); return the record."""
+    return update(name, version, {"status": DEPRECATED}, who)
+
+
+def not_found(name: str, version: str | None = None) -> APIError:
+    """The 404 for a simulation (version) the catalog does not hold."""
+    what = f"{name} {version}" if version else name
+    return APIError(404, "not_found", f"no simulation {what} in the catalog",
+                    {"name": name, **({"version": version} if version else {})})
+
+
+def get_by_id(simulation_id: int) -> dict | None:
+    """One version by its id, or None."""
+    row = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.id = ?", (simulation_id,))
+    return _full(row) if row else None
+
+
+def get(name: str, version: str | None = None) -> dict | None:
+    """One version; without ``version`` the latest (the highest active one, else the highest)."""
+    if version is not None:
+        row = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? AND s.version = ?",
+                           (name, version))
+    else:
+        row = sql.fetchone(
+            f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? "
+            "ORDER BY CASE WHEN s.status = 'active' THEN 0 ELSE 1 END, s.version_key DESC, s.id DESC LIMIT 1",
+            (name,),
+        )
+    return _full(row) if row else None
+
+
+def list_versions(name: str, limit: int, offset: int) -> dict:
+    """The versions of ``name``, newest first, one page; None when the name is unknown."""
+    rows = sql.fetchall(
+        f"SELECT {_SUMMARY_COLUMNS}, COUNT(*) OVER () FROM catalog_simulation s WHERE s.name = ? "
+        "ORDER BY s.version_key DESC, s.id DESC LIMIT ? OFFSET ?",
+        (name, limit, offset),
+    )
+    total = rows[0][-1] if rows else _count("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))
+    return {"name": name, "versions": [_summary(row) for row in rows], "total": total,
+            "limit": limit, "offset": offset}
+
+
+def _count(statement: str, params) -> int:
+    return sql.fetchone(statement, params)[0]
+
+
+def search(query: str | None, tags: list[str] | None, status: str | None, limit: int, offset: int) -> dict:
+    """One page of matching versions, ranked, with the total number of matches.
+
+    ``query``: every whitespace-separated term must occur in the name,
+    description or tags (case-insensitive). ``tags``: every tag must be held.
+    Rank: exact name, name prefix, name contains, other matches; then newest.
+    Filtering, ranking and paging all happen in one SQL statement.
+    """
+    where, params = [], []
+    terms = (query or "").lower().split()
+    for term in terms:
+        where.append("s.search_text LIKE ? ESCAPE '!'")
+        params.append(sql.like_pattern(term))
+    tag_names = [tag.lower() for tag in normalise_tags(tags)]
+    if tag_names:
+        # The most selective way to ask for "all of these tags" on both
+        # backends: intersect the index lookups of each tag.
+        intersect = " INTERSECT ".join(["SELECT simulation_id FROM catalog_simulation_tag WHERE tag = ?"]
+                                       * len(tag_names))
+        where.append(f"s.id IN ({intersect})")
+        params.extend(tag_names)
+    if status:
+        where.append("s.status = ?")
+        params.append(status)
+    where_sql = (" WHERE " + " AND ".join(where)) if where else ""
+    if terms:
+        whole = " ".join(terms)
+        rank = ("CASE WHEN s.name_lower = ? THEN 0 WHEN s.name_lower LIKE ? ESCAPE '!' THEN 1 "
+                "WHEN s.name_lower LIKE ? ESCAPE '!' THEN 2 ELSE 3 END")
+        rank_params = [whole, sql.like_pattern(whole)[1:], sql.like_pattern(whole)]
+    else:
+        rank, rank_params = "0", []
+    rows = sql.fetchall(
+        f"SELECT {_SUMMARY_COLUMNS}, {rank} AS search_rank, COUNT(*) OVER () "
+        f"FROM catalog_simulation s{where_sql} "
+        "ORDER BY search_rank, s.created_at DESC, s.id DESC LIMIT ? OFFSET ?",
+        (*rank_params, *params, limit, offset),
+    )
+    if rows:
+        total = rows[0][-1]
+    elif offset:
+        total = _count(f"SELECT COUNT(*) FROM catalog_simulation s{where_sql}", params)
+    else:
+        total = 0
+    return {"simulations": [_summary(row) for row in rows], "total": total, "limit": limit, "offset": offset}
+
+
+def counts() -> dict:
+    """Numbers of names, versions, active and deprecated versions."""
+    row = sql.fetchone(
+        "SELECT COUNT(DISTINCT name), COUNT(*), "
+        "COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'deprecated' THEN 1 ELSE 0 END), 0) FROM catalog_simulation"
+    )
+    return {"simulations": row[0], "versions": row[1], "active_versions": row[2],
+            "deprecated_versions": row[3]}
+
+
+def bulk_register(records: list[dict], who: str, chunk: int = 500) -> None:
+    """Insert many new versions at once (benchmarks and imports); no conflict checks."""
+    now = time.time()
+    for start in range(0, len(records), chunk):
+        part = records[start:start + chunk]
+        with database_proxy.atomic():
+            for values in part:
+                content = _content(values)
+                simulation_id = Simulation.insert(
+                    name=values["name"], name_lower=values["name"].lower(), version=values["version"],
+                    version_key=version_key(values["version"]), status=values.get("status", ACTIVE),
+                    registered_by=who, updated_by=who, created_at=now, updated_at=now,
+                    **_columns_for(values["name"], content),
+                ).execute()
+                _replace_tags(simulation_id, content["tags"])

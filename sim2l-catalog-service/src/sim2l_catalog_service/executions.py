@@ -1,0 +1,181 @@
+"""Executions: idempotent recording, per-simulation statistics, the overview.
+
+Recording is one ``INSERT ... ON CONFLICT (execution_id) DO NOTHING``: a
+retried call finds the first record and does not count twice. Statistics are
+computed by the database (aggregates, and the 95th percentile by
+``percentile_disc`` on PostgreSQL or an indexed ``ORDER BY ... LIMIT 1
+OFFSET`` on SQLite: both the nearest-rank percentile), never by loading rows.
+"""
+
+import datetime
+import math
+import time
+
+import peewee
+
+from sim2l_catalog_service import sql
+from sim2l_catalog_service.catalog import counts
+from sim2l_sessions.web import APIError
+
+STATUSES = ("pending", "running", "completed", "failed", "cancelled", "timeout")
+FINISHED = ("completed", "failed", "cancelled", "timeout")
+SUCCESS = "completed"
+
+_COLUMNS = ("e.id, e.execution_id, e.simulation_id, e.status, e.duration_seconds, e.username, e.executed_at, "
+            "e.metadata_json, e.recorded_by, e.recorded_at")
+
+
+def _execution(row: tuple) -> dict:
+    return {
+        "id": row[0],
+        "execution_id": row[1],
+        "simulation_id": row[2],
+        "status": row[3],
+        "duration_seconds": row[4],
+        "user": row[5],
+        "executed_at": sql.iso_time(row[6]),
+        "metadata": sql.stored_json(row[7]),
+        "recorded_by": row[8],
+        "recorded_at": sql.iso_time(row[9]),
+    }
+
+
+def get(execution_id: str) -> dict | None:
+    """One execution by its execution id, or None."""
+    row = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.execution_id = ?", (execution_id,))
+    return _execution(row) if row else None
+
+
+def _simulation_exists(simulation_id: int) -> bool:
+    return sql.fetchone("SELECT 1 FROM catalog_simulation WHERE id = ?", (simulation_id,)) is not None
+
+
+def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool]:
+    """Record one execution; return (record, created).
+
+    The same execution id again returns the first record with created False
+    (a retry); the same id for another simulation is a 409.
+    """
+    now = time.time()
+    started = values.get("started_at")
+    executed_at = started.timestamp() if started is not None else now
+    day = datetime.datetime.fromtimestamp(executed_at, datetime.timezone.utc).strftime("%Y-%m-%d")
+    params = (
+        values["execution_id"], values["simulation_id"], values["status"], values.get("duration_seconds"),
+        values.get("user") or default_user, executed_at, day, sql.dumps(values.get("metadata") or {}), who, now,
+    )
+    try:
+        row = sql.fetchone(
+            "INSERT INTO catalog_execution (execution_id, simulation_id, status, duration_seconds, username, "
+            "executed_at, executed_day, metadata_json, recorded_by, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING id",
+            params,
+        )
+    except peewee.IntegrityError:
+        # The only other constraint is the simulation's foreign key.
+        if not _simulation_exists(values["simulation_id"]):
+            raise _unknown_simulation(values["simulation_id"]) from None
+        raise
+    if row is None:
+        existing = get(values["execution_id"])
+        if existing["simulation_id"] != values["simulation_id"]:
+            raise APIError(409, "conflict",
+                           f"execution {values['execution_id']!r} is recorded for another simulation",
+                           {"simulation_id": existing["simulation_id"]})
+        return {**existing, "duplicate": True}, False
+    created = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.id = ?", (row[0],))
+    return {**_execution(created), "duplicate": False}, True
+
+
+def _unknown_simulation(simulation_id: int) -> APIError:
+    return APIError(404, "not_found", f"no simulation with id {simulation_id} in the catalog",
+                    {"simulation_id": simulation_id})
+
+
+def stats(simulation_id: int) -> dict:
+    """Usage statistics of one simulation version; 404 when it does not exist."""
+    finished = ", ".join(f"'{status}'" for status in FINISHED)
+    aggregates = (
+        "SELECT COUNT(*), "
+        f"COALESCE(SUM(CASE WHEN status = '{SUCCESS}' THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN status IN ({finished}) THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), "
+        "COUNT(duration_seconds), AVG(duration_seconds), MIN(duration_seconds), MAX(duration_seconds), "
+        "MAX(executed_at), COUNT(DISTINCT username)"
+    )
+    if sql.is_postgresql():
+        aggregates += ", percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_seconds)"
+    row = sql.fetchone(
+        f"SELECT s.id, s.name, s.version, a.* FROM catalog_simulation s "
+        f"LEFT JOIN ({aggregates} FROM catalog_execution WHERE simulation_id = ?) a ON 1 = 1 WHERE s.id = ?",
+        (simulation_id, simulation_id),
+    )
+    if row is None:
+        raise _unknown_simulation(simulation_id)
+    (_id, name, version, total, succeeded, finished_count, failed, timed, mean, low, high, last_run,
+     users) = row[:13]
+    if sql.is_postgresql():
+        p95 = row[13]
+    elif timed:
+        # Nearest rank: the smallest duration with at least 95% of them at or below it.
+        offset = math.ceil(0.95 * timed) - 1
+        p95 = sql.fetchone(
+            "SELECT duration_seconds FROM catalog_execution WHERE simulation_id = ? AND duration_seconds "
+            "IS NOT NULL ORDER BY duration_seconds LIMIT 1 OFFSET ?",
+            (simulation_id, offset),
+        )[0]
+    else:
+        p95 = None
+    return {
+        "simulation_id": simulation_id,
+        "name": name,
+        "version": version,
+        "total_executions": total,
+        "finished_executions": finished_count,
+        "successful_executions": succeeded,
+        "failed_executions": failed,
+        "success_rate": (succeeded / finished_count) if finished_count else None,
+        "mean_duration_seconds": float(mean) if mean is not None else None,
+        "p95_duration_seconds": float(p95) if p95 is not None else None,
+        "min_duration_seconds": low,
+        "max_duration_seconds": high,
+        "last_run": sql.iso_time(last_run),
+        "distinct_users": users,
+    }
+
+
+def overview(days: int, limit: int) -> dict:
+    """Across the catalog: totals, the most used tools, executions per day."""
+    totals = sql.fetchone(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0), "
+        "COUNT(DISTINCT username) FROM catalog_execution"
+    )
+    most_used = sql.fetchall(
+        "SELECT s.name, COUNT(*) AS executions, "
+        "COALESCE(SUM(CASE WHEN e.status = 'completed' THEN 1 ELSE 0 END), 0), "
+        "COUNT(DISTINCT e.username), MAX(e.executed_at) "
+        "FROM catalog_execution e JOIN catalog_simulation s ON s.id = e.simulation_id "
+        "GROUP BY s.name ORDER BY executions DESC, s.name LIMIT ?",
+        (limit,),
+    )
+    today = datetime.datetime.now(datetime.timezone.utc)
+    first_day = (today - datetime.timedelta(days=days - 1)).strftime("%Y-%m-%d")
+    per_day = sql.fetchall(
+        "SELECT executed_day, COUNT(*), COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) "
+        "FROM catalog_execution WHERE executed_day >= ? GROUP BY executed_day ORDER BY executed_day",
+        (first_day,),
+    )
+    return {
+        "catalog": counts(),
+        "total_executions": totals[0],
+        "successful_executions": totals[1],
+        "distinct_users": totals[2],
+        "most_used": [
+            {"name": name, "executions": count, "successful_executions": ok, "distinct_users": users,
+             "last_run": sql.iso_time(last)}
+            for name, count, ok, users, last in most_used
+        ],
+        "executions_per_day": [{"day": day, "executions": count, "successful_executions": ok}
+                               for day, count, ok in per_day],
+        "days": days,
+    }

@@ -1,0 +1,1 @@
+"""The catalog service's numbered migrations (``sim2l-catalog-service migrate``)."""
