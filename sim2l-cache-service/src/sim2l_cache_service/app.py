@@ -1,0 +1,69 @@
+"""``create_app(config=None)``: the cache service's Flask application.
+
+For gunicorn: ``gunicorn 'sim2l_cache_service.app:create_app()'``, configured
+by ``SIM2L_CACHE_*`` environment variables alone.
+"""
+
+import atexit
+import importlib.metadata
+import time
+
+from flask import Flask
+
+from sim2l_cache_service.config import DISTRIBUTION
+from sim2l_cache_service.config import MIGRATIONS_PACKAGE
+from sim2l_cache_service.config import SERVICE
+from sim2l_cache_service.config import cache_config
+from sim2l_cache_service.counters import HitCounter
+from sim2l_cache_service.models import CacheStore
+from sim2l_cache_service.models import database_proxy
+from sim2l_cache_service.openapi import openapi_document
+from sim2l_cache_service.views import EXTENSION_KEY
+from sim2l_cache_service.views import CacheState
+from sim2l_cache_service.views import blueprint
+from sim2l_sessions.database import database_from_url
+from sim2l_sessions.web import create_service_app
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The cache service: defaults, then ``SIM2L_CACHE_*`` environment, then ``config``."""
+    settings = cache_config(config)
+    database = database_from_url(settings["database_url"], max_connections=settings["pool_size"])
+    database_proxy.initialize(database)
+    store = CacheStore(database, settings["database_url"])
+    counter = HitCounter(settings["stats_flush_seconds"])
+
+    def gauges() -> dict:
+        counts = store.counts(None, time.time())
+        hits, misses = counter.pending()
+        return {
+            "sim2l_cache_entries": counts["entries"],
+            "sim2l_cache_stored_entries": counts["stored_entries"],
+            "sim2l_cache_hits": counts["hits"] + hits,
+            "sim2l_cache_misses": counts["misses"] + misses,
+        }
+
+    app = create_service_app(
+        import_name=__name__,
+        service=SERVICE,
+        distribution=DISTRIBUTION,
+        config=settings,
+        database=database,
+        migrations_package=MIGRATIONS_PACKAGE,
+        openapi=openapi_document(_version()),
+        gauges=gauges,
+    )
+    # Keys may hold "//"; merging slashes would redirect them to another key.
+    app.url_map.merge_slashes = False
+    app.extensions[EXTENSION_KEY] = CacheState(settings, store, counter)
+    app.register_blueprint(blueprint)
+    # Counts not yet flushed when a worker stops are written on the way out.
+    atexit.register(counter.flush_at_exit, store)
+    return app

@@ -1,0 +1,20 @@
+"""``sim2l-cache-service serve|migrate``: the shared service command line.
+
+``sim2l-cache-service serve --backend sqlite --port 8001``,
+``sim2l-cache-service serve --backend postgresql --db-url postgresql://... --port 8001``,
+``sim2l-cache-service migrate --db-url ...``; flags alone mean ``serve``, as the
+seed's ``python -m sim2l.services.cache_service --backend sqlite --port 8001``.
+"""
+
+from sim2l_cache_service.config import DEFAULT_PORT
+from sim2l_cache_service.config import MIGRATIONS_PACKAGE
+from sim2l_cache_service.config import SERVICE
+from sim2l_sessions.web import ServiceCommandLine
+
+command_line = ServiceCommandLine(SERVICE, "sim2l_cache_service.app:create_app", MIGRATIONS_PACKAGE,
+                                  DEFAULT_PORT)
+
+
+def main(argv=None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``)."""
+    return command_line.main(argv)

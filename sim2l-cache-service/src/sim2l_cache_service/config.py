@@ -1,0 +1,35 @@
+"""The cache service's configuration keys and their defaults.
+
+Every key can be set by ``SIM2L_CACHE_<KEY>`` (for example
+``SIM2L_CACHE_DEFAULT_TTL_HOURS=12``), or by the ``config`` passed to
+``create_app``; the keys every service shares (``database_url``,
+``max_body_bytes``, ...) come from ``sim2l_sessions.web.config``.
+"""
+
+from sim2l_sessions.web import load_config
+
+SERVICE = "cache"
+DISTRIBUTION = "sim2l-cache-service"
+DEFAULT_PORT = 8001
+MIGRATIONS_PACKAGE = "sim2l_cache_service.migrations"
+
+DEFAULTS = {
+    # TTL of an entry stored without ttl_hours or ttl_seconds.
+    "default_ttl_hours": 24.0,
+    # Longest TTL accepted (ten years): past it a typo, not a wish.
+    "max_ttl_hours": 24.0 * 365 * 10,
+    # Keys longer than this are refused (400) everywhere, reads included.
+    "max_key_length": 512,
+    # Encoded size limit of an entry's metadata object (413 beyond it).
+    "max_metadata_bytes": 64 * 1024,
+    # Hit and miss counts are kept per worker and written to the database at
+    # most this often (seconds); 0 writes them on every request.
+    "stats_flush_seconds": 1.0,
+    # Largest page of a listing; larger limits are capped to it.
+    "max_page_size": 500,
+}
+
+
+def cache_config(overrides: dict | None = None) -> dict:
+    """Defaults, then ``SIM2L_CACHE_*`` environment, then ``overrides``."""
+    return load_config(SERVICE, DEFAULTS, overrides)

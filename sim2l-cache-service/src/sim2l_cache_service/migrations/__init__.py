@@ -1,0 +1,1 @@
+"""Schema migrations of the cache service, applied in name order."""

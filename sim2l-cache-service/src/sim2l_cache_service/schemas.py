@@ -1,0 +1,151 @@
+"""Request schemas (marshmallow 4; unknown fields are rejected).
+
+Numbers are strict in JSON bodies: ``"42"`` or ``true`` is not an id, and
+``"24"`` is not a TTL. Text fields refuse NUL characters, which PostgreSQL
+cannot store; cache keys refuse every control character.
+"""
+
+import math
+import re
+
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+from marshmallow import validate
+from marshmallow import validates_schema
+
+MAX_KEY_LENGTH = 512
+MAX_ID = 2**63 - 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class StrictInteger(fields.Integer):
+    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class StrictNumber(fields.Float):
+    """A finite number that must arrive as a JSON number (not a string or boolean)."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.make_error("special")
+        return super()._validated(value)
+
+
+def no_nul(value: str) -> None:
+    """Refuse text with NUL characters."""
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters")
+
+
+def no_control(value: str) -> None:
+    """Refuse text with control characters (cache keys and key patterns)."""
+    if _CONTROL.search(value):
+        raise ValidationError("must not contain control characters")
+
+
+def text(max_length: int, **kwargs) -> fields.String:
+    """A string field of 1 to ``max_length`` characters without NUL."""
+    return fields.String(validate=[validate.Length(min=1, max=max_length), no_nul], **kwargs)
+
+
+def cache_key_field(**kwargs) -> fields.String:
+    """A cache key: 1 to 512 characters, no control characters; may contain ``/``."""
+    return fields.String(validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control], **kwargs)
+
+
+def identifier(**kwargs) -> StrictInteger:
+    """A non-negative 64-bit integer id."""
+    return StrictInteger(validate=validate.Range(min=0, max=MAX_ID), **kwargs)
+
+
+def positive_number(**kwargs) -> StrictNumber:
+    """A number greater than zero."""
+    return StrictNumber(validate=validate.Range(min=0, min_inclusive=False), **kwargs)
+
+
+class EntrySchema(Schema):
+    """``POST /cache``: one entry. TTL from ``ttl_hours`` or ``ttl_seconds`` (not both)."""
+
+    cache_key = cache_key_field(required=True)
+    simulation_id = identifier(required=True)
+    simulation_name = text(200, required=True)
+    simulation_version = text(100, required=True)
+    execution_id = text(200, required=True)
+    squid_id = text(512, required=True)
+    input_hash = text(256, required=True)
+    run_db_path = text(4096, required=True)
+    result_id = identifier(allow_none=True)
+    metadata = fields.Dict(keys=fields.String(), allow_none=True)
+    ttl_hours = positive_number()
+    ttl_seconds = positive_number()
+
+    @validates_schema
+    def one_ttl(self, data, **kwargs):
+        """At most one of the two TTL fields."""
+        if "ttl_hours" in data and "ttl_seconds" in data:
+            raise ValidationError("give ttl_hours or ttl_seconds, not both", "ttl_seconds")
+
+
+SELECTORS = ("simulation_id", "simulation_name", "simulation_version", "key_pattern")
+
+
+class InvalidateSchema(Schema):
+    """``POST /cache/invalidate``: selectors (all must match; at least one) and a reason.
+
+    ``key_pattern`` is a glob over keys: ``*`` matches any run of characters
+    (``/`` included), ``?`` one character; everything else is literal.
+    """
+
+    simulation_id = identifier()
+    simulation_name = text(200)
+    simulation_version = text(100)
+    key_pattern = fields.String(validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control])
+    reason = fields.String(validate=[validate.Length(max=1000), no_nul], allow_none=True)
+
+    @validates_schema
+    def some_selector(self, data, **kwargs):
+        """Refuse an invalidation that would select everything by omission."""
+        if not any(data.get(name) is not None for name in SELECTORS):
+            raise ValidationError(f"give at least one of {', '.join(SELECTORS)}")
+
+
+class PurgeSchema(Schema):
+    """``POST /cache/purge``: no options (an empty object or no body)."""
+
+
+class KeyQuerySchema(Schema):
+    """``GET|DELETE /cache?key=...``: the key as a query parameter, for any key."""
+
+    key = cache_key_field(required=True)
+
+
+class ListQuerySchema(Schema):
+    """``GET /cache/entries``: filters and a page (``limit``, ``cursor``)."""
+
+    simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
+    simulation_name = text(200)
+    simulation_version = text(100)
+    limit = fields.Integer(validate=validate.Range(min=1), load_default=100)
+    cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID), load_default=0)
+
+
+class InvalidationQuerySchema(Schema):
+    """``GET /cache/invalidations``: an optional simulation and a page."""
+
+    simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
+    limit = fields.Integer(validate=validate.Range(min=1), load_default=100)
+    cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID), load_default=0)
+
+
+class StatsQuerySchema(Schema):
+    """``GET /cache/stats``: overall, or for one ``simulation_id``."""
+
+    simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))

@@ -1,0 +1,244 @@
+"""The cache blueprint: thin handlers that validate, call ``CacheStore``, answer.
+
+Routes (``{key}`` may contain ``/``):
+
+- ``GET /cache/{key}`` and ``GET /cache?key=...``: one live entry, or 404 (a miss);
+- ``POST /cache``: store or atomically replace an entry;
+- ``POST /cache/invalidate``: invalidate by simulation id, name, version, key glob;
+- ``GET /cache/stats``: hits, misses, hit rate, entries (``?simulation_id=``);
+- ``GET /cache/entries``: live entries, paginated and filtered;
+- ``GET /cache/invalidations``: the recorded invalidations;
+- ``DELETE /cache/{key}`` and ``DELETE /cache?key=...``: remove one entry;
+- ``POST /cache/purge``: remove expired and invalidated entries.
+
+A key equal to a fixed route's name (``stats``, ``entries``, ...) is always
+reachable through the ``?key=`` form, which the client uses for such keys.
+"""
+
+import time
+
+import orjson
+from flask import Blueprint
+from flask import current_app
+from flask import request
+from marshmallow import ValidationError
+
+from sim2l_cache_service.models import UNATTRIBUTED
+from sim2l_cache_service.schemas import EntrySchema
+from sim2l_cache_service.schemas import InvalidateSchema
+from sim2l_cache_service.schemas import InvalidationQuerySchema
+from sim2l_cache_service.schemas import KeyQuerySchema
+from sim2l_cache_service.schemas import ListQuerySchema
+from sim2l_cache_service.schemas import PurgeSchema
+from sim2l_cache_service.schemas import StatsQuerySchema
+from sim2l_sessions.web import APIError
+from sim2l_sessions.web import current_session
+from sim2l_sessions.web import json_response
+from sim2l_sessions.web import raw_json_response
+from sim2l_sessions.web import request_json
+from sim2l_sessions.web import require_privilege
+
+EXTENSION_KEY = "sim2l_cache"
+blueprint = Blueprint("cache", __name__)
+
+_MISS = orjson.dumps(
+    {"error": {"code": "cache_miss", "message": "no live cache entry for this key", "details": {}}}
+)
+_entry_schema = EntrySchema()
+_invalidate_schema = InvalidateSchema()
+_purge_schema = PurgeSchema()
+_key_query_schema = KeyQuerySchema()
+_list_query_schema = ListQuerySchema()
+_invalidation_query_schema = InvalidationQuerySchema()
+_stats_query_schema = StatsQuerySchema()
+
+
+class CacheState:
+    """What the views share: configuration, the store, this worker's hit counter."""
+
+    def __init__(self, config: dict, store, counter):
+        self.config = config
+        self.store = store
+        self.counter = counter
+        self.max_key_length = config["max_key_length"]
+
+
+def _state() -> CacheState:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def _query(schema):
+    return schema.load(request.args.to_dict())
+
+
+def _key_from_query() -> str:
+    return _query(_key_query_schema)["key"]
+
+
+# Reads: the hot path. One SQL statement; the stored answer is passed through.
+
+
+def _get(state: CacheState, cache_key: str):
+    if len(cache_key) > state.max_key_length:
+        raise APIError(400, "validation_error", "the request is not valid",
+                       {"cache_key": [f"longer than {state.max_key_length} characters"]})
+    row = state.store.lookup(cache_key, time.time())
+    if row is None:
+        due = state.counter.record(UNATTRIBUTED, False)
+        body = None
+    else:
+        body = row[1]
+        due = state.counter.record(row[0], body is not None)
+    if due:
+        state.counter.flush(state.store)
+    if body is None:
+        return raw_json_response(_MISS, 404)
+    return raw_json_response(body)
+
+
+@blueprint.get("/cache/<path:cache_key>")
+@require_privilege("read_cache")
+def get_entry(cache_key):
+    """One live entry by key; 404 (``cache_miss``) when absent, expired or invalidated."""
+    return _get(_state(), cache_key)
+
+
+@blueprint.get("/cache")
+@require_privilege("read_cache")
+def get_entry_by_query():
+    """One live entry by ``?key=``: reaches every key, ``stats`` and ``entries`` included."""
+    return _get(_state(), _key_from_query())
+
+
+# Writes
+
+
+@blueprint.post("/cache")
+@require_privilege("write_cache")
+def set_entry():
+    """Store an entry, or atomically replace the one under the same key."""
+    state = _state()
+    data = _entry_schema.load(request_json(request))
+    config = state.config
+    if "ttl_seconds" in data:
+        ttl_seconds = data["ttl_seconds"]
+    else:
+        ttl_seconds = data.get("ttl_hours", config["default_ttl_hours"]) * 3600.0
+    if ttl_seconds > config["max_ttl_hours"] * 3600.0:
+        field = "ttl_seconds" if "ttl_seconds" in data else "ttl_hours"
+        raise ValidationError(f"at most {config['max_ttl_hours']:g} hours", field)
+    metadata = data.get("metadata")
+    if metadata is not None and len(orjson.dumps(metadata)) > config["max_metadata_bytes"]:
+        raise APIError(413, "payload_too_large",
+                       f"metadata exceeds {config['max_metadata_bytes']} bytes once encoded",
+                       {"metadata": ["too large"]})
+    body = state.store.store(data, metadata, ttl_seconds, time.time())
+    return raw_json_response(body, 200)
+
+
+def _delete(cache_key: str):
+    if not _state().store.delete(cache_key):
+        raise APIError(404, "not_found", "no cache entry with this key")
+    return json_response({"deleted": True, "cache_key": cache_key})
+
+
+@blueprint.delete("/cache/<path:cache_key>")
+@require_privilege("invalidate_cache")
+def delete_entry(cache_key):
+    """Remove one entry (live or not); 404 when there is none."""
+    return _delete(cache_key)
+
+
+@blueprint.delete("/cache")
+@require_privilege("invalidate_cache")
+def delete_entry_by_query():
+    """Remove one entry named by ``?key=``."""
+    return _delete(_key_from_query())
+
+
+@blueprint.post("/cache/invalidate")
+@require_privilege("invalidate_cache")
+def invalidate():
+    """Invalidate the live entries matching every selector given; record why and by whom."""
+    data = _invalidate_schema.load(request_json(request))
+    session = current_session()
+    who = session.username or f"anonymous:{session.token_id}"
+    result = _state().store.invalidate(data, data.get("reason"), who, session.role, time.time())
+    return json_response(result)
+
+
+@blueprint.post("/cache/purge")
+@require_privilege("admin_service")
+def purge():
+    """Remove expired and invalidated entries from storage."""
+    if request.get_data(cache=True):
+        _purge_schema.load(request_json(request))
+    return json_response({"purged": _state().store.purge(time.time())})
+
+
+# Listings and statistics
+
+
+def _page_limit(requested: int) -> int:
+    return min(requested, _state().config["max_page_size"])
+
+
+@blueprint.get("/cache/entries")
+@require_privilege("read_cache")
+def list_entries():
+    """Live entries in storage order, filtered by simulation; ``cursor`` pages on."""
+    query = _query(_list_query_schema)
+    limit = _page_limit(query.pop("limit"))
+    bodies, next_cursor = _state().store.page(query, query.pop("cursor"), limit, time.time())
+    # The stored answers are JSON already; join them rather than parse and re-encode.
+    payload = b"".join((
+        b'{"entries":[',
+        b",".join(body.encode() for body in bodies),
+        b'],"next_cursor":',
+        orjson.dumps(next_cursor),
+        b',"limit":',
+        orjson.dumps(limit),
+        b"}",
+    ))
+    return raw_json_response(payload)
+
+
+@blueprint.get("/cache/invalidations")
+@require_privilege("invalidate_cache")
+def list_invalidations():
+    """The recorded invalidations (selector, reason, who, how many), oldest first."""
+    query = _query(_invalidation_query_schema)
+    limit = _page_limit(query["limit"])
+    records, next_cursor = _state().store.invalidations(query.get("simulation_id"),
+                                                        query["cursor"], limit)
+    return json_response({"invalidations": records, "next_cursor": next_cursor, "limit": limit})
+
+
+@blueprint.get("/cache/stats")
+@require_privilege("read_cache")
+def stats():
+    """Hits, misses, hit rate, entries and invalidations, overall or per simulation.
+
+    Stored counters plus this worker's unflushed counts: with several
+    workers the figures trail by at most ``stats_flush_seconds``.
+    """
+    state = _state()
+    simulation_id = _query(_stats_query_schema).get("simulation_id")
+    figures = state.store.counts(simulation_id, time.time())
+    pending_hits, pending_misses = state.counter.pending(simulation_id)
+    hits = figures["hits"] + pending_hits
+    misses = figures["misses"] + pending_misses
+    lookups = hits + misses
+    return json_response({
+        "simulation_id": simulation_id,
+        "hits": hits,
+        "misses": misses,
+        "lookups": lookups,
+        "hit_rate": hits / lookups if lookups else 0.0,
+        "entries": figures["entries"],
+        "expired_entries": figures["expired_entries"],
+        "stored_entries": figures["stored_entries"],
+        "invalidated_entries": figures["invalidated_entries"],
+        "invalidations": figures["invalidations"],
+        "flush_interval_seconds": state.counter.flush_seconds,
+    })
