@@ -144,14 +144,20 @@ class BlobReader(io.RawIOBase):
         return self._chunk
 
     def readinto(self, buffer) -> int:
-        if self._position >= self.size:
-            return 0
-        seq, offset = divmod(self._position, self._chunk_size)
-        chunk = self._load(seq)
-        count = min(len(buffer), len(chunk) - offset)
-        buffer[:count] = chunk[offset : offset + count]
-        self._position += count
-        return count
+        # Fill the whole buffer across chunk boundaries, so read(n) returns n
+        # bytes until the end as callers of a file expect.
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view) and self._position < self.size:
+            seq, offset = divmod(self._position, self._chunk_size)
+            chunk = self._load(seq)
+            if offset >= len(chunk):
+                break  # damaged file: a chunk shorter than recorded
+            count = min(len(view) - filled, len(chunk) - offset)
+            view[filled : filled + count] = chunk[offset : offset + count]
+            filled += count
+            self._position += count
+        return filled
 
 
 def copy_to_file(reader: BlobReader, destination: Path, exclusive: bool) -> None:
@@ -162,12 +168,13 @@ def copy_to_file(reader: BlobReader, destination: Path, exclusive: bool) -> None
     """
     destination = Path(destination)
     if exclusive:
-        target, mode = destination, "xb"  # O_EXCL: never replaces anything
+        # O_EXCL: fails on an existing file, and then nothing of it is touched.
+        target, stream = destination, open(destination, "xb")  # noqa: SIM115
     else:
         target = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
-        mode = "wb"
+        stream = open(target, "wb")  # noqa: SIM115
     try:
-        with open(target, mode) as stream:
+        with stream:
             while True:
                 chunk = reader.read(CHUNK_SIZE)
                 if not chunk:
@@ -176,5 +183,6 @@ def copy_to_file(reader: BlobReader, destination: Path, exclusive: bool) -> None
         if not exclusive:
             os.replace(target, destination)
     except BaseException:
+        # Only the file this call created is removed.
         target.unlink(missing_ok=True)
         raise

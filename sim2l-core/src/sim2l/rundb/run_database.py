@@ -493,7 +493,7 @@ class RunDatabase:
                     )
                 )
             else:
-                rows.append(self._value_row(*item, *(None,) * (4 - len(item)), now))
+                rows.append(self._value_row(*item, *(None,) * (5 - len(item)), now))
         return rows
 
     def save_inputs(self, values) -> int:
