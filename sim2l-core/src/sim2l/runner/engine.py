@@ -1,0 +1,273 @@
+"""The whole path of one run: validate, hash, ask the cache, execute, publish.
+
+``run_simulation`` is what ``Simulation.run`` calls. On a cache hit it
+returns the earlier run's outputs without executing, fetching the earlier run
+file from the results service when it is not on this machine. On a miss it
+executes (``execution.execute``), then sends the run to each configured
+service: the catalog records the execution, the results service registers the
+run file, the cache stores the entry (only for a completed run). A call that
+fails is queued in the outbox and said in ``RunResult.pending`` and
+``RunResult.warnings``; ``sync()`` sends it later.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from sim2l.rundb import RunDatabase
+from sim2l.rundb import RunDatabaseError
+from sim2l.rundb.execution_ids import run_file_path
+from sim2l.runner.execution import execute
+from sim2l.runner.hashing import cache_key as make_cache_key
+from sim2l.runner.hashing import input_hash as make_input_hash
+from sim2l.runner.links import ACTIONS
+from sim2l.runner.links import UNAVAILABLE_ERRORS
+from sim2l.runner.links import ServiceLinks
+from sim2l.runner.links import describe_error
+from sim2l.runner.outbox import Outbox
+from sim2l.runner.result import RunResult
+from sim2l.runner.result import SimulationFailedError
+from sim2l.settings import get_settings
+
+
+def run_simulation(
+    simulation, given: dict, *, use_cache: bool = True, raise_on_failure: bool = True
+) -> RunResult:
+    """Run ``simulation`` with the inputs ``given``; see the module docstring."""
+    settings = get_settings()
+    inputs = simulation.declaration.validate_inputs(given)
+    input_hash = make_input_hash(simulation.name, simulation.version, inputs)
+    key = make_cache_key(simulation.name, simulation.version, input_hash)
+    links = ServiceLinks(settings)
+
+    if not settings.use_run_database:
+        return _run_unrecorded(simulation, inputs, input_hash, key, links, raise_on_failure)
+
+    if use_cache and links.configured("cache"):
+        hit = _cached_result(simulation, inputs, input_hash, key, links, settings)
+        if hit is not None:
+            return hit
+
+    result = execute(simulation, inputs, input_hash, key, settings)
+    _publish(simulation, result, links, settings)
+    result.warnings.extend(links.warnings)
+    if not result.ok and raise_on_failure:
+        raise SimulationFailedError(result)
+    return result
+
+
+def _run_unrecorded(simulation, inputs, input_hash, key, links, raise_on_failure) -> RunResult:
+    """``use_run_database=False``: compute only; nothing recorded, cached or published."""
+    status, error, outputs = "completed", None, {}
+    try:
+        outputs = simulation.declaration.validate_outputs(simulation.function(**inputs))
+    except Exception as exception:
+        status, error = "failed", f"{exception.__class__.__name__}: {exception}"
+    result = RunResult(
+        simulation_name=simulation.name,
+        simulation_version=simulation.version,
+        execution_id=None,
+        status=status,
+        inputs=inputs,
+        outputs=outputs,
+        units={name: spec.units for name, spec in simulation.outputs.items()},
+        input_hash=input_hash,
+        cache_key=key,
+        error=error,
+    )
+    if any(links.configured(service) for service in ("cache", "catalog", "results")):
+        result.warnings.append(
+            "use_run_database is off: the run was not cached, "
+            "recorded in the catalog or registered as a result"
+        )
+    if not result.ok and raise_on_failure:
+        raise SimulationFailedError(result)
+    return result
+
+
+# ---------------------------------------------------------------- cache hits
+
+
+def _cached_result(simulation, inputs, input_hash, key, links, settings) -> RunResult | None:
+    """The earlier run of these inputs, or None (a miss, or an entry that cannot be used)."""
+    entry, _ = links.guarded("cache", "lookup", lambda cache: cache.get(key))
+    if not entry:
+        return None
+    execution_id = entry.get("execution_id")
+    path = _local_run_file(entry, settings, links)
+    if path is None:
+        return None
+    try:
+        with RunDatabase(path=path, read_only=True) as run_db:
+            summary = run_db.get_summary()
+            outputs = run_db.get_outputs()
+    except (RunDatabaseError, OSError, ValueError) as error:
+        links.warn(f"cache entry {key} points at an unreadable run file ({error}); running again")
+        return None
+    if summary["status"] != "completed" or summary["execution_id"] != execution_id:
+        links.warn(
+            f"cache entry {key} points at run {execution_id} that did not complete; running again"
+        )
+        return None
+    return RunResult(
+        simulation_name=simulation.name,
+        simulation_version=simulation.version,
+        execution_id=execution_id,
+        status="completed",
+        inputs=dict(inputs),
+        outputs={output["name"]: output["value"] for output in outputs},
+        units={output["name"]: output["units"] for output in outputs},
+        input_hash=input_hash,
+        cache_key=key,
+        from_cache=True,
+        run_db_path=Path(path),
+        duration_seconds=summary["duration_seconds"],
+        warnings=list(links.warnings),
+    )
+
+
+def _local_run_file(entry: dict, settings, links) -> Path | None:
+    """Where the cached run's file is on this machine, fetching it when needed."""
+    execution_id = entry.get("execution_id")
+    try:
+        local = run_file_path(execution_id, Path(settings.run_db_base_path))
+    except (RunDatabaseError, TypeError):
+        links.warn(f"cache entry has an invalid execution id {execution_id!r}; running again")
+        return None
+    if local.exists():
+        return local
+    # The path the entry was stored with, when this machine can see it (a shared disk).
+    recorded = entry.get("run_db_path")
+    if recorded and Path(recorded).name == local.name and Path(recorded).is_file():
+        return Path(recorded)
+    if not links.configured("results"):
+        links.warn(
+            f"cached run {execution_id} is not on this machine and no results service is "
+            "configured to fetch it; running again"
+        )
+        return None
+    local.parent.mkdir(parents=True, exist_ok=True)
+    # Download beside the destination, then rename: a half-fetched file is never a run file.
+    handle, partial = tempfile.mkstemp(dir=local.parent, prefix=".fetch-", suffix=".partial")
+    os.close(handle)
+    try:
+        _, error = links.guarded(
+            "results",
+            f"fetching run {execution_id}",
+            lambda results: results.download(execution_id, partial),
+        )
+        if error is not None:
+            return None
+        os.replace(partial, local)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return local
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def _simulation_record(simulation) -> dict:
+    return {
+        "name": simulation.name,
+        "version": simulation.version,
+        "description": simulation.description,
+        "tags": list(simulation.tags),
+        "schema": simulation.schema(),
+    }
+
+
+def publication_plan(simulation, result: RunResult, links: ServiceLinks, settings) -> list:
+    """The ``(service, action, payload)`` calls a finished run needs, in order."""
+    record = _simulation_record(simulation)
+    plan = []
+    if links.configured("catalog"):
+        plan.append(
+            (
+                "catalog",
+                "record_execution",
+                {
+                    "simulation": record,
+                    "execution_id": result.execution_id,
+                    "status": result.status,
+                    "duration_seconds": result.duration_seconds,
+                    "auto_sync": settings.catalog_auto_sync,
+                },
+            )
+        )
+    if not result.ok:
+        return plan  # a failed run is recorded, never registered or cached
+    if links.configured("results"):
+        plan.append(("results", "register_result", {"execution_id": result.execution_id}))
+    if links.configured("cache"):
+        plan.append(
+            (
+                "cache",
+                "set",
+                {
+                    "simulation": {"name": simulation.name, "version": simulation.version},
+                    "cache_key": result.cache_key,
+                    "execution_id": result.execution_id,
+                    "squid_id": result.cache_key,
+                    "input_hash": result.input_hash,
+                    "run_db_path": str(result.run_db_path),
+                },
+            )
+        )
+    return plan
+
+
+def _publish(simulation, result: RunResult, links: ServiceLinks, settings) -> None:
+    outbox = Outbox(settings.run_db_base_path)
+    for service, action, payload in publication_plan(simulation, result, links, settings):
+        _, error = links.guarded(
+            service,
+            action.replace("_", " "),
+            lambda client, s=service, a=action, p=payload: ACTIONS[s, a](links, p),
+        )
+        if error is not None:
+            outbox.add(service, action, result.execution_id, payload, error)
+            result.pending.append(f"{service}.{action}")
+    if result.pending:
+        links.warn(
+            f"run {result.execution_id} completed locally; {len(result.pending)} service call(s) "
+            f"queued for later ({', '.join(result.pending)}): run `sim2l sync` when the services "
+            "are back"
+        )
+
+
+# ---------------------------------------------------------------- sync
+
+
+def sync(settings=None) -> dict:
+    """Send what the outbox holds; returns ``{"sent": n, "failed": n, "remaining": [...]}``.
+
+    Calls are sent oldest first. After a service fails to answer, its other
+    calls wait for the next sync instead of each waiting for a timeout.
+    """
+    settings = settings or get_settings()
+    outbox = Outbox(settings.run_db_base_path)
+    links = ServiceLinks(settings)
+    sent = failed = 0
+    for entry in outbox.entries():
+        service, action = entry["service"], entry["action"]
+        if not links.configured(service):
+            reason = f"no {service} service configured"
+        elif service in links.unavailable:
+            reason = links.unavailable[service]
+        else:
+            reason = None
+        if reason is None:
+            try:
+                ACTIONS[service, action](links, entry["payload"])
+            except Exception as error:  # whatever it was, the entry stays for the next sync
+                reason = describe_error(error)
+                if isinstance(error, UNAVAILABLE_ERRORS + (OSError,)):
+                    links.unavailable[service] = reason
+        if reason is None:
+            outbox.remove(entry["id"])
+            sent += 1
+        else:
+            outbox.record_failure(entry["id"], reason)
+            failed += 1
+    return {"sent": sent, "failed": failed, "remaining": outbox.entries()}
