@@ -1,0 +1,5 @@
+"""The sim2l results service: every registered run, searchable by the values of its inputs and outputs."""
+
+from sim2l_results_service.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,45 @@
+"""``create_app(config=None)``: the results service on the shared service kit."""
+
+import importlib.metadata
+
+from sim2l_results_service.config import SERVICE
+from sim2l_results_service.config import results_config
+from sim2l_results_service.models import database_proxy
+from sim2l_results_service.openapi import openapi_document
+from sim2l_results_service.queries import result_count
+from sim2l_results_service.storage import RunFileStore
+from sim2l_results_service.views import views
+from sim2l_sessions.database import database_from_url
+from sim2l_sessions.web import create_service_app
+
+DISTRIBUTION = "sim2l-results-service"
+MIGRATIONS = "sim2l_results_service.migrations"
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
+
+
+def create_app(config: dict | None = None):
+    """The Flask app: defaults, then ``SIM2L_RESULTS_*`` environment, then ``config``."""
+    settings = results_config(config)
+    database = database_from_url(settings["database_url"], max_connections=settings["pool_size"])
+    database_proxy.initialize(database)
+    store = RunFileStore(settings["storage_dir"])
+    store.ensure()
+    app = create_service_app(
+        import_name=__name__,
+        service=SERVICE,
+        distribution=DISTRIBUTION,
+        config=settings,
+        database=database,
+        migrations_package=MIGRATIONS,
+        openapi=openapi_document(_version()),
+        gauges=lambda: {"sim2l_results_registered": result_count()},
+    )
+    app.extensions["sim2l_results_store"] = store
+    app.register_blueprint(views)
+    return app

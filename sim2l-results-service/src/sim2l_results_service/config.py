@@ -1,0 +1,37 @@
+"""The results service's configuration keys and their defaults.
+
+Every key can be set by ``SIM2L_RESULTS_<KEY>`` (see ``sim2l_sessions.web.load_config``).
+"""
+
+from pathlib import Path
+
+from sim2l_sessions.paths import sim2l_home
+from sim2l_sessions.web import load_config
+
+SERVICE = "results"
+PORT = 8003
+
+DEFAULTS = {
+    # Folder where registered run files are kept, named <execution_id>.db.
+    # Empty means <SIM2L_HOME>/results-files.
+    "storage_dir": "",
+    # Largest run file accepted by POST /results (413 beyond).
+    "max_upload_bytes": 256 * 1024 * 1024,
+    # Limits on what one run file may hold, so a hostile file cannot make
+    # the service store millions of rows or megabyte index keys.
+    "max_parameters": 10000,
+    "max_artifacts": 10000,
+    "max_value_json_bytes": 1024 * 1024,
+    # Seconds an introspection may take before it is abandoned (a corrupt or
+    # crafted file cannot keep a worker busy).
+    "introspection_timeout_seconds": 10.0,
+}
+
+
+def results_config(overrides: dict | None = None) -> dict:
+    """The effective configuration: defaults, environment, then ``overrides``."""
+    config = load_config(SERVICE, DEFAULTS, overrides)
+    if not config["storage_dir"]:
+        config["storage_dir"] = str(sim2l_home() / "results-files")
+    config["storage_dir"] = str(Path(config["storage_dir"]).expanduser())
+    return config

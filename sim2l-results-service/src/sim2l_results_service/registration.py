@@ -1,0 +1,230 @@
+"""Storing an introspected run: one transaction, batched inserts, idempotent by execution id.
+
+Registering an execution id again with the same file content (same sha256)
+returns the stored result unchanged. Different content is a 409 conflict,
+unless the caller asks to replace it (which needs ``delete_results`` too,
+since it discards what was stored): the old rows go and the new ones come in
+the same transaction, and the stored file is swapped by an atomic rename as
+the transaction's last step, so a failure leaves the previous state.
+"""
+
+import hashlib
+import time
+from pathlib import Path
+
+import orjson
+import peewee
+from peewee import EXCLUDED
+
+from sim2l_results_service.models import ParameterSchema
+from sim2l_results_service.models import ParameterValue
+from sim2l_results_service.models import Result
+from sim2l_results_service.models import database_proxy
+from sim2l_results_service.models import execute
+from sim2l_results_service.runfile import RunRecord
+from sim2l_results_service.storage import RunFileStore
+from sim2l_results_service.storage import discard
+
+INSERT_BATCH = 500  # rows per multi-row INSERT (well under SQLite's 32,766 parameters)
+_SCHEMA_KEYS = ("type", "units", "min_value", "max_value", "default", "description", "options", "required")
+_DUMPS_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+class RegistrationConflict(Exception):
+    """The execution id is registered with different content."""
+
+    def __init__(self, existing: Result):
+        super().__init__(f"execution {existing.execution_id!r} is already registered with different content")
+        self.existing = existing
+
+
+def _dumps(value) -> str:
+    return orjson.dumps(value, option=_DUMPS_OPTIONS).decode()
+
+
+def summary(result: Result, created: bool) -> dict:
+    """What ``POST /results`` answers."""
+    return {
+        "result_id": result.id,
+        "execution_id": result.execution_id,
+        "created": created,
+        "simulation_name": result.simulation_name,
+        "simulation_version": result.simulation_version,
+        "status": result.status,
+        "sha256": result.sha256,
+        "file_size": result.file_size,
+        "input_count": result.input_count,
+        "output_count": result.output_count,
+        "artifact_count": result.artifact_count,
+        "registered_at": result.registered_at,
+    }
+
+
+def _schema_entries(record: RunRecord) -> list[tuple[str, str, dict]]:
+    """``(param_class, name, schema)`` of every declared or recorded parameter."""
+    entries = {}
+    for declared in record.schemas:
+        entries[(declared["param_class"], declared["name"])] = {key: declared[key] for key in _SCHEMA_KEYS}
+    for parameter in record.parameters:
+        key = (parameter.param_class, parameter.name)
+        schema = entries.setdefault(key, dict.fromkeys(_SCHEMA_KEYS))
+        # A value's own type and units fill what the declaration left out.
+        if schema["type"] is None:
+            schema["type"] = parameter.declared_type
+        if schema["units"] is None:
+            schema["units"] = parameter.units
+        if schema["description"] is None:
+            schema["description"] = parameter.description
+        if schema["required"] is None:
+            schema["required"] = False
+    return [(param_class, name, schema) for (param_class, name), schema in sorted(entries.items())]
+
+
+def _result_row(record: RunRecord, execution_id: str, sha256: str, size: int, registered_by,
+                schema_keys: list) -> dict:
+    meta = record.metadata
+    inputs = {p.name: p.value for p in record.parameters if p.param_class == "input"}
+    outputs = {p.name: p.value for p in record.parameters if p.param_class == "output"}
+    units = {
+        "input": {p.name: p.units for p in record.parameters if p.param_class == "input" and p.units},
+        "output": {p.name: p.units for p in record.parameters if p.param_class == "output" and p.units},
+    }
+    return {
+        "execution_id": execution_id,
+        "simulation_name": meta["simulation_name"],
+        "simulation_version": meta["simulation_version"],
+        "status": meta["status"],
+        "description": meta["description"],
+        "username": meta["username"],
+        "input_hash": meta["input_hash"],
+        "created_at": meta["created_at"],
+        "started_at": meta["started_at"],
+        "completed_at": meta["completed_at"],
+        "duration_seconds": meta["duration_seconds"],
+        "error_message": meta["error_message"],
+        "registered_at": time.time(),
+        "registered_by": registered_by,
+        "schema_version": record.schema_version,
+        "file_size": size,
+        "sha256": sha256,
+        "input_count": len(inputs),
+        "output_count": len(outputs),
+        "artifact_count": len(record.artifacts),
+        "inputs_json": _dumps(inputs),
+        "outputs_json": _dumps(outputs),
+        "units_json": _dumps(units),
+        "artifacts_json": _dumps(record.artifacts),
+        "schema_keys_json": _dumps(schema_keys),
+    }
+
+
+def _value_rows(record: RunRecord, result_id: int) -> list[tuple]:
+    rows = []
+    simulation = record.metadata["simulation_name"]
+    for p in record.parameters:
+        # json_value only for values that have neither a number nor an indexed string
+        json_value = None
+        if p.num_value is None and p.str_value is None and p.json_text is not None:
+            json_value = _dumps(p.value)
+        rows.append((result_id, simulation, p.param_class, p.name, p.value_type, p.num_value, p.str_value,
+                     json_value))
+    return rows
+
+
+_VALUE_FIELDS = [ParameterValue.result_id, ParameterValue.simulation_name, ParameterValue.param_class,
+                 ParameterValue.name, ParameterValue.value_type, ParameterValue.num_value,
+                 ParameterValue.str_value, ParameterValue.json_value]
+
+
+def _insert_values(rows: list[tuple]) -> None:
+    for start in range(0, len(rows), INSERT_BATCH):
+        ParameterValue.insert_many(rows[start:start + INSERT_BATCH], fields=_VALUE_FIELDS).execute()
+
+
+def _upsert_schemas(simulation: str, version: str, entries: list, now: float) -> list:
+    keys, rows = [], []
+    for param_class, name, schema in entries:
+        text = _dumps(schema)
+        fingerprint = hashlib.sha256(text.encode()).hexdigest()
+        keys.append([param_class, name, fingerprint])
+        rows.append({"simulation_name": simulation, "simulation_version": version, "param_class": param_class,
+                     "name": name, "fingerprint": fingerprint, "schema_json": text, "run_count": 1,
+                     "first_seen": now, "last_seen": now})
+    target = [ParameterSchema.simulation_name, ParameterSchema.simulation_version, ParameterSchema.param_class,
+              ParameterSchema.name, ParameterSchema.fingerprint]
+    for start in range(0, len(rows), INSERT_BATCH):
+        (ParameterSchema.insert_many(rows[start:start + INSERT_BATCH])
+         .on_conflict(conflict_target=target,
+                      update={ParameterSchema.run_count: ParameterSchema.run_count + 1,
+                              ParameterSchema.last_seen: EXCLUDED.last_seen})
+         .execute())
+    return keys
+
+
+def _forget_schemas(result: Result) -> None:
+    keys = orjson.loads(result.schema_keys_json)
+    for param_class, name, fingerprint in keys:
+        execute("UPDATE results_parameter_schema SET run_count = run_count - 1 WHERE simulation_name = ? "
+                "AND simulation_version = ? AND param_class = ? AND name = ? AND fingerprint = ?",
+                (result.simulation_name, result.simulation_version, param_class, name, fingerprint))
+    execute("DELETE FROM results_parameter_schema WHERE simulation_name = ? AND run_count <= 0",
+            (result.simulation_name,))
+
+
+def _delete_rows(result: Result) -> None:
+    _forget_schemas(result)
+    # The values go explicitly too: PostgreSQL cascades, but a SQLite
+    # connection without foreign_keys=ON would not.
+    execute("DELETE FROM results_parameter_value WHERE result_id = ?", (result.id,))
+    execute("DELETE FROM results_result WHERE id = ?", (result.id,))
+
+
+def register_run(record: RunRecord, upload: Path, sha256: str, size: int, execution_id: str,
+                 store: RunFileStore, registered_by=None, replace: bool = False) -> tuple[Result, bool]:
+    """Store ``record`` and move ``upload`` into place; return ``(result, created)``.
+
+    The upload is consumed: moved into the store, or deleted when nothing is stored.
+    """
+    try:
+        existing = Result.get_or_none(Result.execution_id == execution_id)
+        if existing is not None:
+            if existing.sha256 == sha256:
+                return existing, False
+            if not replace:
+                raise RegistrationConflict(existing)
+        database = database_proxy.obj
+        try:
+            with database.atomic():
+                if existing is not None:
+                    _delete_rows(existing)
+                row = _result_row(record, execution_id, sha256, size, registered_by, [])
+                entries = _schema_entries(record)
+                row["schema_keys_json"] = _dumps(_upsert_schemas(
+                    row["simulation_name"], row["simulation_version"], entries, row["registered_at"]))
+                result_id = Result.insert(**row).execute()
+                _insert_values(_value_rows(record, result_id))
+                # Last step inside the transaction: if the rename fails, nothing is stored.
+                store.install(upload, execution_id)
+        except peewee.IntegrityError:
+            # A concurrent registration of the same execution id won the race.
+            winner = Result.get_or_none(Result.execution_id == execution_id)
+            if winner is None:
+                raise
+            if winner.sha256 == sha256:
+                return winner, False
+            raise RegistrationConflict(winner) from None
+        return Result.get_by_id(result_id), True
+    finally:
+        discard(upload)
+
+
+def delete_result(execution_id: str, store: RunFileStore) -> bool:
+    """Delete a result, its values and its stored file; False when it does not exist."""
+    database = database_proxy.obj
+    with database.atomic():
+        existing = Result.get_or_none(Result.execution_id == execution_id)
+        if existing is None:
+            return False
+        _delete_rows(existing)
+    store.remove(execution_id)
+    return True

@@ -1,0 +1,91 @@
+"""marshmallow schemas of the results service's requests (unknown fields are rejected)."""
+
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+from marshmallow import validate
+from marshmallow import validates_schema
+
+from sim2l_results_service.storage import EXECUTION_ID_PATTERN
+
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000_000
+NAME = validate.Length(min=1, max=200)
+PARAM_CLASS = validate.OneOf(["input", "output"])
+EXECUTION_ID = validate.And(validate.Regexp(EXECUTION_ID_PATTERN.pattern + r"\Z"), validate.Length(max=128))
+
+
+class FilterMap(fields.Dict):
+    """``{parameter name: value or {operator: operand}}``; operators are checked when compiled to SQL."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(validate=NAME), values=fields.Raw(allow_none=True), **kwargs)
+
+
+class _Criteria(Schema):
+    simulation_name = fields.String(validate=NAME, load_default=None)
+    simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
+    status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
+    input_filters = FilterMap(load_default=None)
+    output_filters = FilterMap(load_default=None)
+
+    @validates_schema
+    def filters_need_a_simulation(self, data, **kwargs):
+        """Filters use the per-simulation value indexes, so they need the simulation's name."""
+        if (data.get("input_filters") or data.get("output_filters")) and not data.get("simulation_name"):
+            raise ValidationError("parameter filters need a simulation_name", "simulation_name")
+
+
+class SearchSchema(_Criteria):
+    """``POST /results/search``."""
+
+    sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
+    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
+
+
+class ListQuerySchema(Schema):
+    """``GET /results`` query parameters."""
+
+    simulation_name = fields.String(validate=NAME, load_default=None)
+    simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
+    status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
+    sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
+    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
+
+
+class StatsSchema(_Criteria):
+    """``POST /parameters/stats``."""
+
+    simulation_name = fields.String(validate=NAME, required=True)
+    param_name = fields.String(validate=NAME, required=True)
+    param_class = fields.String(validate=PARAM_CLASS, load_default="output")
+
+
+class DistinctQuerySchema(Schema):
+    """``GET /parameters/distinct`` query parameters."""
+
+    simulation_name = fields.String(validate=NAME, required=True)
+    param_name = fields.String(validate=NAME, required=True)
+    param_class = fields.String(validate=PARAM_CLASS, load_default="input")
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
+    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
+
+
+class SchemasQuerySchema(Schema):
+    """``GET /parameters/schemas`` query parameters."""
+
+    simulation_name = fields.String(validate=NAME, required=True)
+    simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
+
+
+class RegisterQuerySchema(Schema):
+    """``POST /results`` query parameters (or multipart form fields)."""
+
+    execution_id = fields.String(validate=EXECUTION_ID, load_default=None)
+    replace = fields.Boolean(load_default=False)
+
+
+class DownloadQuerySchema(Schema):
+    """``GET /results/{execution_id}/file`` has no parameters."""

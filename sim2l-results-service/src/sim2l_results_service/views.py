@@ -1,0 +1,207 @@
+"""The results blueprint: thin handlers that validate, call the query layer and answer."""
+
+from flask import Blueprint
+from flask import current_app
+from flask import request
+from flask import send_file
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from sim2l_results_service import queries
+from sim2l_results_service.registration import RegistrationConflict
+from sim2l_results_service.registration import delete_result
+from sim2l_results_service.registration import register_run
+from sim2l_results_service.registration import summary
+from sim2l_results_service.runfile import Limits
+from sim2l_results_service.runfile import RunFileError
+from sim2l_results_service.runfile import read_run_file
+from sim2l_results_service.schemas import DistinctQuerySchema
+from sim2l_results_service.schemas import ListQuerySchema
+from sim2l_results_service.schemas import RegisterQuerySchema
+from sim2l_results_service.schemas import SchemasQuerySchema
+from sim2l_results_service.schemas import SearchSchema
+from sim2l_results_service.schemas import StatsSchema
+from sim2l_results_service.storage import RunFileStore
+from sim2l_results_service.storage import UploadTooLarge
+from sim2l_results_service.storage import discard
+from sim2l_results_service.storage import is_valid_execution_id
+from sim2l_sessions.web import APIError
+from sim2l_sessions.web import current_session
+from sim2l_sessions.web import json_response
+from sim2l_sessions.web import raw_json_response
+from sim2l_sessions.web import request_json
+from sim2l_sessions.web import require_privilege
+
+views = Blueprint("results", __name__)
+
+RAW_CONTENT_TYPES = ("application/vnd.sqlite3", "application/x-sqlite3", "application/octet-stream")
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around the file
+
+
+def _config() -> dict:
+    return current_app.config["SIM2L_CONFIG"]
+
+
+def _store() -> RunFileStore:
+    return current_app.extensions["sim2l_results_store"]
+
+
+def _execution_id(execution_id: str) -> str:
+    if not is_valid_execution_id(execution_id):
+        raise APIError(400, "validation_error", "the request is not valid",
+                       {"execution_id": ["use 1-128 letters, digits, '.', '_' or '-', starting with a "
+                                         "letter or digit, without '..'"]})
+    return execution_id
+
+
+def _too_large(limit: int) -> APIError:
+    return APIError(413, "payload_too_large", f"the run file exceeds the limit of {limit} bytes",
+                    {"max_upload_bytes": limit})
+
+
+def _receive_upload(limit: int):
+    """The upload as ``(temporary path, sha256, size, form fields)``."""
+    content_type = (request.mimetype or "").lower()
+    if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
+        raise _too_large(limit)
+    request.max_content_length = limit + MULTIPART_OVERHEAD
+    try:
+        if content_type == "multipart/form-data":
+            upload = request.files.get("run_db")
+            if upload is None:
+                raise APIError(400, "validation_error", "the request is not valid",
+                               {"run_db": ["send the run database file in the multipart field run_db"]})
+            unknown = set(request.files) - {"run_db"} | set(request.form) - {"execution_id", "replace"}
+            if unknown:
+                raise APIError(400, "validation_error", "the request is not valid",
+                               {name: ["Unknown field."] for name in sorted(unknown)})
+            path, sha256, size = _store().receive(upload.stream, limit)
+            return path, sha256, size, request.form.to_dict()
+        if content_type in RAW_CONTENT_TYPES:
+            path, sha256, size = _store().receive(request.stream, limit)
+            return path, sha256, size, {}
+    except (UploadTooLarge, RequestEntityTooLarge):
+        raise _too_large(limit) from None
+    raise APIError(415, "unsupported_media_type",
+                   "send the run database as multipart/form-data (field run_db) or as "
+                   "application/vnd.sqlite3 with ?execution_id=")
+
+
+@views.post("/results")
+@require_privilege("register_result")
+def register():
+    """Register a run by uploading its run database file."""
+    config = _config()
+    parameters = RegisterQuerySchema().load(request.args.to_dict())
+    path, sha256, size, form = _receive_upload(config["max_upload_bytes"])
+    try:
+        if form:
+            from_form = RegisterQuerySchema().load(form)
+            parameters["execution_id"] = parameters["execution_id"] or from_form["execution_id"]
+            parameters["replace"] = parameters["replace"] or from_form["replace"]
+        if size == 0:
+            raise APIError(400, "empty_upload", "the uploaded run file is empty")
+        limits = Limits(config["max_parameters"], config["max_artifacts"], config["max_value_json_bytes"],
+                        config["introspection_timeout_seconds"])
+        try:
+            record = read_run_file(path, limits)
+        except RunFileError as error:
+            raise APIError(error.status, error.code, error.message) from None
+        execution_id = parameters["execution_id"] or record.metadata["execution_id"]
+        if not is_valid_execution_id(record.metadata["execution_id"]):
+            raise APIError(422, "invalid_run_file", "the run file's execution id is not a plain name")
+        if execution_id != record.metadata["execution_id"]:
+            raise APIError(422, "execution_id_mismatch",
+                           f"the run file belongs to execution {record.metadata['execution_id']!r}, "
+                           f"not {execution_id!r}")
+        session = current_session()
+        if parameters["replace"] and "delete_results" not in session.privileges:
+            raise APIError(403, "forbidden", "replacing a registered result needs the 'delete_results' "
+                           "privilege", {"required_privilege": "delete_results"})
+        try:
+            result, created = register_run(record, path, sha256, size, execution_id, _store(),
+                                           registered_by=session.username, replace=parameters["replace"])
+        except RegistrationConflict as conflict:
+            raise APIError(409, "conflict", str(conflict),
+                           {"execution_id": execution_id, "stored_sha256": conflict.existing.sha256,
+                            "uploaded_sha256": sha256}) from None
+    finally:
+        discard(path)
+    return json_response(summary(result, created), status=201 if created else 200)
+
+
+@views.get("/results")
+@require_privilege("read_results")
+def list_results():
+    """Results of a simulation (version, status), sorted and paginated; no parameter filters."""
+    query = ListQuerySchema().load(request.args.to_dict())
+    body = queries.search(query, query["sort"], query["limit"], query["offset"])
+    return raw_json_response(body)
+
+
+@views.post("/results/search")
+@require_privilege("read_results")
+def search():
+    """Results matching simulation, version, status and input/output filters."""
+    query = SearchSchema().load(request_json(request))
+    body = queries.search(query, query["sort"], query["limit"], query["offset"])
+    return raw_json_response(body)
+
+
+@views.get("/results/<execution_id>")
+@require_privilege("read_results")
+def get_result(execution_id):
+    """The results view of one run."""
+    body = queries.result_view(_execution_id(execution_id))
+    if body is None:
+        raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
+    return raw_json_response(body)
+
+
+@views.get("/results/<execution_id>/file")
+@require_privilege("read_results")
+def download(execution_id):
+    """The stored run database file."""
+    info = queries.result_file_info(_execution_id(execution_id))
+    if info is None:
+        raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
+    path = _store().path_of(execution_id)
+    if not path.is_file():
+        raise APIError(404, "file_missing", f"the run file of execution {execution_id!r} is missing")
+    response = send_file(path, mimetype="application/vnd.sqlite3", as_attachment=True,
+                         download_name=f"{execution_id}.db", etag=info[0], conditional=True)
+    response.headers["X-Content-SHA256"] = info[0]
+    return response
+
+
+@views.delete("/results/<execution_id>")
+@require_privilege("delete_results")
+def delete(execution_id):
+    """Delete a result, its values and its stored file."""
+    if not delete_result(_execution_id(execution_id), _store()):
+        raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
+    return json_response({"deleted": True, "execution_id": execution_id})
+
+
+@views.post("/parameters/stats")
+@require_privilege("read_results")
+def parameter_stats():
+    """count, min, max, mean and standard deviation of a numeric parameter over matching runs."""
+    query = StatsSchema().load(request_json(request))
+    return json_response(queries.parameter_stats(query, query["param_name"], query["param_class"]))
+
+
+@views.get("/parameters/distinct")
+@require_privilege("read_results")
+def distinct_values():
+    """The distinct values of a string parameter."""
+    query = DistinctQuerySchema().load(request.args.to_dict())
+    return json_response(queries.distinct_values(query["simulation_name"], query["param_name"],
+                                                 query["param_class"], query["limit"], query["offset"]))
+
+
+@views.get("/parameters/schemas")
+@require_privilege("read_results")
+def parameter_schemas():
+    """The parameter schemas of a simulation as seen across its runs."""
+    query = SchemasQuerySchema().load(request.args.to_dict())
+    return raw_json_response(queries.parameter_schemas(query["simulation_name"], query["simulation_version"]))
