@@ -14,7 +14,7 @@ ALL_DISTS := sim2l-sessions \
 	sim2l-core
 DISTS := $(foreach d,$(ALL_DISTS),$(if $(wildcard $(d)/pyproject.toml),$(d)))
 PYPROJECTS := $(foreach d,$(DISTS),$(d)/pyproject.toml)
-DEV_TOOLS := pytest tox ruff
+DEV_TOOLS := pytest tox ruff schemathesis
 
 .PHONY: setup demo test lint bench deploy-check clean
 
@@ -32,6 +32,10 @@ test: setup
 		echo "=== $$d ==="; \
 		(cd $$d && $(CURDIR)/$(BIN)/python -m pytest -q) || failed="$$failed $$d"; \
 	done; \
+	if [ -d system-tests ]; then \
+		echo "=== system-tests ==="; \
+		(cd system-tests && $(CURDIR)/$(BIN)/python -m pytest -q) || failed="$$failed system-tests"; \
+	fi; \
 	if [ -d deploy ] && grep -q '^deploy-check:' Makefile; then \
 		$(MAKE) --no-print-directory deploy-check || failed="$$failed deploy"; \
 	fi; \
@@ -43,7 +47,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: setup
-	$(BIN)/python tools/bench_report.py $(DISTS)
+	$(BIN)/python tools/bench_report.py $(DISTS) system-tests
 
 demo: setup
 	@if [ -f sim2l-core/demo/run_demo.py ]; then \

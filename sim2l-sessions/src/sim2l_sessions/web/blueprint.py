@@ -147,17 +147,25 @@ def delete_current_session():
     return json_response({"revoked": True})
 
 
+def _int_argument(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise APIError(400, "validation_error", f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise APIError(400, "validation_error", f"{name} must be between {low} and {high}")
+    return value
+
+
 @sessions_blueprint.get("/users")
 @require_privilege("manage_users")
 def list_users():
     """Users by name, paginated with ``limit`` (at most 500) and ``offset``."""
-    try:
-        limit = min(int(request.args.get("limit", 100)), 500)
-        offset = int(request.args.get("offset", 0))
-    except ValueError:
-        raise APIError(400, "validation_error", "limit and offset must be integers") from None
-    if limit < 1 or offset < 0:
-        raise APIError(400, "validation_error", "limit must be positive and offset not negative")
+    limit = _int_argument("limit", 100, 1, 500)
+    offset = _int_argument("offset", 0, 0, 10**9)
     users = _manager().list_users(limit=limit, offset=offset)
     return json_response({"items": users, "limit": limit, "offset": offset})
 

@@ -133,6 +133,8 @@ def operation(
         result["responses"].update(error_responses(400, 413))
     if parameters:
         result["parameters"] = parameters
+        if any(parameter["in"] == "query" for parameter in parameters):
+            result["responses"].update(error_responses(400))
     return result
 
 
@@ -232,8 +234,8 @@ def common_paths() -> dict:
                 privilege="manage_users",
                 responses=json_ok(),
                 parameters=[
-                    query_parameter("limit", {"type": "integer", "minimum": 1}),
-                    query_parameter("offset", {"type": "integer", "minimum": 0}),
+                    query_parameter("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
+                    query_parameter("offset", {"type": "integer", "minimum": 0, "maximum": 10**9}),
                 ],
             ),
             "post": operation(
