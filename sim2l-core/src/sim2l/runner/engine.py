@@ -10,8 +10,7 @@ fails is queued in the outbox and said in ``RunResult.pending`` and
 ``RunResult.warnings``; ``sync()`` sends it later.
 """
 
-import os
-import tempfile
+import socket
 from pathlib import Path
 
 from sim2l.rundb import RunDatabase
@@ -147,20 +146,15 @@ def _local_run_file(entry: dict, settings, links) -> Path | None:
         )
         return None
     local.parent.mkdir(parents=True, exist_ok=True)
-    # Download beside the destination, then rename: a half-fetched file is never a run file.
-    handle, partial = tempfile.mkstemp(dir=local.parent, prefix=".fetch-", suffix=".partial")
-    os.close(handle)
-    try:
-        _, error = links.guarded(
-            "results",
-            f"fetching run {execution_id}",
-            lambda results: results.download(execution_id, partial),
-        )
-        if error is not None:
-            return None
-        os.replace(partial, local)
-    finally:
-        Path(partial).unlink(missing_ok=True)
+    # The client writes beside the destination and renames, so a half-fetched
+    # file is never taken for a run file.
+    _, error = links.guarded(
+        "results",
+        f"fetching run {execution_id}",
+        lambda results: results.download(execution_id, local),
+    )
+    if error is not None:
+        return None
     return local
 
 
@@ -211,6 +205,11 @@ def publication_plan(simulation, result: RunResult, links: ServiceLinks, setting
                     "squid_id": result.cache_key,
                     "input_hash": result.input_hash,
                     "run_db_path": str(result.run_db_path),
+                    "metadata": {
+                        "host": socket.gethostname(),
+                        "outputs": result.outputs,
+                        "units": result.units,
+                    },
                 },
             )
         )
@@ -219,12 +218,17 @@ def publication_plan(simulation, result: RunResult, links: ServiceLinks, setting
 
 def _publish(simulation, result: RunResult, links: ServiceLinks, settings) -> None:
     outbox = Outbox(settings.run_db_base_path)
+    result_id = None
     for service, action, payload in publication_plan(simulation, result, links, settings):
-        _, error = links.guarded(
+        if service == "cache" and result_id is not None:
+            payload["result_id"] = result_id  # links the cache entry to the searchable result
+        answer, error = links.guarded(
             service,
             action.replace("_", " "),
             lambda client, s=service, a=action, p=payload: ACTIONS[s, a](links, p),
         )
+        if service == "results" and isinstance(answer, dict):
+            result_id = answer.get("result_id")
         if error is not None:
             outbox.add(service, action, result.execution_id, payload, error)
             result.pending.append(f"{service}.{action}")

@@ -199,26 +199,27 @@ def _register_result(links: ServiceLinks, payload: dict):
 
 def _cache_set(links: ServiceLinks, payload: dict):
     simulation = payload["simulation"]
-    simulation_id = None
+    # The cache groups entries by the catalog's id. Without a catalog (or
+    # when it cannot answer now) the entry is stored under id 0, "not in a
+    # catalog": it is still a valid cache entry for its key.
+    simulation_id = 0
     if links.configured("catalog") and "catalog" not in links.unavailable:
-        # The cache groups entries by the catalog's id when there is one; a
-        # cache entry without it is still a valid cache entry.
         try:
             simulation_id = links.simulation_id(simulation, auto_sync=False)
         except (ServiceError, OSError):
-            simulation_id = None
-    fields = {
-        "cache_key": payload["cache_key"],
-        "simulation_name": simulation["name"],
-        "simulation_version": simulation["version"],
-        "execution_id": payload["execution_id"],
-        "squid_id": payload.get("squid_id"),
-        "input_hash": payload["input_hash"],
-        "run_db_path": payload["run_db_path"],
-    }
-    if simulation_id is not None:
-        fields["simulation_id"] = simulation_id
-    return links.client("cache").set(**fields)
+            simulation_id = 0
+    return links.client("cache").set(
+        cache_key=payload["cache_key"],
+        simulation_id=simulation_id,
+        simulation_name=simulation["name"],
+        simulation_version=simulation["version"],
+        execution_id=payload["execution_id"],
+        squid_id=payload.get("squid_id") or payload["cache_key"],
+        input_hash=payload["input_hash"],
+        run_db_path=payload["run_db_path"],
+        result_id=payload.get("result_id"),
+        metadata=payload.get("metadata"),
+    )
 
 
 ACTIONS = {

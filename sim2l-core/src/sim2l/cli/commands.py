@@ -1,0 +1,335 @@
+"""What each ``sim2l`` command does."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from sim2l.cli import local_services
+from sim2l.cli import output
+from sim2l.cli.context import client
+from sim2l.cli.context import configure_from_local_services
+
+
+class CommandError(Exception):
+    """A command that cannot do what was asked; the message says why."""
+
+
+# ---------------------------------------------------------------- services
+
+
+def services(args) -> int:
+    if args.action == "up":
+        ports = {
+            "cache": args.cache_port,
+            "catalog": args.catalog_port,
+            "results": args.results_port,
+        }
+        try:
+            state = local_services.up(host=args.host, ports=ports, workers=args.workers)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
+        print("\nThe services are up. `sim2l run ...` on this machine uses them; elsewhere:")
+        for name in local_services.SERVICE_NAMES:
+            print(f"  export SIM2L_{name.upper()}_SERVICE_URL={state[name]['url']}")
+        return 0
+    if args.action == "down":
+        local_services.down()
+        return 0
+    rows = local_services.status()
+    if args.json:
+        output.as_json(rows)
+    else:
+        output.table(rows, ["service", "url", "pid", "running", "healthy"])
+    return 0 if all(row["healthy"] for row in rows) else 3
+
+
+# ---------------------------------------------------------------- simulations
+
+
+def list_simulations(args) -> int:
+    import sim2l.examples  # noqa: F401 - declares the shipped examples
+    from sim2l.runner import registry
+
+    for entry_point in registry.entry_points(group=registry.ENTRY_POINT_GROUP):
+        try:
+            registry.load(entry_point.name)
+        except Exception as error:  # one broken package must not hide the others
+            output.warn(f"cannot load simulation {entry_point.name!r}: {error}")
+    rows = [
+        {
+            "name": sim.name,
+            "version": sim.version,
+            "inputs": ", ".join(sim.inputs),
+            "outputs": ", ".join(sim.outputs),
+            "description": sim.description,
+        }
+        for sim in registry.registered()
+    ]
+    if args.json:
+        output.as_json(rows)
+    else:
+        output.table(rows, ["name", "version", "inputs", "outputs", "description"])
+    return 0
+
+
+def parse_input(simulation, text: str) -> tuple[str, object]:
+    """``name=value`` as the input's declared type (``temperature=350`` -> 350.0)."""
+    name, separator, raw = text.partition("=")
+    if not separator or not name:
+        raise CommandError(f"inputs are given as key=value, not {text!r}")
+    spec = simulation.inputs.get(name)
+    if spec is None:
+        raise CommandError(
+            f"{simulation.name} has no input {name!r} (inputs: {', '.join(simulation.inputs)})"
+        )
+    try:
+        if spec.type == "number":
+            return name, float(raw)
+        if spec.type == "integer":
+            return name, int(raw)
+        if spec.type == "boolean":
+            lowered = raw.lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(raw)
+            return name, lowered in ("true", "1", "yes")
+        if spec.type in ("list", "dict"):
+            return name, json.loads(raw)
+    except ValueError:
+        raise CommandError(f"input {name!r} must be a {spec.type}, not {raw!r}") from None
+    return name, raw
+
+
+def run(args) -> int:
+    from sim2l.runner import InputValidationError
+    from sim2l.runner import SimulationNotFoundError
+    from sim2l.runner import load
+
+    try:
+        simulation = load(args.name, args.sim_version)
+    except SimulationNotFoundError as error:
+        raise CommandError(str(error)) from None
+    inputs = dict(parse_input(simulation, text) for text in args.inputs)
+    configure_from_local_services()
+    try:
+        result = simulation.run_with(inputs, use_cache=not args.no_cache, raise_on_failure=False)
+    except InputValidationError as error:
+        raise CommandError(str(error)) from None
+    for warning in result.warnings:
+        output.warn(warning)
+    if args.json:
+        output.as_json(result.to_dict())
+    else:
+        source = "from the cache" if result.from_cache else result.status
+        print(f"{result.simulation_name} {result.simulation_version}: {source}")
+        output.pairs({"execution": result.execution_id, "run file": result.run_db_path})
+        print()
+        output.table(
+            [
+                {"output": name, "value": value, "units": result.units.get(name)}
+                for name, value in result.outputs.items()
+            ],
+            ["output", "value", "units"],
+        )
+        if result.error:
+            print(f"\nerror: {result.error}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+# ---------------------------------------------------------------- local runs
+
+
+def _run_folder() -> Path:
+    from sim2l.settings import get_settings
+
+    return Path(get_settings().run_db_base_path)
+
+
+def runs(args) -> int:
+    from sim2l.rundb import RunDatabase
+    from sim2l.rundb import RunDatabaseError
+
+    if args.action == "show":
+        try:
+            run_db = RunDatabase(args.execution_id, base_path=_run_folder(), create=False)
+        except RunDatabaseError as error:
+            raise CommandError(str(error)) from None
+        with run_db:
+            details = {
+                "summary": run_db.get_run(),
+                "inputs": run_db.get_inputs(),
+                "outputs": run_db.get_outputs(),
+                "artifacts": run_db.get_artifacts(),
+                "metrics": run_db.get_metrics(),
+                "logs": run_db.get_logs(),
+            }
+        if args.json:
+            output.as_json(details)
+            return 0
+        summary = details["summary"]
+        output.pairs(
+            {
+                key: summary[key]
+                for key in (
+                    "execution_id",
+                    "simulation_name",
+                    "simulation_version",
+                    "status",
+                    "duration_seconds",
+                    "error_message",
+                    "input_hash",
+                    "username",
+                )
+            }
+        )
+        for title, key, columns in (
+            ("Inputs", "inputs", ["name", "value", "units"]),
+            ("Outputs", "outputs", ["name", "value", "units"]),
+            ("Artifacts", "artifacts", ["name", "size", "content_type"]),
+            ("Metrics", "metrics", ["name", "value", "unit", "category"]),
+            ("Logs", "logs", ["level", "source", "message"]),
+        ):
+            print(f"\n{title}")
+            output.table(details[key], columns)
+        return 0
+
+    rows = []
+    files = sorted(_run_folder().glob("*.db"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for path in files:
+        if len(rows) >= args.limit:
+            break
+        try:
+            with RunDatabase(path=path, read_only=True) as run_db:
+                summary = run_db.get_summary()
+        except (RunDatabaseError, OSError, ValueError) as error:
+            rows.append({"execution_id": path.stem, "status": f"unreadable: {error}"})
+            continue
+        if args.simulation and summary["simulation_name"] != args.simulation:
+            continue
+        rows.append(summary)
+    if args.json:
+        output.as_json(rows)
+    else:
+        output.table(
+            rows,
+            ["execution_id", "simulation_name", "simulation_version", "status", "duration_seconds"],
+            ["EXECUTION", "SIMULATION", "VERSION", "STATUS", "SECONDS"],
+        )
+    return 0
+
+
+# ---------------------------------------------------------------- services' data
+
+_FILTER = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(==|=|!=|>=|<=|>|<)\s*(.*?)\s*$")
+_OPERATORS = {"=": "eq", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge", "<": "lt", "<=": "le"}
+
+
+def _literal(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # a bare word is a string: material=steel
+
+
+def parse_filters(expressions: list[str]) -> dict:
+    """``["temperature>300", "temperature<=400", "material=steel"]`` -> the service's filters."""
+    filters: dict = {}
+    for expression in expressions:
+        match = _FILTER.match(expression)
+        if not match:
+            raise CommandError(
+                f"a filter is name<op>value with op one of = != > >= < <=, not {expression!r}"
+            )
+        name, operator, value = match.groups()
+        filters.setdefault(name, {})[_OPERATORS[operator]] = _literal(value)
+    return filters
+
+
+def results(args) -> int:
+    results_client = client("results")
+    if args.action == "stats":
+        stats = results_client.get_parameter_stats(
+            args.simulation, args.parameter, param_class=args.param_class
+        )
+        if args.json:
+            output.as_json(stats)
+        else:
+            output.pairs(stats)
+        return 0
+    items = results_client.search(
+        simulation_name=args.simulation,
+        input_filters=parse_filters(args.input) or None,
+        output_filters=parse_filters(args.output) or None,
+        limit=args.limit,
+    )
+    if args.json:
+        output.as_json(items)
+        return 0
+    rows = []
+    for item in items:
+        row = {"execution_id": item.get("execution_id"), "status": item.get("status")}
+        row.update({f"in:{k}": v for k, v in (item.get("input_params") or {}).items()})
+        row.update({f"out:{k}": v for k, v in (item.get("output_params") or {}).items()})
+        rows.append(row)
+    columns = ["execution_id", "status"]
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    output.table(rows, columns)
+    return 0
+
+
+def catalog(args) -> int:
+    catalog_client = client("catalog")
+    if args.action == "show":
+        simulation = catalog_client.get_simulation(args.name, args.version)
+        simulation["stats"] = catalog_client.get_simulation_stats(simulation["id"])
+        if args.json:
+            output.as_json(simulation)
+        else:
+            output.pairs(simulation)
+        return 0
+    found = catalog_client.search(query=args.query, tags=args.tag or None)
+    if args.json:
+        output.as_json(found)
+    else:
+        output.table(found, ["id", "name", "version", "status", "tags", "description"])
+    return 0
+
+
+def sync(args) -> int:
+    from sim2l.runner import sync as sync_outbox
+
+    configure_from_local_services()
+    report = sync_outbox()
+    if args.json:
+        output.as_json(report)
+    else:
+        print(
+            f"sent {report['sent']}, failed {report['failed']}, "
+            f"{len(report['remaining'])} still waiting"
+        )
+        if report["remaining"]:
+            output.table(
+                report["remaining"],
+                ["id", "service", "action", "execution_id", "attempts", "last_error"],
+            )
+    return 0 if not report["remaining"] else 1
+
+
+def dispatch(args) -> int:
+    """Run the command ``args`` names."""
+    from sim2l_sessions.client_errors import ServiceError
+
+    handlers = {
+        "services": services,
+        "list": list_simulations,
+        "run": run,
+        "runs": runs,
+        "results": results,
+        "catalog": catalog,
+        "sync": sync,
+    }
+    try:
+        return handlers[args.command](args)
+    except ServiceError as error:
+        raise CommandError(str(error)) from None

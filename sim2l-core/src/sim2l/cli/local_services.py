@@ -1,0 +1,230 @@
+"""``sim2l services up|down|status``: the three services on this machine, under gunicorn.
+
+Each service runs through its seed launcher
+(``python -m sim2l.services.cache_service --backend sqlite --port 8001``) in
+its own process group, with its SQLite file, log and pid file under
+``$SIM2L_HOME`` (``services/{service}.pid``, ``services/{service}.log``) and the
+URLs in ``services/services.json``, so ``sim2l run`` finds them without any
+configuration, and ``down`` stops exactly what ``up`` started.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from sim2l_sessions.paths import sim2l_home
+
+SERVICE_NAMES = ("cache", "catalog", "results")
+DEFAULT_PORTS = {"cache": 8001, "catalog": 8002, "results": 8003}
+
+
+def state_folder() -> Path:
+    """``$SIM2L_HOME/services``: pid files, logs and the URL list."""
+    return sim2l_home() / "services"
+
+
+def _state_file() -> Path:
+    return state_folder() / "services.json"
+
+
+def read_state() -> dict:
+    """``{service: {"url", "pid", "port", "log"}}`` of the services ``up`` started."""
+    try:
+        return json.loads(_state_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(state: dict) -> None:
+    state_folder().mkdir(parents=True, exist_ok=True)
+    _state_file().write_text(json.dumps(state, indent=2))
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether nothing listens on ``host:port``."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def is_our_process(pid: int) -> bool:
+    """Whether ``pid`` is alive and is a sim2l service launcher (not a recycled pid)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return True  # no /proc (macOS): the pid file is all we have
+    return b"sim2l.services." in command
+
+
+def healthy(url: str) -> bool:
+    """Whether ``url/health`` answers 200."""
+    try:
+        return requests.get(url + "/health", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def status() -> list[dict]:
+    """One row per service: url, pid, whether its process runs and whether it answers."""
+    state = read_state()
+    rows = []
+    for name in SERVICE_NAMES:
+        entry = state.get(name)
+        if not entry:
+            rows.append(
+                {"service": name, "url": None, "pid": None, "running": False, "healthy": False}
+            )
+            continue
+        rows.append(
+            {
+                "service": name,
+                "url": entry["url"],
+                "pid": entry["pid"],
+                "running": is_our_process(entry["pid"]),
+                "healthy": healthy(entry["url"]),
+            }
+        )
+    return rows
+
+
+def up(
+    host: str = "127.0.0.1",
+    ports: dict | None = None,
+    workers: int = 2,
+    database_urls: dict | None = None,
+    timeout: float = 60,
+    say=print,
+) -> dict:
+    """Start the services not already running; returns the state (URLs, pids)."""
+    state = read_state()
+    folder = state_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    started = []
+    try:
+        for name in SERVICE_NAMES:
+            entry = state.get(name)
+            if entry and is_our_process(entry["pid"]) and healthy(entry["url"]):
+                say(f"{name} service already running at {entry['url']} (pid {entry['pid']})")
+                continue
+            port = (ports or {}).get(name) or DEFAULT_PORTS[name]
+            if not port_is_free(host, port):
+                wanted, port = port, _free_port(host)
+                say(f"port {wanted} is busy; the {name} service uses port {port} instead")
+            url_arguments = ["--backend", "sqlite"]
+            database_url = (database_urls or {}).get(name)
+            if database_url:
+                backend = "sqlite" if database_url.startswith("sqlite:") else "postgresql"
+                url_arguments = ["--backend", backend, "--db-url", database_url]
+            command = [
+                sys.executable,
+                "-m",
+                f"sim2l.services.{name}_service",
+                *url_arguments,
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ]
+            log_path = folder / f"{name}.log"
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen(
+                    command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            url = f"http://{host}:{port}"
+            state[name] = {"url": url, "pid": process.pid, "port": port, "log": str(log_path)}
+            (folder / f"{name}.pid").write_text(str(process.pid))
+            _write_state(state)
+            started.append((name, process, url, log_path))
+            say(f"starting the {name} service on {url} (pid {process.pid}, log {log_path})")
+        deadline = time.monotonic() + timeout
+        for name, process, url, log_path in started:
+            while not healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    tail = log_path.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"the {name} service did not start; its log ends:\n{tail}")
+                time.sleep(0.1)
+            say(f"{name} service ready at {url}")
+    except BaseException:
+        for name, _, _, _ in started:
+            _stop(name, state)
+        raise
+    return state
+
+
+def _stop(name: str, state: dict, timeout: float = 15) -> bool:
+    entry = state.pop(name, None)
+    (state_folder() / f"{name}.pid").unlink(missing_ok=True)
+    _write_state(state)
+    if not entry or not is_our_process(entry["pid"]):
+        return False
+    pid = entry["pid"]
+    # The launcher leads its own process group: signal the group, so the
+    # gunicorn workers stop with their master.
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not our child (started by another sim2l command)
+            finished = 0 if _alive(pid) else pid
+        if finished:
+            return True
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def down(say=print) -> list[str]:
+    """Stop every service ``up`` started; returns the names stopped."""
+    state = read_state()
+    stopped = []
+    for name in SERVICE_NAMES:
+        if name in state:
+            if _stop(name, state):
+                stopped.append(name)
+                say(f"stopped the {name} service")
+            else:
+                say(f"the {name} service was not running")
+    return stopped
