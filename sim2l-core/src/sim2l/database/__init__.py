@@ -5,15 +5,44 @@ clients (``CacheClient``, ``CatalogClient``, ``ResultsClient``) and
 ``get_session_manager`` are re-exported here by the issue that adds them.
 """
 
+from sim2l_cache_client import CacheClient
+from sim2l_catalog_client import CatalogClient
+from sim2l_results_client import ResultsClient as _ServiceResultsClient
+from sim2l_sessions import SessionManager
+from sim2l_sessions import get_session_manager
+
 from sim2l.file_manager import FileManager
 from sim2l.rundb import RunDatabase
 
 # --- service clients and the session manager -------------------------------
-# Re-exports of sim2l_cache_client.CacheClient, sim2l_catalog_client.CatalogClient,
-# sim2l_results_client.ResultsClient and sim2l_sessions.get_session_manager
-# (with SessionManager) go here, and into __all__ below.
+
+
+class ResultsClient(_ServiceResultsClient):
+    """``sim2l_results_client.ResultsClient`` reading run files from sim2l's run folder.
+
+    ``register_result("exec-2024-001")`` uploads ``{run_db_base_path}/exec-2024-001.db``,
+    where ``run_db_base_path`` is the configured one (``configure()``,
+    ``SIM2L_RUN_DB_BASE_PATH`` or ``~/.sim2l/runs``) unless given here.
+    """
+
+    def __init__(
+        self, base_url: str, session_id: str | None = None, run_db_base_path=None, **options
+    ):
+        if run_db_base_path is None:
+            from sim2l.settings import get_settings
+
+            run_db_base_path = get_settings().run_db_base_path
+        super().__init__(
+            base_url, session_id=session_id, run_db_base_path=run_db_base_path, **options
+        )
+
 
 __all__ = [
+    "CacheClient",
+    "CatalogClient",
     "FileManager",
+    "ResultsClient",
     "RunDatabase",
+    "SessionManager",
+    "get_session_manager",
 ]
