@@ -29,7 +29,9 @@ def tokens():
     result = {role: manager.create_session(f"{role}-person", role).session_id for role in ROLES}
     result["anonymous"] = manager.create_anonymous_session().session_id
     genuine = manager.create_session("mallory", "admin").session_id
-    result["forged"] = SessionManager(secret_keys=["f" * 40]).create_session("mallory", "admin").session_id
+    result["forged"] = (
+        SessionManager(secret_keys=["f" * 40]).create_session("mallory", "admin").session_id
+    )
     result["edited"] = genuine[:-3] + ("AAA" if not genuine.endswith("AAA") else "BBB")
     result["expired"] = manager.create_session("old", "admin", ttl_hours=1e-9).session_id
     revoked = manager.create_session("gone", "admin").session_id

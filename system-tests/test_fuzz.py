@@ -26,8 +26,12 @@ SETTINGS = hypothesis.settings(
     derandomize=True,
     database=None,
 )
-CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance,
-               response_schema_conformance]
+CONFORMANCE = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def _schema(service: str, tmp_path):
@@ -82,5 +86,13 @@ def test_without_a_valid_privileged_session_only_401_or_403(service, who, tmp_pa
 
 
 # The privileges a plain user session holds, plus "any valid session".
-USER_OK = {"session", "read_cache", "write_cache", "read_catalog", "record_execution",
-           "read_results", "register_result", "execute_simulation"}
+USER_OK = {
+    "session",
+    "read_cache",
+    "write_cache",
+    "read_catalog",
+    "record_execution",
+    "read_results",
+    "register_result",
+    "execute_simulation",
+}

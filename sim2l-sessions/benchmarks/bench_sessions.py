@@ -36,7 +36,9 @@ def main():
     os.environ["SIM2L_BCRYPT_ROUNDS"] = "12"
     keys = ["k" * 48, "old" * 16]
     codec = TokenCodec(keys)
-    tokens = [codec.encode(new_claims("alice", "user", ["read_cache"], 3600)) for _ in range(200_000)]
+    tokens = [
+        codec.encode(new_claims("alice", "user", ["read_cache"], 3600)) for _ in range(200_000)
+    ]
     iterator = iter(tokens)
     fresh = rate(lambda: codec.verify(next(iterator)), seconds=1.0)
 

@@ -52,6 +52,19 @@ def error_response(status: int, code: str, message: str, details=None, headers=N
     return response
 
 
+def _discard_idle_connections(app: Flask) -> None:
+    # The pool does not ping on checkout, so after the database restarts its
+    # idle connections are all dead; drop them now rather than failing one
+    # request per stale connection.
+    database = app.extensions.get("sim2l_database")
+    close_idle = getattr(database, "close_idle", None)
+    if close_idle is not None:
+        try:
+            close_idle()
+        except Exception:  # noqa: BLE001 - best effort while the database is down
+            logger.debug("could not discard idle connections", exc_info=True)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Make every error, expected or not, answer in the JSON error shape."""
 
@@ -78,6 +91,7 @@ def register_error_handlers(app: Flask) -> None:
         if "locked" in str(error).lower():
             message = "the database is busy; retry"
             return error_response(503, "database_busy", message, headers={"Retry-After": "1"})
+        _discard_idle_connections(app)
         message = "the database is unavailable; retry later"
         return error_response(503, "database_unavailable", message, headers={"Retry-After": "1"})
 

@@ -101,12 +101,11 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
     pooled = not is_sqlite_url(config["database_url"])
     store_pooled = not is_sqlite_url(store.url)
 
-    @app.before_request
-    def open_connection():
-        # SQLite: one connection per worker thread, kept open (reopening it
-        # per request halves throughput). PostgreSQL: a pool checkout.
-        database.connect(reuse_if_open=True)
-
+    # Connections open lazily on a request's first query (peewee's
+    # autoconnect), so /health and the auth checks never touch the database.
+    # SQLite keeps one connection per worker thread (reopening it per request
+    # halves throughput); a PostgreSQL connection returns to the pool after
+    # each request.
     @app.teardown_request
     def close_connection(exc):
         if pooled and not database.is_closed():
