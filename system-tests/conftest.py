@@ -3,7 +3,6 @@
 import importlib
 
 import pytest
-
 from sim2l_sessions.manager import SessionManager
 
 SERVICES = {

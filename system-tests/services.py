@@ -13,7 +13,6 @@ import tempfile
 import time
 
 import requests
-
 from sim2l_sessions.benchmarking import free_port
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate

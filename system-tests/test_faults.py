@@ -13,7 +13,6 @@ import time
 import psycopg2
 import pytest
 import requests
-
 from services import KillableService
 from services import migrate_service
 from sim2l_cache_client import CacheClient

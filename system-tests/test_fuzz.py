@@ -10,13 +10,12 @@ Bounded: a fixed number of examples per operation, no deadline, SQLite files
 import hypothesis
 import pytest
 import schemathesis
+from conftest import SERVICES
+from conftest import create_service_app
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.specs.openapi.checks import status_code_conformance
-
-from conftest import SERVICES
-from conftest import create_service_app
 
 EXAMPLES = 30
 SETTINGS = hypothesis.settings(
@@ -80,7 +79,7 @@ def test_without_a_valid_privileged_session_only_401_or_403(service, who, tmp_pa
         @hypothesis.given(case=operation.as_strategy())
         def fuzz(case):
             response = case.call(headers=headers)
-            assert response.status_code in expected, (operation.label, response.status_code)
+            assert response.status_code in expected, (case.operation.label, response.status_code)
 
         fuzz()
 
