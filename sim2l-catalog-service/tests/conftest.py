@@ -1,6 +1,7 @@
-"""Fixtures: the catalog app on a fresh database (SQLite and PostgreSQL), served live, and clients."""
+"""Fixtures: the catalog app on fresh SQLite and PostgreSQL databases, live, with clients."""
 
 import pytest
+import requests
 
 from sim2l_catalog_client import CatalogClient
 from sim2l_catalog_service.app import create_app
@@ -10,7 +11,9 @@ from sim2l_sessions import SessionManager
 @pytest.fixture
 def app(database_url):
     """The catalog app on a clean, migrated database."""
-    return create_app({"database_url": database_url, "auto_migrate": True, "revocation_refresh_seconds": 0})
+    return create_app(
+        {"database_url": database_url, "auto_migrate": True, "revocation_refresh_seconds": 0}
+    )
 
 
 @pytest.fixture
@@ -49,3 +52,36 @@ def clients(url, tokens):
 def developer(clients):
     """A client with register and update privileges."""
     return clients["developer"]
+
+
+@pytest.fixture
+def http(url):
+    """Raw HTTP against the live server: ``http(method, path, token=None, **requests_kwargs)``."""
+    session = requests.Session()
+
+    def call(method, path, token=None, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token:
+            headers["X-Session-ID"] = token
+        return session.request(method, url + path, headers=headers, timeout=30, **kwargs)
+
+    yield call
+    session.close()
+
+
+THERMAL = {
+    "name": "thermal_sim",
+    "version": "1.0.0",
+    "description": "Thermal stress analysis",
+    "tags": ["thermal", "physics"],
+    "schema": {
+        "inputs": {"temperature": {"type": "number", "units": "kelvin"}},
+        "outputs": {"max_stress": {"type": "number", "units": "pascal"}},
+    },
+}
+
+
+@pytest.fixture
+def thermal(developer):
+    """The seed's thermal_sim 1.0.0, registered."""
+    return developer.register_simulation(**THERMAL)

@@ -35,14 +35,19 @@ def _gauges() -> dict:
         "(SELECT COUNT(*) FROM catalog_simulation WHERE status = 'deprecated'), "
         "(SELECT COUNT(*) FROM catalog_execution)"
     )
-    return {"sim2l_catalog_simulation_versions": row[0], "sim2l_catalog_deprecated_versions": row[1],
-            "sim2l_catalog_executions": row[2]}
+    return {
+        "sim2l_catalog_simulation_versions": row[0],
+        "sim2l_catalog_deprecated_versions": row[1],
+        "sim2l_catalog_executions": row[2],
+    }
 
 
 def create_app(config: dict | None = None):
     """Build the catalog service app."""
     settings = catalog_config(config)
-    database: peewee.Database = database_from_url(settings["database_url"], max_connections=settings["pool_size"])
+    database: peewee.Database = database_from_url(
+        settings["database_url"], max_connections=settings["pool_size"]
+    )
     database_proxy.initialize(database)
     app = create_service_app(
         import_name=__name__,

@@ -24,9 +24,13 @@ DEPRECATED = "deprecated"
 STATUSES = (ACTIVE, DEPRECATED)
 CONTENT_FIELDS = ("description", "tags", "authors", "schema", "metadata")
 
-_COLUMNS = ("s.id, s.name, s.version, s.description, s.tags_json, s.authors_json, s.schema_json, "
-            "s.metadata_json, s.status, s.registered_by, s.updated_by, s.created_at, s.updated_at")
-_SUMMARY_COLUMNS = "s.id, s.name, s.version, s.description, s.tags_json, s.status, s.created_at, s.updated_at"
+_COLUMNS = (
+    "s.id, s.name, s.version, s.description, s.tags_json, s.authors_json, s.schema_json, "
+    "s.metadata_json, s.status, s.registered_by, s.updated_by, s.created_at, s.updated_at"
+)
+_SUMMARY_COLUMNS = (
+    "s.id, s.name, s.version, s.description, s.tags_json, s.status, s.created_at, s.updated_at"
+)
 
 
 def _full(row: tuple) -> dict:
@@ -117,7 +121,9 @@ def _stored_content(simulation_id: int) -> tuple[str, dict]:
 
 
 def _find_id(name: str, version: str) -> int | None:
-    row = sql.fetchone("SELECT id FROM catalog_simulation WHERE name = ? AND version = ?", (name, version))
+    row = sql.fetchone(
+        "SELECT id FROM catalog_simulation WHERE name = ? AND version = ?", (name, version)
+    )
     return row[0] if row else None
 
 
@@ -136,8 +142,15 @@ def register(values: dict, who: str) -> tuple[dict, bool]:
         try:
             with database_proxy.atomic():
                 simulation_id = Simulation.insert(
-                    name=name, name_lower=name.lower(), version=version, version_key=version_key(version),
-                    status=ACTIVE, registered_by=who, updated_by=who, created_at=now, updated_at=now,
+                    name=name,
+                    name_lower=name.lower(),
+                    version=version,
+                    version_key=version_key(version),
+                    status=ACTIVE,
+                    registered_by=who,
+                    updated_by=who,
+                    created_at=now,
+                    updated_at=now,
                     **columns,
                 ).execute()
                 _replace_tags(simulation_id, content["tags"])
@@ -149,10 +162,13 @@ def register(values: dict, who: str) -> tuple[dict, bool]:
     stored_hash, stored = _stored_content(existing)
     if stored_hash != columns["content_hash"]:
         differing = [field for field in CONTENT_FIELDS if stored[field] != content[field]]
-        raise APIError(409, "conflict",
-                       f"{name} {version} is already registered with different content; "
-                       "register a new version or update this one",
-                       {"differing_fields": differing, "id": existing})
+        raise APIError(
+            409,
+            "conflict",
+            f"{name} {version} is already registered with different content; "
+            "register a new version or update this one",
+            {"differing_fields": differing, "id": existing},
+        )
     return get_by_id(existing), False
 
 
@@ -160,7 +176,9 @@ def _replace_tags(simulation_id: int, tags: list[str]) -> None:
     SimulationTag.delete().where(SimulationTag.simulation == simulation_id).execute()
     rows = [(simulation_id, tag.lower()) for tag in tags]
     if rows:
-        SimulationTag.insert_many(rows, fields=[SimulationTag.simulation, SimulationTag.tag]).execute()
+        SimulationTag.insert_many(
+            rows, fields=[SimulationTag.simulation, SimulationTag.tag]
+        ).execute()
 
 
 def update(name: str, version: str, changes: dict, who: str) -> dict:
@@ -178,7 +196,8 @@ def update(name: str, version: str, changes: dict, who: str) -> dict:
         if "status" in changes:
             columns["status"] = changes["status"]
         Simulation.update(updated_by=who, updated_at=time.time(), **columns).where(
-            Simulation.id == simulation_id).execute()
+            Simulation.id == simulation_id
+        ).execute()
         if "tags" in changes:
             _replace_tags(simulation_id, content["tags"])
     return get_by_id(simulation_id)
@@ -192,21 +211,29 @@ def deprecate(name: str, version: str, who: str) -> dict:
 def not_found(name: str, version: str | None = None) -> APIError:
     """The 404 for a simulation (version) the catalog does not hold."""
     what = f"{name} {version}" if version else name
-    return APIError(404, "not_found", f"no simulation {what} in the catalog",
-                    {"name": name, **({"version": version} if version else {})})
+    return APIError(
+        404,
+        "not_found",
+        f"no simulation {what} in the catalog",
+        {"name": name, **({"version": version} if version else {})},
+    )
 
 
 def get_by_id(simulation_id: int) -> dict | None:
     """One version by its id, or None."""
-    row = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.id = ?", (simulation_id,))
+    row = sql.fetchone(
+        f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.id = ?", (simulation_id,)
+    )
     return _full(row) if row else None
 
 
 def get(name: str, version: str | None = None) -> dict | None:
     """One version; without ``version`` the latest (the highest active one, else the highest)."""
     if version is not None:
-        row = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? AND s.version = ?",
-                           (name, version))
+        row = sql.fetchone(
+            f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? AND s.version = ?",
+            (name, version),
+        )
     else:
         row = sql.fetchone(
             f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? "
@@ -223,16 +250,27 @@ def list_versions(name: str, limit: int, offset: int) -> dict:
         "ORDER BY s.version_key DESC, s.id DESC LIMIT ? OFFSET ?",
         (name, limit, offset),
     )
-    total = rows[0][-1] if rows else _count("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))
-    return {"name": name, "versions": [_summary(row) for row in rows], "total": total,
-            "limit": limit, "offset": offset}
+    total = (
+        rows[0][-1]
+        if rows
+        else _count("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))
+    )
+    return {
+        "name": name,
+        "versions": [_summary(row) for row in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 def _count(statement: str, params) -> int:
     return sql.fetchone(statement, params)[0]
 
 
-def search(query: str | None, tags: list[str] | None, status: str | None, limit: int, offset: int) -> dict:
+def search(
+    query: str | None, tags: list[str] | None, status: str | None, limit: int, offset: int
+) -> dict:
     """One page of matching versions, ranked, with the total number of matches.
 
     ``query``: every whitespace-separated term must occur in the name,
@@ -249,8 +287,9 @@ def search(query: str | None, tags: list[str] | None, status: str | None, limit:
     if tag_names:
         # The most selective way to ask for "all of these tags" on both
         # backends: intersect the index lookups of each tag.
-        intersect = " INTERSECT ".join(["SELECT simulation_id FROM catalog_simulation_tag WHERE tag = ?"]
-                                       * len(tag_names))
+        intersect = " INTERSECT ".join(
+            ["SELECT simulation_id FROM catalog_simulation_tag WHERE tag = ?"] * len(tag_names)
+        )
         where.append(f"s.id IN ({intersect})")
         params.extend(tag_names)
     if status:
@@ -259,8 +298,10 @@ def search(query: str | None, tags: list[str] | None, status: str | None, limit:
     where_sql = (" WHERE " + " AND ".join(where)) if where else ""
     if terms:
         whole = " ".join(terms)
-        rank = ("CASE WHEN s.name_lower = ? THEN 0 WHEN s.name_lower LIKE ? ESCAPE '!' THEN 1 "
-                "WHEN s.name_lower LIKE ? ESCAPE '!' THEN 2 ELSE 3 END")
+        rank = (
+            "CASE WHEN s.name_lower = ? THEN 0 WHEN s.name_lower LIKE ? ESCAPE '!' THEN 1 "
+            "WHEN s.name_lower LIKE ? ESCAPE '!' THEN 2 ELSE 3 END"
+        )
         rank_params = [whole, sql.like_pattern(whole)[1:], sql.like_pattern(whole)]
     else:
         rank, rank_params = "0", []
@@ -276,7 +317,12 @@ def search(query: str | None, tags: list[str] | None, status: str | None, limit:
         total = _count(f"SELECT COUNT(*) FROM catalog_simulation s{where_sql}", params)
     else:
         total = 0
-    return {"simulations": [_summary(row) for row in rows], "total": total, "limit": limit, "offset": offset}
+    return {
+        "simulations": [_summary(row) for row in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 def counts() -> dict:
@@ -286,22 +332,32 @@ def counts() -> dict:
         "COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN status = 'deprecated' THEN 1 ELSE 0 END), 0) FROM catalog_simulation"
     )
-    return {"simulations": row[0], "versions": row[1], "active_versions": row[2],
-            "deprecated_versions": row[3]}
+    return {
+        "simulations": row[0],
+        "versions": row[1],
+        "active_versions": row[2],
+        "deprecated_versions": row[3],
+    }
 
 
 def bulk_register(records: list[dict], who: str, chunk: int = 500) -> None:
     """Insert many new versions at once (benchmarks and imports); no conflict checks."""
     now = time.time()
     for start in range(0, len(records), chunk):
-        part = records[start:start + chunk]
+        part = records[start : start + chunk]
         with database_proxy.atomic():
             for values in part:
                 content = _content(values)
                 simulation_id = Simulation.insert(
-                    name=values["name"], name_lower=values["name"].lower(), version=values["version"],
-                    version_key=version_key(values["version"]), status=values.get("status", ACTIVE),
-                    registered_by=who, updated_by=who, created_at=now, updated_at=now,
+                    name=values["name"],
+                    name_lower=values["name"].lower(),
+                    version=values["version"],
+                    version_key=version_key(values["version"]),
+                    status=values.get("status", ACTIVE),
+                    registered_by=who,
+                    updated_by=who,
+                    created_at=now,
+                    updated_at=now,
                     **_columns_for(values["name"], content),
                 ).execute()
                 _replace_tags(simulation_id, content["tags"])

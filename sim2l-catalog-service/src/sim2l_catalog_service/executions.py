@@ -21,8 +21,10 @@ STATUSES = ("pending", "running", "completed", "failed", "cancelled", "timeout")
 FINISHED = ("completed", "failed", "cancelled", "timeout")
 SUCCESS = "completed"
 
-_COLUMNS = ("e.id, e.execution_id, e.simulation_id, e.status, e.duration_seconds, e.username, e.executed_at, "
-            "e.metadata_json, e.recorded_by, e.recorded_at")
+_COLUMNS = (
+    "e.id, e.execution_id, e.simulation_id, e.status, e.duration_seconds, e.username, e.executed_at, "
+    "e.metadata_json, e.recorded_by, e.recorded_at"
+)
 
 
 def _execution(row: tuple) -> dict:
@@ -42,12 +44,16 @@ def _execution(row: tuple) -> dict:
 
 def get(execution_id: str) -> dict | None:
     """One execution by its execution id, or None."""
-    row = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.execution_id = ?", (execution_id,))
+    row = sql.fetchone(
+        f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.execution_id = ?", (execution_id,)
+    )
     return _execution(row) if row else None
 
 
 def _simulation_exists(simulation_id: int) -> bool:
-    return sql.fetchone("SELECT 1 FROM catalog_simulation WHERE id = ?", (simulation_id,)) is not None
+    return (
+        sql.fetchone("SELECT 1 FROM catalog_simulation WHERE id = ?", (simulation_id,)) is not None
+    )
 
 
 def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool]:
@@ -61,8 +67,16 @@ def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool
     executed_at = started.timestamp() if started is not None else now
     day = datetime.datetime.fromtimestamp(executed_at, datetime.timezone.utc).strftime("%Y-%m-%d")
     params = (
-        values["execution_id"], values["simulation_id"], values["status"], values.get("duration_seconds"),
-        values.get("user") or default_user, executed_at, day, sql.dumps(values.get("metadata") or {}), who, now,
+        values["execution_id"],
+        values["simulation_id"],
+        values["status"],
+        values.get("duration_seconds"),
+        values.get("user") or default_user,
+        executed_at,
+        day,
+        sql.dumps(values.get("metadata") or {}),
+        who,
+        now,
     )
     try:
         row = sql.fetchone(
@@ -79,17 +93,24 @@ def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool
     if row is None:
         existing = get(values["execution_id"])
         if existing["simulation_id"] != values["simulation_id"]:
-            raise APIError(409, "conflict",
-                           f"execution {values['execution_id']!r} is recorded for another simulation",
-                           {"simulation_id": existing["simulation_id"]})
+            raise APIError(
+                409,
+                "conflict",
+                f"execution {values['execution_id']!r} is recorded for another simulation",
+                {"simulation_id": existing["simulation_id"]},
+            )
         return {**existing, "duplicate": True}, False
     created = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.id = ?", (row[0],))
     return {**_execution(created), "duplicate": False}, True
 
 
 def _unknown_simulation(simulation_id: int) -> APIError:
-    return APIError(404, "not_found", f"no simulation with id {simulation_id} in the catalog",
-                    {"simulation_id": simulation_id})
+    return APIError(
+        404,
+        "not_found",
+        f"no simulation with id {simulation_id} in the catalog",
+        {"simulation_id": simulation_id},
+    )
 
 
 def stats(simulation_id: int) -> dict:
@@ -112,8 +133,21 @@ def stats(simulation_id: int) -> dict:
     )
     if row is None:
         raise _unknown_simulation(simulation_id)
-    (_id, name, version, total, succeeded, finished_count, failed, timed, mean, low, high, last_run,
-     users) = row[:13]
+    (
+        _id,
+        name,
+        version,
+        total,
+        succeeded,
+        finished_count,
+        failed,
+        timed,
+        mean,
+        low,
+        high,
+        last_run,
+        users,
+    ) = row[:13]
     if sql.is_postgresql():
         p95 = row[13]
     elif timed:
@@ -171,11 +205,18 @@ def overview(days: int, limit: int) -> dict:
         "successful_executions": totals[1],
         "distinct_users": totals[2],
         "most_used": [
-            {"name": name, "executions": count, "successful_executions": ok, "distinct_users": users,
-             "last_run": sql.iso_time(last)}
+            {
+                "name": name,
+                "executions": count,
+                "successful_executions": ok,
+                "distinct_users": users,
+                "last_run": sql.iso_time(last),
+            }
             for name, count, ok, users, last in most_used
         ],
-        "executions_per_day": [{"day": day, "executions": count, "successful_executions": ok}
-                               for day, count, ok in per_day],
+        "executions_per_day": [
+            {"day": day, "executions": count, "successful_executions": ok}
+            for day, count, ok in per_day
+        ],
         "days": days,
     }

@@ -59,7 +59,9 @@ class Simulation(BaseModel):
 class SimulationTag(BaseModel):
     """One (lower-cased) tag of one simulation version."""
 
-    simulation = peewee.ForeignKeyField(Simulation, column_name="simulation_id", on_delete="CASCADE")
+    simulation = peewee.ForeignKeyField(
+        Simulation, column_name="simulation_id", on_delete="CASCADE"
+    )
     tag = peewee.CharField(max_length=64)
 
     class Meta:
@@ -73,7 +75,9 @@ class Execution(BaseModel):
 
     id = peewee.AutoField()
     execution_id = peewee.CharField(max_length=200, unique=True)
-    simulation = peewee.ForeignKeyField(Simulation, column_name="simulation_id", on_delete="CASCADE")
+    simulation = peewee.ForeignKeyField(
+        Simulation, column_name="simulation_id", on_delete="CASCADE"
+    )
     status = peewee.CharField(max_length=16)
     duration_seconds = peewee.DoubleField(null=True)
     username = peewee.CharField(max_length=200, null=True)

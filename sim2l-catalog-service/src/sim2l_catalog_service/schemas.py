@@ -31,7 +31,9 @@ MAX_ID = 2**31 - 1  # PostgreSQL SERIAL
 
 def _check_version(value: str) -> None:
     if not is_valid_version(value):
-        raise ValidationError("must be a semantic version like 1.2.3 (pre-release and build allowed)")
+        raise ValidationError(
+            "must be a semantic version like 1.2.3 (pre-release and build allowed)"
+        )
 
 
 def _check_tag(value: str) -> None:
@@ -44,24 +46,55 @@ def _check_json_size(value) -> None:
         raise ValidationError(f"must encode to at most {MAX_JSON_BYTES} bytes of JSON")
 
 
+class StrictInteger(fields.Integer):
+    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictNumber(fields.Float):
+    """A number that must arrive as a JSON number (not a string or boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class NameField(fields.String):
     """A simulation name."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=[validate.Length(min=1, max=200), validate.Regexp(NAME_PATTERN, error=NAME_MESSAGE)],
-                         **kwargs)
+        super().__init__(
+            validate=[
+                validate.Length(min=1, max=200),
+                validate.Regexp(NAME_PATTERN, error=NAME_MESSAGE),
+            ],
+            **kwargs,
+        )
 
 
 def _tags_field(**kwargs):
-    return fields.List(fields.String(validate=[validate.Length(min=1, max=64), _check_tag]),
-                       validate=validate.Length(max=50), **kwargs)
+    return fields.List(
+        fields.String(validate=[validate.Length(min=1, max=64), _check_tag]),
+        validate=validate.Length(max=50),
+        **kwargs,
+    )
 
 
 def _check_schema(value: dict) -> None:
     """``{"inputs": {name: {...}}, "outputs": {name: {...}}}``: parameters described by objects."""
     unknown = set(value) - {"inputs", "outputs"}
     if unknown:
-        raise ValidationError(f"unknown schema section(s) {sorted(unknown)}; use 'inputs' and 'outputs'")
+        raise ValidationError(
+            f"unknown schema section(s) {sorted(unknown)}; use 'inputs' and 'outputs'"
+        )
     for section in ("inputs", "outputs"):
         parameters = value.get(section, {})
         if not isinstance(parameters, dict):
@@ -70,7 +103,9 @@ def _check_schema(value: dict) -> None:
             if not name or len(name) > 200:
                 raise ValidationError(f"'{section}' parameter names must be 1 to 200 characters")
             if not isinstance(description, dict):
-                raise ValidationError(f"'{section}.{name}' must be an object (type, units, default, ...)")
+                raise ValidationError(
+                    f"'{section}.{name}' must be an object (type, units, default, ...)"
+                )
             if "type" in description and not isinstance(description["type"], str):
                 raise ValidationError(f"'{section}.{name}.type' must be a string")
             if "units" in description and not isinstance(description["units"], (str, type(None))):
@@ -83,7 +118,9 @@ class ContentFields(Schema):
 
     description = fields.String(validate=validate.Length(max=10_000))
     tags = _tags_field()
-    authors = fields.List(fields.String(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=50))
+    authors = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=50)
+    )
     schema = fields.Dict(keys=fields.String(), validate=_check_schema)
     metadata = fields.Dict(keys=fields.String(), validate=_check_json_size)
 
@@ -134,11 +171,15 @@ class OverviewArgsSchema(Schema):
 class ExecutionSchema(Schema):
     """``POST /executions``."""
 
-    simulation_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    execution_id = fields.String(required=True, validate=[validate.Length(min=1, max=200),
-                                                          validate.Regexp(r"^[^\x00-\x1f\x7f]+$")])
+    simulation_id = StrictInteger(
+        required=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
+    execution_id = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[^\x00-\x1f\x7f]+$")],
+    )
     status = fields.String(required=True, validate=validate.OneOf(EXECUTION_STATUSES))
-    duration_seconds = fields.Float(allow_none=True, validate=validate.Range(min=0, max=10**9))
+    duration_seconds = StrictNumber(allow_none=True, validate=validate.Range(min=0, max=10**9))
     user = fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
     started_at = fields.AwareDateTime(allow_none=True, default_timezone=datetime.timezone.utc)
     metadata = fields.Dict(keys=fields.String(), validate=_check_json_size)

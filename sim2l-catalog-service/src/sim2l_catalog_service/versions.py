@@ -25,7 +25,11 @@ class InvalidVersionError(ValueError):
 
 def is_valid_version(version: str) -> bool:
     """Whether ``version`` is a semantic version this catalog accepts."""
-    return isinstance(version, str) and len(version) <= 64 and VERSION_PATTERN.match(version) is not None
+    return (
+        isinstance(version, str)
+        and len(version) <= 64
+        and VERSION_PATTERN.match(version) is not None
+    )
 
 
 def version_key(version: str) -> str:

@@ -40,8 +40,12 @@ def _who() -> str:
 
 def _no_query_args() -> None:
     if request.args:
-        raise APIError(400, "validation_error", "this endpoint takes no query parameters",
-                       {name: ["Unknown field."] for name in request.args})
+        raise APIError(
+            400,
+            "validation_error",
+            "this endpoint takes no query parameters",
+            {name: ["Unknown field."] for name in request.args},
+        )
 
 
 def _simulation_id(simulation_id: int) -> int:
@@ -64,8 +68,9 @@ def register_simulation():
 def search_simulations():
     """Search by free text, tags (all must match) and status; ranked and paginated."""
     args = _search_schema.load(query_args(request))
-    page = catalog.search(args.get("query"), args.get("tags"), args.get("status"), args["limit"],
-                          args["offset"])
+    page = catalog.search(
+        args.get("query"), args.get("tags"), args.get("status"), args["limit"], args["offset"]
+    )
     return json_response(page)
 
 
@@ -138,8 +143,12 @@ def deprecate_version(name, version):
     if request.get_data(cache=True):
         body = request_json(request)
         if body:
-            raise APIError(400, "validation_error", "deprecate takes no body fields",
-                           {name: ["Unknown field."] for name in body})
+            raise APIError(
+                400,
+                "validation_error",
+                "deprecate takes no body fields",
+                {name: ["Unknown field."] for name in body},
+            )
     return json_response(catalog.deprecate(name, version, _who()))
 
 

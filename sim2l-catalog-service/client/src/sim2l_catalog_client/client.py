@@ -22,31 +22,61 @@ class CatalogClient(ServiceClient):
     (``NotFoundError``, ``ConflictError``, ``ForbiddenError``, ...).
     """
 
-    def register_simulation(self, name: str, version: str, description: str | None = None,
-                            tags: list[str] | None = None, schema: dict | None = None,
-                            authors: list[str] | None = None, metadata: dict | None = None) -> dict:
+    def register_simulation(
+        self,
+        name: str,
+        version: str,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        schema: dict | None = None,
+        authors: list[str] | None = None,
+        metadata: dict | None = None,
+    ) -> dict:
         """Register a version; returns the stored record (``created`` says whether it is new).
 
         Registering the same name and version with identical content again
         returns the stored record; different content raises ``ConflictError``.
         """
-        body = _drop_none({"name": name, "version": version, "description": description, "tags": tags,
-                           "schema": schema, "authors": authors, "metadata": metadata})
+        body = _drop_none(
+            {
+                "name": name,
+                "version": version,
+                "description": description,
+                "tags": tags,
+                "schema": schema,
+                "authors": authors,
+                "metadata": metadata,
+            }
+        )
         # Safe to retry: an identical registration returns the stored record.
         return self._request("POST", "/simulations", json=body, idempotent=True)
 
-    def search_page(self, query: str | None = None, tags: list[str] | None = None, status: str | None = None,
-                    limit: int = 20, offset: int = 0) -> dict:
+    def search_page(
+        self,
+        query: str | None = None,
+        tags: list[str] | None = None,
+        status: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> dict:
         """One page of search results: ``{"simulations": [...], "total", "limit", "offset"}``."""
         params = _drop_none({"query": query, "status": status, "limit": limit, "offset": offset})
         if tags:
             params["tags"] = list(tags)
         return self._request("GET", "/simulations", params=params)
 
-    def search(self, query: str | None = None, tags: list[str] | None = None, status: str | None = None,
-               limit: int = 20, offset: int = 0) -> list[dict]:
+    def search(
+        self,
+        query: str | None = None,
+        tags: list[str] | None = None,
+        status: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[dict]:
         """Matching versions, best first: dicts with id, name, version, description, tags, status."""
-        return self.search_page(query=query, tags=tags, status=status, limit=limit, offset=offset)["simulations"]
+        return self.search_page(query=query, tags=tags, status=status, limit=limit, offset=offset)[
+            "simulations"
+        ]
 
     def get_simulation(self, name: str, version: str | None = None) -> dict:
         """One version with its schema; the latest when ``version`` is omitted."""
@@ -60,34 +90,72 @@ class CatalogClient(ServiceClient):
 
     def list_versions(self, name: str, limit: int = 100, offset: int = 0) -> list[dict]:
         """The versions of ``name``, newest first."""
-        page = self._request("GET", f"/simulations/{_segment(name)}/versions",
-                             params={"limit": limit, "offset": offset})
+        page = self._request(
+            "GET",
+            f"/simulations/{_segment(name)}/versions",
+            params={"limit": limit, "offset": offset},
+        )
         return page["versions"]
 
-    def update_simulation(self, name: str, version: str, description: str | None = None,
-                          tags: list[str] | None = None, schema: dict | None = None,
-                          authors: list[str] | None = None, metadata: dict | None = None,
-                          status: str | None = None) -> dict:
+    def update_simulation(
+        self,
+        name: str,
+        version: str,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        schema: dict | None = None,
+        authors: list[str] | None = None,
+        metadata: dict | None = None,
+        status: str | None = None,
+    ) -> dict:
         """Change fields of one version; returns the updated record."""
-        body = _drop_none({"description": description, "tags": tags, "schema": schema, "authors": authors,
-                           "metadata": metadata, "status": status})
-        return self._request("PATCH", f"/simulations/{_segment(name)}/versions/{_segment(version)}", json=body)
+        body = _drop_none(
+            {
+                "description": description,
+                "tags": tags,
+                "schema": schema,
+                "authors": authors,
+                "metadata": metadata,
+                "status": status,
+            }
+        )
+        return self._request(
+            "PATCH", f"/simulations/{_segment(name)}/versions/{_segment(version)}", json=body
+        )
 
     def deprecate_simulation(self, name: str, version: str) -> dict:
         """Mark one version deprecated; returns the updated record."""
-        return self._request("POST", f"/simulations/{_segment(name)}/versions/{_segment(version)}/deprecate",
-                             idempotent=True)
+        return self._request(
+            "POST",
+            f"/simulations/{_segment(name)}/versions/{_segment(version)}/deprecate",
+            idempotent=True,
+        )
 
-    def record_execution(self, simulation_id: int, execution_id: str, status: str,
-                         duration_seconds: float | None = None, user: str | None = None,
-                         started_at: str | None = None, metadata: dict | None = None) -> dict:
+    def record_execution(
+        self,
+        simulation_id: int,
+        execution_id: str,
+        status: str,
+        duration_seconds: float | None = None,
+        user: str | None = None,
+        started_at: str | None = None,
+        metadata: dict | None = None,
+    ) -> dict:
         """Record one execution; recording the same ``execution_id`` again is harmless.
 
         The answer carries ``duplicate`` True when the execution was already recorded.
         """
-        body = _drop_none({"simulation_id": simulation_id, "execution_id": execution_id, "status": status,
-                           "duration_seconds": duration_seconds, "user": user, "started_at": started_at,
-                           "metadata": metadata})
+        body = _drop_none(
+            {
+                "simulation_id": simulation_id,
+                "execution_id": execution_id,
+                "status": status,
+                "duration_seconds": duration_seconds,
+                "user": user,
+                "started_at": started_at,
+                "metadata": metadata,
+            }
+        )
         # Idempotent per execution id, so a retry after a lost answer is safe.
         return self._request("POST", "/executions", json=body, idempotent=True)
 

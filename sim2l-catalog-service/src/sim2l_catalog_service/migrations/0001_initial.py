@@ -39,7 +39,9 @@ def _tables():
             )
 
     class SimulationTag(peewee.Model):
-        simulation = peewee.ForeignKeyField(Simulation, column_name="simulation_id", on_delete="CASCADE")
+        simulation = peewee.ForeignKeyField(
+            Simulation, column_name="simulation_id", on_delete="CASCADE"
+        )
         tag = peewee.CharField(max_length=64)
 
         class Meta:
@@ -50,7 +52,9 @@ def _tables():
     class Execution(peewee.Model):
         id = peewee.AutoField()
         execution_id = peewee.CharField(max_length=200, unique=True)
-        simulation = peewee.ForeignKeyField(Simulation, column_name="simulation_id", on_delete="CASCADE")
+        simulation = peewee.ForeignKeyField(
+            Simulation, column_name="simulation_id", on_delete="CASCADE"
+        )
         status = peewee.CharField(max_length=16)
         duration_seconds = peewee.DoubleField(null=True)
         username = peewee.CharField(max_length=200, null=True)
