@@ -38,6 +38,8 @@ test: setup
 	fi; \
 	if [ -d deploy ] && grep -q '^deploy-check:' Makefile; then \
 		$(MAKE) --no-print-directory deploy-check || failed="$$failed deploy"; \
+		echo "=== deploy/tests ==="; \
+		(cd deploy && $(CURDIR)/$(BIN)/python -m pytest -q) || failed="$$failed deploy/tests"; \
 	fi; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all distributions passed"
@@ -55,6 +57,12 @@ demo: setup
 	else \
 		echo "make demo arrives with the runner issue (sim2l-core); nothing to run yet"; \
 	fi
+
+# Renders every Kustomize overlay, validates it against the Kubernetes schemas
+# (offline) and checks probes, limits, security, Dockerfiles, compose and that
+# no secret value is committed. Needs kubectl (no cluster).
+deploy-check: setup
+	$(BIN)/python deploy/check.py
 
 clean:
 	rm -rf $(VENV) .tox */.tox */*/.tox
