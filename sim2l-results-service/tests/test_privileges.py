@@ -1,0 +1,98 @@
+"""The privilege matrix over the whole route table: 401 without or with a forged token, 403 per role."""
+
+import pytest
+import requests
+from runfiles import make_run
+from sim2l_sessions.privileges import ROLES
+from sim2l_sessions.web import route_privileges
+
+# One concrete request per route; a new route without an entry fails the test.
+REQUESTS = {
+    ("GET", "/health"): {},
+    ("GET", "/ready"): {},
+    ("GET", "/metrics"): {},
+    ("GET", "/openapi.json"): {},
+    ("POST", "/sessions"): {"json": {"anonymous": True}},
+    ("GET", "/sessions/current"): {},
+    ("DELETE", "/sessions/current"): {},
+    ("GET", "/users"): {},
+    ("POST", "/users"): {"json": {}},
+    ("DELETE", "/users/<username>"): {},
+    ("PUT", "/users/<username>/password"): {"json": {}},
+    ("POST", "/results"): {"upload": True},
+    ("GET", "/results"): {"params": {"simulation_name": "thermal_sim"}},
+    ("POST", "/results/search"): {"json": {"simulation_name": "thermal_sim"}},
+    ("GET", "/results/<execution_id>"): {},
+    ("GET", "/results/<execution_id>/file"): {},
+    ("DELETE", "/results/<execution_id>"): {},
+    ("POST", "/parameters/stats"): {"json": {"simulation_name": "thermal_sim", "param_name": "y"}},
+    ("GET", "/parameters/distinct"): {"params": {"simulation_name": "thermal_sim", "param_name": "x"}},
+    ("GET", "/parameters/schemas"): {"params": {"simulation_name": "thermal_sim"}},
+}
+
+
+def test_every_route_declares_what_it_needs(app):
+    table = route_privileges(app)
+    assert [route for route, need in table.items() if need is None] == []
+    assert set(table) == set(REQUESTS)
+
+
+def _tokens(manager):
+    tokens = {role: manager.create_session(f"{role}-person", role).session_id for role in ("user", "developer",
+                                                                                          "admin")}
+    tokens["anonymous"] = manager.create_anonymous_session().session_id
+    return tokens
+
+
+def test_privilege_matrix(app, url, manager, tmp_path):
+    run_file = make_run(tmp_path, "run-matrix", {"x": 1}, {"y": 2})
+    forged = manager.create_session("mallory", "admin").session_id[:-4] + "AAAA"
+
+    def call(method, rule, token):
+        spec = REQUESTS[(method, rule)]
+        path = rule.replace("<execution_id>", "run-matrix").replace("<username>", "nobody")
+        headers = {"X-Session-ID": token} if token else {}
+        kwargs = {key: value for key, value in spec.items() if key != "upload"}
+        if spec.get("upload"):
+            headers["Content-Type"] = "application/vnd.sqlite3"
+            kwargs["data"] = run_file.read_bytes()
+        return requests.request(method, url + path, headers=headers, timeout=30, **kwargs).status_code
+
+    for (method, rule), need in route_privileges(app).items():
+        if need == "public":
+            assert call(method, rule, None) not in (401, 403), (method, rule)
+            continue
+        assert call(method, rule, None) == 401, (method, rule)
+        assert call(method, rule, forged) == 401, (method, rule)
+        for role, token in _tokens(manager).items():  # fresh tokens: DELETE /sessions/current logs out
+            privileges = ROLES["user"] if role == "anonymous" else ROLES[role]
+            status = call(method, rule, token)
+            allowed = need == "session" or need in privileges
+            assert (status != 403) is allowed and status != 401, (method, rule, role, status)
+            if (method, rule) == ("DELETE", "/results/<execution_id>") and status == 200:
+                assert call("POST", "/results", token) == 201  # put it back for the next role
+
+
+@pytest.mark.parametrize("role,can_delete", [("user", False), ("developer", False), ("admin", True)])
+def test_roles_through_the_client(url, manager, tmp_path, role, can_delete):
+    from sim2l_results_client import ForbiddenError
+    from sim2l_results_client import ResultsClient
+
+    client = ResultsClient(url, session_id=manager.create_session(f"{role}-1", role).session_id)
+    client.register_result(make_run(tmp_path, "run-role", {"x": 1}, {"y": 2}))
+    assert client.get_result("run-role")["execution_id"] == "run-role"
+    if can_delete:
+        assert client.delete_result("run-role") is True
+    else:
+        with pytest.raises(ForbiddenError):
+            client.delete_result("run-role")
+
+
+def test_read_only_anonymous_session_cannot_register(url, manager, tmp_path):
+    from sim2l_results_client import ForbiddenError
+    from sim2l_results_client import ResultsClient
+
+    reader = ResultsClient(url, session_id=manager.create_anonymous_session(privileges=["read_results"]).session_id)
+    with pytest.raises(ForbiddenError):
+        reader.register_result(make_run(tmp_path, "run-reader", {"x": 1}, {"y": 2}))
+    assert reader.search(simulation_name="thermal_sim") == []

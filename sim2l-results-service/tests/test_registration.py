@@ -1,0 +1,154 @@
+"""Registering runs: idempotency, replacement, the stored file, the results view, deletion."""
+
+import hashlib
+import sqlite3
+
+import pytest
+from runfiles import copy_of
+from runfiles import make_run
+from sim2l_results_client import ConflictError
+from sim2l_results_client import ForbiddenError
+from sim2l_results_client import NotFoundError
+
+INPUTS = {"temperature": 350, "material": "steel", "refine": True, "mesh": [1, 2, 3]}
+OUTPUTS = {"max_stress": 1.5e8, "converged": True, "notes": None, "field": {"a": 1.5}}
+
+
+def test_register_by_path_and_view(client, tmp_path):
+    path = make_run(tmp_path, "run-view", INPUTS, OUTPUTS, units={"temperature": "K", "max_stress": "Pa"},
+                    artifacts={"output.dat": b"x" * 100},
+                    schemas={"inputs": {"temperature": {"type": "number", "units": "K", "min": 0, "max": 1000,
+                                                        "default": 300}}})
+    registered = client.register_result(path)
+    assert registered["execution_id"] == "run-view" and registered["created"] is True
+    assert registered["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    view = client.get_result("run-view")
+    assert view["result_id"] == registered["result_id"]
+    assert view["input_params"] == INPUTS and view["output_params"] == OUTPUTS
+    assert view["units"] == {"input": {"temperature": "K"}, "output": {"max_stress": "Pa"}}
+    assert view["simulation_name"] == "thermal_sim" and view["status"] == "completed"
+    assert view["duration_seconds"] == 12.5 and view["username"] == "alice"
+    assert [(a["name"], a["size"]) for a in view["artifacts"]] == [("output.dat", 100)]
+    assert client.get_result("never-registered") is None
+
+
+def test_register_by_execution_id_uses_the_run_folder(url, tokens, tmp_path):
+    from sim2l_results_client import ResultsClient
+
+    make_run(tmp_path / "elsewhere", "run-folder", {"x": 1}, {"y": 2})
+    client = ResultsClient(url, session_id=tokens["user"], run_db_base_path=tmp_path / "elsewhere")
+    assert client.register_result("run-folder")["execution_id"] == "run-folder"
+    with pytest.raises(FileNotFoundError):
+        client.register_result("not-there")
+
+
+def test_reregistration_is_idempotent(client, tmp_path):
+    path = make_run(tmp_path, "run-again", {"x": 1}, {"y": 2})
+    first = client.register_result(path)
+    second = client.register_result(path)
+    assert second["created"] is False and second["result_id"] == first["result_id"]
+    assert len(client.search(simulation_name="thermal_sim")) == 1
+
+
+def test_different_content_conflicts_unless_replaced_by_admin(client, admin, tmp_path):
+    make_run(tmp_path / "a", "run-twice", {"x": 1}, {"y": 2})
+    make_run(tmp_path / "b", "run-twice", {"x": 5}, {"y": 6})
+    first = client.register_result(tmp_path / "a" / "run-twice.db")
+    with pytest.raises(ConflictError) as conflict:
+        client.register_result(tmp_path / "b" / "run-twice.db")
+    assert conflict.value.details["stored_sha256"] == first["sha256"]
+    with pytest.raises(ForbiddenError):
+        client.register_result(tmp_path / "b" / "run-twice.db", replace=True)
+    assert client.get_result("run-twice")["input_params"] == {"x": 1}
+    replaced = admin.register_result(tmp_path / "b" / "run-twice.db", replace=True)
+    assert replaced["created"] is True
+    assert client.get_result("run-twice")["input_params"] == {"x": 5}
+    assert client.search(simulation_name="thermal_sim", input_filters={"x": 1}) == []
+    assert [r["execution_id"] for r in client.search(simulation_name="thermal_sim", input_filters={"x": 5})] \
+        == ["run-twice"]
+    assert client.get_parameter_stats("thermal_sim", "y")["count"] == 1
+
+
+def test_download_returns_the_same_bytes_and_never_overwrites(client, tmp_path, storage_dir):
+    path = make_run(tmp_path, "run-file", {"x": 1}, {"y": 2}, artifacts={"a.txt": b"hello"})
+    client.register_result(path)
+    assert (storage_dir / "run-file.db").is_file()
+    target = client.download("run-file", tmp_path / "copy.db")
+    assert target.read_bytes() == path.read_bytes()
+    with pytest.raises(FileExistsError):
+        client.download("run-file", target)
+    target.write_bytes(b"old")
+    client.download("run-file", target, overwrite=True)
+    assert target.read_bytes() == path.read_bytes()
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    assert client.download("run-file", folder).name == "run-file.db"
+    with pytest.raises(NotFoundError):
+        client.download("nothing-here", tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_delete_needs_admin_and_removes_everything(client, admin, tmp_path, storage_dir):
+    path = make_run(tmp_path, "run-delete", {"x": 1, "tag": "a"}, {"y": 2})
+    client.register_result(path)
+    with pytest.raises(ForbiddenError):
+        client.delete_result("run-delete")
+    assert admin.delete_result("run-delete") is True
+    assert admin.delete_result("run-delete") is False
+    assert client.get_result("run-delete") is None
+    assert not (storage_dir / "run-delete.db").exists()
+    assert client.get_parameter_stats("thermal_sim", "y")["count"] == 0
+    assert client.distinct_values("thermal_sim", "tag") == []
+    assert client.parameter_schemas("thermal_sim") == []
+    # registering it again works
+    assert client.register_result(path)["created"] is True
+
+
+def test_run_file_kept_in_wal_mode_is_uploaded_consistently(client, tmp_path):
+    from sim2l.rundb import RunDatabase
+
+    run = RunDatabase("run-open", base_path=tmp_path)
+    run.initialize_run("thermal_sim", "1.0.0", capture_environment=False)
+    run.save_inputs({"temperature": 300})
+    run.save_outputs({"max_stress": 1.0e8})
+    run.complete_run()
+    try:  # still open: recent commits may sit in the -wal file
+        registered = client.register_result(run.path)
+    finally:
+        run.close()
+    assert registered["input_count"] == 1 and registered["output_count"] == 1
+
+
+def test_bulk_register_with_progress(client, tmp_path, capsys):
+    paths = [make_run(tmp_path, f"bulk-{n}", {"n": n}, {"square": n * n}) for n in range(5)]
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database")
+    summary = client.bulk_register([*paths, broken], progress=True)
+    assert summary["registered"] == 5 and summary["unchanged"] == 0
+    assert [f["run"] for f in summary["failed"]] == [str(broken)]
+    assert "6/6 runs" in capsys.readouterr().err
+    again = client.bulk_register(paths, progress=False)
+    assert again["unchanged"] == 5
+    assert capsys.readouterr().err == ""
+
+
+def test_failed_run_is_registered_with_its_status(client, tmp_path):
+    path = make_run(tmp_path, "run-failed", {"x": 1}, {}, status="failed")
+    client.register_result(path)
+    assert [r["execution_id"] for r in client.search(simulation_name="thermal_sim", status="failed")] \
+        == ["run-failed"]
+    assert client.search(simulation_name="thermal_sim", status="completed") == []
+
+
+def test_schema_version_1_file_is_read(client, tmp_path):
+    """A file from an older sim2l-core (schema version 1: no value_number column)."""
+    source = make_run(tmp_path / "v2", "run-v1", {"x": 3}, {"y": 4.5})
+    path = copy_of(source, tmp_path / "run-v1.db", [
+        "DELETE FROM schema_version WHERE version > 1",
+        "INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES (1, 0)",
+        "ALTER TABLE inputs DROP COLUMN value_number",
+        "ALTER TABLE outputs DROP COLUMN value_number",
+    ])
+    assert sqlite3.connect(path).execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    assert client.register_result(path)["created"] is True
+    assert client.get_result("run-v1")["output_params"] == {"y": 4.5}

@@ -1,0 +1,186 @@
+"""Search operators on numbers and strings, sorting, pagination, statistics, distinct values, schemas."""
+
+import random
+import statistics
+
+import pytest
+from runfiles import make_run
+from sim2l_results_client import InvalidRequestError
+
+MATERIALS = ["aluminium", "copper", "steel", "titanium"]
+
+
+@pytest.fixture
+def runs(client, tmp_path):
+    """Twelve registered runs of thermal_sim 1.0.0 and two of 2.0.0, with known values."""
+    rng = random.Random(7)
+    data = {}
+    paths = []
+    for n in range(12):
+        inputs = {"temperature": 300 + 10 * n, "material": MATERIALS[n % 4], "refine": n % 2 == 0}
+        outputs = {"max_stress": round(rng.uniform(-5e8, 5e8), 3), "label": f"case-{n:02d}"}
+        if n == 5:
+            outputs["max_stress"] = "diverged"  # a string where numbers usually are
+        data[f"run-{n:02d}"] = (inputs, outputs)
+        paths.append(make_run(tmp_path, f"run-{n:02d}", inputs, outputs, duration=float(n),
+                              schemas={"inputs": {"temperature": {"type": "number", "units": "K"}}}))
+    for n in range(2):
+        paths.append(make_run(tmp_path, f"v2-{n}", {"temperature": 999, "material": "steel"},
+                              {"max_stress": 1.0}, version="2.0.0"))
+    summary = client.bulk_register(paths, progress=False)
+    assert summary["registered"] == 14
+    return data
+
+
+def ids(results):
+    return sorted(r["execution_id"] for r in results)
+
+
+def expect(runs, predicate):
+    return sorted(eid for eid, (inputs, outputs) in runs.items() if predicate(inputs, outputs))
+
+
+def search_v1(client, **filters):
+    return client.search(simulation_name="thermal_sim", simulation_version="1.0.0", limit=1000, **filters)
+
+
+NUMBER_CASES = [
+    ({"temperature": 350}, lambda t: t == 350),
+    ({"temperature": {"eq": 350}}, lambda t: t == 350),
+    ({"temperature": {"ne": 350}}, lambda t: t != 350),
+    ({"temperature": {"gt": 350}}, lambda t: t > 350),
+    ({"temperature": {"ge": 350}}, lambda t: t >= 350),
+    ({"temperature": {"lt": 350}}, lambda t: t < 350),
+    ({"temperature": {"le": 350}}, lambda t: t <= 350),
+    ({"temperature": {"in": [300, 350, 12345]}}, lambda t: t in (300, 350)),
+    ({"temperature": {"between": [320, 360]}}, lambda t: 320 <= t <= 360),
+    ({"temperature": {"gt": 310, "lt": 380}}, lambda t: 310 < t < 380),
+    ({"temperature": {"ge": 330.5}}, lambda t: t >= 330.5),
+]
+
+
+@pytest.mark.parametrize("filters,predicate", NUMBER_CASES)
+def test_number_operators(client, runs, filters, predicate):
+    assert ids(search_v1(client, input_filters=filters)) == expect(runs, lambda i, o: predicate(i["temperature"]))
+
+
+STRING_CASES = [
+    ({"material": "steel"}, lambda m: m == "steel"),
+    ({"material": {"ne": "steel"}}, lambda m: m != "steel"),
+    ({"material": {"gt": "copper"}}, lambda m: m > "copper"),
+    ({"material": {"ge": "copper"}}, lambda m: m >= "copper"),
+    ({"material": {"lt": "copper"}}, lambda m: m < "copper"),
+    ({"material": {"le": "copper"}}, lambda m: m <= "copper"),
+    ({"material": {"in": ["steel", "copper", "gold"]}}, lambda m: m in ("steel", "copper")),
+    ({"material": {"between": ["b", "t"]}}, lambda m: "b" <= m <= "t"),
+    ({"material": {"between": ["Steel", "Z"]}}, lambda m: "Steel" <= m <= "Z"),  # byte order: uppercase first
+]
+
+
+@pytest.mark.parametrize("filters,predicate", STRING_CASES)
+def test_string_operators(client, runs, filters, predicate):
+    assert ids(search_v1(client, input_filters=filters)) == expect(runs, lambda i, o: predicate(i["material"]))
+
+
+def test_booleans_and_mixed_types(client, runs):
+    assert ids(search_v1(client, input_filters={"refine": True})) == expect(runs, lambda i, o: i["refine"])
+    assert ids(search_v1(client, input_filters={"refine": {"ne": True}})) == expect(runs, lambda i, o: not i["refine"])
+    # numbers never match strings and the other way round
+    assert ids(search_v1(client, output_filters={"max_stress": "diverged"})) == ["run-05"]
+    numeric = search_v1(client, output_filters={"max_stress": {"ne": 0}})
+    assert "run-05" not in ids(numeric) and len(numeric) == 11
+    assert search_v1(client, input_filters={"material": {"gt": 0}}) == []
+
+
+def test_filters_combine_with_and(client, runs):
+    found = search_v1(client, input_filters={"temperature": {"ge": 320}, "material": {"in": ["steel", "copper"]}},
+                      output_filters={"max_stress": {"lt": 0}})
+    expected = expect(runs, lambda i, o: i["temperature"] >= 320 and i["material"] in ("steel", "copper")
+                      and isinstance(o["max_stress"], float) and o["max_stress"] < 0)
+    assert ids(found) == expected
+    assert all(set(r) >= {"execution_id", "input_params", "output_params"} for r in found)
+
+
+def test_version_and_status_filters(client, runs):
+    assert len(client.search(simulation_name="thermal_sim", limit=1000)) == 14
+    assert ids(client.search(simulation_name="thermal_sim", simulation_version="2.0.0")) == ["v2-0", "v2-1"]
+    assert client.search(simulation_name="thermal_sim", status="failed") == []
+    assert client.search(simulation_name="other_sim") == []
+
+
+def test_sort_by_parameter_and_time_and_paginate(client, runs):
+    by_temperature = search_v1(client, sort="-input.temperature")
+    assert [r["input_params"]["temperature"] for r in by_temperature] == sorted(
+        (i["temperature"] for i, _ in runs.values()), reverse=True)
+    by_stress = search_v1(client, sort="output.max_stress")
+    numbers = [r["output_params"]["max_stress"] for r in by_stress[:11]]
+    assert numbers == sorted(numbers) and by_stress[-1]["execution_id"] == "run-05"
+    by_duration = search_v1(client, sort="duration_seconds")
+    assert [r["duration_seconds"] for r in by_duration] == sorted(r["duration_seconds"] for r in by_duration)
+    pages, offset = [], 0
+    while offset is not None:
+        page = client.search_page(simulation_name="thermal_sim", sort="execution_id", limit=5, offset=offset)
+        pages.append(page["items"])
+        offset = page["next_offset"]
+    assert [len(p) for p in pages] == [5, 5, 4]
+    flat = [r["execution_id"] for page in pages for r in page]
+    assert flat == sorted(flat) and len(set(flat)) == 14
+    assert [r["execution_id"] for r in client.iter_search(simulation_name="thermal_sim", sort="execution_id",
+                                                          page_size=3)] == flat
+
+
+def test_parameter_stats_match_values_computed_here(client, runs):
+    values = [o["max_stress"] for _, o in runs.values() if isinstance(o["max_stress"], float)]
+    stats = client.get_parameter_stats("thermal_sim", "max_stress", param_class="output",
+                                       simulation_version="1.0.0")
+    assert stats["count"] == len(values) == 11
+    assert stats["min_value"] == min(values) and stats["max_value"] == max(values)
+    assert stats["min_value"] < 0 < stats["max_value"]  # min and max not swapped, negatives included
+    assert stats["avg_value"] == pytest.approx(statistics.fmean(values), rel=1e-12)
+    assert stats["stddev_value"] == pytest.approx(statistics.stdev(values), rel=1e-9)
+    everything = client.get_parameter_stats("thermal_sim", "max_stress")
+    assert everything["count"] == 13 and everything["min_value"] == min(values)
+    inputs = client.get_parameter_stats("thermal_sim", "temperature", param_class="input",
+                                        input_filters={"material": "steel"})
+    steel = [i["temperature"] for i, _ in runs.values() if i["material"] == "steel"] + [999, 999]
+    assert inputs["count"] == len(steel) and inputs["avg_value"] == pytest.approx(statistics.fmean(steel))
+    assert client.get_parameter_stats("thermal_sim", "material", param_class="input")["count"] == 0
+    empty = client.get_parameter_stats("thermal_sim", "nothing")
+    assert empty == {**empty, "count": 0, "min_value": None, "max_value": None, "avg_value": None,
+                     "stddev_value": None}
+
+
+def test_distinct_values_and_schemas(client, runs):
+    values = client.distinct_values("thermal_sim", "material", param_class="input")
+    assert values == [{"value": m, "count": 3 + (2 if m == "steel" else 0)} for m in MATERIALS]
+    assert client.distinct_values("thermal_sim", "material", limit=2, offset=1) == values[1:3]
+    schemas = client.parameter_schemas("thermal_sim", "1.0.0")
+    temperature = [s for s in schemas if s["name"] == "temperature"]
+    assert len(temperature) == 1 and temperature[0]["run_count"] == 12
+    assert temperature[0]["schema"]["units"] == "K" and temperature[0]["schema"]["type"] == "number"
+    assert {(s["param_class"], s["name"]) for s in schemas} >= {("output", "max_stress"), ("input", "material")}
+    all_versions = client.parameter_schemas("thermal_sim")
+    assert {s["simulation_version"] for s in all_versions} == {"1.0.0", "2.0.0"}
+
+
+@pytest.mark.parametrize("filters,message", [
+    ({"temperature": [1, 2]}, "list"),
+    ({"temperature": {}}, "at least one operator"),
+    ({"temperature": {"like": "x%"}}, "unknown operator"),
+    ({"temperature": {"in": []}}, "'in'"),
+    ({"temperature": {"between": [1]}}, "'between'"),
+    ({"temperature": {"between": [1, "z"]}}, "two numbers or two strings"),
+    ({"temperature": {"gt": {"nested": 1}}}, "number or a string"),
+    ({"temperature": {"gt": True}}, "number or a string"),
+])
+def test_bad_filters_are_400(client, runs, filters, message):
+    with pytest.raises(InvalidRequestError) as refused:
+        client.search(simulation_name="thermal_sim", input_filters=filters)
+    assert refused.value.status == 400 and message in str(refused.value.details)
+
+
+def test_filters_need_a_simulation_and_sort_must_be_known(client, runs):
+    with pytest.raises(InvalidRequestError):
+        client.search(input_filters={"temperature": 1})
+    with pytest.raises(InvalidRequestError):
+        client.search(simulation_name="thermal_sim", sort="input_hash; DROP TABLE x")
