@@ -9,6 +9,8 @@ import importlib.metadata
 import time
 
 from flask import Flask
+from sim2l_sessions.database import database_from_url
+from sim2l_sessions.web import create_service_app
 
 from sim2l_cache_service.config import DISTRIBUTION
 from sim2l_cache_service.config import MIGRATIONS_PACKAGE
@@ -21,8 +23,6 @@ from sim2l_cache_service.openapi import openapi_document
 from sim2l_cache_service.views import EXTENSION_KEY
 from sim2l_cache_service.views import CacheState
 from sim2l_cache_service.views import blueprint
-from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 
 def _version() -> str:

@@ -65,20 +65,22 @@ class HitCounter:
             return
         try:
             store.add_counts(deltas)
-        except Exception:  # a busy or unreachable database: keep counting, retry later
-            logger.warning("cache statistics not flushed; will retry", exc_info=True)
+        except Exception as error:  # a busy or unreachable database: keep counting, retry later
+            logger.warning("cache statistics not flushed, kept for the next flush: %s", error)
             self.give_back(deltas)
 
     def flush_at_exit(self, store) -> None:
         """Flush once more as the worker exits, on a connection of its own."""
-        if not self._pending:
+        deltas = self.take()
+        if not deltas:
             return
         database = store.database
         try:
             database.connect(reuse_if_open=True)
-            self.flush(store)
-        except Exception:  # exiting: nothing more can be done
-            logger.warning("cache statistics lost at exit", exc_info=True)
+            store.add_counts(deltas)
+        except Exception as error:  # exiting (or the database is gone): nothing more to do
+            # info, not warning: at most one flush interval of counts is lost.
+            logger.info("cache statistics of this process lost at exit: %s", error)
         finally:
             if not database.is_closed():
                 database.close()

@@ -11,13 +11,16 @@ the throughput of the same read through model instances
 (/work/shared/PERFORMANCE_NOTES.md).
 """
 
+import contextlib
 import datetime
-import time
+import fcntl
+import os
+import threading
 
 import orjson
 import peewee
-
 from sim2l_sessions.database import is_sqlite_url
+from sim2l_sessions.database import sqlite_path
 
 database_proxy = peewee.DatabaseProxy()
 
@@ -60,9 +63,11 @@ class CacheEntry(BaseModel):
     result_id = peewee.BigIntegerField(null=True)
     body = peewee.TextField()  # the GET answer, JSON, passed through as is
     created_at = peewee.DoubleField()  # seconds since the epoch, UTC
-    expires_at = peewee.DoubleField(index=True)
+    # No index beyond the key's and the simulation's: each index costs about
+    # 15 us per stored entry on SQLite, and invalidations and purges are rare.
+    expires_at = peewee.DoubleField()
     invalidated_at = peewee.DoubleField(null=True)
-    invalidation_id = peewee.BigIntegerField(null=True, index=True)
+    invalidation_id = peewee.BigIntegerField(null=True)
 
     class Meta:
         table_name = "cache_entry"
@@ -121,6 +126,42 @@ def glob_to_like(pattern: str) -> str:
     return "".join(out)
 
 
+class ProcessWriteLock:
+    """Serialises SQLite writers across worker processes with ``flock``.
+
+    SQLite lets one writer in at a time; a second writer gets SQLITE_BUSY and
+    its busy handler sleeps at least a millisecond before trying again, which
+    under concurrent writes costs more than the write itself. A blocking
+    ``flock`` wakes the next writer as soon as the lock is released. The file
+    is opened once per process (after gunicorn forks: an inherited descriptor
+    would share the lock), and a thread lock covers threads of one process.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._descriptor = None
+        self._pid = None
+        self._threads = threading.Lock()
+
+    def __enter__(self):
+        self._threads.acquire()
+        try:
+            if self._pid != os.getpid():
+                self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
 class CacheStore:
     """Every query of the cache service, as SQL on one Peewee database.
 
@@ -131,6 +172,8 @@ class CacheStore:
     def __init__(self, database: peewee.Database, url: str):
         self.database = database
         self.sqlite = is_sqlite_url(url)
+        self.write_lock = (ProcessWriteLock(f"{sqlite_path(url)}-writelock") if self.sqlite
+                           else contextlib.nullcontext())
         p = database.param
         self._p = p
         live = f"invalidated_at IS NULL AND expires_at > {p}"
@@ -175,22 +218,26 @@ class CacheStore:
         body = orjson.dumps(answer).decode()
         params = [values.get(name) for name in ENTRY_FIELDS]
         params += [body, now, expires_at]
-        self.database.execute_sql(self.sql_upsert, params)
+        with self.write_lock:
+            self.database.execute_sql(self.sql_upsert, params)
         return body
 
     def delete(self, cache_key: str) -> bool:
         """Remove one entry; whether it existed."""
-        cursor = self.database.execute_sql(
-            f"DELETE FROM cache_entry WHERE cache_key = {self._p}", (cache_key,)
-        )
+        with self.write_lock:
+            cursor = self.database.execute_sql(
+                f"DELETE FROM cache_entry WHERE cache_key = {self._p}", (cache_key,)
+            )
         return cursor.rowcount > 0
 
     def purge(self, now: float) -> int:
         """Remove expired and invalidated entries; how many."""
-        cursor = self.database.execute_sql(
-            f"DELETE FROM cache_entry WHERE expires_at <= {self._p} OR invalidated_at IS NOT NULL",
-            (now,),
-        )
+        with self.write_lock:
+            cursor = self.database.execute_sql(
+                f"DELETE FROM cache_entry WHERE expires_at <= {self._p} "
+                "OR invalidated_at IS NOT NULL",
+                (now,),
+            )
         return cursor.rowcount
 
     # Listings
@@ -259,7 +306,7 @@ class CacheStore:
         """
         given = {name: selector[name] for name in SELECTOR_FIELDS if selector.get(name) is not None}
         clauses, params = self._selector_clause(given)
-        with self.database.atomic():
+        with self.write_lock, self.database.atomic():
             record = CacheInvalidation.create(
                 created_at=now,
                 reason=reason,
@@ -268,19 +315,19 @@ class CacheStore:
                 invalidated_by=who[:200],
                 role=role[:50],
             )
-            cursor = self.database.execute_sql(
+            # RETURNING gives the simulation of every row hit, so the
+            # per-simulation counts are exact without another scan.
+            simulations = self.database.execute_sql(
                 f"UPDATE cache_entry SET invalidated_at = {self._p}, invalidation_id = {self._p} "
-                f"WHERE {self.live_clause} AND {' AND '.join(clauses)}",
+                f"WHERE {self.live_clause} AND {' AND '.join(clauses)} RETURNING simulation_id",
                 [now, record.id, now, *params],
-            )
-            count = cursor.rowcount
+            ).fetchall()
+            count = len(simulations)
             if count:
-                per_simulation = self.database.execute_sql(
-                    "SELECT simulation_id, COUNT(*) FROM cache_entry "
-                    f"WHERE invalidation_id = {self._p} GROUP BY simulation_id",
-                    (record.id,),
-                ).fetchall()
-                for simulation_id, entries in per_simulation:
+                per_simulation = {}
+                for (simulation_id,) in simulations:
+                    per_simulation[simulation_id] = per_simulation.get(simulation_id, 0) + 1
+                for simulation_id, entries in sorted(per_simulation.items()):
                     self.database.execute_sql(self.sql_stats_add, (simulation_id, 0, 0, entries))
                 record.entry_count = count
                 record.save(only=[CacheInvalidation.entry_count])
@@ -297,7 +344,7 @@ class CacheStore:
 
     def add_counts(self, deltas: dict[int, list[int]]) -> None:
         """Add hit and miss deltas ``{simulation_id: [hits, misses]}`` in one transaction."""
-        with self.database.atomic():
+        with self.write_lock, self.database.atomic():
             for simulation_id, (hits, misses) in sorted(deltas.items()):
                 self.database.execute_sql(self.sql_stats_add, (simulation_id, hits, misses, 0))
 

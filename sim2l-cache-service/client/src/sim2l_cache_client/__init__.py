@@ -3,8 +3,6 @@
 Installs with ``requests`` and ``sim2l-sessions`` only.
 """
 
-from sim2l_cache_client.client import CacheClient
-from sim2l_cache_client.client import key_path
 from sim2l_sessions.client_errors import ConflictError
 from sim2l_sessions.client_errors import ForbiddenError
 from sim2l_sessions.client_errors import InvalidRequestError
@@ -16,6 +14,9 @@ from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.client_errors import ServiceUnavailableError
 from sim2l_sessions.client_errors import UnauthenticatedError
+
+from sim2l_cache_client.client import CacheClient
+from sim2l_cache_client.client import key_path
 
 __all__ = [
     "CacheClient",

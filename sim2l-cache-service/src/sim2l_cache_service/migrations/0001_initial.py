@@ -19,13 +19,12 @@ class CacheEntry(peewee.Model):
     result_id = peewee.BigIntegerField(null=True)
     body = peewee.TextField()
     created_at = peewee.DoubleField()
-    expires_at = peewee.DoubleField(index=True)
+    expires_at = peewee.DoubleField()
     invalidated_at = peewee.DoubleField(null=True)
-    invalidation_id = peewee.BigIntegerField(null=True, index=True)
+    invalidation_id = peewee.BigIntegerField(null=True)
 
     class Meta:
         table_name = "cache_entry"
-        indexes = ((("simulation_name", "simulation_version"), False),)
 
 
 class CacheStats(peewee.Model):
