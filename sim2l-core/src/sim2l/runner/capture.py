@@ -97,6 +97,21 @@ class _Tee(io.TextIOBase):
             self.partial = ""
 
 
+class _OnlyWhatWasAdmitted(logging.Filter):
+    """Passes a record only if the root level before the run would have let it through."""
+
+    def __init__(self, previous_root_level: int):
+        super().__init__()
+        self.previous_root_level = previous_root_level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        logger = logging.getLogger(record.name)
+        while logger.level == logging.NOTSET and logger.parent is not None:
+            logger = logger.parent
+        level = self.previous_root_level if logger is logging.getLogger() else logger.level
+        return record.levelno >= level
+
+
 @contextlib.contextmanager
 def capture_output(run_db):
     """Record logging, stdout and stderr into ``run_db`` for the duration of the block."""
@@ -105,9 +120,14 @@ def capture_output(run_db):
     root = logging.getLogger()
     previous_level = root.level
     # INFO records reach our handler only if the root logger lets them
-    # through. Lower it only when nobody else handles root records, so an
-    # application's own log output does not change because a run started.
-    lowered = not root.handlers and root.level > logging.INFO
+    # through, so it is lowered to INFO for the run; the handlers that were
+    # already there get a filter that drops what they would not have seen,
+    # so an application's own log output does not change because a run started.
+    lowered = root.level > logging.INFO
+    guard = _OnlyWhatWasAdmitted(previous_level)
+    guarded = list(root.handlers) if lowered else []
+    for existing in guarded:
+        existing.addFilter(guard)
     if lowered:
         root.setLevel(logging.INFO)
     root.addHandler(handler)
@@ -120,6 +140,8 @@ def capture_output(run_db):
         root.removeHandler(handler)
         if lowered:
             root.setLevel(previous_level)
+        for existing in guarded:
+            existing.removeFilter(guard)
         stdout.finish()
         stderr.finish()
         buffer.flush()

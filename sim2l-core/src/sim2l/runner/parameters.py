@@ -291,15 +291,20 @@ class Declaration:
 
     def validate_outputs(self, returned) -> dict:
         """Checked outputs of a simulation's return value (a dict, or the single output)."""
-        if not isinstance(returned, dict) or (
-            len(self.outputs) == 1 and set(returned) != set(self.outputs)
-        ):
-            if len(self.outputs) != 1:
-                raise OutputValidationError(
-                    f"{self.simulation}: the function must return a dict of outputs "
-                    f"({', '.join(self.outputs)}), got {type(returned).__name__}"
-                )
-            returned = {next(iter(self.outputs)): returned}
+        if len(self.outputs) == 1:
+            # One output may be returned bare; a dict is the outputs dict
+            # unless the one output is itself a dict.
+            (only,) = self.outputs
+            is_outputs = isinstance(returned, dict) and (
+                self.outputs[only].type != "dict" or set(returned) == {only}
+            )
+            if not is_outputs:
+                returned = {only: returned}
+        if not isinstance(returned, dict):
+            raise OutputValidationError(
+                f"{self.simulation}: the function must return a dict of outputs "
+                f"({', '.join(self.outputs)}), got {type(returned).__name__}"
+            )
         missing = [name for name in self.outputs if name not in returned]
         extra = sorted(set(returned) - set(self.outputs))
         if missing or extra:

@@ -1,0 +1,351 @@
+"""The runner without services: declaring, validating, hashing, executing, recording."""
+
+import io
+import logging
+
+import pytest
+import sim2l
+from sim2l.rundb import RunDatabase
+from sim2l.runner import Input
+from sim2l.runner import InputValidationError
+from sim2l.runner import Output
+from sim2l.runner import Simulation
+from sim2l.runner import SimulationDefinitionError
+from sim2l.runner import SimulationFailedError
+from sim2l.runner import SimulationNotFoundError
+from sim2l.runner import input_hash
+from sim2l.runner import registry
+
+pytest_plugins = ["runner_helpers"]
+
+# ---------------------------------------------------------------- declaring
+
+
+def test_decorator_declares_and_registers():
+    @sim2l.simulation(
+        name="decorated_sim",
+        version="2.1.0",
+        description="adds",
+        tags=["math"],
+        inputs={"a": Input("integer", default=1), "b": {"type": "integer", "default": 2}},
+        outputs={"total": Output("integer")},
+    )
+    def add(a, b):
+        return a + b
+
+    try:
+        assert isinstance(add, Simulation)
+        assert sim2l.load("decorated_sim") is add
+        assert add.schema() == {
+            "inputs": {
+                "a": {"type": "integer", "default": 1},
+                "b": {"type": "integer", "default": 2},
+            },
+            "outputs": {"total": {"type": "integer"}},
+        }
+    finally:
+        registry.unregister("decorated_sim")
+
+
+def test_class_declaration_is_loadable_by_name(run_folder):
+    class Doubler(Simulation):
+        name = "class_doubler"
+        version = "1.0.0"
+        inputs = {"x": Input("number")}
+        outputs = {"double": Output("number", units="m")}
+
+        def compute(self, x):
+            return {"double": 2 * x}
+
+    try:
+        result = sim2l.load("class_doubler").run(x=4)
+        assert result["double"] == 8.0
+        assert result.quantities["double"].units == "m"
+    finally:
+        registry.unregister("class_doubler")
+
+
+def test_load_picks_latest_version_or_the_one_asked(make_simulation):
+    old, _ = make_simulation(name="versioned_sim", version="1.9.0")
+    new, _ = make_simulation(name="versioned_sim", version="1.10.0")
+    assert sim2l.load("versioned_sim") is new
+    assert sim2l.load("versioned_sim", "1.9.0") is old
+    with pytest.raises(SimulationNotFoundError, match="versioned_sim"):
+        sim2l.load("versioned_sim", "3.0.0")
+
+
+def test_examples_load_without_import():
+    registry.unregister("thermal_sim")
+    assert sim2l.load("thermal_sim").name == "thermal_sim"
+
+
+def test_unknown_simulation_says_what_is_declared():
+    with pytest.raises(SimulationNotFoundError, match="no simulation 'nope'"):
+        sim2l.load("nope")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name": "bad name"}, "invalid simulation name"),
+        ({"name": "ok", "inputs": {"x": {"type": "nonsense"}}}, "unknown parameter type"),
+        ({"name": "ok", "inputs": {"x": {"type": "string", "min": 1}}}, "min/max apply to numbers"),
+        (
+            {"name": "ok", "inputs": {"x": {"type": "number", "min": 5, "max": 1}}},
+            "greater than max",
+        ),
+        (
+            {"name": "ok", "inputs": {"x": {"type": "number", "default": 0, "min": 1}}},
+            "default breaks",
+        ),
+        ({"name": "ok", "inputs": {"missing": {"type": "number"}}}, "no parameter for input"),
+    ],
+)
+def test_bad_declarations_are_refused(kwargs, message):
+    with pytest.raises(SimulationDefinitionError, match=message):
+        Simulation(lambda x: {}, register=False, **kwargs)
+
+
+# ---------------------------------------------------------------- validating
+
+
+@pytest.mark.parametrize(
+    "inputs, name, rule",
+    [
+        ({}, "x", "required"),
+        ({"x": "3"}, "x", "type"),
+        ({"x": True}, "x", "type"),
+        ({"x": float("nan")}, "x", "type"),
+        ({"x": 1001}, "x", "max"),
+        ({"x": -1001}, "x", "min"),
+        ({"x": 1, "z": 2}, "z", "unknown"),
+    ],
+)
+def test_invalid_inputs_name_the_input_and_rule(make_simulation, run_folder, inputs, name, rule):
+    simulation, counter = make_simulation()
+    with pytest.raises(InputValidationError) as caught:
+        simulation.run(**inputs)
+    assert caught.value.input_name == name
+    assert caught.value.rule == rule
+    assert name in str(caught.value)
+    assert counter.calls == 0
+    assert not list(run_folder.glob("*.db"))  # nothing recorded for a refused run
+
+
+def test_options_and_integers():
+    simulation = Simulation(
+        lambda n, material: {"out": n},
+        name="options_sim",
+        register=False,
+        inputs={"n": Input("integer", default=3), "material": Input("string", options=["a", "b"])},
+        outputs={"out": Output("integer")},
+    )
+    assert simulation.validate(n=4.0, material="a") == {"n": 4, "material": "a"}
+    with pytest.raises(InputValidationError, match="one of 'a', 'b'"):
+        simulation.validate(material="c")
+    with pytest.raises(InputValidationError, match="integer"):
+        simulation.validate(n=2.5, material="a")
+
+
+# ---------------------------------------------------------------- hashing
+
+
+def test_hash_ignores_order_number_type_and_explicit_defaults(make_simulation):
+    simulation, _ = make_simulation()
+    reference = simulation.input_hash(x=1, a=2)
+    assert simulation.input_hash(a=2.0, x=1.0) == reference
+    assert simulation.input_hash(x=1) == reference  # a defaults to 2.0
+    assert simulation.input_hash(x=2) != reference
+
+
+def test_hash_changes_with_version_and_name():
+    inputs = {"x": 1.0}
+    assert input_hash("sim", "1.0.0", inputs) != input_hash("sim", "1.0.1", inputs)
+    assert input_hash("sim", "1.0.0", inputs) != input_hash("other", "1.0.0", inputs)
+    assert input_hash("sim", "1.0.0", {"x": [1, 2.0]}) == input_hash(
+        "sim", "1.0.0", {"x": [1.0, 2]}
+    )
+    assert input_hash("sim", "1.0.0", {"d": {"b": 1, "a": 2}}) == input_hash(
+        "sim", "1.0.0", {"d": {"a": 2, "b": 1.0}}
+    )
+
+
+def test_cache_key_is_name_version_hash(make_simulation):
+    simulation, _ = make_simulation(version="3.2.1")
+    key = simulation.cache_key(x=1)
+    assert key == f"{simulation.name}/3.2.1/{simulation.input_hash(x=1)}"
+
+
+# ---------------------------------------------------------------- executing
+
+
+def test_run_records_everything(make_simulation, run_folder, capsys):
+    simulation, counter = make_simulation()
+    result = simulation.run(x=3)
+    assert counter.calls == 1
+    assert result.ok and not result.from_cache
+    assert result.outputs == {"y": 6.0}
+    assert result.units == {"y": "m"}
+    assert str(result.quantities["y"]) == "6.0 m"
+    assert result.run_db_path == run_folder / f"{result.execution_id}.db"
+    assert "computing 2.0 * 3.0" in capsys.readouterr().out  # printed output still shown
+
+    with RunDatabase(result.execution_id) as run_db:
+        summary = run_db.get_summary()
+        assert summary["simulation_name"] == simulation.name
+        assert summary["status"] == "completed"
+        assert summary["input_hash"] == result.input_hash
+        assert {i["name"]: i["value"] for i in run_db.get_inputs()} == {"x": 3.0, "a": 2.0}
+        outputs = run_db.get_outputs()
+        assert outputs[0]["name"] == "y" and outputs[0]["units"] == "m"
+        schemas = {(s["direction"], s["name"]): s for s in run_db.get_parameter_schemas()}
+        assert schemas["input", "x"]["min_value"] == -1000
+        assert schemas["input", "x"]["required"] is True
+        assert schemas["input", "a"]["default"] == 2.0
+        assert schemas["output", "y"]["units"] == "m"
+        logs = run_db.get_logs(source="stdout")
+        assert [log["message"] for log in logs] == ["computing 2.0 * 3.0"]
+        metrics = {m["name"]: m for m in run_db.get_metrics(category="performance")}
+        assert {"wall_time", "cpu_time", "peak_memory", "peak_rss"} <= set(metrics)
+        assert metrics["peak_memory"]["value"] > 0
+        assert run_db.get_provenance()[0]["kind"] == "source_code"
+        assert run_db.get_environment()["python_version"]
+        assert run_db.get_tags() == {"test": None}
+
+
+def test_logging_and_files_written_are_kept(run_folder):
+    def writer(n, context):
+        logging.getLogger("my.solver").info("step %d", n)
+        logging.getLogger("my.solver").warning("close to the limit")
+        with open("result.txt", "w") as handle:
+            handle.write(f"n={n}\n")
+        (context.workdir / "sub").mkdir()
+        (context.workdir / "sub" / "data.bin").write_bytes(b"\x00\x01")
+        context.metric("residual", 1e-6, step=n)
+        return {"n2": n * n}
+
+    simulation = Simulation(
+        writer,
+        name="writer_sim",
+        register=False,
+        inputs={"n": Input("integer")},
+        outputs={"n2": Output("integer")},
+    )
+    result = simulation.run(n=3)
+    with result.run_db as run_db:
+        messages = [(log["level"], log["message"]) for log in run_db.get_logs(source="my.solver")]
+        assert messages == [("INFO", "step 3"), ("WARNING", "close to the limit")]
+        artifacts = {a["name"]: a for a in run_db.get_artifacts()}
+        assert run_db.read_artifact("result.txt") == b"n=3\n"
+        assert artifacts["sub__data.bin"]["description"] == "sub/data.bin"
+        assert run_db.get_metrics(name="residual")[0]["step"] == 3
+    result.close()
+
+
+def test_failed_run_is_recorded_failed_and_raises(make_simulation, run_folder):
+    simulation, _ = make_simulation(fail=True)
+    with pytest.raises(SimulationFailedError, match="the solver diverged") as caught:
+        simulation.run(x=1)
+    failed = caught.value.result
+    assert failed.status == "failed" and not failed.ok
+    with RunDatabase(failed.execution_id) as run_db:
+        run = run_db.get_run()
+        assert run["status"] == "failed"
+        assert "RuntimeError: the solver diverged" in run["error_message"]
+        assert "Traceback" in run["traceback"]
+        assert run_db.get_logs(level="ERROR")
+    # raise_on_failure=False returns it instead
+    returned = simulation.run_with({"x": 1}, raise_on_failure=False)
+    assert returned.status == "failed" and returned.execution_id != failed.execution_id
+
+
+@pytest.mark.parametrize(
+    "returned, message",
+    [
+        ({"y": "text"}, "must be a number"),
+        ({}, "missing output"),
+        ({"y": 1, "extra": 2}, "undeclared output"),
+    ],
+)
+def test_bad_outputs_fail_the_run(run_folder, returned, message):
+    simulation = Simulation(
+        lambda: returned, name="bad_outputs", register=False, outputs={"y": Output("number")}
+    )
+    with pytest.raises(SimulationFailedError, match=message):
+        simulation.run()
+
+
+def test_single_output_may_be_returned_bare(run_folder):
+    simulation = Simulation(
+        lambda x: x + 1,
+        name="bare_sim",
+        register=False,
+        inputs={"x": Input("number")},
+        outputs={"y": Output("number")},
+    )
+    assert simulation.run(x=1).outputs == {"y": 2.0}
+
+
+def test_without_services_nothing_is_cached(make_simulation, run_folder):
+    simulation, counter = make_simulation()
+    first = simulation.run(x=1)
+    second = simulation.run(x=1)
+    assert counter.calls == 2 and not second.from_cache
+    assert first.execution_id != second.execution_id
+    assert first.pending == [] and first.warnings == []
+
+
+def test_without_run_database_the_function_just_runs(make_simulation):
+    sim2l.configure(use_run_database=False)
+    simulation, counter = make_simulation()
+    result = simulation.run(x=2)
+    assert result.outputs == {"y": 4.0}
+    assert result.execution_id is None and result.run_db_path is None
+
+
+def test_examples_thermal_sim(run_folder):
+    result = sim2l.load("thermal_sim").run(temperature=350)
+    assert result["max_stress"] == pytest.approx(200e9 * 12e-6 * (350 - 293.15))
+    assert result.units["max_stress"] == "pascal"
+    with result.run_db as run_db:
+        assert run_db.read_artifact("profile.csv").startswith(b"position_m,stress_pa\n")
+    result.close()
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def test_sweep_grid_with_progress(make_simulation, run_folder):
+    simulation, counter = make_simulation()
+    stream = io.StringIO()
+    results = sim2l.sweep(simulation, grid={"x": [1, 2, 3], "a": [1, 10]}, progress=stream)
+    assert [r.outputs["y"] for r in results] == [1, 10, 2, 20, 3, 30]
+    assert counter.calls == 6
+    lines = stream.getvalue().splitlines()
+    assert lines[-1].startswith(f"{simulation.name} sweep [") and "6/6" in lines[-1]
+
+
+def test_sweep_keeps_going_after_a_failure(run_folder):
+    def fragile(x):
+        if x == 2:
+            raise ValueError("bad point")
+        return {"y": x}
+
+    simulation = Simulation(
+        fragile,
+        name="fragile_sim",
+        register=False,
+        inputs={"x": Input("number")},
+        outputs={"y": Output("number")},
+    )
+    results = simulation.sweep(points=[{"x": 1}, {"x": 2}, {"x": 3}], progress=False)
+    assert [r.status for r in results] == ["completed", "failed", "completed"]
+    with pytest.raises(SimulationFailedError):
+        simulation.sweep(points=[{"x": 2}], progress=False, stop_on_error=True)
+
+
+def test_sweep_validates_every_point_first(make_simulation, run_folder):
+    simulation, counter = make_simulation()
+    with pytest.raises(InputValidationError, match="sweep point 2"):
+        sim2l.sweep(simulation, points=[{"x": 1}, {"x": 2}, {"x": 5000}], progress=False)
+    assert counter.calls == 0
