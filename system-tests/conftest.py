@@ -1,9 +1,12 @@
 """Fixtures of the system tests: the three services, and sessions of every role."""
 
 import importlib
+import time
 
 import pytest
 from sim2l_sessions.manager import SessionManager
+from sim2l_sessions.privileges import ROLES as ROLE_PRIVILEGES
+from sim2l_sessions.tokens import new_claims
 
 SERVICES = {
     "cache": "sim2l_cache_service.app",
@@ -21,6 +24,13 @@ def create_service_app(service: str, database_url: str, **overrides):
     return module.create_app(config)
 
 
+def expired_token(manager: SessionManager) -> str:
+    """A genuine admin token whose expiry passed a minute ago."""
+    claims = new_claims("old", "admin", ROLE_PRIVILEGES["admin"], 3600)
+    claims["exp"] = time.time() - 60
+    return manager.codec.encode(claims)
+
+
 @pytest.fixture
 def tokens():
     """Fresh tokens: one per role, an anonymous one, a forged, an expired and a revoked one."""
@@ -31,8 +41,9 @@ def tokens():
     result["forged"] = (
         SessionManager(secret_keys=["f" * 40]).create_session("mallory", "admin").session_id
     )
-    result["edited"] = genuine[:-3] + ("AAA" if not genuine.endswith("AAA") else "BBB")
-    result["expired"] = manager.create_session("old", "admin", ttl_hours=1e-9).session_id
+    flipped = "B" if genuine[10] != "B" else "C"  # an edited payload, same signature
+    result["edited"] = genuine[:10] + flipped + genuine[11:]
+    result["expired"] = expired_token(manager)
     revoked = manager.create_session("gone", "admin").session_id
     manager.invalidate_session(revoked)
     result["revoked"] = revoked

@@ -1,5 +1,7 @@
 """The service kit through the toy service: auth, blueprint, errors, operations routes."""
 
+import time
+
 import pytest
 import requests
 from sim2l_sessions.manager import SessionManager
@@ -63,6 +65,7 @@ def test_bearer_header_is_accepted(toy_url):
 def test_expired_token_is_401(toy_url):
     manager = SessionManager()
     token = manager.create_anonymous_session(ttl_hours=1e-7).session_id
+    time.sleep(0.01)
     response = call(toy_url, "GET", "/notes/x", token)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "session_expired"

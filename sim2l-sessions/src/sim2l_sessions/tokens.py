@@ -140,7 +140,7 @@ def new_claims(username, role, privileges, ttl_seconds: float) -> dict:
         "role": role,
         "prv": sorted(privileges),
         "iat": round(now, 3),
-        "exp": round(now + ttl_seconds, 3),
+        "exp": now + ttl_seconds,
     }
 
 
