@@ -116,7 +116,7 @@ def test_every_route_answers_as_the_table_says(service_app):
         path = concrete_path(rule)
         body = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
 
-        def status(who):
+        def status(who, path=path, method=method, body=body):
             token = fresh_token(who)
             headers = {"X-Session-ID": token} if token else {}
             return client.open(path, method=method, headers=headers, **body).status_code
