@@ -29,6 +29,10 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 errorlog = "-"
 # "-" logs requests to stdout; an empty SIM2L_ACCESS_LOG turns them off.
 accesslog = os.environ.get("SIM2L_ACCESS_LOG", "-") or None
+# No control socket (gunicorn >= 25.1 puts one in $HOME/.gunicorn): nothing
+# manages workers at run time here (Kubernetes replaces pods instead), and
+# the root filesystem is read-only. Older gunicorns ignore the name.
+control_socket_disable = True
 # Trust X-Forwarded-* only from the addresses named (an ingress controller).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
