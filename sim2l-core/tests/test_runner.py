@@ -16,7 +16,7 @@ from sim2l.runner import SimulationNotFoundError
 from sim2l.runner import input_hash
 from sim2l.runner import registry
 
-pytest_plugins = ["runner_helpers"]
+pytest_plugins = ["runner_fixtures"]
 
 # ---------------------------------------------------------------- declaring
 
