@@ -11,9 +11,16 @@ from sim2l_sessions import SessionManager
 @pytest.fixture
 def app(database_url):
     """The catalog app on a clean, migrated database."""
-    return create_app(
+    app = create_app(
         {"database_url": database_url, "auto_migrate": True, "revocation_refresh_seconds": 0}
     )
+    yield app
+    # Return the pool's connections now, not whenever the app is collected.
+    database = app.extensions["sim2l_database"]
+    if hasattr(database, "close_all"):
+        database.close_all()
+    elif not database.is_closed():
+        database.close()
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_unmigrated_database_is_refused(database_url):
 
 def test_migrate_command_then_the_app_starts(database_url, capsys):
     assert main(["migrate", "--db-url", database_url]) == 0
-    assert "1 migration(s) applied" in capsys.readouterr().err
+    assert "2 migration(s) applied" in capsys.readouterr().err
     create_app({"database_url": database_url})
 
 

@@ -268,25 +268,47 @@ def _count(statement: str, params) -> int:
     return sql.fetchone(statement, params)[0]
 
 
+def _fts_match(terms: list[str]) -> str | None:
+    """An FTS5 trigram MATCH expression for the terms of 3+ characters, or None."""
+    usable = [term for term in terms if len(term) >= 3]
+    if not usable:
+        return None
+    # Double-quoted strings are literal in FTS5; a quote inside is doubled.
+    return " ".join('"' + term.replace('"', '""') + '"' for term in usable)
+
+
 def search(
     query: str | None, tags: list[str] | None, status: str | None, limit: int, offset: int
 ) -> dict:
     """One page of matching versions, ranked, with the total number of matches.
 
     ``query``: every whitespace-separated term must occur in the name,
-    description or tags (case-insensitive). ``tags``: every tag must be held.
-    Rank: exact name, name prefix, name contains, other matches; then newest.
-    Filtering, ranking and paging all happen in one SQL statement.
+    description or tags (case-insensitive substring). ``tags``: every tag
+    must be held. Rank: exact name, name prefix, name contains, other
+    matches; then newest. Filtering, ranking, counting and paging all happen
+    in one SQL statement, so filters and pages always agree.
+
+    Which index finds the rows: with tags, the tag index (then the text is
+    checked on those rows only); text alone, a trigram index (pg_trgm on
+    PostgreSQL; an FTS5 trigram table on SQLite, where the planner cannot
+    choose it by itself), with LIKE re-checking so both backends agree.
     """
     where, params = [], []
     terms = (query or "").lower().split()
+    tag_names = [tag.lower() for tag in normalise_tags(tags)]
+    if terms and not tag_names and not sql.is_postgresql() and _has_fts():
+        match = _fts_match(terms)
+        if match is not None:
+            where.append(
+                "s.id IN (SELECT rowid FROM catalog_simulation_fts "
+                "WHERE catalog_simulation_fts MATCH ?)"
+            )
+            params.append(match)
     for term in terms:
         where.append("s.search_text LIKE ? ESCAPE '!'")
         params.append(sql.like_pattern(term))
-    tag_names = [tag.lower() for tag in normalise_tags(tags)]
     if tag_names:
-        # The most selective way to ask for "all of these tags" on both
-        # backends: intersect the index lookups of each tag.
+        # "All of these tags": intersect the index lookups of each tag.
         intersect = " INTERSECT ".join(
             ["SELECT simulation_id FROM catalog_simulation_tag WHERE tag = ?"] * len(tag_names)
         )
@@ -297,20 +319,29 @@ def search(
         params.append(status)
     where_sql = (" WHERE " + " AND ".join(where)) if where else ""
     if terms:
+        # Rank every match on narrow rows, then fetch the page's columns only.
         whole = " ".join(terms)
         rank = (
             "CASE WHEN s.name_lower = ? THEN 0 WHEN s.name_lower LIKE ? ESCAPE '!' THEN 1 "
             "WHEN s.name_lower LIKE ? ESCAPE '!' THEN 2 ELSE 3 END"
         )
         rank_params = [whole, sql.like_pattern(whole)[1:], sql.like_pattern(whole)]
+        statement = (
+            f"WITH matches AS (SELECT s.id AS id, {rank} AS search_rank "
+            f"FROM catalog_simulation s{where_sql}) "
+            f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM matches) FROM "
+            "(SELECT id, search_rank FROM matches ORDER BY search_rank, id DESC LIMIT ? OFFSET ?) m "
+            "JOIN catalog_simulation s ON s.id = m.id ORDER BY m.search_rank, m.id DESC"
+        )
+        statement_params = (*rank_params, *params, limit, offset)
     else:
-        rank, rank_params = "0", []
-    rows = sql.fetchall(
-        f"SELECT {_SUMMARY_COLUMNS}, {rank} AS search_rank, COUNT(*) OVER () "
-        f"FROM catalog_simulation s{where_sql} "
-        "ORDER BY search_rank, s.created_at DESC, s.id DESC LIMIT ? OFFSET ?",
-        (*rank_params, *params, limit, offset),
-    )
+        # No rank: newest first is the primary key backwards.
+        statement = (
+            f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM catalog_simulation s{where_sql}) "
+            f"FROM catalog_simulation s{where_sql} ORDER BY s.id DESC LIMIT ? OFFSET ?"
+        )
+        statement_params = (*params, *params, limit, offset)
+    rows = sql.fetchall(statement, statement_params)
     if rows:
         total = rows[0][-1]
     elif offset:
@@ -323,6 +354,18 @@ def search(
         "limit": limit,
         "offset": offset,
     }
+
+
+def _has_fts() -> bool:
+    """Whether this SQLite database has the trigram table (FTS5 may be missing)."""
+    database = database_proxy.obj
+    known = getattr(database, "_sim2l_catalog_fts", None)
+    if known is None:
+        row = sql.fetchone(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_simulation_fts'"
+        )
+        known = database._sim2l_catalog_fts = row is not None
+    return known
 
 
 def counts() -> dict:
@@ -340,24 +383,75 @@ def counts() -> dict:
     }
 
 
-def bulk_register(records: list[dict], who: str, chunk: int = 500) -> None:
-    """Insert many new versions at once (benchmarks and imports); no conflict checks."""
+def bulk_register(records: list[dict], who: str, chunk: int = 1000) -> int:
+    """Import many new versions at once (benchmarks, migrations from another catalog).
+
+    Not for a live catalog taking registrations: ids are assigned here, after
+    the current highest, and nothing is checked for conflicts. Refreshes the
+    planner's statistics at the end. Returns the number imported.
+    """
     now = time.time()
+    next_id = (sql.fetchone("SELECT MAX(id) FROM catalog_simulation")[0] or 0) + 1
+    simulation_fields = [
+        Simulation.id,
+        Simulation.name,
+        Simulation.name_lower,
+        Simulation.version,
+        Simulation.version_key,
+        Simulation.status,
+        Simulation.registered_by,
+        Simulation.updated_by,
+        Simulation.created_at,
+        Simulation.updated_at,
+        Simulation.description,
+        Simulation.tags_json,
+        Simulation.authors_json,
+        Simulation.schema_json,
+        Simulation.metadata_json,
+        Simulation.search_text,
+        Simulation.content_hash,
+    ]
     for start in range(0, len(records), chunk):
-        part = records[start : start + chunk]
+        rows, tag_rows = [], []
+        for values in records[start : start + chunk]:
+            content = _content(values)
+            columns = _columns_for(values["name"], content)
+            # Later rows are newer: a distinct creation time keeps "newest first" meaningful.
+            created = now + len(rows) * 1e-6 + start * 1e-6
+            rows.append(
+                (
+                    next_id,
+                    values["name"],
+                    values["name"].lower(),
+                    values["version"],
+                    version_key(values["version"]),
+                    values.get("status", ACTIVE),
+                    who,
+                    who,
+                    created,
+                    created,
+                    columns["description"],
+                    columns["tags_json"],
+                    columns["authors_json"],
+                    columns["schema_json"],
+                    columns["metadata_json"],
+                    columns["search_text"],
+                    columns["content_hash"],
+                )
+            )
+            tag_rows.extend((next_id, tag.lower()) for tag in content["tags"])
+            next_id += 1
         with database_proxy.atomic():
-            for values in part:
-                content = _content(values)
-                simulation_id = Simulation.insert(
-                    name=values["name"],
-                    name_lower=values["name"].lower(),
-                    version=values["version"],
-                    version_key=version_key(values["version"]),
-                    status=values.get("status", ACTIVE),
-                    registered_by=who,
-                    updated_by=who,
-                    created_at=now,
-                    updated_at=now,
-                    **_columns_for(values["name"], content),
+            Simulation.insert_many(rows, fields=simulation_fields).execute()
+            if tag_rows:
+                SimulationTag.insert_many(
+                    tag_rows, fields=[SimulationTag.simulation, SimulationTag.tag]
                 ).execute()
-                _replace_tags(simulation_id, content["tags"])
+    if sql.is_postgresql():
+        # Ids were given explicitly: move the sequence past them.
+        sql.execute(
+            "SELECT setval(pg_get_serial_sequence('catalog_simulation', 'id'), "
+            "(SELECT MAX(id) FROM catalog_simulation))"
+        )
+    sql.execute("ANALYZE")
+    return len(records)

@@ -171,9 +171,7 @@ class OverviewArgsSchema(Schema):
 class ExecutionSchema(Schema):
     """``POST /executions``."""
 
-    simulation_id = StrictInteger(
-        required=True, validate=validate.Range(min=1, max=MAX_ID)
-    )
+    simulation_id = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_ID))
     execution_id = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[^\x00-\x1f\x7f]+$")],

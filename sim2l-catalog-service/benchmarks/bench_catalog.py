@@ -1,0 +1,212 @@
+"""Catalog benchmarks: search latency over 10,000 simulations x 5 versions, and throughput.
+
+For SQLite and PostgreSQL, each in the same run:
+- search latency p50/p95 (free text plus one tag, varied queries), measured by
+  a client sending one request at a time to the service under gunicorn; also
+  tag-only and text-only searches;
+- search, get and record_execution requests/s under wrk (16 connections),
+  against the bare Flask ceiling measured in the same run.
+
+Run: ``cd /work/main && .venv/bin/python tools/bench_report.py sim2l-catalog-service``.
+Measures and prints; asserts nothing about time.
+"""
+
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import requests
+
+from sim2l_catalog_service import catalog
+from sim2l_catalog_service.models import database_proxy
+from sim2l_sessions import SessionManager
+from sim2l_sessions.benchmarking import GunicornServer
+from sim2l_sessions.benchmarking import report
+from sim2l_sessions.benchmarking import run_wrk
+from sim2l_sessions.database import database_from_url
+from sim2l_sessions.migrations import migrate
+
+NAMES = 10_000
+VERSIONS = 5
+LATENCY_REQUESTS = 400
+WRK_SECONDS = 5
+SERVER_URL = os.environ.get("SIM2L_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+APP = "sim2l_catalog_service.app:create_app()"
+
+WORDS = (
+    "thermal fluid stress quantum heat flow beam plasma laser optical acoustic crystal lattice "
+    "molecular protein battery solar wind turbine grid traffic epidemic climate ocean seismic "
+    "fracture fatigue creep diffusion reaction catalyst polymer composite magnetic electron "
+    "photon neutron reactor combustion spray droplet bubble foam granular powder soil rock "
+    "groundwater river flood storm cloud aerosol radiation transport kinetics enzyme gene cell "
+    "tissue neural circuit transistor antenna wave signal noise filter control robot vehicle "
+    "aircraft rocket orbit satellite galaxy star planet dust ice snow glacier"
+).split()
+TAGS = [f"{word}-tag" for word in WORDS[:50]] + [f"domain{n}" for n in range(50)]
+
+
+def catalog_records(rng: random.Random) -> list[dict]:
+    """10,000 names x 5 versions with realistic words, three tags per name."""
+    records = []
+    for number in range(NAMES):
+        first, second = rng.sample(WORDS, 2)
+        name = f"{first}_{second}_{number}"
+        tags = rng.sample(TAGS, 3)
+        description = " ".join(rng.sample(WORDS, 10)).capitalize()
+        schema = {"inputs": {"temperature": {"type": "number", "units": "kelvin"}},
+                  "outputs": {"result": {"type": "number"}}}
+        for minor in range(VERSIONS):
+            records.append({"name": name, "version": f"1.{minor}.0", "description": description,
+                            "tags": tags, "schema": schema})
+    return records
+
+
+def populate(url: str, records: list[dict]) -> float:
+    """Migrate and import; return the seconds the import took."""
+    database = database_from_url(url)
+    database_proxy.initialize(database)
+    migrate(database, "sim2l_catalog_service.migrations")
+    started = time.perf_counter()
+    catalog.bulk_register(records, "bench")
+    elapsed = time.perf_counter() - started
+    database.close()
+    return elapsed
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, int(round(fraction * len(ordered) + 0.5)) - 1)]
+
+
+def search_latency(base: str, token: str, queries: list[dict]) -> tuple[list[float], list[int]]:
+    """One request at a time; milliseconds per request and the totals found."""
+    http = requests.Session()
+    http.headers["X-Session-ID"] = token
+    timings, totals = [], []
+    for params in queries[:20]:  # warm up connections and caches
+        http.get(base + "/simulations", params=params, timeout=30).raise_for_status()
+    for params in queries:
+        started = time.perf_counter()
+        response = http.get(base + "/simulations", params=params, timeout=30)
+        timings.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        totals.append(response.json()["total"])
+    http.close()
+    return timings, totals
+
+
+RECORD_SCRIPT = """
+local counter = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  wrk.headers["Content-Type"] = "application/json"
+end
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"simulation_id": %d, "execution_id": "%s-%d-%d", "status": "%s", "duration_seconds": %d.5}',
+    1 + counter % 5000, "RUN", tid, counter, counter % 10 == 0 and "failed" or "completed",
+    counter % 120)
+  return wrk.format("POST", "/executions", nil, body)
+end
+"""
+
+
+def bench_backend(label: str, url: str, home: str, token: str, records: list[dict], bare: float):
+    """All figures for one backend."""
+    seconds = populate(url, records)
+    report(f"catalog {label}: import {len(records):,} versions", len(records) / seconds, "versions/s")
+    rng = random.Random(7)
+    text_and_tag = [{"query": rng.choice(WORDS), "tags": rng.choice(TAGS)} for _ in range(LATENCY_REQUESTS)]
+    tag_only = [{"tags": rng.choice(TAGS)} for _ in range(LATENCY_REQUESTS // 2)]
+    text_only = [{"query": rng.choice(WORDS)} for _ in range(LATENCY_REQUESTS // 2)]
+    env = {"SIM2L_CATALOG_DATABASE_URL": url, "SIM2L_HOME": home}
+    with GunicornServer(APP, env=env) as server:
+        for name, queries in (("text + tag", text_and_tag), ("tag only", tag_only),
+                              ("text only", text_only)):
+            timings, totals = search_latency(server.url, token, queries)
+            print(f"{label} {name}: median matches {statistics.median(totals):.0f} "
+                  f"of {len(records):,}; p50 {percentile(timings, 0.5):.2f} ms "
+                  f"p95 {percentile(timings, 0.95):.2f} ms", flush=True)
+            report(f"catalog {label}: search {name} p50 (10k x 5)", percentile(timings, 0.50), "ms")
+            report(f"catalog {label}: search {name} p95 (10k x 5)", percentile(timings, 0.95), "ms",
+                   baseline=20.0, baseline_name="target")
+        headers = {"X-Session-ID": token}
+        query = urllib.parse.urlencode({"query": "thermal", "tags": TAGS[0]})
+        result = run_wrk(f"{server.url}/simulations?{query}", duration=WRK_SECONDS, headers=headers)
+        report(f"catalog {label}: search text + tag, 16 connections", result["requests_per_second"], "req/s",
+               baseline=bare, baseline_name="bare Flask")
+        result = run_wrk(f"{server.url}/simulations/{records[1234]['name']}/versions/1.2.0",
+                         duration=WRK_SECONDS, headers=headers)
+        report(f"catalog {label}: get_simulation, 16 connections", result["requests_per_second"], "req/s",
+               baseline=bare, baseline_name="bare Flask")
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(RECORD_SCRIPT.replace("RUN", secrets.token_hex(4)))
+        try:
+            result = run_wrk(server.url + "/executions", duration=WRK_SECONDS, headers=headers,
+                             script=script.name)
+        finally:
+            os.unlink(script.name)
+        if result["non_2xx"] or result["socket_errors"]:
+            print(f"{label} record_execution: {result['non_2xx']} non-2xx, "
+                  f"{result['socket_errors']} socket errors", flush=True)
+        report(f"catalog {label}: record_execution, 16 connections", result["requests_per_second"],
+               "req/s", baseline=bare, baseline_name="bare Flask")
+        # Statistics over the executions just recorded, through the service.
+        http = requests.Session()
+        http.headers["X-Session-ID"] = token
+        timings = []
+        for simulation_id in range(1, 201):
+            started = time.perf_counter()
+            http.get(f"{server.url}/simulations/{simulation_id}/stats", timeout=30).raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+        http.close()
+        report(f"catalog {label}: get_simulation_stats p95", percentile(timings, 0.95), "ms")
+
+
+def main() -> int:
+    home = tempfile.mkdtemp(prefix="sim2l-bench-catalog-")
+    os.environ["SIM2L_HOME"] = home
+    os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
+    token = SessionManager().create_session("bench", "developer", ttl_hours=1).session_id
+    records = catalog_records(random.Random(42))
+    with GunicornServer("sim2l_sessions.benchmarking:bare_flask_app()") as server:
+        bare = run_wrk(server.url + "/bare", duration=WRK_SECONDS)["requests_per_second"]
+    report("bare Flask JSON endpoint, 16 connections", bare, "req/s")
+
+    bench_backend("SQLite", f"sqlite:///{home}/catalog.db", home, token, records, bare)
+
+    try:
+        import psycopg2
+
+        admin = psycopg2.connect(SERVER_URL, connect_timeout=3)
+    except Exception as error:  # no server: say so, do not fail the whole table
+        print(f"PostgreSQL not available ({error}); PostgreSQL figures skipped", flush=True)
+        return 0
+    admin.autocommit = True
+    name = f"sim2l_bench_catalog_{os.getpid()}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        parts = urllib.parse.urlsplit(SERVER_URL)
+        url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
+        bench_backend("PostgreSQL", url, home, token, records, bare)
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
