@@ -126,6 +126,21 @@ class Cluster:
             self.replicas[service] = tuple(urls)
         return self.replicas[service]
 
+    def start_extra(self, service: str, name: str, **overrides) -> str:
+        """One more replica of a started service, its environment changed by ``overrides``."""
+        from sim2l_sessions.benchmarking import GunicornServer
+
+        self.start(service)
+        home = self.root / f"{service}-{name}-home"
+        home.mkdir()
+        env = {**self.environment(service, home), **overrides}
+        server = GunicornServer(
+            f"sim2l_{service}_service.app:create_app()", env=env, workers=1, ready_path="/ready"
+        )
+        server.start()
+        self.servers.append(server)
+        return server.url
+
     def stop(self) -> None:
         """Stop every replica."""
         for server in self.servers:
@@ -389,3 +404,32 @@ def test_results_registered_through_one_are_found_through_the_other(
         RunDatabase(path=original, read_only=True) as run,
     ):
         assert copy.get_outputs() == run.get_outputs()
+
+
+# ---------------------------------------------------------------------------
+# Rotating the secret key while replicas roll over (deploy/README.md)
+
+
+@pytest.mark.parametrize("service", ["cache"])
+def test_secret_key_rotation_keeps_every_replica_accepting_sessions(
+    service, replicas, cluster, manager
+):
+    old_key, new_key = cluster.secret, secrets.token_urlsafe(32)
+    only_old = replicas[0]  # a pod not yet rolled over
+    step_1 = cluster.start_extra(service, "rotation-1", SIM2L_SECRET_KEY=f"{old_key},{new_key}")
+    step_2 = cluster.start_extra(service, "rotation-2", SIM2L_SECRET_KEY=f"{new_key},{old_key}")
+    step_3 = cluster.start_extra(service, "rotation-3", SIM2L_SECRET_KEY=new_key)
+    username = new_user(manager, "rotation")
+    signed_old = token_of(step_1, username)  # step 1 still signs with the old key
+    signed_new = token_of(step_2, username)  # step 2 signs with the new key
+
+    # Steps 1 and 2 side by side (a rollout between them): each accepts the other's.
+    for url in (step_1, step_2):
+        for token in (signed_old, signed_new):
+            assert current(url, token).status_code == 200
+    # Why step 1 exists: a pod with only the old key refuses new-key sessions.
+    assert current(only_old, signed_old).status_code == 200
+    assert current(only_old, signed_new).status_code == 401
+    # Step 3: the old key dropped; its sessions end.
+    assert current(step_3, signed_new).status_code == 200
+    assert current(step_3, signed_old).status_code == 401
