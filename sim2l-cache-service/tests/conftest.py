@@ -36,9 +36,32 @@ def app_config(database_url):
 
 
 @pytest.fixture
-def app(app_config):
+def make_app():
+    """Create apps; their database connections (a PostgreSQL pool) are closed afterwards.
+
+    Without this every test would leave up to ``pool_size`` idle PostgreSQL
+    connections behind and the server would run out of them.
+    """
+    made = []
+
+    def make(config):
+        application = create_app(config)
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        database = application.extensions["sim2l_database"]
+        if hasattr(database, "close_all"):
+            database.close_all()
+        elif not database.is_closed():
+            database.close()
+
+
+@pytest.fixture
+def app(make_app, app_config):
     """The cache service on a fresh database."""
-    return create_app(app_config)
+    return make_app(app_config)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import time
 
-import peewee
 import pytest
 import requests
 from sim2l_cache_client import ForbiddenError
@@ -172,11 +171,11 @@ def test_stats_overall_and_per_simulation(cache):
 
 
 @pytest.mark.parametrize("flush_seconds", [0.0])
-def test_counts_reach_the_stats_table(app_config, live_server, tokens, flush_seconds):
+def test_counts_reach_the_stats_table(make_app, app_config, live_server, tokens, flush_seconds):
     from sim2l_cache_client import CacheClient
 
     app_config["stats_flush_seconds"] = flush_seconds
-    url = live_server(create_app(app_config))
+    url = live_server(make_app(app_config))
     cache = CacheClient(url, session_id=tokens["admin"])
     cache.set(**ENTRY)
     cache.get(ENTRY["cache_key"])
@@ -210,11 +209,11 @@ def test_list_entries_pages_and_filters(cache):
     assert len(list(cache.iter_entries(page_size=2))) == 7
 
 
-def test_list_limit_is_capped(app_config, live_server, tokens):
+def test_list_limit_is_capped(make_app, app_config, live_server, tokens):
     from sim2l_cache_client import CacheClient
 
     app_config["max_page_size"] = 2
-    cache = CacheClient(live_server(create_app(app_config)), session_id=tokens["admin"])
+    cache = CacheClient(live_server(make_app(app_config)), session_id=tokens["admin"])
     for index in range(3):
         cache.set(**entry(cache_key=f"k/{index}"))
     page = cache.list_entries(limit=1000)
@@ -333,12 +332,3 @@ def test_concurrent_sets_of_one_key_leave_one_whole_entry(cache, url, tokens):
     got = cache.get(ENTRY["cache_key"])
     assert got["execution_id"].replace("exec", "hash") == got["input_hash"]
     assert len(cache.list_entries()["entries"]) == 1
-
-
-def test_the_database_is_not_left_locked(app_config, cache):
-    cache.set(**ENTRY)
-    database = database_from_url(app_config["database_url"])
-    with database.atomic():
-        database.execute_sql("UPDATE cache_entry SET execution_id = execution_id")
-    database.close()
-    assert isinstance(database, peewee.Database)
