@@ -9,11 +9,7 @@ from sim2l.cli import local_services
 from sim2l.cli import output
 from sim2l.cli.context import client
 from sim2l.cli.context import configure_from_local_services
-
-
-class CommandError(Exception):
-    """A command that cannot do what was asked; the message says why."""
-
+from sim2l.cli.errors import CommandError
 
 # ---------------------------------------------------------------- services
 

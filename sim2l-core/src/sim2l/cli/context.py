@@ -9,6 +9,7 @@ whole path with no configuration.
 """
 
 from sim2l.cli import local_services
+from sim2l.cli.errors import CommandError
 from sim2l.settings import configure
 from sim2l.settings import get_settings
 
@@ -38,14 +39,14 @@ def configure_from_local_services() -> dict:
 
 
 def client(service: str):
-    """A client of ``service`` from the settings, or SystemExit saying how to configure it."""
+    """A client of ``service`` from the settings, or CommandError saying how to configure it."""
     from sim2l.runner.links import make_client
 
     configure_from_local_services()
     settings = get_settings()
     url = getattr(settings, f"{service}_service_url")
     if not url:
-        raise SystemExit(
+        raise CommandError(
             f"no {service} service: set SIM2L_{service.upper()}_SERVICE_URL "
             f"(and SIM2L_{service.upper()}_SESSION_ID), or start one with `sim2l services up`"
         )

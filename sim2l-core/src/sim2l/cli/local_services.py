@@ -22,6 +22,10 @@ import requests
 from sim2l_sessions.paths import sim2l_home
 
 SERVICE_NAMES = ("cache", "catalog", "results")
+
+# The services this process started, by pid: kept so ``down`` in the same
+# process can reap them (and Python does not warn about running children).
+_children: dict = {}
 DEFAULT_PORTS = {"cache": 8001, "catalog": 8002, "results": 8003}
 
 
@@ -157,6 +161,7 @@ def up(
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
+            _children[process.pid] = process
             url = f"http://{host}:{port}"
             state[name] = {"url": url, "pid": process.pid, "port": port, "log": str(log_path)}
             (folder / f"{name}.pid").write_text(str(process.pid))
@@ -172,7 +177,7 @@ def up(
                 time.sleep(0.1)
             say(f"{name} service ready at {url}")
     except BaseException:
-        for name, _, _, _ in started:
+        for name, *_ in started:
             _stop(name, state)
         raise
     return state
@@ -191,17 +196,17 @@ def _stop(name: str, state: dict, timeout: float = 15) -> bool:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
+    child = _children.pop(pid, None)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            finished, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # not our child (started by another sim2l command)
-            finished = 0 if _alive(pid) else pid
-        if finished:
+        # A service another sim2l command started is not ours to reap: watch its pid.
+        if (child.poll() is not None) if child is not None else not _alive(pid):
             return True
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
+    if child is not None:
+        child.wait()
     return True
 
 

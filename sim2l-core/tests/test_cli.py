@@ -1,0 +1,207 @@
+"""The ``sim2l`` command line and the seed's service launchers."""
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+from runner_support import configure_services
+from sim2l.cli import main
+from sim2l.cli.commands import CommandError
+from sim2l.cli.commands import parse_filters
+from sim2l.cli.commands import parse_input
+from sim2l.runner import load
+from sim2l_sessions import get_session_manager
+
+pytest_plugins = ["runner_fixtures"]
+
+
+def sim2l(capsys, *argv) -> tuple[int, str, str]:
+    """Run ``sim2l ARGV`` in this process; (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("temperature=350", ("temperature", 350.0)),
+        ("points=5", ("points", 5)),
+        ("material=copper", ("material", "copper")),
+    ],
+)
+def test_inputs_are_parsed_by_declared_type(text, expected):
+    assert parse_input(load("thermal_sim"), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("temperature", "key=value"), ("pressure=1", "no input 'pressure'"), ("points=x", "integer")],
+)
+def test_bad_inputs_say_why(text, message):
+    with pytest.raises(CommandError, match=message):
+        parse_input(load("thermal_sim"), text)
+
+
+def test_filters():
+    assert parse_filters(["temperature>300", "temperature<=400", "material=steel", "n!=2"]) == {
+        "temperature": {"gt": 300, "le": 400},
+        "material": {"eq": "steel"},
+        "n": {"ne": 2},
+    }
+    with pytest.raises(CommandError, match="name<op>value"):
+        parse_filters(["temperature~3"])
+
+
+# ---------------------------------------------------------------- local runs
+
+
+def test_run_and_inspect_runs_without_services(capsys, run_folder):
+    code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=350", "material=copper")
+    assert code == 0
+    assert "thermal_sim 1.0.0: completed" in out
+    assert "max_stress" in out and "pascal" in out
+
+    code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=400", "--json")
+    run = json.loads(out)
+    assert code == 0 and run["status"] == "completed" and run["inputs"]["temperature"] == 400.0
+
+    code, out, _ = sim2l(capsys, "runs", "list")
+    assert code == 0 and out.count("thermal_sim-") == 2 and "completed" in out
+    code, out, _ = sim2l(capsys, "runs", "list", "--json", "--limit", "1")
+    assert [r["execution_id"] for r in json.loads(out)] == [run["execution_id"]]
+
+    code, out, _ = sim2l(capsys, "runs", "show", run["execution_id"])
+    assert code == 0
+    assert "Outputs" in out and "profile.csv" in out and "wall_time" in out
+    code, out, _ = sim2l(capsys, "runs", "show", run["execution_id"], "--json")
+    assert json.loads(out)["summary"]["execution_id"] == run["execution_id"]
+
+
+def test_run_errors_are_one_clear_line(capsys, run_folder):
+    code, _, err = sim2l(capsys, "run", "thermal_sim", "temperature=-5")
+    assert code == 1 and "input 'temperature': must be at least 0.0" in err
+    code, _, err = sim2l(capsys, "run", "no_such_sim")
+    assert code == 1 and "no simulation 'no_such_sim'" in err
+    code, _, err = sim2l(capsys, "runs", "show", "nope")
+    assert code == 1 and "no run file" in err
+
+
+def test_list_shows_the_examples(capsys):
+    code, out, _ = sim2l(capsys, "list", "--json")
+    assert code == 0 and "thermal_sim" in [s["name"] for s in json.loads(out)]
+
+
+def test_services_need_configuring(capsys, run_folder):
+    code, _, err = sim2l(capsys, "catalog", "search")
+    assert code == 1 and "SIM2L_CATALOG_SERVICE_URL" in err and "sim2l services up" in err
+
+
+# ---------------------------------------------------------------- with services
+
+
+def test_search_results_catalog_and_sync(capsys, services, tmp_path):
+    session = get_session_manager().create_anonymous_session(privileges=["developer"])
+    configure_services(services, tmp_path / "runs", session.session_id)
+    for temperature in ("300", "350", "400"):
+        assert sim2l(capsys, "run", "thermal_sim", f"temperature={temperature}")[0] == 0
+    code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=350")
+    assert "from the cache" in out
+
+    code, out, _ = sim2l(
+        capsys, "results", "search", "thermal_sim", "--input", "temperature>320", "--json"
+    )
+    assert code == 0
+    assert sorted(item["input_params"]["temperature"] for item in json.loads(out)) == [350, 400]
+    code, out, _ = sim2l(capsys, "results", "search", "thermal_sim", "--output", "max_stress<1e8")
+    assert code == 0 and out.count("thermal_sim-") == 1  # only 300 K is below 1e8 Pa
+    code, out, _ = sim2l(capsys, "results", "stats", "thermal_sim", "max_stress", "--json")
+    assert json.loads(out)["count"] == 3
+
+    code, out, _ = sim2l(capsys, "catalog", "search", "thermal", "--tag", "physics")
+    assert code == 0 and "thermal_sim" in out and "1.0.0" in out
+    code, out, _ = sim2l(capsys, "catalog", "show", "thermal_sim", "--json")
+    assert json.loads(out)["stats"]["total_executions"] == 3
+
+    code, out, _ = sim2l(capsys, "sync")
+    assert code == 0 and "sent 0, failed 0, 0 still waiting" in out
+
+
+def test_sync_reports_what_waits(capsys, services, tmp_path):
+    session = get_session_manager().create_anonymous_session(privileges=["developer"])
+    down = f"http://127.0.0.1:{free_port()}"
+    configure_services({**services, "results": down}, tmp_path / "runs", session.session_id)
+    code, _, err = sim2l(capsys, "run", "thermal_sim", "temperature=333")
+    assert code == 0 and "sim2l sync" in err and "results service" in err
+    code, out, _ = sim2l(capsys, "sync")
+    assert code == 1 and "1 still waiting" in out and "register_result" in out
+    configure_services(services, tmp_path / "runs", session.session_id)
+    code, out, _ = sim2l(capsys, "sync", "--json")
+    assert code == 0 and json.loads(out)["sent"] == 1
+
+
+def test_services_up_status_down(capsys, tmp_path):
+    ports = [str(free_port()) for _ in range(3)]
+    try:
+        code, out, _ = sim2l(
+            capsys,
+            "services",
+            "up",
+            "--cache-port",
+            ports[0],
+            "--catalog-port",
+            ports[1],
+            "--results-port",
+            ports[2],
+        )
+        assert code == 0 and out.count("ready at") == 3
+        code, out, _ = sim2l(capsys, "services", "status", "--json")
+        rows = json.loads(out)
+        assert code == 0 and all(row["healthy"] for row in rows)
+        assert {row["url"].rsplit(":", 1)[1] for row in rows} == set(ports)
+        # With nothing configured, `run` uses the services `up` started.
+        code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=360")
+        code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=360")
+        assert code == 0 and "from the cache" in out
+        code, out, _ = sim2l(capsys, "services", "up")
+        assert out.count("already running") == 3
+    finally:
+        code, out, _ = sim2l(capsys, "services", "down")
+    assert out.count("stopped the") == 3
+    code, out, _ = sim2l(capsys, "services", "status", "--json")
+    assert code == 3 and not any(row["running"] for row in json.loads(out))
+
+
+# ---------------------------------------------------------------- launchers
+
+
+def test_launcher_runs_the_service_command_line():
+    answer = subprocess.run(
+        [sys.executable, "-m", "sim2l.services.catalog_service", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer.returncode == 0
+    assert "--backend" in answer.stdout and "--db-url" in answer.stdout
+
+
+def test_launcher_says_what_to_install(monkeypatch, capsys):
+    from sim2l import services
+
+    monkeypatch.setitem(
+        services.SERVICES, "cache", ("sim2l_not_installed_service.cli", "sim2l-cache-service", 8001)
+    )
+    assert services.launch("cache", ["--backend", "sqlite"]) == 2
+    assert "pip install sim2l-cache-service" in capsys.readouterr().err
