@@ -1,0 +1,63 @@
+"""Pieces with no server: key globs, the hit counter, the OpenAPI document."""
+
+import pytest
+from sim2l_sessions.database import database_from_url
+
+from sim2l_cache_service.counters import HitCounter
+from sim2l_cache_service.models import CacheStore
+from sim2l_cache_service.models import glob_to_like
+from sim2l_cache_service.models import glob_to_sqlite
+from sim2l_cache_service.openapi import cache_paths
+
+
+@pytest.mark.parametrize(
+    ("glob", "like", "sqlite"),
+    [
+        ("thermal_sim/*", "thermal\\_sim/%", "thermal_sim/*"),
+        ("a?c", "a_c", "a?c"),
+        ("100%", "100\\%", "100%"),
+        ("a\\b", "a\\\\b", "a\\b"),
+        ("[x]", "[x]", "[[]x]"),
+    ],
+)
+def test_key_globs_translate_with_escaping(glob, like, sqlite):
+    assert glob_to_like(glob) == like
+    assert glob_to_sqlite(glob) == sqlite
+
+
+def test_hit_counter_keeps_deltas_until_taken_and_takes_back_failures():
+    counter = HitCounter(flush_seconds=3600)
+    assert counter.record(1, True) is False
+    counter.record(1, False)
+    counter.record(2, True)
+    assert counter.pending(1) == (1, 1)
+    assert counter.pending() == (2, 1)
+    deltas = counter.take()
+    assert deltas == {1: [1, 1], 2: [1, 0]}
+    assert counter.pending() == (0, 0)
+    counter.record(1, True)
+    counter.give_back(deltas)
+    assert counter.pending(1) == (2, 1)
+
+
+def test_hit_counter_with_zero_interval_is_always_due():
+    assert HitCounter(flush_seconds=0).record(1, True) is True
+
+
+def test_a_failed_flush_keeps_the_counts(tmp_path):
+    url = f"sqlite:///{tmp_path}/unmigrated.db"  # no cache_stats table: the write fails
+    store = CacheStore(database_from_url(url), url)
+    counter = HitCounter(flush_seconds=0)
+    counter.record(7, True)
+    counter.flush(store)
+    assert counter.pending(7) == (1, 0)
+    store.database.close()
+
+
+def test_every_blueprint_route_is_documented(app):
+    documented = {(method.upper(), path) for path, item in cache_paths().items()
+                  for method in item}
+    routes = {(method, rule.rule.replace("<path:cache_key>", "{cache_key}"))
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("cache.")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == documented
