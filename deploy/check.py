@@ -227,6 +227,9 @@ def check_services(objects: list[dict], where: str, report: Report) -> None:
         )
         pod = pod_spec(deployment)
         server = next((c for c in pod.get("containers", []) if c.get("name") == "server"), None)
+        # Overlay patches address the server as containers/0.
+        first = (pod.get("containers") or [{}])[0].get("name")
+        report.check(first == "server", here, "the first container is not server")
         if report.check(server is not None, here, "no container named server"):
             ports = {p.get("name"): p.get("containerPort") for p in server.get("ports", [])}
             report.check(ports.get("http") == port, here, f"container port http is not {port}")
