@@ -125,3 +125,25 @@ def test_overview(developer, thermal):
     per_day = {d["day"]: d["executions"] for d in overview["executions_per_day"]}
     assert per_day == {today.strftime("%Y-%m-%d"): 3, yesterday[:10]: 1}
     assert developer.get_overview(limit=1)["most_used"][0]["name"] == "solver"
+
+
+def test_relaxed_commits_record_the_same(database_url, live_server, tokens):
+    from sim2l_catalog_client import CatalogClient
+    from sim2l_catalog_service.app import create_app
+
+    app = create_app(
+        {
+            "database_url": database_url,
+            "auto_migrate": True,
+            "revocation_refresh_seconds": 0,
+            "durable_execution_records": False,
+        }
+    )
+    with CatalogClient(live_server(app), session_id=tokens["developer"]) as client:
+        simulation = client.register_simulation(name="fast", version="1.0.0")
+        assert client.record_execution(simulation["id"], "e-1", "completed")["duplicate"] is False
+        assert client.record_execution(simulation["id"], "e-1", "completed")["duplicate"] is True
+        assert client.get_simulation_stats(simulation["id"])["total_executions"] == 1
+    database = app.extensions["sim2l_database"]
+    if hasattr(database, "close_all"):
+        database.close_all()

@@ -312,7 +312,13 @@ def search(
         intersect = " INTERSECT ".join(
             ["SELECT simulation_id FROM catalog_simulation_tag WHERE tag = ?"] * len(tag_names)
         )
-        where.append(f"s.id IN ({intersect})")
+        if sql.is_postgresql():
+            # As an array the tag lookup runs first and drives primary-key
+            # probes; as IN (...) the planner prefers hashing a scan of the
+            # whole catalog, which is several times slower here.
+            where.append(f"s.id = ANY(ARRAY({intersect}))")
+        else:
+            where.append(f"s.id IN ({intersect})")
         params.extend(tag_names)
     if status:
         where.append("s.status = ?")
@@ -341,7 +347,16 @@ def search(
             f"FROM catalog_simulation s{where_sql} ORDER BY s.id DESC LIMIT ? OFFSET ?"
         )
         statement_params = (*params, *params, limit, offset)
-    rows = sql.fetchall(statement, statement_params)
+    if terms and not tag_names and sql.is_postgresql():
+        # The planner prices LIKE '%word%' on every row far below what it
+        # costs; the pg_trgm index was 3-5x faster even for a word in 17% of
+        # the catalog. Prefer indexes for this statement only. (With tags,
+        # the tag lookup drives and the text is checked on its rows.)
+        with database_proxy.atomic():
+            sql.execute("SET LOCAL enable_seqscan = off")
+            rows = sql.fetchall(statement, statement_params)
+    else:
+        rows = sql.fetchall(statement, statement_params)
     if rows:
         total = rows[0][-1]
     elif offset:

@@ -1,12 +1,21 @@
 """The catalog service's configuration (``SIM2L_CATALOG_*`` in the environment).
 
-The catalog has no keys of its own yet: the shared ones (``database_url``,
-``max_body_bytes``, ``pool_size``, ...) come from ``sim2l_sessions.web.load_config``.
+The shared keys (``database_url``, ``max_body_bytes``, ``pool_size``, ...)
+come from ``sim2l_sessions.web.load_config``. The catalog's own:
+
+- ``durable_execution_records`` (default true): on PostgreSQL, each recorded
+  execution waits for its WAL flush. False commits them with
+  ``synchronous_commit = off``: many times more executions per second on a
+  slow disk, at the price of losing the last fraction of a second of them
+  if the database server crashes (never corruption). SQLite's WAL mode with
+  ``synchronous=NORMAL`` already makes that trade.
 """
 
 from sim2l_sessions.web import load_config
 
-DEFAULTS: dict = {}
+DEFAULTS: dict = {
+    "durable_execution_records": True,
+}
 
 
 def catalog_config(overrides: dict | None = None) -> dict:

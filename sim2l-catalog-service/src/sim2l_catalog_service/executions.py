@@ -15,6 +15,7 @@ import peewee
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.catalog import counts
+from sim2l_catalog_service.models import database_proxy
 from sim2l_sessions.web import APIError
 
 STATUSES = ("pending", "running", "completed", "failed", "cancelled", "timeout")
@@ -56,11 +57,14 @@ def _simulation_exists(simulation_id: int) -> bool:
     )
 
 
-def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool]:
+def record(
+    values: dict, who: str, default_user: str | None, durable: bool = True
+) -> tuple[dict, bool]:
     """Record one execution; return (record, created).
 
     The same execution id again returns the first record with created False
-    (a retry); the same id for another simulation is a 409.
+    (a retry); the same id for another simulation is a 409. ``durable``
+    False lets PostgreSQL acknowledge before the WAL flush (see config.py).
     """
     now = time.time()
     started = values.get("started_at")
@@ -79,12 +83,7 @@ def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool
         now,
     )
     try:
-        row = sql.fetchone(
-            "INSERT INTO catalog_execution (execution_id, simulation_id, status, duration_seconds, username, "
-            "executed_at, executed_day, metadata_json, recorded_by, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING id",
-            params,
-        )
+        row = _insert(params, durable)
     except peewee.IntegrityError:
         # The only other constraint is the simulation's foreign key.
         if not _simulation_exists(values["simulation_id"]):
@@ -100,8 +99,21 @@ def record(values: dict, who: str, default_user: str | None) -> tuple[dict, bool
                 {"simulation_id": existing["simulation_id"]},
             )
         return {**existing, "duplicate": True}, False
-    created = sql.fetchone(f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.id = ?", (row[0],))
-    return {**_execution(created), "duplicate": False}, True
+    stored = (row[0], *params[:6], *params[7:])  # the columns of _COLUMNS (no day)
+    return {**_execution(stored), "duplicate": False}, True
+
+
+def _insert(params: tuple, durable: bool):
+    statement = (
+        "INSERT INTO catalog_execution (execution_id, simulation_id, status, duration_seconds, "
+        "username, executed_at, executed_day, metadata_json, recorded_by, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING id"
+    )
+    if durable or not sql.is_postgresql():
+        return sql.fetchone(statement, params)
+    with database_proxy.atomic():
+        sql.execute("SET LOCAL synchronous_commit = off")
+        return sql.fetchone(statement, params)
 
 
 def _unknown_simulation(simulation_id: int) -> APIError:

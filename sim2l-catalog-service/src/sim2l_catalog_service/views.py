@@ -5,6 +5,7 @@ Every view declares the privilege it needs (``read_catalog``,
 """
 
 from flask import Blueprint
+from flask import current_app
 from flask import request
 
 from sim2l_catalog_service import catalog
@@ -158,7 +159,8 @@ def record_execution():
     """Record an execution; a retry with the same execution id is not counted twice."""
     _no_query_args()
     values = _execution_schema.load(request_json(request))
-    record, created = executions.record(values, _who(), _who())
+    durable = current_app.config["SIM2L_CONFIG"]["durable_execution_records"]
+    record, created = executions.record(values, _who(), _who(), durable=durable)
     return json_response(record, status=201 if created else 200)
 
 
