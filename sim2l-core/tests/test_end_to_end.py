@@ -204,3 +204,44 @@ def test_without_permission_the_run_still_completes(services, tmp_path, make_sim
     assert result.pending == ["catalog.record_execution"]
     assert any("403" in warning for warning in result.warnings)
     assert simulation.run(x=1).from_cache
+
+
+def test_hit_reads_the_run_file_when_the_entry_carries_no_outputs(
+    services, session_id, tmp_path, make_simulation
+):
+    configure_services(services, tmp_path / "runs", session_id)
+    simulation, counter = make_simulation()
+    first = simulation.run(x=2)
+    cache = CacheClient(services["cache"], session_id=session_id)
+    entry = cache.get(first.cache_key)
+    # An entry written by another tool: the same run, no outputs in its metadata.
+    cache.set(
+        **{
+            name: entry[name]
+            for name in (
+                "cache_key",
+                "simulation_id",
+                "simulation_name",
+                "simulation_version",
+                "execution_id",
+                "squid_id",
+                "input_hash",
+                "run_db_path",
+            )
+        }
+    )
+    again = simulation.run(x=2)
+    assert again.from_cache and counter.calls == 1
+    assert again.outputs == first.outputs and again.units == {"y": "m"}
+
+
+def test_cached_file_gone_and_no_results_service_runs_again(
+    services, session_id, tmp_path, make_simulation
+):
+    configure_services({"cache": services["cache"]}, tmp_path / "runs", session_id)
+    simulation, counter = make_simulation()
+    first = simulation.run(x=2)
+    first.run_db_path.unlink()
+    again = simulation.run(x=2)
+    assert not again.from_cache and counter.calls == 2
+    assert any("not on this machine" in warning for warning in again.warnings)

@@ -93,40 +93,67 @@ def _cached_result(simulation, inputs, input_hash, key, links, settings) -> RunR
     if not entry:
         return None
     execution_id = entry.get("execution_id")
-    path = _local_run_file(entry, settings, links)
-    if path is None:
+    found = _local_run_file(entry, settings, links)
+    if found is None:
         return None
-    try:
-        with RunDatabase(path=path, read_only=True) as run_db:
-            summary = run_db.get_summary()
-            outputs = run_db.get_outputs()
-    except (RunDatabaseError, OSError, ValueError) as error:
-        links.warn(f"cache entry {key} points at an unreadable run file ({error}); running again")
-        return None
-    if summary["status"] != "completed" or summary["execution_id"] != execution_id:
-        links.warn(
-            f"cache entry {key} points at run {execution_id} that did not complete; running again"
-        )
-        return None
+    path, fetched = found
+    recorded = _outputs_from_entry(simulation, entry)
+    if recorded is not None and not fetched:
+        # The entry carries the outputs it was stored with, and the run file
+        # is here: no need to open it (about 1 ms, a fifth of a hit).
+        outputs, units, duration = recorded
+    else:
+        try:
+            with RunDatabase(path=path, read_only=True) as run_db:
+                summary = run_db.get_summary()
+                stored = run_db.get_outputs()
+        except (RunDatabaseError, OSError, ValueError) as error:
+            links.warn(
+                f"cache entry {key} points at an unreadable run file ({error}); running again"
+            )
+            return None
+        if summary["status"] != "completed" or summary["execution_id"] != execution_id:
+            links.warn(
+                f"cache entry {key} points at run {execution_id} that did not complete; "
+                "running again"
+            )
+            return None
+        outputs = {output["name"]: output["value"] for output in stored}
+        units = {output["name"]: output["units"] for output in stored}
+        duration = summary["duration_seconds"]
     return RunResult(
         simulation_name=simulation.name,
         simulation_version=simulation.version,
         execution_id=execution_id,
         status="completed",
         inputs=dict(inputs),
-        outputs={output["name"]: output["value"] for output in outputs},
-        units={output["name"]: output["units"] for output in outputs},
+        outputs=outputs,
+        units=units,
         input_hash=input_hash,
         cache_key=key,
         from_cache=True,
         run_db_path=Path(path),
-        duration_seconds=summary["duration_seconds"],
+        duration_seconds=duration,
         warnings=list(links.warnings),
     )
 
 
-def _local_run_file(entry: dict, settings, links) -> Path | None:
-    """Where the cached run's file is on this machine, fetching it when needed."""
+def _outputs_from_entry(simulation, entry: dict):
+    """(outputs, units, duration) the runner stored in the entry's metadata, or None."""
+    metadata = entry.get("metadata") or {}
+    outputs = metadata.get("outputs")
+    if not isinstance(outputs, dict) or set(outputs) != set(simulation.outputs):
+        return None
+    try:
+        outputs = simulation.declaration.validate_outputs(outputs)
+    except ValueError:
+        return None
+    units = {name: spec.units for name, spec in simulation.outputs.items()}
+    return outputs, units, metadata.get("duration_seconds")
+
+
+def _local_run_file(entry: dict, settings, links) -> tuple[Path, bool] | None:
+    """Where the cached run's file is on this machine, and whether it was just fetched."""
     execution_id = entry.get("execution_id")
     try:
         local = run_file_path(execution_id, Path(settings.run_db_base_path))
@@ -134,11 +161,11 @@ def _local_run_file(entry: dict, settings, links) -> Path | None:
         links.warn(f"cache entry has an invalid execution id {execution_id!r}; running again")
         return None
     if local.exists():
-        return local
+        return local, False
     # The path the entry was stored with, when this machine can see it (a shared disk).
     recorded = entry.get("run_db_path")
     if recorded and Path(recorded).name == local.name and Path(recorded).is_file():
-        return Path(recorded)
+        return Path(recorded), False
     if not links.configured("results"):
         links.warn(
             f"cached run {execution_id} is not on this machine and no results service is "
@@ -155,7 +182,7 @@ def _local_run_file(entry: dict, settings, links) -> Path | None:
     )
     if error is not None:
         return None
-    return local
+    return local, True
 
 
 # ---------------------------------------------------------------- publishing
@@ -209,6 +236,7 @@ def publication_plan(simulation, result: RunResult, links: ServiceLinks, setting
                         "host": socket.gethostname(),
                         "outputs": result.outputs,
                         "units": result.units,
+                        "duration_seconds": result.duration_seconds,
                     },
                 },
             )
