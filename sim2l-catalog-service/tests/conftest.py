@@ -2,7 +2,6 @@
 
 import pytest
 import requests
-
 from sim2l_catalog_client import CatalogClient
 from sim2l_catalog_service.app import create_app
 from sim2l_sessions import SessionManager

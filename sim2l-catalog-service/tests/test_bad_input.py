@@ -1,7 +1,6 @@
 """Every bad input is a 4xx JSON error, and stored data is unchanged afterwards."""
 
 import pytest
-
 from conftest import THERMAL
 
 LONG = "x" * 10_001
@@ -14,6 +13,7 @@ def _register(**changes):
     body = {**THERMAL, "name": "other_sim", **changes}
     return {key: value for key, value in body.items() if value is not _MISSING}
 
+
 JSON_CASES = {
     # POST /simulations
     "register: no name": ("POST", "/simulations", _register(name=_MISSING), 400),
@@ -24,7 +24,12 @@ JSON_CASES = {
     "register: name with a slash": ("POST", "/simulations", _register(name="a/b"), 400),
     "register: name too long": ("POST", "/simulations", _register(name="a" * 201), 400),
     "register: version not semver": ("POST", "/simulations", _register(version="1.x"), 400),
-    "register: version with leading zero": ("POST", "/simulations", _register(version="01.0.0"), 400),
+    "register: version with leading zero": (
+        "POST",
+        "/simulations",
+        _register(version="01.0.0"),
+        400,
+    ),
     "register: version not a string": ("POST", "/simulations", _register(version=1.0), 400),
     "register: version too long": (
         "POST",
@@ -176,7 +181,12 @@ JSON_CASES = {
     "execution: bad started_at": (
         "POST",
         "/executions",
-        {"simulation_id": 1, "execution_id": "e1", "status": "completed", "started_at": "yesterday"},
+        {
+            "simulation_id": 1,
+            "execution_id": "e1",
+            "status": "completed",
+            "started_at": "yesterday",
+        },
         400,
     ),
     "execution: unknown field": (

@@ -4,7 +4,6 @@ import datetime
 import math
 
 import pytest
-
 from sim2l_catalog_client import ConflictError
 from sim2l_catalog_client import NotFoundError
 

@@ -8,7 +8,6 @@ section 3) lack the route's privilege.
 import re
 
 import pytest
-
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import USER_PRIVILEGES
 from sim2l_sessions.web import route_privileges

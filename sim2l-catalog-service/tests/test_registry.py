@@ -1,7 +1,6 @@
 """Registration, idempotent re-registration, versions, latest, update and deprecation."""
 
 import pytest
-
 from conftest import THERMAL
 from sim2l_catalog_client import ConflictError
 from sim2l_catalog_client import NotFoundError

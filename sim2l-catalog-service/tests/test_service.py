@@ -5,7 +5,6 @@ import sys
 
 import pytest
 import requests
-
 from sim2l_catalog_service.app import create_app
 from sim2l_catalog_service.cli import main
 from sim2l_catalog_service.versions import InvalidVersionError

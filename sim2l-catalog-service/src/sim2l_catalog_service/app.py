@@ -8,14 +8,14 @@ environment alone.
 import importlib.metadata
 
 import peewee
+from sim2l_sessions.database import database_from_url
+from sim2l_sessions.web import create_service_app
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.config import catalog_config
 from sim2l_catalog_service.models import database_proxy
 from sim2l_catalog_service.openapi import catalog_document
 from sim2l_catalog_service.views import views
-from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 SERVICE = "catalog"
 DISTRIBUTION = "sim2l-catalog-service"

@@ -11,13 +11,13 @@ import time
 
 import orjson
 import peewee
+from sim2l_sessions.web import APIError
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.models import Simulation
 from sim2l_catalog_service.models import SimulationTag
 from sim2l_catalog_service.models import database_proxy
 from sim2l_catalog_service.versions import version_key
-from sim2l_sessions.web import APIError
 
 ACTIVE = "active"
 DEPRECATED = "deprecated"
@@ -222,7 +222,8 @@ def not_found(name: str, version: str | None = None) -> APIError:
 def get_by_id(simulation_id: int) -> dict | None:
     """One version by its id, or None."""
     row = sql.fetchone(
-        f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.id = ?", (simulation_id,)
+        f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.id = ?",  # noqa: S608
+        (simulation_id,),
     )
     return _full(row) if row else None
 
@@ -231,13 +232,14 @@ def get(name: str, version: str | None = None) -> dict | None:
     """One version; without ``version`` the latest (the highest active one, else the highest)."""
     if version is not None:
         row = sql.fetchone(
-            f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? AND s.version = ?",
+            f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? AND s.version = ?",  # noqa: S608
             (name, version),
         )
     else:
         row = sql.fetchone(
-            f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? "
-            "ORDER BY CASE WHEN s.status = 'active' THEN 0 ELSE 1 END, s.version_key DESC, s.id DESC LIMIT 1",
+            f"SELECT {_COLUMNS} FROM catalog_simulation s WHERE s.name = ? "  # noqa: S608
+            "ORDER BY CASE WHEN s.status = 'active' THEN 0 ELSE 1 END, "
+            "s.version_key DESC, s.id DESC LIMIT 1",
             (name,),
         )
     return _full(row) if row else None
@@ -246,7 +248,7 @@ def get(name: str, version: str | None = None) -> dict | None:
 def list_versions(name: str, limit: int, offset: int) -> dict:
     """The versions of ``name``, newest first, one page; None when the name is unknown."""
     rows = sql.fetchall(
-        f"SELECT {_SUMMARY_COLUMNS}, COUNT(*) OVER () FROM catalog_simulation s WHERE s.name = ? "
+        f"SELECT {_SUMMARY_COLUMNS}, COUNT(*) OVER () FROM catalog_simulation s WHERE s.name = ? "  # noqa: S608
         "ORDER BY s.version_key DESC, s.id DESC LIMIT ? OFFSET ?",
         (name, limit, offset),
     )
@@ -333,17 +335,18 @@ def search(
         )
         rank_params = [whole, sql.like_pattern(whole)[1:], sql.like_pattern(whole)]
         statement = (
-            f"WITH matches AS (SELECT s.id AS id, {rank} AS search_rank "
+            f"WITH matches AS (SELECT s.id AS id, {rank} AS search_rank "  # noqa: S608
             f"FROM catalog_simulation s{where_sql}) "
             f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM matches) FROM "
-            "(SELECT id, search_rank FROM matches ORDER BY search_rank, id DESC LIMIT ? OFFSET ?) m "
+            "(SELECT id, search_rank FROM matches ORDER BY search_rank, "
+            "id DESC LIMIT ? OFFSET ?) m "
             "JOIN catalog_simulation s ON s.id = m.id ORDER BY m.search_rank, m.id DESC"
         )
         statement_params = (*rank_params, *params, limit, offset)
     else:
         # No rank: newest first is the primary key backwards.
         statement = (
-            f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM catalog_simulation s{where_sql}) "
+            f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM catalog_simulation s{where_sql}) "  # noqa: S608
             f"FROM catalog_simulation s{where_sql} ORDER BY s.id DESC LIMIT ? OFFSET ?"
         )
         statement_params = (*params, *params, limit, offset)
@@ -360,7 +363,7 @@ def search(
     if rows:
         total = rows[0][-1]
     elif offset:
-        total = _count(f"SELECT COUNT(*) FROM catalog_simulation s{where_sql}", params)
+        total = _count(f"SELECT COUNT(*) FROM catalog_simulation s{where_sql}", params)  # noqa: S608
     else:
         total = 0
     return {
@@ -388,7 +391,8 @@ def counts() -> dict:
     row = sql.fetchone(
         "SELECT COUNT(DISTINCT name), COUNT(*), "
         "COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN status = 'deprecated' THEN 1 ELSE 0 END), 0) FROM catalog_simulation"
+        "COALESCE(SUM(CASE WHEN status = 'deprecated' THEN 1 ELSE 0 "
+        "END), 0) FROM catalog_simulation"
     )
     return {
         "simulations": row[0],

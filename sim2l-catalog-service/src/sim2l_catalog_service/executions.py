@@ -12,18 +12,19 @@ import math
 import time
 
 import peewee
+from sim2l_sessions.web import APIError
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.catalog import counts
 from sim2l_catalog_service.models import database_proxy
-from sim2l_sessions.web import APIError
 
 STATUSES = ("pending", "running", "completed", "failed", "cancelled", "timeout")
 FINISHED = ("completed", "failed", "cancelled", "timeout")
 SUCCESS = "completed"
 
 _COLUMNS = (
-    "e.id, e.execution_id, e.simulation_id, e.status, e.duration_seconds, e.username, e.executed_at, "
+    "e.id, e.execution_id, e.simulation_id, e.status, "
+    "e.duration_seconds, e.username, e.executed_at, "
     "e.metadata_json, e.recorded_by, e.recorded_at"
 )
 
@@ -46,7 +47,8 @@ def _execution(row: tuple) -> dict:
 def get(execution_id: str) -> dict | None:
     """One execution by its execution id, or None."""
     row = sql.fetchone(
-        f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.execution_id = ?", (execution_id,)
+        f"SELECT {_COLUMNS} FROM catalog_execution e WHERE e.execution_id = ?",  # noqa: S608
+        (execution_id,),
     )
     return _execution(row) if row else None
 
@@ -69,7 +71,7 @@ def record(
     now = time.time()
     started = values.get("started_at")
     executed_at = started.timestamp() if started is not None else now
-    day = datetime.datetime.fromtimestamp(executed_at, datetime.timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.datetime.fromtimestamp(executed_at, datetime.UTC).strftime("%Y-%m-%d")
     params = (
         values["execution_id"],
         values["simulation_id"],
@@ -133,14 +135,16 @@ def stats(simulation_id: int) -> dict:
         f"COALESCE(SUM(CASE WHEN status = '{SUCCESS}' THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN status IN ({finished}) THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), "
-        "COUNT(duration_seconds), AVG(duration_seconds), MIN(duration_seconds), MAX(duration_seconds), "
+        "COUNT(duration_seconds), AVG(duration_seconds), "
+        "MIN(duration_seconds), MAX(duration_seconds), "
         "MAX(executed_at), COUNT(DISTINCT username)"
     )
     if sql.is_postgresql():
         aggregates += ", percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_seconds)"
     row = sql.fetchone(
-        f"SELECT s.id, s.name, s.version, a.* FROM catalog_simulation s "
-        f"LEFT JOIN ({aggregates} FROM catalog_execution WHERE simulation_id = ?) a ON 1 = 1 WHERE s.id = ?",
+        f"SELECT s.id, s.name, s.version, a.* FROM catalog_simulation s "  # noqa: S608
+        f"LEFT JOIN ({aggregates} FROM catalog_execution WHERE "
+        f"simulation_id = ?) a ON 1 = 1 WHERE s.id = ?",
         (simulation_id, simulation_id),
     )
     if row is None:
@@ -166,7 +170,8 @@ def stats(simulation_id: int) -> dict:
         # Nearest rank: the smallest duration with at least 95% of them at or below it.
         offset = math.ceil(0.95 * timed) - 1
         p95 = sql.fetchone(
-            "SELECT duration_seconds FROM catalog_execution WHERE simulation_id = ? AND duration_seconds "
+            "SELECT duration_seconds FROM catalog_execution WHERE "
+            "simulation_id = ? AND duration_seconds "
             "IS NOT NULL ORDER BY duration_seconds LIMIT 1 OFFSET ?",
             (simulation_id, offset),
         )[0]
@@ -204,11 +209,13 @@ def overview(days: int, limit: int) -> dict:
         "GROUP BY s.name ORDER BY executions DESC, s.name LIMIT ?",
         (limit,),
     )
-    today = datetime.datetime.now(datetime.timezone.utc)
+    today = datetime.datetime.now(datetime.UTC)
     first_day = (today - datetime.timedelta(days=days - 1)).strftime("%Y-%m-%d")
     per_day = sql.fetchall(
-        "SELECT executed_day, COUNT(*), COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) "
-        "FROM catalog_execution WHERE executed_day >= ? GROUP BY executed_day ORDER BY executed_day",
+        "SELECT executed_day, COUNT(*), COALESCE(SUM(CASE WHEN "
+        "status = 'completed' THEN 1 ELSE 0 END), 0) "
+        "FROM catalog_execution WHERE executed_day >= ? GROUP BY "
+        "executed_day ORDER BY executed_day",
         (first_day,),
     )
     return {

@@ -1,13 +1,5 @@
 """The catalog's OpenAPI document, built from the same schemas that validate requests."""
 
-from sim2l_catalog_service.catalog import STATUSES
-from sim2l_catalog_service.executions import STATUSES as EXECUTION_STATUSES
-from sim2l_catalog_service.schemas import MAX_ID
-from sim2l_catalog_service.schemas import MAX_OFFSET
-from sim2l_catalog_service.schemas import MAX_PAGE
-from sim2l_catalog_service.schemas import ExecutionSchema
-from sim2l_catalog_service.schemas import RegisterSchema
-from sim2l_catalog_service.schemas import UpdateSchema
 from sim2l_sessions.web.openapi import document
 from sim2l_sessions.web.openapi import error_responses
 from sim2l_sessions.web.openapi import json_body
@@ -16,6 +8,15 @@ from sim2l_sessions.web.openapi import json_schema
 from sim2l_sessions.web.openapi import operation
 from sim2l_sessions.web.openapi import path_parameter
 from sim2l_sessions.web.openapi import query_parameter
+
+from sim2l_catalog_service.catalog import STATUSES
+from sim2l_catalog_service.executions import STATUSES as EXECUTION_STATUSES
+from sim2l_catalog_service.schemas import MAX_ID
+from sim2l_catalog_service.schemas import MAX_OFFSET
+from sim2l_catalog_service.schemas import MAX_PAGE
+from sim2l_catalog_service.schemas import ExecutionSchema
+from sim2l_catalog_service.schemas import RegisterSchema
+from sim2l_catalog_service.schemas import UpdateSchema
 
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -263,7 +264,8 @@ def catalog_paths() -> dict:
         },
         "/executions": {
             "post": operation(
-                "Record an execution (idempotent per execution_id; a retry answers 200 with duplicate true)",
+                "Record an execution (idempotent per execution_id; a retry "
+                "answers 200 with duplicate true)",
                 privilege="record_execution",
                 body=json_body(json_schema(ExecutionSchema)),
                 responses={

@@ -179,7 +179,7 @@ class ExecutionSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(EXECUTION_STATUSES))
     duration_seconds = StrictNumber(allow_none=True, validate=validate.Range(min=0, max=10**9))
     user = fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
-    started_at = fields.AwareDateTime(allow_none=True, default_timezone=datetime.timezone.utc)
+    started_at = fields.AwareDateTime(allow_none=True, default_timezone=datetime.UTC)
     metadata = fields.Dict(keys=fields.String(), validate=_check_json_size)
 
 

@@ -43,7 +43,7 @@ def iso_time(timestamp: float | None) -> str | None:
     """An epoch timestamp as an ISO 8601 UTC string."""
     if timestamp is None:
         return None
-    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -7,6 +7,11 @@ Every view declares the privilege it needs (``read_catalog``,
 from flask import Blueprint
 from flask import current_app
 from flask import request
+from sim2l_sessions.web import APIError
+from sim2l_sessions.web import current_session
+from sim2l_sessions.web import json_response
+from sim2l_sessions.web import request_json
+from sim2l_sessions.web import require_privilege
 
 from sim2l_catalog_service import catalog
 from sim2l_catalog_service import executions
@@ -18,11 +23,6 @@ from sim2l_catalog_service.schemas import RegisterSchema
 from sim2l_catalog_service.schemas import SearchArgsSchema
 from sim2l_catalog_service.schemas import UpdateSchema
 from sim2l_catalog_service.schemas import query_args
-from sim2l_sessions.web import APIError
-from sim2l_sessions.web import current_session
-from sim2l_sessions.web import json_response
-from sim2l_sessions.web import request_json
-from sim2l_sessions.web import require_privilege
 
 views = Blueprint("catalog", __name__)
 
@@ -58,7 +58,8 @@ def _simulation_id(simulation_id: int) -> int:
 @views.post("/simulations")
 @require_privilege("register_simulation")
 def register_simulation():
-    """Register a version; 201 when new, 200 when identical to the stored one, 409 when different."""
+    """Register a version; 201 when new, 200 when identical to "
+    "the stored one, 409 when different."""
     values = _register_schema.load(request_json(request))
     record, created = catalog.register(values, _who())
     return json_response({**record, "created": created}, status=201 if created else 200)

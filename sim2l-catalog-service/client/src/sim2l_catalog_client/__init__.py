@@ -1,6 +1,5 @@
 """``CatalogClient`` for the sim2l catalog service, and the errors it raises."""
 
-from sim2l_catalog_client.client import CatalogClient
 from sim2l_sessions.client_errors import ConflictError
 from sim2l_sessions.client_errors import ForbiddenError
 from sim2l_sessions.client_errors import InvalidRequestError
@@ -12,6 +11,8 @@ from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.client_errors import ServiceUnavailableError
 from sim2l_sessions.client_errors import UnauthenticatedError
+
+from sim2l_catalog_client.client import CatalogClient
 
 __all__ = [
     "CatalogClient",

@@ -73,7 +73,8 @@ class CatalogClient(ServiceClient):
         limit: int = 20,
         offset: int = 0,
     ) -> list[dict]:
-        """Matching versions, best first: dicts with id, name, version, description, tags, status."""
+        """Matching versions, best first: dicts with id, name, "
+        "version, description, tags, status."""
         return self.search_page(query=query, tags=tags, status=status, limit=limit, offset=offset)[
             "simulations"
         ]
