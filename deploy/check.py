@@ -396,17 +396,16 @@ def check_overlay(target: str, objects: list[dict], report: Report) -> None:
         budgets = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
         for name, deployment in deployments.items():
             here = f"{target} {name}"
-            report.check(
-                deployment["spec"].get("replicas", 1) >= 2,
-                here,
-                "prod runs fewer than two replicas",
-            )
             hpa = autoscaled.get(name)
             if report.check(hpa is not None, here, "no HorizontalPodAutoscaler"):
                 report.check(
                     hpa["spec"].get("minReplicas", 1) >= 2,
                     here,
-                    "autoscaler allows fewer than two replicas",
+                    "prod runs fewer than two replicas (HPA minReplicas)",
+                )
+                # The autoscaler owns the count: a fixed one would reset it on every apply.
+                report.check(
+                    "replicas" not in deployment["spec"], here, "fixes replicas beside an HPA"
                 )
             labels = pod_labels(deployment)
             report.check(
