@@ -433,3 +433,69 @@ def test_secret_key_rotation_keeps_every_replica_accepting_sessions(
     # Step 3: the old key dropped; its sessions end.
     assert current(step_3, signed_new).status_code == 200
     assert current(step_3, signed_old).status_code == 401
+
+
+# ---------------------------------------------------------------------------
+# Races between replicas are settled by the database, not by a process lock
+
+
+@pytest.mark.parametrize("service", ["catalog"])
+def test_simultaneous_registrations_at_both_replicas_make_one_record(service, replicas, manager):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim2l_catalog_client import CatalogClient
+
+    token = token_of(replicas[0], new_user(manager, "catalog-race"))
+    name = f"race_sim_{secrets.token_hex(3)}"
+
+    def register(index):
+        client = CatalogClient(replicas[index % 2], session_id=token)
+        return client.register_simulation(name=name, version="1.0.0", description="race")
+
+    def record(index):
+        client = CatalogClient(replicas[index % 2], session_id=token)
+        return client.record_execution(
+            simulation_id=simulation_id, execution_id=f"{name}-run", status="completed"
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        registered = list(pool.map(register, range(16)))
+        simulation_id = registered[0]["id"]
+        recorded = list(pool.map(record, range(16)))
+    assert {r["id"] for r in registered} == {simulation_id}
+    assert sum(not r["duplicate"] for r in recorded) == 1
+    stats = CatalogClient(replicas[1], session_id=token).get_simulation_stats(simulation_id)
+    assert stats["total_executions"] == 1
+
+
+@pytest.mark.parametrize("service", ["cache"])
+def test_simultaneous_writes_of_one_key_at_both_replicas_leave_one_entry(
+    service, replicas, manager
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim2l_cache_client import CacheClient
+
+    token = token_of(replicas[1], new_user(manager, "cache-race"))
+    key = f"race_sim/{secrets.token_hex(4)}"
+
+    def write(index):
+        client = CacheClient(replicas[index % 2], session_id=token)
+        return client.set(
+            cache_key=key,
+            simulation_id=7070,
+            simulation_name="race_sim",
+            simulation_version="1.0.0",
+            execution_id=f"exec-race-{index}",
+            squid_id="race_sim/1.0.0/x",
+            input_hash="h",
+            run_db_path=f"/runs/exec-race-{index}.db",
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        written = list(pool.map(write, range(16)))
+    assert len(written) == 16
+    entries = CacheClient(replicas[0], session_id=token).list_entries(simulation_id=7070)
+    assert [entry["cache_key"] for entry in entries["entries"]] == [key]
+    final = [CacheClient(url, session_id=token).get(key)["execution_id"] for url in replicas]
+    assert final[0] == final[1]
