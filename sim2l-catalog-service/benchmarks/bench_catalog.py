@@ -230,7 +230,7 @@ def bench_backend(label: str, url: str, home: str, token: str, records: list[dic
         for simulation_id in range(1, 201):
             started = time.perf_counter()
             http.get(
-                f"{server.url}/simulations/{simulation_id}/stats", timeout=30
+                f"{server.url}/simulations/by-id/{simulation_id}/stats", timeout=30
             ).raise_for_status()
             timings.append((time.perf_counter() - started) * 1000)
         http.close()

@@ -16,8 +16,8 @@ from sim2l_sessions.web import route_privileges
 EXPECTED = {
     ("POST", "/simulations"): "register_simulation",
     ("GET", "/simulations"): "read_catalog",
-    ("GET", "/simulations/<int:simulation_id>"): "read_catalog",
-    ("GET", "/simulations/<int:simulation_id>/stats"): "read_catalog",
+    ("GET", "/simulations/by-id/<int:simulation_id>"): "read_catalog",
+    ("GET", "/simulations/by-id/<int:simulation_id>/stats"): "read_catalog",
     ("GET", "/simulations/<name>"): "read_catalog",
     ("GET", "/simulations/<name>/versions"): "read_catalog",
     ("GET", "/simulations/<name>/versions/<version>"): "read_catalog",

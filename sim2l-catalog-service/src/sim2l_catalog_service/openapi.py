@@ -207,7 +207,7 @@ def catalog_paths() -> dict:
                 responses={**json_ok(SEARCH_PAGE), **error_responses(400)},
             ),
         },
-        "/simulations/{simulation_id}": {
+        "/simulations/by-id/{simulation_id}": {
             "get": operation(
                 "One simulation version by id",
                 privilege="read_catalog",
@@ -215,7 +215,7 @@ def catalog_paths() -> dict:
                 responses={**json_ok(SIMULATION), **error_responses(400, 404)},
             )
         },
-        "/simulations/{simulation_id}/stats": {
+        "/simulations/by-id/{simulation_id}/stats": {
             "get": operation(
                 "Execution statistics of one simulation version",
                 privilege="read_catalog",

@@ -76,7 +76,7 @@ def search_simulations():
     return json_response(page)
 
 
-@views.get("/simulations/<int:simulation_id>")
+@views.get("/simulations/by-id/<int:simulation_id>")
 @require_privilege("read_catalog")
 def get_simulation_by_id(simulation_id):
     """One version by id."""
@@ -87,7 +87,7 @@ def get_simulation_by_id(simulation_id):
     return json_response(record)
 
 
-@views.get("/simulations/<int:simulation_id>/stats")
+@views.get("/simulations/by-id/<int:simulation_id>/stats")
 @require_privilege("read_catalog")
 def simulation_stats(simulation_id):
     """Executions, success rate, mean and p95 duration, last run, distinct users."""

@@ -87,7 +87,7 @@ class CatalogClient(ServiceClient):
 
     def get_simulation_by_id(self, simulation_id: int) -> dict:
         """One version by its id."""
-        return self._request("GET", f"/simulations/{int(simulation_id)}")
+        return self._request("GET", f"/simulations/by-id/{int(simulation_id)}")
 
     def list_versions(self, name: str, limit: int = 100, offset: int = 0) -> list[dict]:
         """The versions of ``name``, newest first."""
@@ -166,7 +166,7 @@ class CatalogClient(ServiceClient):
 
     def get_simulation_stats(self, simulation_id: int) -> dict:
         """Total executions, success rate, mean and p95 duration, last run, distinct users."""
-        return self._request("GET", f"/simulations/{int(simulation_id)}/stats")
+        return self._request("GET", f"/simulations/by-id/{int(simulation_id)}/stats")
 
     def get_overview(self, days: int = 30, limit: int = 10) -> dict:
         """Catalog totals, the most used tools and executions per day."""
