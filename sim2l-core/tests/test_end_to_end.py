@@ -245,3 +245,14 @@ def test_cached_file_gone_and_no_results_service_runs_again(
     again = simulation.run(x=2)
     assert not again.from_cache and counter.calls == 2
     assert any("not on this machine" in warning for warning in again.warnings)
+
+
+def test_sweep_reuses_cached_points(services, session_id, tmp_path, make_simulation):
+    configure_services(services, tmp_path / "runs", session_id)
+    simulation, counter = make_simulation()
+    simulation.run(x=2)
+    results = sim2l.sweep(simulation, grid={"x": [1, 2, 3]}, progress=False)
+    assert [r.from_cache for r in results] == [False, True, False]
+    assert counter.calls == 3
+    again = simulation.sweep(grid={"x": [1, 2, 3]}, progress=False)
+    assert all(r.from_cache for r in again) and counter.calls == 3

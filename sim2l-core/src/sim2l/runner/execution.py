@@ -9,6 +9,7 @@ the error and traceback of a failed run.
 """
 
 import datetime
+import functools
 import getpass
 import hashlib
 import inspect
@@ -97,18 +98,22 @@ def _run_db_schema(simulation) -> dict:
     return {"inputs": inputs, "outputs": outputs}
 
 
+@functools.lru_cache(maxsize=256)
+def _source_of(function) -> tuple[str | None, str | None]:
+    """(sha256 of the source, source file) of a function; read once per function."""
+    try:
+        source = inspect.getsource(function)
+        return hashlib.sha256(source.encode("utf-8")).hexdigest(), inspect.getsourcefile(function)
+    except (OSError, TypeError):  # built in, or defined where no source is kept
+        return None, None
+
+
 def _record_provenance(run_db: RunDatabase, simulation) -> None:
     function = simulation.function
     function = getattr(function, "__func__", function)
     entity = f"{getattr(function, '__module__', '?')}:{getattr(function, '__qualname__', '?')}"
-    details = {"simulation": simulation.name, "version": simulation.version}
-    digest = None
-    try:
-        source = inspect.getsource(function)
-        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-        details["file"] = inspect.getsourcefile(function)
-    except (OSError, TypeError):  # built in, or defined where no source is kept
-        pass
+    digest, source_file = _source_of(function)
+    details = {"simulation": simulation.name, "version": simulation.version, "file": source_file}
     run_db.add_provenance(
         "source_code",
         entity,
