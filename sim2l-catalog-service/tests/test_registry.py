@@ -118,3 +118,14 @@ def test_deprecate_is_idempotent_and_status_filters(developer, thermal):
 def test_names_and_versions_with_dots_and_build_metadata(developer):
     record = developer.register_simulation(name="pkg.tool-x", version="1.0.0+build.7")
     assert developer.get_simulation("pkg.tool-x", "1.0.0+build.7")["id"] == record["id"]
+
+
+def test_equal_values_in_other_json_spellings_are_identical(developer):
+    schema = {"inputs": {"t": {"type": "number", "default": 1}}}
+    first = developer.register_simulation(name="numeric", version="1.0.0", schema=schema)
+    again = developer.register_simulation(
+        name="numeric",
+        version="1.0.0",
+        schema={"inputs": {"t": {"default": 1.0, "type": "number"}}},
+    )
+    assert again["created"] is False and again["id"] == first["id"]

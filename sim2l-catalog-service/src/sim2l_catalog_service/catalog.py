@@ -160,8 +160,12 @@ def register(values: dict, who: str) -> tuple[dict, bool]:
             if existing is None:
                 raise
     stored_hash, stored = _stored_content(existing)
+    # Equal hashes mean equal content; unequal ones are compared field by
+    # field, so 1 and 1.0 (equal values, different JSON) are not a conflict.
+    differing = []
     if stored_hash != columns["content_hash"]:
         differing = [field for field in CONTENT_FIELDS if stored[field] != content[field]]
+    if differing:
         raise APIError(
             409,
             "conflict",
