@@ -1,12 +1,21 @@
 """Searches, statistics and listings, each one SQL statement run in the database.
 
-A filter on a parameter becomes ``r.id IN (SELECT result_id FROM
-results_parameter_value WHERE simulation_name = ? AND param_class = ? AND
-name = ? AND <condition>)``: an index range scan on ``(simulation_name,
-param_class, name, num_value)`` (numbers) or ``(..., str_value)`` (strings),
-joined to the results as a semi-join. Filters are AND-combined. Numbers
-compare as numbers and strings as strings; a number filter never matches a
-string value and the other way round. Nothing is filtered in Python.
+Parameter filters are AND-combined into one semi-join. The filter likely to
+match fewest runs (equality, then ``in``, then ranges closed on both sides,
+then open ranges, then null checks and ``ne``) drives, as an index-only range
+scan of ``(simulation_name, param_class, name, num_value | str_value,
+result_id)``; every other filter is an ``EXISTS`` probe of the primary key
+``(result_id, param_class, name)``, which carries the value::
+
+    r.id IN (SELECT f0.result_id FROM results_parameter_value f0
+             WHERE f0.simulation_name = ? AND f0.param_class = ? AND f0.name = ?
+               AND f0.num_value > ?
+               AND EXISTS (SELECT 1 FROM results_parameter_value f1
+                           WHERE f1.result_id = f0.result_id AND f1.param_class = ?
+                             AND f1.name = ? AND f1.num_value < ?))
+
+Numbers compare as numbers and strings as strings; a number filter never
+matches a string value and the other way round. Nothing is filtered in Python.
 """
 
 import math
@@ -18,11 +27,23 @@ from sim2l_sessions.web import APIError
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between")
 _COMPARISONS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+# Expected selectivity, most selective first: the first filter drives the search.
+_RANK = {"eq": 0, "in": 1, "between": 2, "gt": 3, "ge": 3, "lt": 3, "le": 3, "ne": 5}
 MAX_FILTERS = 32
 MAX_IN_VALUES = 1000
-TIME_SORTS = ("created_at", "started_at", "completed_at", "registered_at", "duration_seconds", "execution_id")
-RESULT_COLUMNS = ("r.id, r.execution_id, r.simulation_name, r.simulation_version, r.status, r.username, "
-                  "r.created_at, r.completed_at, r.duration_seconds, r.registered_at, r.inputs_json, r.outputs_json")
+TIME_SORTS = (
+    "created_at",
+    "started_at",
+    "completed_at",
+    "registered_at",
+    "duration_seconds",
+    "execution_id",
+)
+RESULT_COLUMNS = (
+    "r.id, r.execution_id, r.simulation_name, r.simulation_version, r.status, r.username, "
+    "r.created_at, r.completed_at, r.duration_seconds, r.registered_at, r.inputs_json, "
+    "r.outputs_json"
+)
 
 
 def _invalid(field: str, message: str) -> APIError:
@@ -45,17 +66,18 @@ def _scalar(value, field: str):
     raise _invalid(field, f"expected a number or a string, not {type(value).__name__}")
 
 
-def _condition(operator: str, operand, field: str) -> tuple[str, list]:
-    """SQL condition on the value row ``v`` for one operator."""
+def _condition(operator: str, operand, field: str, a: str) -> tuple[str, list]:
+    """SQL condition on the value row aliased ``a`` for one operator."""
     if operator in ("eq", "ne"):
         if operand is None:
-            return ("f.value_type = 'null'" if operator == "eq" else "f.value_type <> 'null'"), []
+            sign = "=" if operator == "eq" else "<>"
+            return f"{a}.value_type {sign} 'null'", []
         if isinstance(operand, bool):
             sign = "=" if operator == "eq" else "<>"
-            return f"f.value_type = 'bool' AND f.num_value {sign} ?", [1.0 if operand else 0.0]
+            return f"{a}.value_type = 'bool' AND {a}.num_value {sign} ?", [float(operand)]
     if operator in _COMPARISONS:
         kind, value = _scalar(operand, field)
-        return f"f.{kind}_value {_COMPARISONS[operator]} ?", [value]
+        return f"{a}.{kind}_value {_COMPARISONS[operator]} ?", [value]
     if operator == "in":
         if not isinstance(operand, list) or not operand or len(operand) > MAX_IN_VALUES:
             raise _invalid(field, f"'in' takes a list of 1 to {MAX_IN_VALUES} numbers or strings")
@@ -65,10 +87,10 @@ def _condition(operator: str, operand, field: str) -> tuple[str, list]:
             (numbers if kind == "num" else strings).append(value)
         parts, params = [], []
         if numbers:
-            parts.append(f"f.num_value IN ({', '.join('?' * len(numbers))})")
+            parts.append(f"{a}.num_value IN ({', '.join('?' * len(numbers))})")
             params += numbers
         if strings:
-            parts.append(f"f.str_value IN ({', '.join('?' * len(strings))})")
+            parts.append(f"{a}.str_value IN ({', '.join('?' * len(strings))})")
             params += strings
         return "(" + " OR ".join(parts) + ")", params
     # between: inclusive on both ends
@@ -77,10 +99,11 @@ def _condition(operator: str, operand, field: str) -> tuple[str, list]:
     (low_kind, low), (high_kind, high) = _scalar(operand[0], field), _scalar(operand[1], field)
     if low_kind != high_kind:
         raise _invalid(field, "'between' needs two numbers or two strings")
-    return f"f.{low_kind}_value BETWEEN ? AND ?", [low, high]
+    return f"{a}.{low_kind}_value BETWEEN ? AND ?", [low, high]
 
 
-def _filter_clause(id_column: str, simulation_name: str, param_class: str, name, spec, field: str) -> tuple[str, list]:
+def _parse_filter(param_class: str, name, spec, field: str) -> tuple:
+    """``(rank, param_class, name, operators, field)``; a lower rank should match fewer runs."""
     if not isinstance(name, str) or not name or len(name) > 200:
         raise _invalid(field, "parameter names are 1 to 200 characters")
     if isinstance(spec, dict):
@@ -88,28 +111,60 @@ def _filter_clause(id_column: str, simulation_name: str, param_class: str, name,
             raise _invalid(field, "an operator object needs at least one operator")
         unknown = sorted(set(spec) - set(OPERATORS))
         if unknown:
-            raise _invalid(field, f"unknown operator(s) {', '.join(unknown)}; use {', '.join(OPERATORS)}")
+            raise _invalid(
+                field, f"unknown operator(s) {', '.join(unknown)}; use {', '.join(OPERATORS)}"
+            )
         operators = list(spec.items())
     elif isinstance(spec, list):
-        raise _invalid(field, "a list is not a value to compare; use {\"in\": [...]} or {\"between\": [a, b]}")
+        raise _invalid(
+            field, 'a list is not a value to compare; use {"in": [...]} or {"between": [a, b]}'
+        )
     else:
         operators = [("eq", spec)]  # a bare value means equality
+    for operator, operand in operators:  # validate all, whatever order they run in
+        _condition(operator, operand, field, "x")
+    rank = min(_RANK[operator] for operator, _ in operators)
+    if rank == 3 and {operator[0] for operator, _ in operators} >= {"g", "l"}:
+        rank = 2  # closed on both sides, like between
+    if any(operand is None or isinstance(operand, bool) for _, operand in operators):
+        rank = 4  # null and boolean checks are not narrow index ranges
+    return rank, param_class, name, operators, field
+
+
+def _filters_clause(id_column: str, simulation_name: str, filters: list) -> tuple[str, list]:
+    """``id_column IN (...)`` for AND-combined parameter filters (see the module docstring)."""
+    filters = sorted(filters, key=lambda entry: entry[0])
+    _, param_class, name, operators, field = filters[0]
     conditions, params = [], [simulation_name, param_class, name]
     for operator, operand in operators:
-        sql, values = _condition(operator, operand, field)
+        sql, values = _condition(operator, operand, field, "f0")
         conditions.append(sql)
         params += values
-    sql = (f"{id_column} IN (SELECT f.result_id FROM results_parameter_value f WHERE f.simulation_name = ? "
-           "AND f.param_class = ? AND f.name = ? AND " + " AND ".join(conditions) + ")")
+    for index, (_, param_class, name, operators, field) in enumerate(filters[1:], start=1):
+        alias = f"f{index}"
+        probe = [f"{alias}.result_id = f0.result_id", f"{alias}.param_class = ?", f"{alias}.name = ?"]
+        params += [param_class, name]
+        for operator, operand in operators:
+            sql, values = _condition(operator, operand, field, alias)
+            probe.append(sql)
+            params += values
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} WHERE {' AND '.join(probe)})"
+        )
+    sql = (
+        f"{id_column} IN (SELECT f0.result_id FROM results_parameter_value f0 "
+        f"WHERE f0.simulation_name = ? AND f0.param_class = ? AND f0.name = ? "
+        f"AND {' AND '.join(conditions)})"
+    )
     return sql, params
 
 
 def where_clause(criteria: dict, id_column: str = "r.id") -> tuple[str, list]:
     """The WHERE clause for simulation, version, status (on results ``r``) and parameter filters.
 
-    ``id_column`` is the result id the filters constrain (``r.id`` in a
-    search, ``v.result_id`` in statistics, where ``simulation_name`` is
-    checked on the values themselves).
+    ``id_column`` is the result id the filters constrain (``r.id`` in a search,
+    ``v.result_id`` in statistics, where the simulation is checked on the
+    values themselves).
     """
     conditions, params = [], []
     simulation_name = criteria.get("simulation_name")
@@ -119,55 +174,79 @@ def where_clause(criteria: dict, id_column: str = "r.id") -> tuple[str, list]:
         if criteria.get(key) is not None:
             conditions.append(f"r.{key} = ?")
             params.append(criteria[key])
-    filters = [("input", name, spec, "input_filters") for name, spec in (criteria.get("input_filters") or {}).items()]
-    filters += [("output", name, spec, "output_filters")
-                for name, spec in (criteria.get("output_filters") or {}).items()]
+    filters = [
+        _parse_filter("input", name, spec, "input_filters")
+        for name, spec in (criteria.get("input_filters") or {}).items()
+    ]
+    filters += [
+        _parse_filter("output", name, spec, "output_filters")
+        for name, spec in (criteria.get("output_filters") or {}).items()
+    ]
     if filters and simulation_name is None:
         raise _invalid("simulation_name", "parameter filters need a simulation_name")
     if len(filters) > MAX_FILTERS:
         raise _invalid("input_filters", f"at most {MAX_FILTERS} filters")
-    for param_class, name, spec, field in filters:
-        sql, values = _filter_clause(id_column, simulation_name, param_class, name, spec, field)
+    if filters:
+        sql, values = _filters_clause(id_column, simulation_name, filters)
         conditions.append(sql)
         params += values
     return (" AND ".join(conditions) or "1 = 1"), params
 
 
-def _order(sort: str | None, simulation_name) -> tuple[str, str, list]:
-    """``(join, order_by, params)`` for a sort key such as ``-created_at`` or ``output.max_stress``."""
+def _order(sort: str | None) -> tuple[str, list, str, list]:
+    """``(join, sort key expressions, direction, params)`` for ``-created_at``, ``output.x``, ..."""
     sort = sort or "-created_at"
     descending = sort.startswith("-")
     key = sort[1:] if descending else sort
     direction = "DESC" if descending else "ASC"
     if key in TIME_SORTS:
-        # NULLs last on both backends (their defaults differ)
-        return "", f"(r.{key} IS NULL), r.{key} {direction}, r.id {direction}", []
+        return "", [f"r.{key}"], direction, []
     param_class, _, name = key.partition(".")
     if param_class in ("input", "output") and name:
-        join = ("LEFT JOIN results_parameter_value s ON s.result_id = r.id AND s.param_class = ? "
-                "AND s.name = ?")
-        order = (f"(s.num_value IS NULL), s.num_value {direction}, (s.str_value IS NULL), "
-                 f"s.str_value {direction}, r.id {direction}")
-        return join, order, [param_class, name]
-    raise _invalid("sort", f"sort by one of {', '.join(TIME_SORTS)} or input.NAME / output.NAME, "
-                           "with a leading '-' for descending")
+        join = (
+            "LEFT JOIN results_parameter_value s ON s.result_id = r.id AND s.param_class = ? "
+            "AND s.name = ?"
+        )
+        return join, ["s.num_value", "s.str_value"], direction, [param_class, name]
+    raise _invalid(
+        "sort",
+        f"sort by one of {', '.join(TIME_SORTS)} or input.NAME / output.NAME, "
+        "with a leading '-' for descending",
+    )
+
+
+def _order_by(columns: list[str], direction: str, id_column: str) -> str:
+    # NULLs last on both backends (their defaults differ), then the id breaks ties
+    keys = [f"({column} IS NULL), {column} {direction}" for column in columns]
+    return ", ".join(keys + [f"{id_column} {direction}"])
 
 
 def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
-    """The JSON page of results matching ``criteria`` (stored values passed through as JSON)."""
+    """The JSON page of results matching ``criteria`` (stored values passed through as JSON).
+
+    The page's ids are chosen and sorted first (narrow rows), and only the
+    page's rows are read whole, in the same statement.
+    """
     where, where_params = where_clause(criteria)
-    join, order, order_params = _order(sort, criteria.get("simulation_name"))
-    sql = (f"SELECT {RESULT_COLUMNS} FROM results_result r {join} WHERE {where} "
-           f"ORDER BY {order} LIMIT ? OFFSET ?")
+    join, columns, direction, order_params = _order(sort)
+    keys = [f"k{index}" for index in range(len(columns))]
+    selected = ", ".join(f"{column} AS {key}" for column, key in zip(columns, keys, strict=True))
+    sql = (
+        f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} FROM results_result r {join} "
+        f"WHERE {where} ORDER BY {_order_by(columns, direction, 'r.id')} LIMIT ? OFFSET ?) page "
+        f"JOIN results_result r ON r.id = page.id "
+        f"ORDER BY {_order_by(['page.' + key for key in keys], direction, 'page.id')}"
+    )
     rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
     items = [_item(row) for row in rows[:limit]]
     next_offset = offset + limit if len(rows) > limit else None
-    return orjson.dumps({"items": items, "limit": limit, "offset": offset, "next_offset": next_offset})
+    page = {"items": items, "limit": limit, "offset": offset, "next_offset": next_offset}
+    return orjson.dumps(page)
 
 
 def _item(row) -> dict:
     (result_id, execution_id, name, version, status, username, created_at, completed_at, duration,
-     registered_at, inputs_json, outputs_json) = row
+     registered_at, inputs_json, outputs_json) = row  # fmt: skip
     return {
         "result_id": result_id,
         "execution_id": execution_id,
@@ -187,33 +266,44 @@ def _item(row) -> dict:
 def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     """count, min, max, mean and sample standard deviation of a numeric parameter, in SQL.
 
-    The variance sums squared deviations from the mean computed by a
-    subquery of the same statement (two passes over the covering index
-    range), which stays accurate where the one-pass sum-of-squares formula
-    cancels out. Results join in only when version or status narrow them.
+    The variance comes from sums of deviations from a shift inside the data
+    (the parameter's smallest value: one index seek), which avoids most of the
+    cancellation of the textbook sum-of-squares formula while reading the
+    values once. With filters, the matching runs drive and each run's value
+    is one primary-key probe.
     """
+    has_filters = bool(criteria.get("input_filters") or criteria.get("output_filters"))
     where, params = where_clause(criteria, id_column="v.result_id")
-    needs_results = criteria.get("simulation_version") is not None or criteria.get("status") is not None
-    source = "results_parameter_value v" + (" JOIN results_result r ON r.id = v.result_id" if needs_results else "")
-    conditions = ("v.simulation_name = ? AND v.param_class = ? AND v.name = ? AND v.num_value IS NOT NULL "
-                  f"AND {where}")
-    condition_params = [criteria["simulation_name"], param_class, param_name, *params]
-    sql = ("SELECT count(v.num_value), min(v.num_value), max(v.num_value), avg(v.num_value), "
-           "sum((v.num_value - m.mean) * (v.num_value - m.mean)) "
-           f"FROM (SELECT avg(v.num_value) AS mean FROM {source} WHERE {conditions}) m "
-           f"CROSS JOIN {source} WHERE {conditions}")
-    count, minimum, maximum, mean, squares = execute(sql, condition_params + condition_params).fetchone()
+    narrowed = criteria.get("simulation_version") is not None or criteria.get("status") is not None
+    source = "results_parameter_value v"
+    if narrowed:
+        source += " JOIN results_result r ON r.id = v.result_id"
+    simulation = "" if has_filters else "v.simulation_name = ? AND "
+    sql = (
+        "SELECT count(v.num_value), min(v.num_value), max(v.num_value), avg(v.num_value), "
+        "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift)) "
+        "FROM (SELECT min(num_value) AS shift FROM results_parameter_value "
+        f"WHERE simulation_name = ? AND param_class = ? AND name = ?) s CROSS JOIN {source} "
+        f"WHERE {simulation}v.param_class = ? AND v.name = ? AND v.num_value IS NOT NULL "
+        f"AND {where}"
+    )
+    name = criteria["simulation_name"]
+    values = [name, param_class, param_name, *([] if has_filters else [name])]
+    values += [param_class, param_name, *params]
+    count, minimum, maximum, mean, shifted, squares = execute(sql, values).fetchone()
     count = int(count or 0)
-    variance = squares / (count - 1) if count > 1 and squares is not None else None
+    variance = None
+    if count > 1:
+        variance = max((squares - shifted * shifted / count) / (count - 1), 0.0)
     return {
-        "simulation_name": criteria["simulation_name"],
+        "simulation_name": name,
         "param_name": param_name,
         "param_class": param_class,
         "count": count,
         "min_value": minimum,
         "max_value": maximum,
         "avg_value": mean,
-        "stddev_value": math.sqrt(max(variance, 0.0)) if variance is not None else None,
+        "stddev_value": math.sqrt(variance) if variance is not None else None,
         "variance": variance,
     }
 

@@ -26,7 +26,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 KNOWN_SCHEMA_VERSIONS = frozenset({1, 2})
 VALUE_KINDS = frozenset({"null", "bool", "int", "float", "str", "bytes", "list", "dict", "array"})
 NAME_MAX = 200
-STRING_INDEX_MAX = 1024  # longer strings are kept but not indexed (a B-tree key must stay small)
+STRING_INDEX_MAX = 1024  # UTF-8 bytes; longer strings are kept but not indexed (a B-tree key must stay small)
 REQUIRED_COLUMNS = {
     "schema_version": {"version"},
     "run": {"id", "execution_id", "simulation_name", "simulation_version", "status", "created_at"},
@@ -229,7 +229,7 @@ def _parameters(connection, table: str, param_class: str, columns: set[str], lim
             num_value = float(value) if math.isfinite(float(value)) else None
             if kind == "float" and json_text is not None:
                 json_text = json.dumps(value) if num_value is not None else "null"
-        elif kind == "str" and len(value) <= STRING_INDEX_MAX:
+        elif kind == "str" and len(value) <= STRING_INDEX_MAX and len(value.encode("utf-8", "surrogatepass")) <= STRING_INDEX_MAX:
             str_value = value
         if kind == "float" and num_value is None:
             value = None  # NaN and the infinities have no JSON form

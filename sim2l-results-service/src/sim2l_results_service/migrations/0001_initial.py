@@ -1,9 +1,14 @@
 """Results, typed parameter values and parameter schemas.
 
 Written as plain DDL so both backends get exactly the indexes the searches
-need: ``(simulation_name, param_class, name, num_value)`` and ``(..., str_value)``
-make every range or equality filter an index range scan. PostgreSQL compares
-strings with the "C" collation so string operators order like SQLite's BINARY.
+need: ``(simulation_name, param_class, name, num_value, result_id)`` and
+``(..., str_value, result_id)`` make every range or equality filter an
+index-only range scan that yields result ids. The primary key
+``(result_id, param_class, name)`` answers "does this run's parameter match"
+without touching anything else: in SQLite the value table is clustered on it
+(WITHOUT ROWID), in PostgreSQL the key index carries the value (INCLUDE).
+PostgreSQL compares strings with the "C" collation so string operators order
+like SQLite's BINARY.
 """
 
 
@@ -12,9 +17,9 @@ def _types(database) -> dict:
     sqlite = database.__class__.__name__.startswith("Sqlite")
     if sqlite:
         return {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "big": "INTEGER", "ref": "INTEGER",
-                "collate": ""}
+                "collate": "", "include": "", "rowid": " WITHOUT ROWID"}
     return {"pk": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION", "big": "BIGINT", "ref": "BIGINT",
-            "collate": ' COLLATE "C"'}
+            "collate": ' COLLATE "C"', "include": " INCLUDE (value_type, num_value)", "rowid": ""}
 
 
 def statements(database) -> list[str]:
@@ -62,12 +67,12 @@ def statements(database) -> list[str]:
     num_value {t['real']},
     str_value TEXT{t['collate']},
     json_value TEXT,
-    PRIMARY KEY (result_id, param_class, name)
-)""",
+    PRIMARY KEY (result_id, param_class, name){t['include']}
+){t['rowid']}""",
         "CREATE INDEX IF NOT EXISTS results_value_num ON results_parameter_value "
-        "(simulation_name, param_class, name, num_value)",
+        "(simulation_name, param_class, name, num_value, result_id)",
         "CREATE INDEX IF NOT EXISTS results_value_str ON results_parameter_value "
-        "(simulation_name, param_class, name, str_value)",
+        "(simulation_name, param_class, name, str_value, result_id)",
         f"""CREATE TABLE IF NOT EXISTS results_parameter_schema (
     id {t['pk']},
     simulation_name VARCHAR(200) NOT NULL,

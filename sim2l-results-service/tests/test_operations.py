@@ -1,0 +1,52 @@
+"""Health, readiness, metrics, the OpenAPI document, migrations and the command line."""
+
+import subprocess
+import sys
+
+import pytest
+import requests
+from runfiles import make_run
+from sim2l_results_service import create_app
+from sim2l_sessions.migrations import UnmigratedDatabaseError
+from sim2l_sessions.web import route_privileges
+
+
+def test_health_ready_metrics(url, client, tmp_path):
+    assert client.health()["status"] == "ok"
+    assert requests.get(url + "/ready", timeout=10).json()["status"] == "ready"
+    client.register_result(make_run(tmp_path, "run-metrics", {"x": 1}, {"y": 2}))
+    metrics = requests.get(url + "/metrics", timeout=10).text
+    assert "sim2l_results_registered{service=\"results\"} 1" in metrics
+    assert "run-metrics" not in metrics and "thermal_sim" not in metrics
+
+
+def test_openapi_describes_every_route(app, url):
+    document = requests.get(url + "/openapi.json", timeout=10).json()
+    for (method, rule), need in route_privileges(app).items():
+        path = rule.replace("<", "{").replace(">", "}")
+        assert path in document["paths"], path
+        operation = document["paths"][path][method.lower()]
+        if need not in ("public", "session"):
+            assert operation["x-sim2l-privilege"] == need, (method, rule)
+
+
+def test_unmigrated_database_is_refused_with_the_command(database_url, storage_dir):
+    with pytest.raises(UnmigratedDatabaseError, match="sim2l-results-service migrate"):
+        create_app({"database_url": database_url, "storage_dir": str(storage_dir)})
+
+
+def test_migrate_command_then_start(database_url, storage_dir):
+    done = subprocess.run([sys.executable, "-m", "sim2l_results_service", "migrate", "--db-url", database_url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "migration(s) applied" in done.stderr
+    app = create_app({"database_url": database_url, "storage_dir": str(storage_dir)})
+    database = app.extensions["sim2l_database"]
+    if hasattr(database, "close_all"):
+        database.close_all()
+
+
+def test_bad_backend_flag_is_refused():
+    done = subprocess.run([sys.executable, "-m", "sim2l_results_service", "--backend", "postgresql"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "--db-url" in done.stderr
