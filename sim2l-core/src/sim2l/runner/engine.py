@@ -28,6 +28,8 @@ from sim2l.runner.result import RunResult
 from sim2l.runner.result import SimulationFailedError
 from sim2l.settings import get_settings
 
+SYNC_TIMEOUT = (5.0, 300.0)
+
 
 def run_simulation(
     simulation, given: dict, *, use_cache: bool = True, raise_on_failure: bool = True
@@ -279,7 +281,9 @@ def sync(settings=None) -> dict:
     """
     settings = settings or get_settings()
     outbox = Outbox(settings.run_db_base_path)
-    links = ServiceLinks(settings)
+    # Nobody waits on a sync the way a run waits on its result: give a large
+    # upload (a run file with big artifacts) the time the run could not.
+    links = ServiceLinks(settings, timeout=SYNC_TIMEOUT)
     sent = failed = 0
     for entry in outbox.entries():
         service, action = entry["service"], entry["action"]

@@ -84,14 +84,15 @@ def _stop_rereading_environment(client) -> None:
         client.http.verify = bundle
 
 
-def make_client(service: str, url: str, session_id: str | None, run_db_base_path):
+def make_client(service: str, url: str, session_id: str | None, run_db_base_path, timeout=None):
     """A client for ``service`` at ``url``, shared by every run of this process."""
-    key = (service, url, session_id, str(run_db_base_path), service_timeout())
+    timeout = timeout or service_timeout()
+    key = (service, url, session_id, str(run_db_base_path), timeout)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
             cls = _client_class(service)
-            options = {"session_id": session_id, "timeout": service_timeout(), "retries": 0}
+            options = {"session_id": session_id, "timeout": timeout, "retries": 0}
             if service == "results":
                 options["run_db_base_path"] = str(run_db_base_path)
             client = _clients[key] = cls(url, **options)
@@ -118,8 +119,9 @@ def describe_error(error: BaseException) -> str:
 class ServiceLinks:
     """The configured services of one run, and what went wrong with them during it."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, timeout=None):
         self.settings = settings
+        self.timeout = timeout
         self.urls = {
             "cache": settings.cache_service_url,
             "catalog": settings.catalog_service_url,
@@ -140,7 +142,11 @@ class ServiceLinks:
     def client(self, service: str):
         """The client of a configured service."""
         return make_client(
-            service, self.urls[service], self.sessions[service], self.settings.run_db_base_path
+            service,
+            self.urls[service],
+            self.sessions[service],
+            self.settings.run_db_base_path,
+            self.timeout,
         )
 
     def warn(self, message: str) -> None:
