@@ -242,6 +242,31 @@ def test_logging_and_files_written_are_kept(run_folder):
     result.close()
 
 
+def test_context_stores_artifacts_and_checkpoints_on_request(run_folder, tmp_path):
+    source = tmp_path / "mesh.vtk"
+    source.write_text("mesh")
+
+    def solver(steps, context):
+        for step in range(steps):
+            context.checkpoint("state", {"step": step}, step=step)
+        context.artifact(source, description="the input mesh")
+        assert context.execution_id.startswith("context_sim-")
+        return {"done": steps}
+
+    simulation = Simulation(
+        solver,
+        name="context_sim",
+        register=False,
+        inputs={"steps": Input("integer", default=2)},
+        outputs={"done": Output("integer")},
+    )
+    result = simulation.run()
+    with result.run_db as run_db:
+        assert [c["state"] for c in run_db.get_checkpoints("state")] == [{"step": 0}, {"step": 1}]
+        assert run_db.get_artifact("mesh.vtk")["description"] == "the input mesh"
+    result.close()
+
+
 def test_failed_run_is_recorded_failed_and_raises(make_simulation, run_folder):
     simulation, _ = make_simulation(fail=True)
     with pytest.raises(SimulationFailedError, match="the solver diverged") as caught:
