@@ -328,6 +328,26 @@ def test_without_run_database_the_function_just_runs(make_simulation):
     assert result.execution_id is None and result.run_db_path is None
 
 
+def test_without_run_database_a_context_still_works(tmp_path):
+    sim2l.configure(use_run_database=False)
+
+    def with_context(x, context):
+        context.metric("m", 1.0)
+        context.checkpoint("c", 1)
+        with open("scratch.txt", "w") as handle:  # in a temporary working folder
+            handle.write("x")
+        return {"y": x}
+
+    simulation = Simulation(
+        with_context,
+        name="unrecorded_context",
+        register=False,
+        inputs={"x": Input("number")},
+        outputs={"y": Output("number")},
+    )
+    assert simulation.run(x=1).outputs == {"y": 1.0}
+
+
 def test_examples_thermal_sim(run_folder):
     result = sim2l.load("thermal_sim").run(temperature=350)
     assert result["max_stress"] == pytest.approx(200e9 * 12e-6 * (350 - 293.15))

@@ -11,12 +11,15 @@ fails is queued in the outbox and said in ``RunResult.pending`` and
 """
 
 import socket
+import tempfile
 from pathlib import Path
 
 from sim2l.rundb import RunDatabase
 from sim2l.rundb import RunDatabaseError
 from sim2l.rundb.execution_ids import run_file_path
+from sim2l.runner.execution import RunContext
 from sim2l.runner.execution import execute
+from sim2l.runner.execution import working_directory
 from sim2l.runner.hashing import cache_key as make_cache_key
 from sim2l.runner.hashing import input_hash as make_input_hash
 from sim2l.runner.links import ACTIONS
@@ -60,10 +63,16 @@ def run_simulation(
 def _run_unrecorded(simulation, inputs, input_hash, key, links, raise_on_failure) -> RunResult:
     """``use_run_database=False``: compute only; nothing recorded, cached or published."""
     status, error, outputs = "completed", None, {}
-    try:
-        outputs = simulation.declaration.validate_outputs(simulation.function(**inputs))
-    except Exception as exception:
-        status, error = "failed", f"{exception.__class__.__name__}: {exception}"
+    arguments = dict(inputs)
+    with tempfile.TemporaryDirectory(prefix="sim2l-unrecorded-") as workdir:
+        if simulation.takes_context:
+            arguments["context"] = RunContext(simulation, None, None, Path(workdir))
+        try:
+            with working_directory(Path(workdir)):
+                returned = simulation.function(**arguments)
+            outputs = simulation.declaration.validate_outputs(returned)
+        except Exception as exception:
+            status, error = "failed", f"{exception.__class__.__name__}: {exception}"
     result = RunResult(
         simulation_name=simulation.name,
         simulation_version=simulation.version,

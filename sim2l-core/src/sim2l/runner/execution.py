@@ -35,7 +35,12 @@ _cwd_lock = threading.Lock()
 
 
 class RunContext:
-    """Given to a simulation that takes a ``context`` parameter."""
+    """Given to a simulation that takes a ``context`` parameter.
+
+    With ``use_run_database`` off there is no run database (``run_db`` is
+    None): the recording methods then do nothing, so the same simulation code
+    runs either way.
+    """
 
     def __init__(self, simulation, execution_id: str, run_db: RunDatabase, workdir: Path):
         self.simulation = simulation
@@ -52,15 +57,21 @@ class RunContext:
         category: str = "simulation",
     ) -> None:
         """Record a metric (a convergence residual, an iteration count...)."""
+        if self.run_db is None:
+            return
         self.run_db.save_metric(name, value, unit=unit, category=category, step=step)
 
     def artifact(self, path, name: str | None = None, description: str | None = None) -> dict:
         """Store a file now (files left in the working folder are stored at the end anyway)."""
         path = Path(path)
+        if self.run_db is None:
+            return {}
         return self.run_db.save_artifact(name or path.name, path=path, description=description)
 
     def checkpoint(self, name: str, state=None, step: int | None = None) -> None:
         """Record a named state of the computation."""
+        if self.run_db is None:
+            return
         self.run_db.save_checkpoint(name, state, step=step)
 
 
@@ -124,7 +135,8 @@ def _record_provenance(run_db: RunDatabase, simulation) -> None:
 
 
 @contextmanager
-def _working_directory(path: Path):
+def working_directory(path: Path):
+    """Run the block in ``path`` (runs that change directory take turns)."""
     with _cwd_lock:
         previous = os.getcwd()
         os.chdir(path)
@@ -191,7 +203,7 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
             tracemalloc.start()
         started, cpu_started = time.perf_counter(), time.process_time()
         try:
-            with capture_output(run_db), _working_directory(workdir):
+            with capture_output(run_db), working_directory(workdir):
                 returned = simulation.function(**arguments)
             outputs = simulation.declaration.validate_outputs(returned)
             status = "completed"
