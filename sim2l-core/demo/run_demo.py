@@ -145,6 +145,8 @@ def run_story(home: Path, urls: dict) -> int:
         f"{executions['total_executions']} executions, success rate "
         f"{executions['success_rate']:.0%}"
     )
+    # Each cache worker adds its hit and miss counts to the totals at most
+    # once a second, when it next answers: the figures may lag a little.
     cache_stats = CacheClient(urls["cache"], session_id=session.session_id).get_stats()
     say(
         f"    cache: {cache_stats['hits']} hits, {cache_stats['misses']} misses, "
