@@ -132,6 +132,12 @@ def run_story(home: Path, urls: dict) -> int:
         )
 
     step("Statistics")
+    runs = [first, second, *sweep]
+    reused = sum(result.from_cache for result in runs)
+    say(
+        f"    this demo: {len(runs)} runs, {reused} served from the cache, "
+        f"{len(runs) - reused} executed"
+    )
     stats = results.get_parameter_stats("thermal_sim", "max_stress", param_class="output")
     say(
         f"    max_stress over {stats['count']} runs: average {stats['avg_value']:.4e} Pa, "
