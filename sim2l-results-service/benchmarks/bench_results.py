@@ -45,7 +45,9 @@ RUNS = 100_000
 PARAMS = 20
 SIMULATION = "bench_sim"
 UPLOADS = 200
-POSTGRES_SERVER = os.environ.get("SIM2L_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_SERVER = (
+    os.environ.get("SIM2L_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def log(message: str) -> None:
@@ -54,7 +56,10 @@ def log(message: str) -> None:
 
 def run_values(rng: random.Random, n: int) -> tuple[dict, dict]:
     """20 inputs and 20 outputs; temperature and max_stress are the searched ones."""
-    inputs = {"temperature": round(rng.uniform(0, 1000), 3), "material": rng.choice(["steel", "copper", "alu"])}
+    inputs = {
+        "temperature": round(rng.uniform(0, 1000), 3),
+        "material": rng.choice(["steel", "copper", "alu"]),
+    }
     outputs = {"max_stress": rng.gauss(2e8, 5e7), "converged": rng.random() < 0.9}
     for i in range(PARAMS - 2):
         inputs[f"in_{i:02d}"] = rng.random() * 100
@@ -86,10 +91,20 @@ def bench_introspection(folder: Path) -> None:
         started = time.perf_counter()
         read_run_file(path)
         times.append((time.perf_counter() - started) * 1000)
-    report("introspection per run (20 in, 20 out), mean", statistics.fmean(times), "ms",
-           baseline=1000.0, baseline_name="seed claim: under 1 s")
-    report("introspection per run (20 in, 20 out), p95", percentile(times, 0.95), "ms",
-           baseline=50.0, baseline_name="target 50 ms")
+    report(
+        "introspection per run (20 in, 20 out), mean",
+        statistics.fmean(times),
+        "ms",
+        baseline=1000.0,
+        baseline_name="seed claim: under 1 s",
+    )
+    report(
+        "introspection per run (20 in, 20 out), p95",
+        percentile(times, 0.95),
+        "ms",
+        baseline=50.0,
+        baseline_name="target 50 ms",
+    )
 
 
 # ----------------------------------------------------------------------------- bulk load
@@ -100,26 +115,50 @@ def _result_rows(rng: random.Random, start_id: int, count: int, now: float):
         inputs, outputs = run_values(rng, result_id)
         execution_id = f"bulk-{result_id:07d}"
         created = now - (start_id + count - result_id) * 10.0
-        result = (result_id, execution_id, SIMULATION, "1.0.0", "completed", created, created + 1.0, 1.0,
-                  now, 2, 40960, secrets.token_hex(32), PARAMS, PARAMS, 0,
-                  orjson.dumps(inputs).decode(), orjson.dumps(outputs).decode(), '{"input":{},"output":{}}',
-                  "[]", "[]")
+        result = (
+            result_id,
+            execution_id,
+            SIMULATION,
+            "1.0.0",
+            "completed",
+            created,
+            created + 1.0,
+            1.0,
+            now,
+            2,
+            40960,
+            secrets.token_hex(32),
+            PARAMS,
+            PARAMS,
+            0,
+            orjson.dumps(inputs).decode(),
+            orjson.dumps(outputs).decode(),
+            '{"input":{},"output":{}}',
+            "[]",
+            "[]",
+        )
         values = []
         for param_class, params in (("input", inputs), ("output", outputs)):
             for name, value in params.items():
                 if isinstance(value, bool):
-                    values.append((result_id, SIMULATION, param_class, name, "bool", float(value), None))
+                    values.append(
+                        (result_id, SIMULATION, param_class, name, "bool", float(value), None)
+                    )
                 elif isinstance(value, str):
                     values.append((result_id, SIMULATION, param_class, name, "str", None, value))
                 else:
-                    values.append((result_id, SIMULATION, param_class, name, "float", float(value), None))
+                    values.append(
+                        (result_id, SIMULATION, param_class, name, "float", float(value), None)
+                    )
         yield result, values
 
 
-RESULT_COLUMNS = ("id, execution_id, simulation_name, simulation_version, status, created_at, completed_at, "
-                  "duration_seconds, registered_at, schema_version, file_size, sha256, input_count, "
-                  "output_count, artifact_count, inputs_json, outputs_json, units_json, artifacts_json, "
-                  "schema_keys_json")
+RESULT_COLUMNS = (
+    "id, execution_id, simulation_name, simulation_version, status, created_at, completed_at, "
+    "duration_seconds, registered_at, schema_version, file_size, sha256, input_count, "
+    "output_count, artifact_count, inputs_json, outputs_json, units_json, artifacts_json, "
+    "schema_keys_json"
+)
 VALUE_COLUMNS = "result_id, simulation_name, param_class, name, value_type, num_value, str_value"
 VALUE_INDEXES = ("results_value_num", "results_value_str")
 
@@ -128,7 +167,9 @@ def _value_index_ddl(database) -> list[str]:
     import importlib
 
     initial = importlib.import_module(f"{MIGRATIONS}.0001_initial")
-    return [s for s in initial.statements(database) if any(f" {name} " in s for name in VALUE_INDEXES)]
+    return [
+        s for s in initial.statements(database) if any(f" {name} " in s for name in VALUE_INDEXES)
+    ]
 
 
 def bulk_load_sqlite(url: str) -> None:
@@ -136,7 +177,7 @@ def bulk_load_sqlite(url: str) -> None:
 
     database = database_from_url(url)
     index_ddl = _value_index_ddl(database)
-    connection = sqlite3.connect(url[len("sqlite:///"):])
+    connection = sqlite3.connect(url[len("sqlite:///") :])
     connection.execute("PRAGMA synchronous=OFF")
     for name in VALUE_INDEXES:
         connection.execute(f"DROP INDEX {name}")
@@ -149,10 +190,14 @@ def bulk_load_sqlite(url: str) -> None:
         for result, rows in _result_rows(rng, start, min(batch, first + RUNS - start), now):
             results.append(result)
             values += rows
-        connection.executemany(f"INSERT INTO results_result ({RESULT_COLUMNS}) VALUES "
-                               f"({', '.join('?' * 20)})", results)
-        connection.executemany(f"INSERT INTO results_parameter_value ({VALUE_COLUMNS}) VALUES "
-                               f"(?, ?, ?, ?, ?, ?, ?)", values)
+        connection.executemany(
+            f"INSERT INTO results_result ({RESULT_COLUMNS}) VALUES ({', '.join('?' * 20)})",  # noqa: S608 (fixed SQL)
+            results,
+        )
+        connection.executemany(
+            f"INSERT INTO results_parameter_value ({VALUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 (fixed SQL; values are bound parameters)
+            values,
+        )
         connection.commit()
     for statement in index_ddl:
         connection.execute(statement)
@@ -167,6 +212,7 @@ def _copy_text(rows) -> str:
             return "\\N"
         text = str(value) if not isinstance(value, float) else repr(value)
         return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
     return "".join("\t".join(field(v) for v in row) + "\n" for row in rows)
 
 
@@ -191,9 +237,13 @@ def bulk_load_postgres(url: str) -> None:
         for result, rows in _result_rows(rng, start, min(batch, first + RUNS - start), now):
             results.append(result)
             values += rows
-        cursor.copy_expert(f"COPY results_result ({RESULT_COLUMNS}) FROM STDIN", io.StringIO(_copy_text(results)))
-        cursor.copy_expert(f"COPY results_parameter_value ({VALUE_COLUMNS}) FROM STDIN",
-                           io.StringIO(_copy_text(values)))
+        cursor.copy_expert(
+            f"COPY results_result ({RESULT_COLUMNS}) FROM STDIN", io.StringIO(_copy_text(results))
+        )
+        cursor.copy_expert(
+            f"COPY results_parameter_value ({VALUE_COLUMNS}) FROM STDIN",
+            io.StringIO(_copy_text(values)),
+        )
     cursor.execute("SELECT setval('results_result_id_seq', (SELECT max(id) FROM results_result))")
     cursor.execute("SET maintenance_work_mem = '256MB'")
     for statement in index_ddl:
@@ -209,7 +259,9 @@ def bulk_load_postgres(url: str) -> None:
 
 def bench_registration(label: str, server_url: str, token: str, folder: Path) -> None:
     rng = random.Random(7)
-    paths = [write_run(folder, f"upload-{label}-{n:04d}", *run_values(rng, n)) for n in range(UPLOADS)]
+    paths = [
+        write_run(folder, f"upload-{label}-{n:04d}", *run_values(rng, n)) for n in range(UPLOADS)
+    ]
     client = ResultsClient(server_url, session_id=token)
     client.register_result(paths[0])  # warm up
     started = time.perf_counter()
@@ -217,22 +269,30 @@ def bench_registration(label: str, server_url: str, token: str, folder: Path) ->
     elapsed = time.perf_counter() - started
     if summary["failed"]:
         log(f"registration failures: {summary['failed'][:3]}")
-    report(f"{label}: bulk registration, one client (20 in, 20 out per run)", (UPLOADS - 1) / elapsed, "runs/s")
+    report(
+        f"{label}: bulk registration, one client (20 in, 20 out per run)",
+        (UPLOADS - 1) / elapsed,
+        "runs/s",
+    )
 
 
 def _search_body(rng: random.Random) -> dict:
     low = rng.uniform(0, 900)
-    return {"simulation_name": SIMULATION,
-            "input_filters": {"temperature": {"between": [low, low + 100]}},
-            "output_filters": {"max_stress": {"lt": rng.uniform(1.5e8, 2.5e8)}},
-            "limit": 50}
+    return {
+        "simulation_name": SIMULATION,
+        "input_filters": {"temperature": {"between": [low, low + 100]}},
+        "output_filters": {"max_stress": {"lt": rng.uniform(1.5e8, 2.5e8)}},
+        "limit": 50,
+    }
 
 
 def _latencies(session, url: str, bodies: list[dict]) -> tuple[list[float], int]:
     times, matched = [], 0
     for body in bodies:
         started = time.perf_counter()
-        response = session.post(url, data=orjson.dumps(body), headers={"Content-Type": "application/json"})
+        response = session.post(
+            url, data=orjson.dumps(body), headers={"Content-Type": "application/json"}
+        )
         times.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
         matched += len(response.json().get("items", []))
@@ -248,29 +308,57 @@ def bench_search(label: str, server_url: str, token: str, bare_rps: float | None
     times, matched = _latencies(session, server_url + "/results/search", searches)
     log(f"{label}: search returned {matched / len(searches):.1f} items per page on average")
     report(f"{label}: search p50, {RUNS:,} runs, 2 range filters", percentile(times, 0.5), "ms")
-    report(f"{label}: search p95, {RUNS:,} runs, 2 range filters", percentile(times, 0.95), "ms",
-           baseline=50.0, baseline_name="target 50 ms")
+    report(
+        f"{label}: search p95, {RUNS:,} runs, 2 range filters",
+        percentile(times, 0.95),
+        "ms",
+        baseline=50.0,
+        baseline_name="target 50 ms",
+    )
 
-    all_stats = [{"simulation_name": SIMULATION, "param_name": "max_stress", "param_class": "output"}] * 40
+    all_stats = [
+        {"simulation_name": SIMULATION, "param_name": "max_stress", "param_class": "output"}
+    ] * 40
     times, _ = _latencies(session, server_url + "/parameters/stats", all_stats)
-    report(f"{label}: parameter stats p95 over all {RUNS:,} runs", percentile(times, 0.95), "ms",
-           baseline=50.0, baseline_name="target 50 ms")
+    report(
+        f"{label}: parameter stats p95 over all {RUNS:,} runs",
+        percentile(times, 0.95),
+        "ms",
+        baseline=50.0,
+        baseline_name="target 50 ms",
+    )
     filtered = [{**_search_body(rng), "param_name": "max_stress"} for _ in range(100)]
     for body in filtered:
         body.pop("limit")
     times, _ = _latencies(session, server_url + "/parameters/stats", filtered)
-    report(f"{label}: parameter stats p95 over the 2-filter matches", percentile(times, 0.95), "ms",
-           baseline=50.0, baseline_name="target 50 ms")
+    report(
+        f"{label}: parameter stats p95 over the 2-filter matches",
+        percentile(times, 0.95),
+        "ms",
+        baseline=50.0,
+        baseline_name="target 50 ms",
+    )
 
     if bare_rps and wrk_available():
         script = Path(tempfile.mkdtemp()) / "search.lua"
         body = orjson.dumps(_search_body(random.Random(11))).decode().replace('"', '\\"')
-        script.write_text(f'wrk.method = "POST"\nwrk.body = "{body}"\n'
-                          'wrk.headers["Content-Type"] = "application/json"\n')
-        result = run_wrk(server_url + "/results/search", headers={"X-Session-ID": token}, script=str(script),
-                         duration=5)
-        report(f"{label}: search throughput (wrk -c16, gunicorn -w2)", result["requests_per_second"], "req/s",
-               baseline=bare_rps, baseline_name="bare Flask JSON endpoint")
+        script.write_text(
+            f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        result = run_wrk(
+            server_url + "/results/search",
+            headers={"X-Session-ID": token},
+            script=str(script),
+            duration=5,
+        )
+        report(
+            f"{label}: search throughput (wrk -c16, gunicorn -w2)",
+            result["requests_per_second"],
+            "req/s",
+            baseline=bare_rps,
+            baseline_name="bare Flask JSON endpoint",
+        )
         report(f"{label}: search p99 under load", result["p99_ms"], "ms")
 
 
@@ -278,13 +366,20 @@ def bench_backend(label: str, url: str, home: Path, token: str, bare_rps: float 
     database = database_from_url(url)
     migrate(database, MIGRATIONS)
     database.close()
-    env = {"SIM2L_HOME": str(home), "SIM2L_RESULTS_DATABASE_URL": url,
-           "SIM2L_RESULTS_STORAGE_DIR": str(home / f"files-{label}"), "SIM2L_SECRET_KEY": os.environ["SIM2L_SECRET_KEY"]}
+    env = {
+        "SIM2L_HOME": str(home),
+        "SIM2L_RESULTS_DATABASE_URL": url,
+        "SIM2L_RESULTS_STORAGE_DIR": str(home / f"files-{label}"),
+        "SIM2L_SECRET_KEY": os.environ["SIM2L_SECRET_KEY"],
+    }
     with GunicornServer(APP, env=env) as server:
         bench_registration(label, server.url, token, home / f"runs-{label}")
     started = time.perf_counter()
     (bulk_load_sqlite if label == "sqlite" else bulk_load_postgres)(url)
-    log(f"{label}: loaded {RUNS:,} runs ({RUNS * PARAMS * 2:,} values) in {time.perf_counter() - started:.1f} s")
+    log(
+        f"{label}: loaded {RUNS:,} runs ({RUNS * PARAMS * 2:,} values) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     with GunicornServer(APP, env=env) as server:
         bench_search(label, server.url, token, bare_rps)
 

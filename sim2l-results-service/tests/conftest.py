@@ -21,7 +21,7 @@ def storage_dir(tmp_path):
 
 @pytest.fixture
 def run_folder(sim2l_home):
-    """The configured run folder: ``<SIM2L_HOME>/runs`` (the default of sim2l-core and the client)."""
+    """The configured run folder: ``<SIM2L_HOME>/runs`` (sim2l-core's and the client's default)."""
     folder = Path(sim2l_home) / "runs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -30,8 +30,12 @@ def run_folder(sim2l_home):
 @pytest.fixture
 def app_config(database_url, storage_dir):
     """The test configuration; tests may tweak it before ``app`` is created."""
-    return {"database_url": database_url, "auto_migrate": True, "revocation_refresh_seconds": 0,
-            "storage_dir": str(storage_dir)}
+    return {
+        "database_url": database_url,
+        "auto_migrate": True,
+        "revocation_refresh_seconds": 0,
+        "storage_dir": str(storage_dir),
+    }
 
 
 @pytest.fixture
@@ -61,7 +65,9 @@ def manager():
 @pytest.fixture
 def tokens(manager):
     """A token per role, plus an anonymous one."""
-    tokens = {role: manager.create_session(f"{role}-person", role).session_id for role in ROLE_NAMES}
+    tokens = {
+        role: manager.create_session(f"{role}-person", role).session_id for role in ROLE_NAMES
+    }
     tokens["anonymous"] = manager.create_anonymous_session().session_id
     return tokens
 

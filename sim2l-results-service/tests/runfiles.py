@@ -1,4 +1,4 @@
-"""Run files for the tests: real ones written by sim2l-core's RunDatabase, and hostile ones by hand."""
+"""Run files for the tests: real ones from sim2l-core's RunDatabase, hostile ones by hand."""
 
 import sqlite3
 from pathlib import Path
@@ -6,19 +6,38 @@ from pathlib import Path
 from sim2l.rundb import RunDatabase
 
 
-def make_run(base_path, execution_id: str, inputs: dict, outputs: dict, *, simulation="thermal_sim",
-             version="1.0.0", status="completed", duration=12.5, schemas=None, artifacts=None,
-             units=None) -> Path:
+def make_run(
+    base_path,
+    execution_id: str,
+    inputs: dict,
+    outputs: dict,
+    *,
+    simulation="thermal_sim",
+    version="1.0.0",
+    status="completed",
+    duration=12.5,
+    schemas=None,
+    artifacts=None,
+    units=None,
+) -> Path:
     """A completed run file at ``{base_path}/{execution_id}.db``, written by sim2l-core."""
     units = units or {}
     with RunDatabase(execution_id, base_path=base_path) as run:
         run.initialize_run(simulation, version, username="alice", capture_environment=False)
         if schemas:
             run.save_parameter_schemas(schemas)
-        run.save_inputs([{"name": name, "value": value, "units": units.get(name)}
-                         for name, value in inputs.items()])
-        run.save_outputs([{"name": name, "value": value, "units": units.get(name)}
-                          for name, value in outputs.items()])
+        run.save_inputs(
+            [
+                {"name": name, "value": value, "units": units.get(name)}
+                for name, value in inputs.items()
+            ]
+        )
+        run.save_outputs(
+            [
+                {"name": name, "value": value, "units": units.get(name)}
+                for name, value in outputs.items()
+            ]
+        )
         for name, content in (artifacts or {}).items():
             run.save_artifact(name, content=content, content_type="text/plain")
         if status in ("completed", "failed", "cancelled", "timeout"):

@@ -16,7 +16,7 @@ def test_health_ready_metrics(url, client, tmp_path):
     assert requests.get(url + "/ready", timeout=10).json()["status"] == "ready"
     client.register_result(make_run(tmp_path, "run-metrics", {"x": 1}, {"y": 2}))
     metrics = requests.get(url + "/metrics", timeout=10).text
-    assert "sim2l_results_registered{service=\"results\"} 1" in metrics
+    assert 'sim2l_results_registered{service="results"} 1' in metrics
     assert "run-metrics" not in metrics and "thermal_sim" not in metrics
 
 
@@ -36,8 +36,12 @@ def test_unmigrated_database_is_refused_with_the_command(database_url, storage_d
 
 
 def test_migrate_command_then_start(database_url, storage_dir):
-    done = subprocess.run([sys.executable, "-m", "sim2l_results_service", "migrate", "--db-url", database_url],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim2l_results_service", "migrate", "--db-url", database_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "migration(s) applied" in done.stderr
     app = create_app({"database_url": database_url, "storage_dir": str(storage_dir)})
@@ -47,6 +51,10 @@ def test_migrate_command_then_start(database_url, storage_dir):
 
 
 def test_bad_backend_flag_is_refused():
-    done = subprocess.run([sys.executable, "-m", "sim2l_results_service", "--backend", "postgresql"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim2l_results_service", "--backend", "postgresql"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0 and "--db-url" in done.stderr

@@ -1,4 +1,4 @@
-"""The privilege matrix over the whole route table: 401 without or with a forged token, 403 per role."""
+"""The privilege matrix over the route table: 401 without or with a forged token, 403 per role."""
 
 import pytest
 import requests
@@ -26,7 +26,9 @@ REQUESTS = {
     ("GET", "/results/<execution_id>/file"): {},
     ("DELETE", "/results/<execution_id>"): {},
     ("POST", "/parameters/stats"): {"json": {"simulation_name": "thermal_sim", "param_name": "y"}},
-    ("GET", "/parameters/distinct"): {"params": {"simulation_name": "thermal_sim", "param_name": "x"}},
+    ("GET", "/parameters/distinct"): {
+        "params": {"simulation_name": "thermal_sim", "param_name": "x"}
+    },
     ("GET", "/parameters/schemas"): {"params": {"simulation_name": "thermal_sim"}},
 }
 
@@ -38,8 +40,10 @@ def test_every_route_declares_what_it_needs(app):
 
 
 def _tokens(manager):
-    tokens = {role: manager.create_session(f"{role}-person", role).session_id for role in ("user", "developer",
-                                                                                          "admin")}
+    tokens = {
+        role: manager.create_session(f"{role}-person", role).session_id
+        for role in ("user", "developer", "admin")
+    }
     tokens["anonymous"] = manager.create_anonymous_session().session_id
     return tokens
 
@@ -56,7 +60,9 @@ def test_privilege_matrix(app, url, manager, tmp_path):
         if spec.get("upload"):
             headers["Content-Type"] = "application/vnd.sqlite3"
             kwargs["data"] = run_file.read_bytes()
-        return requests.request(method, url + path, headers=headers, timeout=30, **kwargs).status_code
+        return requests.request(
+            method, url + path, headers=headers, timeout=30, **kwargs
+        ).status_code
 
     for (method, rule), need in route_privileges(app).items():
         if need == "public":
@@ -64,7 +70,9 @@ def test_privilege_matrix(app, url, manager, tmp_path):
             continue
         assert call(method, rule, None) == 401, (method, rule)
         assert call(method, rule, forged) == 401, (method, rule)
-        for role, token in _tokens(manager).items():  # fresh tokens: DELETE /sessions/current logs out
+        for role, token in _tokens(
+            manager
+        ).items():  # fresh tokens: DELETE /sessions/current logs out
             privileges = ROLES["user"] if role == "anonymous" else ROLES[role]
             status = call(method, rule, token)
             allowed = need == "session" or need in privileges
@@ -73,7 +81,9 @@ def test_privilege_matrix(app, url, manager, tmp_path):
                 assert call("POST", "/results", token) == 201  # put it back for the next role
 
 
-@pytest.mark.parametrize("role,can_delete", [("user", False), ("developer", False), ("admin", True)])
+@pytest.mark.parametrize(
+    "role,can_delete", [("user", False), ("developer", False), ("admin", True)]
+)
 def test_roles_through_the_client(url, manager, tmp_path, role, can_delete):
     from sim2l_results_client import ForbiddenError
     from sim2l_results_client import ResultsClient
@@ -92,7 +102,9 @@ def test_read_only_anonymous_session_cannot_register(url, manager, tmp_path):
     from sim2l_results_client import ForbiddenError
     from sim2l_results_client import ResultsClient
 
-    reader = ResultsClient(url, session_id=manager.create_anonymous_session(privileges=["read_results"]).session_id)
+    reader = ResultsClient(
+        url, session_id=manager.create_anonymous_session(privileges=["read_results"]).session_id
+    )
     with pytest.raises(ForbiddenError):
         reader.register_result(make_run(tmp_path, "run-reader", {"x": 1}, {"y": 2}))
     assert reader.search(simulation_name="thermal_sim") == []

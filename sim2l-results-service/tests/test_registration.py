@@ -15,10 +15,25 @@ OUTPUTS = {"max_stress": 1.5e8, "converged": True, "notes": None, "field": {"a":
 
 
 def test_register_by_path_and_view(client, tmp_path):
-    path = make_run(tmp_path, "run-view", INPUTS, OUTPUTS, units={"temperature": "K", "max_stress": "Pa"},
-                    artifacts={"output.dat": b"x" * 100},
-                    schemas={"inputs": {"temperature": {"type": "number", "units": "K", "min": 0, "max": 1000,
-                                                        "default": 300}}})
+    path = make_run(
+        tmp_path,
+        "run-view",
+        INPUTS,
+        OUTPUTS,
+        units={"temperature": "K", "max_stress": "Pa"},
+        artifacts={"output.dat": b"x" * 100},
+        schemas={
+            "inputs": {
+                "temperature": {
+                    "type": "number",
+                    "units": "K",
+                    "min": 0,
+                    "max": 1000,
+                    "default": 300,
+                }
+            }
+        },
+    )
     registered = client.register_result(path)
     assert registered["execution_id"] == "run-view" and registered["created"] is True
     assert registered["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -64,8 +79,10 @@ def test_different_content_conflicts_unless_replaced_by_admin(client, admin, tmp
     assert replaced["created"] is True
     assert client.get_result("run-twice")["input_params"] == {"x": 5}
     assert client.search(simulation_name="thermal_sim", input_filters={"x": 1}) == []
-    assert [r["execution_id"] for r in client.search(simulation_name="thermal_sim", input_filters={"x": 5})] \
-        == ["run-twice"]
+    assert [
+        r["execution_id"]
+        for r in client.search(simulation_name="thermal_sim", input_filters={"x": 5})
+    ] == ["run-twice"]
     assert client.get_parameter_stats("thermal_sim", "y")["count"] == 1
 
 
@@ -135,20 +152,27 @@ def test_bulk_register_with_progress(client, tmp_path, capsys):
 def test_failed_run_is_registered_with_its_status(client, tmp_path):
     path = make_run(tmp_path, "run-failed", {"x": 1}, {}, status="failed")
     client.register_result(path)
-    assert [r["execution_id"] for r in client.search(simulation_name="thermal_sim", status="failed")] \
-        == ["run-failed"]
+    assert [
+        r["execution_id"] for r in client.search(simulation_name="thermal_sim", status="failed")
+    ] == ["run-failed"]
     assert client.search(simulation_name="thermal_sim", status="completed") == []
 
 
 def test_schema_version_1_file_is_read(client, tmp_path):
     """A file from an older sim2l-core (schema version 1: no value_number column)."""
     source = make_run(tmp_path / "v2", "run-v1", {"x": 3}, {"y": 4.5})
-    path = copy_of(source, tmp_path / "run-v1.db", [
-        "DELETE FROM schema_version WHERE version > 1",
-        "INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES (1, 0)",
-        "ALTER TABLE inputs DROP COLUMN value_number",
-        "ALTER TABLE outputs DROP COLUMN value_number",
-    ])
-    assert sqlite3.connect(path).execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    path = copy_of(
+        source,
+        tmp_path / "run-v1.db",
+        [
+            "DELETE FROM schema_version WHERE version > 1",
+            "INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES (1, 0)",
+            "ALTER TABLE inputs DROP COLUMN value_number",
+            "ALTER TABLE outputs DROP COLUMN value_number",
+        ],
+    )
+    assert (
+        sqlite3.connect(path).execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    )
     assert client.register_result(path)["created"] is True
     assert client.get_result("run-v1")["output_params"] == {"y": 4.5}

@@ -1,4 +1,4 @@
-"""Search operators on numbers and strings, sorting, pagination, statistics, distinct values, schemas."""
+"""Search operators on numbers and strings, sorting, paging, stats, distinct values, schemas."""
 
 import random
 import statistics
@@ -22,11 +22,26 @@ def runs(client, tmp_path):
         if n == 5:
             outputs["max_stress"] = "diverged"  # a string where numbers usually are
         data[f"run-{n:02d}"] = (inputs, outputs)
-        paths.append(make_run(tmp_path, f"run-{n:02d}", inputs, outputs, duration=float(n),
-                              schemas={"inputs": {"temperature": {"type": "number", "units": "K"}}}))
+        paths.append(
+            make_run(
+                tmp_path,
+                f"run-{n:02d}",
+                inputs,
+                outputs,
+                duration=float(n),
+                schemas={"inputs": {"temperature": {"type": "number", "units": "K"}}},
+            )
+        )
     for n in range(2):
-        paths.append(make_run(tmp_path, f"v2-{n}", {"temperature": 999, "material": "steel"},
-                              {"max_stress": 1.0}, version="2.0.0"))
+        paths.append(
+            make_run(
+                tmp_path,
+                f"v2-{n}",
+                {"temperature": 999, "material": "steel"},
+                {"max_stress": 1.0},
+                version="2.0.0",
+            )
+        )
     summary = client.bulk_register(paths, progress=False)
     assert summary["registered"] == 14
     return data
@@ -41,7 +56,9 @@ def expect(runs, predicate):
 
 
 def search_v1(client, **filters):
-    return client.search(simulation_name="thermal_sim", simulation_version="1.0.0", limit=1000, **filters)
+    return client.search(
+        simulation_name="thermal_sim", simulation_version="1.0.0", limit=1000, **filters
+    )
 
 
 NUMBER_CASES = [
@@ -61,7 +78,9 @@ NUMBER_CASES = [
 
 @pytest.mark.parametrize("filters,predicate", NUMBER_CASES)
 def test_number_operators(client, runs, filters, predicate):
-    assert ids(search_v1(client, input_filters=filters)) == expect(runs, lambda i, o: predicate(i["temperature"]))
+    assert ids(search_v1(client, input_filters=filters)) == expect(
+        runs, lambda i, o: predicate(i["temperature"])
+    )
 
 
 STRING_CASES = [
@@ -73,18 +92,27 @@ STRING_CASES = [
     ({"material": {"le": "copper"}}, lambda m: m <= "copper"),
     ({"material": {"in": ["steel", "copper", "gold"]}}, lambda m: m in ("steel", "copper")),
     ({"material": {"between": ["b", "t"]}}, lambda m: "b" <= m <= "t"),
-    ({"material": {"between": ["Steel", "Z"]}}, lambda m: "Steel" <= m <= "Z"),  # byte order: uppercase first
+    (
+        {"material": {"between": ["Steel", "Z"]}},
+        lambda m: "Steel" <= m <= "Z",
+    ),  # byte order: uppercase first
 ]
 
 
 @pytest.mark.parametrize("filters,predicate", STRING_CASES)
 def test_string_operators(client, runs, filters, predicate):
-    assert ids(search_v1(client, input_filters=filters)) == expect(runs, lambda i, o: predicate(i["material"]))
+    assert ids(search_v1(client, input_filters=filters)) == expect(
+        runs, lambda i, o: predicate(i["material"])
+    )
 
 
 def test_booleans_and_mixed_types(client, runs):
-    assert ids(search_v1(client, input_filters={"refine": True})) == expect(runs, lambda i, o: i["refine"])
-    assert ids(search_v1(client, input_filters={"refine": {"ne": True}})) == expect(runs, lambda i, o: not i["refine"])
+    assert ids(search_v1(client, input_filters={"refine": True})) == expect(
+        runs, lambda i, o: i["refine"]
+    )
+    assert ids(search_v1(client, input_filters={"refine": {"ne": True}})) == expect(
+        runs, lambda i, o: not i["refine"]
+    )
     # numbers never match strings and the other way round
     assert ids(search_v1(client, output_filters={"max_stress": "diverged"})) == ["run-05"]
     numeric = search_v1(client, output_filters={"max_stress": {"ne": 0}})
@@ -93,17 +121,30 @@ def test_booleans_and_mixed_types(client, runs):
 
 
 def test_filters_combine_with_and(client, runs):
-    found = search_v1(client, input_filters={"temperature": {"ge": 320}, "material": {"in": ["steel", "copper"]}},
-                      output_filters={"max_stress": {"lt": 0}})
-    expected = expect(runs, lambda i, o: i["temperature"] >= 320 and i["material"] in ("steel", "copper")
-                      and isinstance(o["max_stress"], float) and o["max_stress"] < 0)
+    found = search_v1(
+        client,
+        input_filters={"temperature": {"ge": 320}, "material": {"in": ["steel", "copper"]}},
+        output_filters={"max_stress": {"lt": 0}},
+    )
+    expected = expect(
+        runs,
+        lambda i, o: (
+            i["temperature"] >= 320
+            and i["material"] in ("steel", "copper")
+            and isinstance(o["max_stress"], float)
+            and o["max_stress"] < 0
+        ),
+    )
     assert ids(found) == expected
     assert all(set(r) >= {"execution_id", "input_params", "output_params"} for r in found)
 
 
 def test_version_and_status_filters(client, runs):
     assert len(client.search(simulation_name="thermal_sim", limit=1000)) == 14
-    assert ids(client.search(simulation_name="thermal_sim", simulation_version="2.0.0")) == ["v2-0", "v2-1"]
+    assert ids(client.search(simulation_name="thermal_sim", simulation_version="2.0.0")) == [
+        "v2-0",
+        "v2-1",
+    ]
     assert client.search(simulation_name="thermal_sim", status="failed") == []
     assert client.search(simulation_name="other_sim") == []
 
@@ -111,43 +152,62 @@ def test_version_and_status_filters(client, runs):
 def test_sort_by_parameter_and_time_and_paginate(client, runs):
     by_temperature = search_v1(client, sort="-input.temperature")
     assert [r["input_params"]["temperature"] for r in by_temperature] == sorted(
-        (i["temperature"] for i, _ in runs.values()), reverse=True)
+        (i["temperature"] for i, _ in runs.values()), reverse=True
+    )
     by_stress = search_v1(client, sort="output.max_stress")
     numbers = [r["output_params"]["max_stress"] for r in by_stress[:11]]
     assert numbers == sorted(numbers) and by_stress[-1]["execution_id"] == "run-05"
     by_duration = search_v1(client, sort="duration_seconds")
-    assert [r["duration_seconds"] for r in by_duration] == sorted(r["duration_seconds"] for r in by_duration)
+    assert [r["duration_seconds"] for r in by_duration] == sorted(
+        r["duration_seconds"] for r in by_duration
+    )
     pages, offset = [], 0
     while offset is not None:
-        page = client.search_page(simulation_name="thermal_sim", sort="execution_id", limit=5, offset=offset)
+        page = client.search_page(
+            simulation_name="thermal_sim", sort="execution_id", limit=5, offset=offset
+        )
         pages.append(page["items"])
         offset = page["next_offset"]
     assert [len(p) for p in pages] == [5, 5, 4]
     flat = [r["execution_id"] for page in pages for r in page]
     assert flat == sorted(flat) and len(set(flat)) == 14
-    assert [r["execution_id"] for r in client.iter_search(simulation_name="thermal_sim", sort="execution_id",
-                                                          page_size=3)] == flat
+    assert [
+        r["execution_id"]
+        for r in client.iter_search(simulation_name="thermal_sim", sort="execution_id", page_size=3)
+    ] == flat
 
 
 def test_parameter_stats_match_values_computed_here(client, runs):
     values = [o["max_stress"] for _, o in runs.values() if isinstance(o["max_stress"], float)]
-    stats = client.get_parameter_stats("thermal_sim", "max_stress", param_class="output",
-                                       simulation_version="1.0.0")
+    stats = client.get_parameter_stats(
+        "thermal_sim", "max_stress", param_class="output", simulation_version="1.0.0"
+    )
     assert stats["count"] == len(values) == 11
     assert stats["min_value"] == min(values) and stats["max_value"] == max(values)
-    assert stats["min_value"] < 0 < stats["max_value"]  # min and max not swapped, negatives included
+    assert (
+        stats["min_value"] < 0 < stats["max_value"]
+    )  # min and max not swapped, negatives included
     assert stats["avg_value"] == pytest.approx(statistics.fmean(values), rel=1e-12)
     assert stats["stddev_value"] == pytest.approx(statistics.stdev(values), rel=1e-9)
     everything = client.get_parameter_stats("thermal_sim", "max_stress")
     assert everything["count"] == 13 and everything["min_value"] == min(values)
-    inputs = client.get_parameter_stats("thermal_sim", "temperature", param_class="input",
-                                        input_filters={"material": "steel"})
+    inputs = client.get_parameter_stats(
+        "thermal_sim", "temperature", param_class="input", input_filters={"material": "steel"}
+    )
     steel = [i["temperature"] for i, _ in runs.values() if i["material"] == "steel"] + [999, 999]
-    assert inputs["count"] == len(steel) and inputs["avg_value"] == pytest.approx(statistics.fmean(steel))
+    assert inputs["count"] == len(steel) and inputs["avg_value"] == pytest.approx(
+        statistics.fmean(steel)
+    )
     assert client.get_parameter_stats("thermal_sim", "material", param_class="input")["count"] == 0
     empty = client.get_parameter_stats("thermal_sim", "nothing")
-    assert empty == {**empty, "count": 0, "min_value": None, "max_value": None, "avg_value": None,
-                     "stddev_value": None}
+    assert empty == {
+        **empty,
+        "count": 0,
+        "min_value": None,
+        "max_value": None,
+        "avg_value": None,
+        "stddev_value": None,
+    }
 
 
 def test_distinct_values_and_schemas(client, runs):
@@ -158,21 +218,27 @@ def test_distinct_values_and_schemas(client, runs):
     temperature = [s for s in schemas if s["name"] == "temperature"]
     assert len(temperature) == 1 and temperature[0]["run_count"] == 12
     assert temperature[0]["schema"]["units"] == "K" and temperature[0]["schema"]["type"] == "number"
-    assert {(s["param_class"], s["name"]) for s in schemas} >= {("output", "max_stress"), ("input", "material")}
+    assert {(s["param_class"], s["name"]) for s in schemas} >= {
+        ("output", "max_stress"),
+        ("input", "material"),
+    }
     all_versions = client.parameter_schemas("thermal_sim")
     assert {s["simulation_version"] for s in all_versions} == {"1.0.0", "2.0.0"}
 
 
-@pytest.mark.parametrize("filters,message", [
-    ({"temperature": [1, 2]}, "list"),
-    ({"temperature": {}}, "at least one operator"),
-    ({"temperature": {"like": "x%"}}, "unknown operator"),
-    ({"temperature": {"in": []}}, "'in'"),
-    ({"temperature": {"between": [1]}}, "'between'"),
-    ({"temperature": {"between": [1, "z"]}}, "two numbers or two strings"),
-    ({"temperature": {"gt": {"nested": 1}}}, "number or a string"),
-    ({"temperature": {"gt": True}}, "number or a string"),
-])
+@pytest.mark.parametrize(
+    "filters,message",
+    [
+        ({"temperature": [1, 2]}, "list"),
+        ({"temperature": {}}, "at least one operator"),
+        ({"temperature": {"like": "x%"}}, "unknown operator"),
+        ({"temperature": {"in": []}}, "'in'"),
+        ({"temperature": {"between": [1]}}, "'between'"),
+        ({"temperature": {"between": [1, "z"]}}, "two numbers or two strings"),
+        ({"temperature": {"gt": {"nested": 1}}}, "number or a string"),
+        ({"temperature": {"gt": True}}, "number or a string"),
+    ],
+)
 def test_bad_filters_are_400(client, runs, filters, message):
     with pytest.raises(InvalidRequestError) as refused:
         client.search(simulation_name="thermal_sim", input_filters=filters)

@@ -73,7 +73,9 @@ def test_progress_bar_draws_on_the_given_stream():
     for done in range(1, 5):
         bar.update(done, failed=1 if done == 4 else 0)
     text = stream.getvalue()
-    assert "4/4 runs" in text and "1 failed" in text and text.endswith("\n") and "[########]" in text
+    assert (
+        "4/4 runs" in text and "1 failed" in text and text.endswith("\n") and "[########]" in text
+    )
     silent = io.StringIO()
     _Progress(3, False, stream=silent).update(3, 0)
     assert silent.getvalue() == ""
@@ -81,15 +83,23 @@ def test_progress_bar_draws_on_the_given_stream():
 
 def test_errors_map_from_a_real_service(live_server, tmp_path):
     service = pytest.importorskip("sim2l_results_service")
-    app = service.create_app({"database_url": f"sqlite:///{tmp_path / 'results.db'}", "auto_migrate": True,
-                              "storage_dir": str(tmp_path / "files"), "revocation_refresh_seconds": 0})
+    app = service.create_app(
+        {
+            "database_url": f"sqlite:///{tmp_path / 'results.db'}",
+            "auto_migrate": True,
+            "storage_dir": str(tmp_path / "files"),
+            "revocation_refresh_seconds": 0,
+        }
+    )
     url = live_server(app)
     with pytest.raises(UnauthenticatedError) as error:
         ResultsClient(url).search(simulation_name="x")
     assert error.value.status == 401 and error.value.method == "POST"
     from sim2l_sessions.manager import SessionManager
 
-    client = ResultsClient(url, session_id=SessionManager().create_session("ann", "admin").session_id)
+    client = ResultsClient(
+        url, session_id=SessionManager().create_session("ann", "admin").session_id
+    )
     assert client.get_result("nothing") is None
     assert client.delete_result("nothing") is False
     with pytest.raises(NotFoundError):

@@ -1,4 +1,4 @@
-"""The sim2l results service: every registered run, searchable by the values of its inputs and outputs."""
+"""The sim2l results service: every registered run, searchable by its input and output values."""
 
 from sim2l_results_service.app import create_app
 

@@ -2,6 +2,9 @@
 
 import importlib.metadata
 
+from sim2l_sessions.database import database_from_url
+from sim2l_sessions.web import create_service_app
+
 from sim2l_results_service.config import SERVICE
 from sim2l_results_service.config import results_config
 from sim2l_results_service.models import database_proxy
@@ -9,8 +12,6 @@ from sim2l_results_service.openapi import openapi_document
 from sim2l_results_service.queries import result_count
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.views import views
-from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 DISTRIBUTION = "sim2l-results-service"
 MIGRATIONS = "sim2l_results_service.migrations"

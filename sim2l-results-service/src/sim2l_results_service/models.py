@@ -18,7 +18,7 @@ class BaseModel(peewee.Model):
 
 
 class Result(BaseModel):
-    """One registered run: its metadata, the stored file, and its values as JSON for pass-through."""
+    """One registered run: metadata, the stored file, and its values as JSON to pass through."""
 
     execution_id = peewee.CharField(max_length=128, unique=True)
     simulation_name = peewee.CharField(max_length=200)
@@ -51,7 +51,7 @@ class Result(BaseModel):
 
 
 class ParameterValue(BaseModel):
-    """One typed input or output value of one result (numbers in num_value, strings in str_value)."""
+    """One typed input or output value of a result (numbers in num_value, text in str_value)."""
 
     result_id = peewee.BigIntegerField()
     simulation_name = peewee.CharField(max_length=200)
@@ -68,7 +68,7 @@ class ParameterValue(BaseModel):
 
 
 class ParameterSchema(BaseModel):
-    """A parameter schema as seen in the runs of one simulation version (one row per distinct schema)."""
+    """A parameter schema seen in the runs of a simulation version (a row per distinct schema)."""
 
     simulation_name = peewee.CharField(max_length=200)
     simulation_version = peewee.CharField(max_length=100)
@@ -82,7 +82,9 @@ class ParameterSchema(BaseModel):
 
     class Meta:
         table_name = "results_parameter_schema"
-        indexes = ((("simulation_name", "simulation_version", "param_class", "name", "fingerprint"), True),)
+        indexes = (
+            (("simulation_name", "simulation_version", "param_class", "name", "fingerprint"), True),
+        )
 
 
 def execute(sql: str, params=()):
@@ -91,3 +93,8 @@ def execute(sql: str, params=()):
     if database.param != "?":
         sql = sql.replace("?", database.param)
     return database.execute_sql(sql, params)
+
+
+def uses_question_marks() -> bool:
+    """Whether the current backend is SQLite (``?`` placeholders) rather than PostgreSQL."""
+    return database_proxy.obj.param == "?"

@@ -21,9 +21,10 @@ matches a string value and the other way round. Nothing is filtered in Python.
 import math
 
 import orjson
+from sim2l_sessions.web import APIError
 
 from sim2l_results_service.models import execute
-from sim2l_sessions.web import APIError
+from sim2l_results_service.models import uses_question_marks
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between")
 _COMPARISONS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
@@ -131,46 +132,58 @@ def _parse_filter(param_class: str, name, spec, field: str) -> tuple:
     return rank, param_class, name, operators, field
 
 
-def _filters_clause(id_column: str, simulation_name: str, filters: list) -> tuple[str, list]:
-    """``id_column IN (...)`` for AND-combined parameter filters (see the module docstring)."""
-    filters = sorted(filters, key=lambda entry: entry[0])
-    _, param_class, name, operators, field = filters[0]
-    conditions, params = [], [simulation_name, param_class, name]
+def _filter_select(alias: str, simulation_name: str, entry: tuple) -> tuple[list[str], list]:
+    _, param_class, name, operators, field = entry
+    conditions = [f"{alias}.param_class = ?", f"{alias}.name = ?"]
+    params = [param_class, name]
+    if simulation_name is not None:
+        conditions.insert(0, f"{alias}.simulation_name = ?")
+        params.insert(0, simulation_name)
     for operator, operand in operators:
-        sql, values = _condition(operator, operand, field, "f0")
+        sql, values = _condition(operator, operand, field, alias)
         conditions.append(sql)
         params += values
-    for index, (_, param_class, name, operators, field) in enumerate(filters[1:], start=1):
-        alias = f"f{index}"
-        probe = [f"{alias}.result_id = f0.result_id", f"{alias}.param_class = ?", f"{alias}.name = ?"]
-        params += [param_class, name]
-        for operator, operand in operators:
-            sql, values = _condition(operator, operand, field, alias)
-            probe.append(sql)
+    return conditions, params
+
+
+def _filters_subquery(simulation_name: str, filters: list) -> tuple[str, list]:
+    """A query of the distinct ids of the results matching every filter (see the module docstring).
+
+    On PostgreSQL, when no filter is an equality or ``in`` list, the filters'
+    index-only range scans are intersected with a hash (``INTERSECT``)
+    instead: its per-row probes cost more than SQLite's clustered ones.
+    """
+    filters = sorted(filters, key=lambda entry: entry[0])
+    if len(filters) > 1 and filters[0][0] >= 2 and not uses_question_marks():
+        selects, params = [], []
+        for index, entry in enumerate(filters):
+            conditions, values = _filter_select(f"f{index}", simulation_name, entry)
+            selects.append(
+                f"SELECT f{index}.result_id FROM results_parameter_value f{index} "  # noqa: S608 (fixed SQL)
+                f"WHERE {' AND '.join(conditions)}"
+            )
             params += values
+        return " INTERSECT ".join(selects), params
+    conditions, params = _filter_select("f0", simulation_name, filters[0])
+    for index, entry in enumerate(filters[1:], start=1):
+        alias = f"f{index}"
+        probe, values = _filter_select(alias, None, entry)
+        probe.insert(0, f"{alias}.result_id = f0.result_id")
+        params += values
         conditions.append(
-            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} WHERE {' AND '.join(probe)})"
+            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} WHERE {' AND '.join(probe)})"  # noqa: S608 (fixed SQL)
         )
     sql = (
-        f"{id_column} IN (SELECT f0.result_id FROM results_parameter_value f0 "
-        f"WHERE f0.simulation_name = ? AND f0.param_class = ? AND f0.name = ? "
-        f"AND {' AND '.join(conditions)})"
+        "SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
+        f"WHERE {' AND '.join(conditions)}"
     )
     return sql, params
 
 
-def where_clause(criteria: dict, id_column: str = "r.id") -> tuple[str, list]:
-    """The WHERE clause for simulation, version, status (on results ``r``) and parameter filters.
-
-    ``id_column`` is the result id the filters constrain (``r.id`` in a search,
-    ``v.result_id`` in statistics, where the simulation is checked on the
-    values themselves).
-    """
+def _parse_criteria(criteria: dict) -> tuple[list[str], list, list]:
+    """Conditions on results ``r`` (version, status) and the parsed parameter filters."""
     conditions, params = [], []
-    simulation_name = criteria.get("simulation_name")
-    for key in ("simulation_name", "simulation_version", "status"):
-        if key == "simulation_name" and id_column != "r.id":
-            continue
+    for key in ("simulation_version", "status"):
         if criteria.get(key) is not None:
             conditions.append(f"r.{key} = ?")
             params.append(criteria[key])
@@ -182,13 +195,22 @@ def where_clause(criteria: dict, id_column: str = "r.id") -> tuple[str, list]:
         _parse_filter("output", name, spec, "output_filters")
         for name, spec in (criteria.get("output_filters") or {}).items()
     ]
-    if filters and simulation_name is None:
+    if filters and criteria.get("simulation_name") is None:
         raise _invalid("simulation_name", "parameter filters need a simulation_name")
     if len(filters) > MAX_FILTERS:
         raise _invalid("input_filters", f"at most {MAX_FILTERS} filters")
+    return conditions, params, filters
+
+
+def where_clause(criteria: dict) -> tuple[str, list]:
+    """The WHERE clause on results ``r`` for simulation, version, status and parameter filters."""
+    conditions, params, filters = _parse_criteria(criteria)
+    if criteria.get("simulation_name") is not None:
+        conditions.insert(0, "r.simulation_name = ?")
+        params.insert(0, criteria["simulation_name"])
     if filters:
-        sql, values = _filters_clause(id_column, simulation_name, filters)
-        conditions.append(sql)
+        sql, values = _filters_subquery(criteria["simulation_name"], filters)
+        conditions.append(f"r.id IN ({sql})")
         params += values
     return (" AND ".join(conditions) or "1 = 1"), params
 
@@ -232,7 +254,7 @@ def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
     keys = [f"k{index}" for index in range(len(columns))]
     selected = ", ".join(f"{column} AS {key}" for column, key in zip(columns, keys, strict=True))
     sql = (
-        f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} FROM results_result r {join} "
+        f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} FROM results_result r {join} "  # noqa: S608 (fixed SQL; values are bound parameters)
         f"WHERE {where} ORDER BY {_order_by(columns, direction, 'r.id')} LIMIT ? OFFSET ?) page "
         f"JOIN results_result r ON r.id = page.id "
         f"ORDER BY {_order_by(['page.' + key for key in keys], direction, 'page.id')}"
@@ -269,28 +291,37 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     The variance comes from sums of deviations from a shift inside the data
     (the parameter's smallest value: one index seek), which avoids most of the
     cancellation of the textbook sum-of-squares formula while reading the
-    values once. With filters, the matching runs drive and each run's value
-    is one primary-key probe.
+    values once. Without filters the values are one index-only range scan;
+    with filters the matching runs drive and each run's value is one
+    primary-key probe.
     """
-    has_filters = bool(criteria.get("input_filters") or criteria.get("output_filters"))
-    where, params = where_clause(criteria, id_column="v.result_id")
-    narrowed = criteria.get("simulation_version") is not None or criteria.get("status") is not None
-    source = "results_parameter_value v"
-    if narrowed:
-        source += " JOIN results_result r ON r.id = v.result_id"
-    simulation = "" if has_filters else "v.simulation_name = ? AND "
-    sql = (
-        "SELECT count(v.num_value), min(v.num_value), max(v.num_value), avg(v.num_value), "
-        "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift)) "
-        "FROM (SELECT min(num_value) AS shift FROM results_parameter_value "
-        f"WHERE simulation_name = ? AND param_class = ? AND name = ?) s CROSS JOIN {source} "
-        f"WHERE {simulation}v.param_class = ? AND v.name = ? AND v.num_value IS NOT NULL "
-        f"AND {where}"
-    )
     name = criteria["simulation_name"]
-    values = [name, param_class, param_name, *([] if has_filters else [name])]
-    values += [param_class, param_name, *params]
-    count, minimum, maximum, mean, shifted, squares = execute(sql, values).fetchone()
+    conditions, params, filters = _parse_criteria(criteria)
+    shift = (
+        "(SELECT min(num_value) AS shift FROM results_parameter_value "
+        "WHERE simulation_name = ? AND param_class = ? AND name = ?) s"
+    )
+    values = [name, param_class, param_name]
+    if filters:
+        ids_sql, ids_params = _filters_subquery(name, filters)
+        source = (
+            f"{shift} CROSS JOIN ({ids_sql}) ids JOIN results_parameter_value v "
+            "ON v.result_id = ids.result_id AND v.param_class = ? AND v.name = ?"
+        )
+        values += ids_params + [param_class, param_name]
+    else:
+        source = f"{shift} CROSS JOIN results_parameter_value v"
+        conditions = ["v.simulation_name = ?", "v.param_class = ?", "v.name = ?", *conditions]
+        params = [name, param_class, param_name, *params]
+    if criteria.get("simulation_version") is not None or criteria.get("status") is not None:
+        source += " JOIN results_result r ON r.id = v.result_id"
+    where = " AND ".join(["v.num_value IS NOT NULL", *conditions])
+    sql = (
+        "SELECT count(v.num_value), min(v.num_value), max(v.num_value), avg(v.num_value), "  # noqa: S608 (fixed SQL)
+        "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift)) "
+        f"FROM {source} WHERE {where}"
+    )
+    count, minimum, maximum, mean, shifted, squares = execute(sql, values + params).fetchone()
     count = int(count or 0)
     variance = None
     if count > 1:
@@ -308,13 +339,16 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     }
 
 
-def distinct_values(simulation_name: str, param_name: str, param_class: str, limit: int, offset: int) -> dict:
+def distinct_values(
+    simulation_name: str, param_name: str, param_class: str, limit: int, offset: int
+) -> dict:
     """The distinct (indexed) string values of a parameter with how many runs hold each."""
     rows = execute(
         "SELECT v.str_value, count(*) FROM results_parameter_value v WHERE v.simulation_name = ? "
         "AND v.param_class = ? AND v.name = ? AND v.str_value IS NOT NULL GROUP BY v.str_value "
         "ORDER BY v.str_value LIMIT ? OFFSET ?",
-        (simulation_name, param_class, param_name, limit + 1, offset)).fetchall()
+        (simulation_name, param_class, param_name, limit + 1, offset),
+    ).fetchall()
     return {
         "simulation_name": simulation_name,
         "param_name": param_name,
@@ -328,37 +362,70 @@ def distinct_values(simulation_name: str, param_name: str, param_class: str, lim
 
 def parameter_schemas(simulation_name: str, simulation_version: str | None) -> bytes:
     """Every parameter schema seen in the runs of a simulation (optionally one version)."""
-    sql = ("SELECT simulation_version, param_class, name, schema_json, run_count, first_seen, last_seen "
-           "FROM results_parameter_schema WHERE simulation_name = ?")
+    sql = (
+        "SELECT simulation_version, param_class, name, schema_json, run_count, first_seen, "
+        "last_seen "
+        "FROM results_parameter_schema WHERE simulation_name = ?"
+    )
     params = [simulation_name]
     if simulation_version is not None:
         sql += " AND simulation_version = ?"
         params.append(simulation_version)
     sql += " ORDER BY simulation_version, param_class, name, first_seen LIMIT 10001"
-    schemas = [{
-        "simulation_version": version, "param_class": param_class, "name": name,
-        "schema": orjson.Fragment(schema_json), "run_count": run_count, "first_seen": first_seen,
-        "last_seen": last_seen,
-    } for version, param_class, name, schema_json, run_count, first_seen, last_seen in execute(sql, params)]
+    schemas = [
+        {
+            "simulation_version": version,
+            "param_class": param_class,
+            "name": name,
+            "schema": orjson.Fragment(schema_json),
+            "run_count": run_count,
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+        }
+        for version, param_class, name, schema_json, run_count, first_seen, last_seen in execute(
+            sql, params
+        )
+    ]
     return orjson.dumps({"simulation_name": simulation_name, "schemas": schemas[:10000]})
 
 
-VIEW_COLUMNS = ("id", "execution_id", "simulation_name", "simulation_version", "status", "description",
-                "username", "input_hash", "created_at", "started_at", "completed_at", "duration_seconds",
-                "error_message", "registered_at", "registered_by", "schema_version", "file_size", "sha256",
-                "input_count", "output_count", "artifact_count")
+VIEW_COLUMNS = (
+    "id",
+    "execution_id",
+    "simulation_name",
+    "simulation_version",
+    "status",
+    "description",
+    "username",
+    "input_hash",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "duration_seconds",
+    "error_message",
+    "registered_at",
+    "registered_by",
+    "schema_version",
+    "file_size",
+    "sha256",
+    "input_count",
+    "output_count",
+    "artifact_count",
+)
 
 
 def result_view(execution_id: str) -> bytes | None:
-    """The results view of one run: metadata, inputs, outputs, units and artifacts; None if absent."""
+    """The results view of one run: metadata, inputs, outputs, units, artifacts; or None."""
     row = execute(
-        f"SELECT {', '.join(VIEW_COLUMNS)}, inputs_json, outputs_json, units_json, artifacts_json "
-        "FROM results_result WHERE execution_id = ?", (execution_id,)).fetchone()
+        f"SELECT {', '.join(VIEW_COLUMNS)}, inputs_json, outputs_json, units_json, artifacts_json "  # noqa: S608 (fixed SQL; values are bound parameters)
+        "FROM results_result WHERE execution_id = ?",
+        (execution_id,),
+    ).fetchone()
     if row is None:
         return None
-    view = dict(zip(VIEW_COLUMNS, row[:len(VIEW_COLUMNS)], strict=True))
+    view = dict(zip(VIEW_COLUMNS, row[: len(VIEW_COLUMNS)], strict=True))
     view["result_id"] = view.pop("id")
-    inputs_json, outputs_json, units_json, artifacts_json = row[len(VIEW_COLUMNS):]
+    inputs_json, outputs_json, units_json, artifacts_json = row[len(VIEW_COLUMNS) :]
     view["input_params"] = orjson.Fragment(inputs_json)
     view["output_params"] = orjson.Fragment(outputs_json)
     view["units"] = orjson.Fragment(units_json)
@@ -368,8 +435,9 @@ def result_view(execution_id: str) -> bytes | None:
 
 def result_file_info(execution_id: str):
     """``(sha256, file_size)`` of a registered run, or None."""
-    return execute("SELECT sha256, file_size FROM results_result WHERE execution_id = ?",
-                   (execution_id,)).fetchone()
+    return execute(
+        "SELECT sha256, file_size FROM results_result WHERE execution_id = ?", (execution_id,)
+    ).fetchone()
 
 
 def result_count() -> int:

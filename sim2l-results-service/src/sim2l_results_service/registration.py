@@ -26,7 +26,16 @@ from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.storage import discard
 
 INSERT_BATCH = 500  # rows per multi-row INSERT (well under SQLite's 32,766 parameters)
-_SCHEMA_KEYS = ("type", "units", "min_value", "max_value", "default", "description", "options", "required")
+_SCHEMA_KEYS = (
+    "type",
+    "units",
+    "min_value",
+    "max_value",
+    "default",
+    "description",
+    "options",
+    "required",
+)
 _DUMPS_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
@@ -34,7 +43,9 @@ class RegistrationConflict(Exception):
     """The execution id is registered with different content."""
 
     def __init__(self, existing: Result):
-        super().__init__(f"execution {existing.execution_id!r} is already registered with different content")
+        super().__init__(
+            f"execution {existing.execution_id!r} is already registered with different content"
+        )
         self.existing = existing
 
 
@@ -64,7 +75,9 @@ def _schema_entries(record: RunRecord) -> list[tuple[str, str, dict]]:
     """``(param_class, name, schema)`` of every declared or recorded parameter."""
     entries = {}
     for declared in record.schemas:
-        entries[(declared["param_class"], declared["name"])] = {key: declared[key] for key in _SCHEMA_KEYS}
+        entries[(declared["param_class"], declared["name"])] = {
+            key: declared[key] for key in _SCHEMA_KEYS
+        }
     for parameter in record.parameters:
         key = (parameter.param_class, parameter.name)
         schema = entries.setdefault(key, dict.fromkeys(_SCHEMA_KEYS))
@@ -80,14 +93,19 @@ def _schema_entries(record: RunRecord) -> list[tuple[str, str, dict]]:
     return [(param_class, name, schema) for (param_class, name), schema in sorted(entries.items())]
 
 
-def _result_row(record: RunRecord, execution_id: str, sha256: str, size: int, registered_by,
-                schema_keys: list) -> dict:
+def _result_row(
+    record: RunRecord, execution_id: str, sha256: str, size: int, registered_by, schema_keys: list
+) -> dict:
     meta = record.metadata
     inputs = {p.name: p.value for p in record.parameters if p.param_class == "input"}
     outputs = {p.name: p.value for p in record.parameters if p.param_class == "output"}
     units = {
-        "input": {p.name: p.units for p in record.parameters if p.param_class == "input" and p.units},
-        "output": {p.name: p.units for p in record.parameters if p.param_class == "output" and p.units},
+        "input": {
+            p.name: p.units for p in record.parameters if p.param_class == "input" and p.units
+        },
+        "output": {
+            p.name: p.units for p in record.parameters if p.param_class == "output" and p.units
+        },
     }
     return {
         "execution_id": execution_id,
@@ -126,19 +144,38 @@ def _value_rows(record: RunRecord, result_id: int) -> list[tuple]:
         json_value = None
         if p.num_value is None and p.str_value is None and p.json_text is not None:
             json_value = _dumps(p.value)
-        rows.append((result_id, simulation, p.param_class, p.name, p.value_type, p.num_value, p.str_value,
-                     json_value))
+        rows.append(
+            (
+                result_id,
+                simulation,
+                p.param_class,
+                p.name,
+                p.value_type,
+                p.num_value,
+                p.str_value,
+                json_value,
+            )
+        )
     return rows
 
 
-_VALUE_FIELDS = [ParameterValue.result_id, ParameterValue.simulation_name, ParameterValue.param_class,
-                 ParameterValue.name, ParameterValue.value_type, ParameterValue.num_value,
-                 ParameterValue.str_value, ParameterValue.json_value]
+_VALUE_FIELDS = [
+    ParameterValue.result_id,
+    ParameterValue.simulation_name,
+    ParameterValue.param_class,
+    ParameterValue.name,
+    ParameterValue.value_type,
+    ParameterValue.num_value,
+    ParameterValue.str_value,
+    ParameterValue.json_value,
+]
 
 
 def _insert_values(rows: list[tuple]) -> None:
     for start in range(0, len(rows), INSERT_BATCH):
-        ParameterValue.insert_many(rows[start:start + INSERT_BATCH], fields=_VALUE_FIELDS).execute()
+        ParameterValue.insert_many(
+            rows[start : start + INSERT_BATCH], fields=_VALUE_FIELDS
+        ).execute()
 
 
 def _upsert_schemas(simulation: str, version: str, entries: list, now: float) -> list:
@@ -147,28 +184,54 @@ def _upsert_schemas(simulation: str, version: str, entries: list, now: float) ->
         text = _dumps(schema)
         fingerprint = hashlib.sha256(text.encode()).hexdigest()
         keys.append([param_class, name, fingerprint])
-        rows.append({"simulation_name": simulation, "simulation_version": version, "param_class": param_class,
-                     "name": name, "fingerprint": fingerprint, "schema_json": text, "run_count": 1,
-                     "first_seen": now, "last_seen": now})
-    target = [ParameterSchema.simulation_name, ParameterSchema.simulation_version, ParameterSchema.param_class,
-              ParameterSchema.name, ParameterSchema.fingerprint]
+        rows.append(
+            {
+                "simulation_name": simulation,
+                "simulation_version": version,
+                "param_class": param_class,
+                "name": name,
+                "fingerprint": fingerprint,
+                "schema_json": text,
+                "run_count": 1,
+                "first_seen": now,
+                "last_seen": now,
+            }
+        )
+    target = [
+        ParameterSchema.simulation_name,
+        ParameterSchema.simulation_version,
+        ParameterSchema.param_class,
+        ParameterSchema.name,
+        ParameterSchema.fingerprint,
+    ]
     for start in range(0, len(rows), INSERT_BATCH):
-        (ParameterSchema.insert_many(rows[start:start + INSERT_BATCH])
-         .on_conflict(conflict_target=target,
-                      update={ParameterSchema.run_count: ParameterSchema.run_count + 1,
-                              ParameterSchema.last_seen: EXCLUDED.last_seen})
-         .execute())
+        (
+            ParameterSchema.insert_many(rows[start : start + INSERT_BATCH])
+            .on_conflict(
+                conflict_target=target,
+                update={
+                    ParameterSchema.run_count: ParameterSchema.run_count + 1,
+                    ParameterSchema.last_seen: EXCLUDED.last_seen,
+                },
+            )
+            .execute()
+        )
     return keys
 
 
 def _forget_schemas(result: Result) -> None:
     keys = orjson.loads(result.schema_keys_json)
     for param_class, name, fingerprint in keys:
-        execute("UPDATE results_parameter_schema SET run_count = run_count - 1 WHERE simulation_name = ? "
-                "AND simulation_version = ? AND param_class = ? AND name = ? AND fingerprint = ?",
-                (result.simulation_name, result.simulation_version, param_class, name, fingerprint))
-    execute("DELETE FROM results_parameter_schema WHERE simulation_name = ? AND run_count <= 0",
-            (result.simulation_name,))
+        execute(
+            "UPDATE results_parameter_schema SET run_count = run_count - 1 "
+            "WHERE simulation_name = ? "
+            "AND simulation_version = ? AND param_class = ? AND name = ? AND fingerprint = ?",
+            (result.simulation_name, result.simulation_version, param_class, name, fingerprint),
+        )
+    execute(
+        "DELETE FROM results_parameter_schema WHERE simulation_name = ? AND run_count <= 0",
+        (result.simulation_name,),
+    )
 
 
 def _delete_rows(result: Result) -> None:
@@ -179,8 +242,16 @@ def _delete_rows(result: Result) -> None:
     execute("DELETE FROM results_result WHERE id = ?", (result.id,))
 
 
-def register_run(record: RunRecord, upload: Path, sha256: str, size: int, execution_id: str,
-                 store: RunFileStore, registered_by=None, replace: bool = False) -> tuple[Result, bool]:
+def register_run(
+    record: RunRecord,
+    upload: Path,
+    sha256: str,
+    size: int,
+    execution_id: str,
+    store: RunFileStore,
+    registered_by=None,
+    replace: bool = False,
+) -> tuple[Result, bool]:
     """Store ``record`` and move ``upload`` into place; return ``(result, created)``.
 
     The upload is consumed: moved into the store, or deleted when nothing is stored.
@@ -199,8 +270,14 @@ def register_run(record: RunRecord, upload: Path, sha256: str, size: int, execut
                     _delete_rows(existing)
                 row = _result_row(record, execution_id, sha256, size, registered_by, [])
                 entries = _schema_entries(record)
-                row["schema_keys_json"] = _dumps(_upsert_schemas(
-                    row["simulation_name"], row["simulation_version"], entries, row["registered_at"]))
+                row["schema_keys_json"] = _dumps(
+                    _upsert_schemas(
+                        row["simulation_name"],
+                        row["simulation_version"],
+                        entries,
+                        row["registered_at"],
+                    )
+                )
                 result_id = Result.insert(**row).execute()
                 _insert_values(_value_rows(record, result_id))
                 # Last step inside the transaction: if the rename fails, nothing is stored.

@@ -26,18 +26,46 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 KNOWN_SCHEMA_VERSIONS = frozenset({1, 2})
 VALUE_KINDS = frozenset({"null", "bool", "int", "float", "str", "bytes", "list", "dict", "array"})
 NAME_MAX = 200
-STRING_INDEX_MAX = 1024  # UTF-8 bytes; longer strings are kept but not indexed (a B-tree key must stay small)
+STRING_INDEX_MAX = (
+    1024  # UTF-8 bytes; longer strings are kept but not indexed (a B-tree key must stay small)
+)
 REQUIRED_COLUMNS = {
     "schema_version": {"version"},
     "run": {"id", "execution_id", "simulation_name", "simulation_version", "status", "created_at"},
     "inputs": {"name", "value_kind", "value_json"},
     "outputs": {"name", "value_kind", "value_json"},
 }
-OPTIONAL_RUN_COLUMNS = ("description", "username", "input_hash", "started_at", "completed_at",
-                        "duration_seconds", "error_message")
-SCHEMA_COLUMNS = ("direction", "name", "type", "units", "min_value", "max_value", "description",
-                  "options_json", "required", "default_kind", "default_json")
-ARTIFACT_COLUMNS = ("name", "sha256", "size", "content_type", "category", "description", "created_at")
+OPTIONAL_RUN_COLUMNS = (
+    "description",
+    "username",
+    "input_hash",
+    "started_at",
+    "completed_at",
+    "duration_seconds",
+    "error_message",
+)
+SCHEMA_COLUMNS = (
+    "direction",
+    "name",
+    "type",
+    "units",
+    "min_value",
+    "max_value",
+    "description",
+    "options_json",
+    "required",
+    "default_kind",
+    "default_json",
+)
+ARTIFACT_COLUMNS = (
+    "name",
+    "sha256",
+    "size",
+    "content_type",
+    "category",
+    "description",
+    "created_at",
+)
 
 
 class RunFileError(Exception):
@@ -95,7 +123,9 @@ def _open(path: Path, limits: Limits) -> sqlite3.Connection:
     connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA query_only = ON")
     connection.execute("PRAGMA trusted_schema = OFF")
-    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(limits.max_value_json_bytes * 2, 1_000_000))
+    connection.setlimit(
+        sqlite3.SQLITE_LIMIT_LENGTH, max(limits.max_value_json_bytes * 2, 1_000_000)
+    )
     deadline = time.monotonic() + limits.timeout_seconds
     # Non-zero return aborts the statement (a crafted or corrupt file that loops).
     connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10000)
@@ -138,8 +168,14 @@ def _decode(kind, value_json, what: str):
     except (ValueError, RecursionError):
         raise RunFileError(f"{what} holds malformed JSON") from None
     expected = {
-        "null": type(None), "bool": bool, "int": int, "float": (int, float), "str": str,
-        "list": list, "dict": dict, "array": list,
+        "null": type(None),
+        "bool": bool,
+        "int": int,
+        "float": (int, float),
+        "str": str,
+        "list": list,
+        "dict": dict,
+        "array": list,
     }[kind]
     if not isinstance(value, expected) or (kind == "int" and isinstance(value, bool)):
         raise RunFileError(f"{what} does not hold a {kind}")
@@ -147,8 +183,12 @@ def _decode(kind, value_json, what: str):
 
 
 def _tables(connection) -> dict[str, str]:
-    return {name: kind for kind, name in connection.execute(
-        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    return {
+        name: kind
+        for kind, name in connection.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')"
+        )
+    }
 
 
 def _columns(connection, table: str) -> set[str]:
@@ -159,25 +199,35 @@ def _columns(connection, table: str) -> set[str]:
 def _check_layout(connection) -> tuple[int, dict[str, set[str]]]:
     tables = _tables(connection)
     if "schema_version" not in tables:
-        raise RunFileError("not a sim2l run database (it has no schema_version table)",
-                           code="not_a_run_database")
+        raise RunFileError(
+            "not a sim2l run database (it has no schema_version table)", code="not_a_run_database"
+        )
     columns = {}
     for table, required in REQUIRED_COLUMNS.items():
         if tables.get(table) != "table":
-            raise RunFileError(f"not a sim2l run database: table {table!r} is missing",
-                               code="not_a_run_database")
+            raise RunFileError(
+                f"not a sim2l run database: table {table!r} is missing", code="not_a_run_database"
+            )
         columns[table] = _columns(connection, table)
         missing = required - columns[table]
         if missing:
-            raise RunFileError(f"table {table!r} lacks column(s) {', '.join(sorted(missing))}",
-                               code="not_a_run_database")
+            raise RunFileError(
+                f"table {table!r} lacks column(s) {', '.join(sorted(missing))}",
+                code="not_a_run_database",
+            )
     for table in ("parameter_schemas", "artifacts"):
         columns[table] = _columns(connection, table) if tables.get(table) == "table" else set()
     version = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-    if isinstance(version, bool) or not isinstance(version, int) or version not in KNOWN_SCHEMA_VERSIONS:
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or version not in KNOWN_SCHEMA_VERSIONS
+    ):
         raise RunFileError(
             f"unsupported run database schema version {version!r}; this service reads versions "
-            f"{', '.join(map(str, sorted(KNOWN_SCHEMA_VERSIONS)))}", code="unsupported_schema_version")
+            f"{', '.join(map(str, sorted(KNOWN_SCHEMA_VERSIONS)))}",
+            code="unsupported_schema_version",
+        )
     return version, columns
 
 
@@ -186,9 +236,15 @@ def _select(columns_present: set[str], wanted: tuple[str, ...]) -> str:
 
 
 def _metadata(connection, columns: set[str]) -> dict:
-    wanted = ("execution_id", "simulation_name", "simulation_version", "status", "created_at",
-              *OPTIONAL_RUN_COLUMNS)
-    rows = connection.execute(f"SELECT {_select(columns, wanted)} FROM run LIMIT 2").fetchall()
+    wanted = (
+        "execution_id",
+        "simulation_name",
+        "simulation_version",
+        "status",
+        "created_at",
+        *OPTIONAL_RUN_COLUMNS,
+    )
+    rows = connection.execute(f"SELECT {_select(columns, wanted)} FROM run LIMIT 2").fetchall()  # noqa: S608 (fixed SQL; values are bound parameters)
     if len(rows) != 1:
         raise RunFileError(f"the run table must hold exactly one row, not {len(rows)}")
     row = dict(zip(wanted, rows[0], strict=True))
@@ -207,11 +263,14 @@ def _metadata(connection, columns: set[str]) -> dict:
     return metadata
 
 
-def _parameters(connection, table: str, param_class: str, columns: set[str], limits: Limits,
-                budget: int) -> list[Parameter]:
+def _parameters(
+    connection, table: str, param_class: str, columns: set[str], limits: Limits, budget: int
+) -> list[Parameter]:
     wanted = ("name", "type", "value_kind", "value_json", "units", "description")
-    cursor = connection.execute(f"SELECT {_select(columns, wanted)} FROM {table} ORDER BY name LIMIT ?",
-                                (budget + 1,))
+    cursor = connection.execute(
+        f"SELECT {_select(columns, wanted)} FROM {table} ORDER BY name LIMIT ?",  # noqa: S608 (fixed SQL)
+        (budget + 1,),
+    )
     parameters = []
     for name, declared, kind, value_json, units, description in cursor:
         if len(parameters) >= budget:
@@ -229,16 +288,28 @@ def _parameters(connection, table: str, param_class: str, columns: set[str], lim
             num_value = float(value) if math.isfinite(float(value)) else None
             if kind == "float" and json_text is not None:
                 json_text = json.dumps(value) if num_value is not None else "null"
-        elif kind == "str" and len(value) <= STRING_INDEX_MAX and len(value.encode("utf-8", "surrogatepass")) <= STRING_INDEX_MAX:
+        elif (
+            kind == "str"
+            and len(value) <= STRING_INDEX_MAX
+            and len(value.encode("utf-8", "surrogatepass")) <= STRING_INDEX_MAX
+        ):
             str_value = value
         if kind == "float" and num_value is None:
             value = None  # NaN and the infinities have no JSON form
-        parameters.append(Parameter(
-            param_class=param_class, name=name, value_type=kind, value=value, json_text=json_text,
-            num_value=num_value, str_value=str_value,
-            declared_type=_text(declared, f"{what} type", 50),
-            units=_text(units, f"{what} units", 100),
-            description=_text(description, f"{what} description", 10_000)))
+        parameters.append(
+            Parameter(
+                param_class=param_class,
+                name=name,
+                value_type=kind,
+                value=value,
+                json_text=json_text,
+                num_value=num_value,
+                str_value=str_value,
+                declared_type=_text(declared, f"{what} type", 50),
+                units=_text(units, f"{what} units", 100),
+                description=_text(description, f"{what} description", 10_000),
+            )
+        )
     return parameters
 
 
@@ -246,12 +317,16 @@ def _schemas(connection, columns: set[str], limits: Limits) -> list[dict]:
     if not {"direction", "name"} <= columns:
         return []
     cursor = connection.execute(
-        f"SELECT {_select(columns, SCHEMA_COLUMNS)} FROM parameter_schemas ORDER BY direction, name LIMIT ?",
-        (limits.max_parameters + 1,))
+        f"SELECT {_select(columns, SCHEMA_COLUMNS)} FROM parameter_schemas "  # noqa: S608 (fixed SQL; values are bound parameters)
+        "ORDER BY direction, name LIMIT ?",
+        (limits.max_parameters + 1,),
+    )
     schemas = []
     for row in cursor:
         if len(schemas) >= limits.max_parameters:
-            raise RunFileError(f"the run declares more than {limits.max_parameters} parameter schemas")
+            raise RunFileError(
+                f"the run declares more than {limits.max_parameters} parameter schemas"
+            )
         entry = dict(zip(SCHEMA_COLUMNS, row, strict=True))
         direction = entry["direction"]
         if direction not in ("input", "output"):
@@ -261,18 +336,22 @@ def _schemas(connection, columns: set[str], limits: Limits) -> list[dict]:
         if entry["default_kind"] is not None and entry["default_kind"] != "bytes":
             default = _decode(entry["default_kind"], entry["default_json"], f"default of {name!r}")
         options = _options(entry["options_json"], name)
-        schemas.append({
-            "param_class": direction,
-            "name": name,
-            "type": _text(entry["type"], f"type of {name!r}", 50),
-            "units": _text(entry["units"], f"units of {name!r}", 100),
-            "min_value": _number(entry["min_value"], f"min of {name!r}"),
-            "max_value": _number(entry["max_value"], f"max of {name!r}"),
-            "default": default,
-            "description": _text(entry["description"], f"description of {name!r}", 10_000),
-            "options": options,
-            "required": bool(entry["required"]) if isinstance(entry["required"], int) else False,
-        })
+        schemas.append(
+            {
+                "param_class": direction,
+                "name": name,
+                "type": _text(entry["type"], f"type of {name!r}", 50),
+                "units": _text(entry["units"], f"units of {name!r}", 100),
+                "min_value": _number(entry["min_value"], f"min of {name!r}"),
+                "max_value": _number(entry["max_value"], f"max of {name!r}"),
+                "default": default,
+                "description": _text(entry["description"], f"description of {name!r}", 10_000),
+                "options": options,
+                "required": bool(entry["required"])
+                if isinstance(entry["required"], int)
+                else False,
+            }
+        )
     return schemas
 
 
@@ -294,23 +373,28 @@ def _artifacts(connection, columns: set[str], limits: Limits) -> list[dict]:
     if "name" not in columns:
         return []
     cursor = connection.execute(
-        f"SELECT {_select(columns, ARTIFACT_COLUMNS)} FROM artifacts ORDER BY name LIMIT ?",
-        (limits.max_artifacts + 1,))
+        f"SELECT {_select(columns, ARTIFACT_COLUMNS)} FROM artifacts ORDER BY name LIMIT ?",  # noqa: S608 (fixed SQL; values are bound parameters)
+        (limits.max_artifacts + 1,),
+    )
     artifacts = []
     for row in cursor:
         if len(artifacts) >= limits.max_artifacts:
             raise RunFileError(f"the run lists more than {limits.max_artifacts} artifacts")
         entry = dict(zip(ARTIFACT_COLUMNS, row, strict=True))
         size = entry["size"]
-        artifacts.append({
-            "name": _text(entry["name"], "an artifact name", 1000, required=True),
-            "sha256": _text(entry["sha256"], "an artifact sha256", 64),
-            "size": size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
-            "content_type": _text(entry["content_type"], "an artifact content type", 200),
-            "category": _text(entry["category"], "an artifact category", 100),
-            "description": _text(entry["description"], "an artifact description", 10_000),
-            "created_at": _number(entry["created_at"], "an artifact time"),
-        })
+        artifacts.append(
+            {
+                "name": _text(entry["name"], "an artifact name", 1000, required=True),
+                "sha256": _text(entry["sha256"], "an artifact sha256", 64),
+                "size": size
+                if isinstance(size, int) and not isinstance(size, bool) and size >= 0
+                else None,
+                "content_type": _text(entry["content_type"], "an artifact content type", 200),
+                "category": _text(entry["category"], "an artifact category", 100),
+                "description": _text(entry["description"], "an artifact description", 10_000),
+                "created_at": _number(entry["created_at"], "an artifact time"),
+            }
+        )
     return artifacts
 
 
@@ -322,9 +406,17 @@ def read_run_file(path: Path, limits: Limits | None = None) -> RunRecord:
         connection = _open(Path(path), limits)
         version, columns = _check_layout(connection)
         metadata = _metadata(connection, columns["run"])
-        inputs = _parameters(connection, "inputs", "input", columns["inputs"], limits, limits.max_parameters)
-        outputs = _parameters(connection, "outputs", "output", columns["outputs"], limits,
-                              limits.max_parameters - len(inputs))
+        inputs = _parameters(
+            connection, "inputs", "input", columns["inputs"], limits, limits.max_parameters
+        )
+        outputs = _parameters(
+            connection,
+            "outputs",
+            "output",
+            columns["outputs"],
+            limits,
+            limits.max_parameters - len(inputs),
+        )
         return RunRecord(
             schema_version=version,
             metadata=metadata,
@@ -334,12 +426,18 @@ def read_run_file(path: Path, limits: Limits | None = None) -> RunRecord:
         )
     except sqlite3.OperationalError as error:
         if "interrupt" in str(error).lower():
-            raise RunFileError("reading the run file took too long", code="run_file_too_slow") from None
-        raise RunFileError("the run file cannot be read: it is damaged or not a run database",
-                           code="not_a_run_database") from None
+            raise RunFileError(
+                "reading the run file took too long", code="run_file_too_slow"
+            ) from None
+        raise RunFileError(
+            "the run file cannot be read: it is damaged or not a run database",
+            code="not_a_run_database",
+        ) from None
     except (sqlite3.DatabaseError, sqlite3.Warning, MemoryError, OverflowError):
-        raise RunFileError("the run file cannot be read: it is damaged or not a run database",
-                           code="not_a_run_database") from None
+        raise RunFileError(
+            "the run file cannot be read: it is damaged or not a run database",
+            code="not_a_run_database",
+        ) from None
     finally:
         if connection is not None:
             connection.close()

@@ -12,14 +12,18 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 10_000_000
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
-EXECUTION_ID = validate.And(validate.Regexp(EXECUTION_ID_PATTERN.pattern + r"\Z"), validate.Length(max=128))
+EXECUTION_ID = validate.And(
+    validate.Regexp(EXECUTION_ID_PATTERN.pattern + r"\Z"), validate.Length(max=128)
+)
 
 
 class FilterMap(fields.Dict):
-    """``{parameter name: value or {operator: operand}}``; operators are checked when compiled to SQL."""
+    """``{parameter name: value or {operator: operand}}``; operators are checked in queries.py."""
 
     def __init__(self, **kwargs):
-        super().__init__(keys=fields.String(validate=NAME), values=fields.Raw(allow_none=True), **kwargs)
+        super().__init__(
+            keys=fields.String(validate=NAME), values=fields.Raw(allow_none=True), **kwargs
+        )
 
 
 class _Criteria(Schema):
@@ -32,7 +36,9 @@ class _Criteria(Schema):
     @validates_schema
     def filters_need_a_simulation(self, data, **kwargs):
         """Filters use the per-simulation value indexes, so they need the simulation's name."""
-        if (data.get("input_filters") or data.get("output_filters")) and not data.get("simulation_name"):
+        if (data.get("input_filters") or data.get("output_filters")) and not data.get(
+            "simulation_name"
+        ):
             raise ValidationError("parameter filters need a simulation_name", "simulation_name")
 
 

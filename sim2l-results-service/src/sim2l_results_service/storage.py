@@ -6,6 +6,7 @@ and a SHA-256 computed on the way. File names only ever come from validated
 execution ids, never from anything inside an upload.
 """
 
+import contextlib
 import hashlib
 import os
 import re
@@ -22,8 +23,11 @@ class UploadTooLarge(Exception):
 
 def is_valid_execution_id(execution_id) -> bool:
     """Whether ``execution_id`` is a plain name (the same rule sim2l-core applies)."""
-    return (isinstance(execution_id, str) and EXECUTION_ID_PATTERN.fullmatch(execution_id) is not None
-            and ".." not in execution_id)
+    return (
+        isinstance(execution_id, str)
+        and EXECUTION_ID_PATTERN.fullmatch(execution_id) is not None
+        and ".." not in execution_id
+    )
 
 
 class RunFileStore:
@@ -83,7 +87,5 @@ class RunFileStore:
 
 def discard(path: Path) -> None:
     """Remove a file, ignoring that it is already gone."""
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -4,6 +4,12 @@ from flask import Blueprint
 from flask import current_app
 from flask import request
 from flask import send_file
+from sim2l_sessions.web import APIError
+from sim2l_sessions.web import current_session
+from sim2l_sessions.web import json_response
+from sim2l_sessions.web import raw_json_response
+from sim2l_sessions.web import request_json
+from sim2l_sessions.web import require_privilege
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sim2l_results_service import queries
@@ -24,12 +30,6 @@ from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.storage import UploadTooLarge
 from sim2l_results_service.storage import discard
 from sim2l_results_service.storage import is_valid_execution_id
-from sim2l_sessions.web import APIError
-from sim2l_sessions.web import current_session
-from sim2l_sessions.web import json_response
-from sim2l_sessions.web import raw_json_response
-from sim2l_sessions.web import request_json
-from sim2l_sessions.web import require_privilege
 
 views = Blueprint("results", __name__)
 
@@ -47,15 +47,27 @@ def _store() -> RunFileStore:
 
 def _execution_id(execution_id: str) -> str:
     if not is_valid_execution_id(execution_id):
-        raise APIError(400, "validation_error", "the request is not valid",
-                       {"execution_id": ["use 1-128 letters, digits, '.', '_' or '-', starting with a "
-                                         "letter or digit, without '..'"]})
+        raise APIError(
+            400,
+            "validation_error",
+            "the request is not valid",
+            {
+                "execution_id": [
+                    "use 1-128 letters, digits, '.', '_' or '-', starting with a "
+                    "letter or digit, without '..'"
+                ]
+            },
+        )
     return execution_id
 
 
 def _too_large(limit: int) -> APIError:
-    return APIError(413, "payload_too_large", f"the run file exceeds the limit of {limit} bytes",
-                    {"max_upload_bytes": limit})
+    return APIError(
+        413,
+        "payload_too_large",
+        f"the run file exceeds the limit of {limit} bytes",
+        {"max_upload_bytes": limit},
+    )
 
 
 def _receive_upload(limit: int):
@@ -68,12 +80,23 @@ def _receive_upload(limit: int):
         if content_type == "multipart/form-data":
             upload = request.files.get("run_db")
             if upload is None:
-                raise APIError(400, "validation_error", "the request is not valid",
-                               {"run_db": ["send the run database file in the multipart field run_db"]})
-            unknown = set(request.files) - {"run_db"} | set(request.form) - {"execution_id", "replace"}
+                raise APIError(
+                    400,
+                    "validation_error",
+                    "the request is not valid",
+                    {"run_db": ["send the run database file in the multipart field run_db"]},
+                )
+            unknown = set(request.files) - {"run_db"} | set(request.form) - {
+                "execution_id",
+                "replace",
+            }
             if unknown:
-                raise APIError(400, "validation_error", "the request is not valid",
-                               {name: ["Unknown field."] for name in sorted(unknown)})
+                raise APIError(
+                    400,
+                    "validation_error",
+                    "the request is not valid",
+                    {name: ["Unknown field."] for name in sorted(unknown)},
+                )
             path, sha256, size = _store().receive(upload.stream, limit)
             return path, sha256, size, request.form.to_dict()
         if content_type in RAW_CONTENT_TYPES:
@@ -81,9 +104,12 @@ def _receive_upload(limit: int):
             return path, sha256, size, {}
     except (UploadTooLarge, RequestEntityTooLarge):
         raise _too_large(limit) from None
-    raise APIError(415, "unsupported_media_type",
-                   "send the run database as multipart/form-data (field run_db) or as "
-                   "application/vnd.sqlite3 with ?execution_id=")
+    raise APIError(
+        415,
+        "unsupported_media_type",
+        "send the run database as multipart/form-data (field run_db) or as "
+        "application/vnd.sqlite3 with ?execution_id=",
+    )
 
 
 @views.post("/results")
@@ -100,30 +126,58 @@ def register():
             parameters["replace"] = parameters["replace"] or from_form["replace"]
         if size == 0:
             raise APIError(400, "empty_upload", "the uploaded run file is empty")
-        limits = Limits(config["max_parameters"], config["max_artifacts"], config["max_value_json_bytes"],
-                        config["introspection_timeout_seconds"])
+        limits = Limits(
+            config["max_parameters"],
+            config["max_artifacts"],
+            config["max_value_json_bytes"],
+            config["introspection_timeout_seconds"],
+        )
         try:
             record = read_run_file(path, limits)
         except RunFileError as error:
             raise APIError(error.status, error.code, error.message) from None
         execution_id = parameters["execution_id"] or record.metadata["execution_id"]
         if not is_valid_execution_id(record.metadata["execution_id"]):
-            raise APIError(422, "invalid_run_file", "the run file's execution id is not a plain name")
+            raise APIError(
+                422, "invalid_run_file", "the run file's execution id is not a plain name"
+            )
         if execution_id != record.metadata["execution_id"]:
-            raise APIError(422, "execution_id_mismatch",
-                           f"the run file belongs to execution {record.metadata['execution_id']!r}, "
-                           f"not {execution_id!r}")
+            raise APIError(
+                422,
+                "execution_id_mismatch",
+                f"the run file belongs to execution {record.metadata['execution_id']!r}, "
+                f"not {execution_id!r}",
+            )
         session = current_session()
         if parameters["replace"] and "delete_results" not in session.privileges:
-            raise APIError(403, "forbidden", "replacing a registered result needs the 'delete_results' "
-                           "privilege", {"required_privilege": "delete_results"})
+            raise APIError(
+                403,
+                "forbidden",
+                "replacing a registered result needs the 'delete_results' privilege",
+                {"required_privilege": "delete_results"},
+            )
         try:
-            result, created = register_run(record, path, sha256, size, execution_id, _store(),
-                                           registered_by=session.username, replace=parameters["replace"])
+            result, created = register_run(
+                record,
+                path,
+                sha256,
+                size,
+                execution_id,
+                _store(),
+                registered_by=session.username,
+                replace=parameters["replace"],
+            )
         except RegistrationConflict as conflict:
-            raise APIError(409, "conflict", str(conflict),
-                           {"execution_id": execution_id, "stored_sha256": conflict.existing.sha256,
-                            "uploaded_sha256": sha256}) from None
+            raise APIError(
+                409,
+                "conflict",
+                str(conflict),
+                {
+                    "execution_id": execution_id,
+                    "stored_sha256": conflict.existing.sha256,
+                    "uploaded_sha256": sha256,
+                },
+            ) from None
     finally:
         discard(path)
     return json_response(summary(result, created), status=201 if created else 200)
@@ -166,9 +220,17 @@ def download(execution_id):
         raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
     path = _store().path_of(execution_id)
     if not path.is_file():
-        raise APIError(404, "file_missing", f"the run file of execution {execution_id!r} is missing")
-    response = send_file(path, mimetype="application/vnd.sqlite3", as_attachment=True,
-                         download_name=f"{execution_id}.db", etag=info[0], conditional=True)
+        raise APIError(
+            404, "file_missing", f"the run file of execution {execution_id!r} is missing"
+        )
+    response = send_file(
+        path,
+        mimetype="application/vnd.sqlite3",
+        as_attachment=True,
+        download_name=f"{execution_id}.db",
+        etag=info[0],
+        conditional=True,
+    )
     response.headers["X-Content-SHA256"] = info[0]
     return response
 
@@ -195,8 +257,15 @@ def parameter_stats():
 def distinct_values():
     """The distinct values of a string parameter."""
     query = DistinctQuerySchema().load(request.args.to_dict())
-    return json_response(queries.distinct_values(query["simulation_name"], query["param_name"],
-                                                 query["param_class"], query["limit"], query["offset"]))
+    return json_response(
+        queries.distinct_values(
+            query["simulation_name"],
+            query["param_name"],
+            query["param_class"],
+            query["limit"],
+            query["offset"],
+        )
+    )
 
 
 @views.get("/parameters/schemas")
@@ -204,4 +273,6 @@ def distinct_values():
 def parameter_schemas():
     """The parameter schemas of a simulation as seen across its runs."""
     query = SchemasQuerySchema().load(request.args.to_dict())
-    return raw_json_response(queries.parameter_schemas(query["simulation_name"], query["simulation_version"]))
+    return raw_json_response(
+        queries.parameter_schemas(query["simulation_name"], query["simulation_version"])
+    )

@@ -1,6 +1,5 @@
 """``ResultsClient``: register runs with the sim2l results service and search them by value."""
 
-from sim2l_results_client.client import ResultsClient
 from sim2l_sessions.client_errors import ConflictError
 from sim2l_sessions.client_errors import ForbiddenError
 from sim2l_sessions.client_errors import InvalidRequestError
@@ -12,6 +11,8 @@ from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.client_errors import ServiceUnavailableError
 from sim2l_sessions.client_errors import UnauthenticatedError
+
+from sim2l_results_client.client import ResultsClient
 
 __all__ = [
     "ConflictError",

@@ -46,7 +46,9 @@ def _valid_execution_id(execution_id: str) -> bool:
 
 def _quote(execution_id: str) -> str:
     if not isinstance(execution_id, str) or not _valid_execution_id(execution_id):
-        raise ValueError(f"invalid execution id {execution_id!r}: use letters, digits, '.', '_' or '-'")
+        raise ValueError(
+            f"invalid execution id {execution_id!r}: use letters, digits, '.', '_' or '-'"
+        )
     return urllib.parse.quote(execution_id, safe="")
 
 
@@ -72,8 +74,10 @@ class _Progress:
         filled = int(self.width * done / self.total)
         rate = done / max(now - self.started, 1e-9)
         failures = f", {failed} failed" if failed else ""
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} runs "
-                          f"({rate:.1f} runs/s{failures})")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} runs "
+            f"({rate:.1f} runs/s{failures})"
+        )
         if done >= self.total:
             self.stream.write("\n")
         self.stream.flush()
@@ -82,8 +86,14 @@ class _Progress:
 class ResultsClient(ServiceClient):
     """Client of the sim2l results service (default port 8003)."""
 
-    def __init__(self, base_url: str, session_id: str | None = None, run_db_base_path=None,
-                 timeout=DEFAULT_TIMEOUT, retries: int = 2):
+    def __init__(
+        self,
+        base_url: str,
+        session_id: str | None = None,
+        run_db_base_path=None,
+        timeout=DEFAULT_TIMEOUT,
+        retries: int = 2,
+    ):
         super().__init__(base_url, session_id=session_id, timeout=timeout, retries=retries)
         self.run_db_base_path = Path(run_db_base_path).expanduser() if run_db_base_path else None
 
@@ -130,8 +140,13 @@ class ResultsClient(ServiceClient):
             for attempt in range(self.retries + 1):
                 try:
                     with open(upload, "rb") as stream:
-                        return self._request("POST", "/results", params=params, data=stream,
-                                             headers={"Content-Type": UPLOAD_CONTENT_TYPE})
+                        return self._request(
+                            "POST",
+                            "/results",
+                            params=params,
+                            data=stream,
+                            headers={"Content-Type": UPLOAD_CONTENT_TYPE},
+                        )
                 except (ServiceConnectionError, ServiceUnavailableError):
                     if attempt >= self.retries:
                         raise
@@ -141,7 +156,8 @@ class ResultsClient(ServiceClient):
     def bulk_register(self, paths, progress: bool = True, replace: bool = False) -> dict:
         """Register many run files (execution ids or paths), with a progress bar on stderr.
 
-        Returns ``{"registered": n, "unchanged": n, "failed": [{"run", "error"}], "results": [...]}``;
+        Returns ``{"registered": n, "unchanged": n, "failed": [{"run", "error"}],
+        "results": [...]}``;
         one failing file does not stop the others.
         """
         runs = list(paths)
@@ -161,27 +177,53 @@ class ResultsClient(ServiceClient):
     # ------------------------------------------------------------------ reading
 
     @staticmethod
-    def _criteria(simulation_name, input_filters, output_filters, simulation_version, status) -> dict:
+    def _criteria(
+        simulation_name, input_filters, output_filters, simulation_version, status
+    ) -> dict:
         body = {}
-        for key, value in (("simulation_name", simulation_name), ("input_filters", input_filters),
-                           ("output_filters", output_filters), ("simulation_version", simulation_version),
-                           ("status", status)):
+        for key, value in (
+            ("simulation_name", simulation_name),
+            ("input_filters", input_filters),
+            ("output_filters", output_filters),
+            ("simulation_version", simulation_version),
+            ("status", status),
+        ):
             if value is not None:
                 body[key] = value
         return body
 
-    def search_page(self, simulation_name=None, input_filters=None, output_filters=None,
-                    simulation_version=None, status=None, sort=None, limit: int = 100, offset: int = 0) -> dict:
+    def search_page(
+        self,
+        simulation_name=None,
+        input_filters=None,
+        output_filters=None,
+        simulation_version=None,
+        status=None,
+        sort=None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> dict:
         """One page of a search: ``{"items", "limit", "offset", "next_offset"}``."""
-        body = self._criteria(simulation_name, input_filters, output_filters, simulation_version, status)
+        body = self._criteria(
+            simulation_name, input_filters, output_filters, simulation_version, status
+        )
         body.update(limit=limit, offset=offset)
         if sort is not None:
             body["sort"] = sort
         return self._request("POST", "/results/search", json=body, idempotent=True)
 
-    def search(self, simulation_name=None, input_filters=None, output_filters=None, simulation_version=None,
-               status=None, sort=None, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Runs matching every filter, each with ``execution_id``, ``input_params``, ``output_params``.
+    def search(
+        self,
+        simulation_name=None,
+        input_filters=None,
+        output_filters=None,
+        simulation_version=None,
+        status=None,
+        sort=None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict]:
+        """Runs matching every filter: ``execution_id``, ``input_params``, ``output_params``, ...
 
         A filter maps a parameter name to a value (equality) or to operators:
         ``{"temperature": {"gt": 300, "le": 400}}``, ``{"material": {"in": ["steel", "copper"]}}``,
@@ -190,36 +232,86 @@ class ResultsClient(ServiceClient):
         ``duration_seconds``, ``execution_id``, or ``input.NAME`` / ``output.NAME``; a leading
         ``-`` sorts descending. ``limit`` (at most 1000) and ``offset`` paginate.
         """
-        return self.search_page(simulation_name, input_filters, output_filters, simulation_version, status,
-                                sort, limit, offset)["items"]
+        return self.search_page(
+            simulation_name,
+            input_filters,
+            output_filters,
+            simulation_version,
+            status,
+            sort,
+            limit,
+            offset,
+        )["items"]
 
-    def iter_search(self, simulation_name=None, input_filters=None, output_filters=None,
-                    simulation_version=None, status=None, sort=None, page_size: int = 500):
+    def iter_search(
+        self,
+        simulation_name=None,
+        input_filters=None,
+        output_filters=None,
+        simulation_version=None,
+        status=None,
+        sort=None,
+        page_size: int = 500,
+    ):
         """Every matching run, fetched page by page."""
         offset = 0
         while offset is not None:
-            page = self.search_page(simulation_name, input_filters, output_filters, simulation_version, status,
-                                    sort, page_size, offset)
+            page = self.search_page(
+                simulation_name,
+                input_filters,
+                output_filters,
+                simulation_version,
+                status,
+                sort,
+                page_size,
+                offset,
+            )
             yield from page["items"]
             offset = page["next_offset"]
 
-    def get_parameter_stats(self, simulation_name: str, param_name: str, param_class: str = "output", *,
-                            input_filters=None, output_filters=None, simulation_version=None,
-                            status=None) -> dict:
-        """``count``, ``min_value``, ``max_value``, ``avg_value``, ``stddev_value`` of a numeric parameter."""
-        body = self._criteria(simulation_name, input_filters, output_filters, simulation_version, status)
+    def get_parameter_stats(
+        self,
+        simulation_name: str,
+        param_name: str,
+        param_class: str = "output",
+        *,
+        input_filters=None,
+        output_filters=None,
+        simulation_version=None,
+        status=None,
+    ) -> dict:
+        """count, min, max, mean and standard deviation (``*_value``) of a parameter."""
+        body = self._criteria(
+            simulation_name, input_filters, output_filters, simulation_version, status
+        )
         body.update(param_name=param_name, param_class=param_class)
         return self._request("POST", "/parameters/stats", json=body, idempotent=True)
 
-    def distinct_values(self, simulation_name: str, param_name: str, param_class: str = "input",
-                        limit: int = 100, offset: int = 0) -> list[dict]:
+    def distinct_values(
+        self,
+        simulation_name: str,
+        param_name: str,
+        param_class: str = "input",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict]:
         """The distinct values of a string parameter: ``[{"value": ..., "count": ...}]``."""
-        answer = self._request("GET", "/parameters/distinct", params={
-            "simulation_name": simulation_name, "param_name": param_name, "param_class": param_class,
-            "limit": limit, "offset": offset})
+        answer = self._request(
+            "GET",
+            "/parameters/distinct",
+            params={
+                "simulation_name": simulation_name,
+                "param_name": param_name,
+                "param_class": param_class,
+                "limit": limit,
+                "offset": offset,
+            },
+        )
         return answer["values"]
 
-    def parameter_schemas(self, simulation_name: str, simulation_version: str | None = None) -> list[dict]:
+    def parameter_schemas(
+        self, simulation_name: str, simulation_version: str | None = None
+    ) -> list[dict]:
         """The parameter schemas of a simulation as seen across its registered runs."""
         params = {"simulation_name": simulation_name}
         if simulation_version is not None:
@@ -227,7 +319,7 @@ class ResultsClient(ServiceClient):
         return self._request("GET", "/parameters/schemas", params=params)["schemas"]
 
     def get_result(self, execution_id: str) -> dict | None:
-        """The results view of one run (metadata, inputs, outputs, units, artifacts); None if absent."""
+        """The results view of one run (metadata, inputs, outputs, units, artifacts), or None."""
         return self._request("GET", f"/results/{_quote(execution_id)}", not_found_none=True)
 
     def delete_result(self, execution_id: str) -> bool:
@@ -239,14 +331,18 @@ class ResultsClient(ServiceClient):
         return True
 
     def download(self, execution_id: str, dest_path, overwrite: bool = False) -> Path:
-        """Save the stored run file of ``execution_id`` at ``dest_path`` (never overwrites unless asked)."""
+        """Save the stored run file at ``dest_path`` (never overwrites unless asked)."""
         dest = Path(dest_path).expanduser()
         if dest.is_dir():
             dest = dest / f"{_quote(execution_id)}.db"
         if dest.exists() and not overwrite:
             raise FileExistsError(f"{dest} exists; pass overwrite=True to replace it")
-        response = self._request("GET", f"/results/{_quote(execution_id)}/file", stream=True, raw=True)
-        descriptor, partial = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
+        response = self._request(
+            "GET", f"/results/{_quote(execution_id)}/file", stream=True, raw=True
+        )
+        descriptor, partial = tempfile.mkstemp(
+            dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial"
+        )
         try:
             with os.fdopen(descriptor, "wb") as target, response:
                 for chunk in response.iter_content(chunk_size=1024 * 1024):

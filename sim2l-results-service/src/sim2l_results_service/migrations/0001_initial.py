@@ -12,14 +12,27 @@ like SQLite's BINARY.
 """
 
 
-
 def _types(database) -> dict:
     sqlite = database.__class__.__name__.startswith("Sqlite")
     if sqlite:
-        return {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "real": "REAL", "big": "INTEGER", "ref": "INTEGER",
-                "collate": "", "include": "", "rowid": " WITHOUT ROWID"}
-    return {"pk": "BIGSERIAL PRIMARY KEY", "real": "DOUBLE PRECISION", "big": "BIGINT", "ref": "BIGINT",
-            "collate": ' COLLATE "C"', "include": " INCLUDE (value_type, num_value)", "rowid": ""}
+        return {
+            "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "real": "REAL",
+            "big": "INTEGER",
+            "ref": "INTEGER",
+            "collate": "",
+            "include": "",
+            "rowid": " WITHOUT ROWID",
+        }
+    return {
+        "pk": "BIGSERIAL PRIMARY KEY",
+        "real": "DOUBLE PRECISION",
+        "big": "BIGINT",
+        "ref": "BIGINT",
+        "collate": ' COLLATE "C"',
+        "include": " INCLUDE (value_type, num_value)",
+        "rowid": "",
+    }
 
 
 def statements(database) -> list[str]:
@@ -27,7 +40,7 @@ def statements(database) -> list[str]:
     t = _types(database)
     return [
         f"""CREATE TABLE IF NOT EXISTS results_result (
-    id {t['pk']},
+    id {t["pk"]},
     execution_id VARCHAR(128) NOT NULL UNIQUE,
     simulation_name VARCHAR(200) NOT NULL,
     simulation_version VARCHAR(100) NOT NULL,
@@ -35,15 +48,15 @@ def statements(database) -> list[str]:
     description TEXT,
     username VARCHAR(200),
     input_hash VARCHAR(200),
-    created_at {t['real']},
-    started_at {t['real']},
-    completed_at {t['real']},
-    duration_seconds {t['real']},
+    created_at {t["real"]},
+    started_at {t["real"]},
+    completed_at {t["real"]},
+    duration_seconds {t["real"]},
     error_message TEXT,
-    registered_at {t['real']} NOT NULL,
+    registered_at {t["real"]} NOT NULL,
     registered_by VARCHAR(200),
     schema_version INTEGER NOT NULL,
-    file_size {t['big']} NOT NULL,
+    file_size {t["big"]} NOT NULL,
     sha256 CHAR(64) NOT NULL,
     input_count INTEGER NOT NULL,
     output_count INTEGER NOT NULL,
@@ -56,25 +69,26 @@ def statements(database) -> list[str]:
 )""",
         "CREATE INDEX IF NOT EXISTS results_result_sim_created ON results_result "
         "(simulation_name, simulation_version, created_at)",
-        "CREATE INDEX IF NOT EXISTS results_result_sim_status ON results_result (simulation_name, status)",
+        "CREATE INDEX IF NOT EXISTS results_result_sim_status ON results_result "
+        "(simulation_name, status)",
         "CREATE INDEX IF NOT EXISTS results_result_created ON results_result (created_at)",
         f"""CREATE TABLE IF NOT EXISTS results_parameter_value (
-    result_id {t['ref']} NOT NULL REFERENCES results_result (id) ON DELETE CASCADE,
+    result_id {t["ref"]} NOT NULL REFERENCES results_result (id) ON DELETE CASCADE,
     simulation_name VARCHAR(200) NOT NULL,
     param_class VARCHAR(6) NOT NULL CHECK (param_class IN ('input', 'output')),
     name VARCHAR(200) NOT NULL,
     value_type VARCHAR(10) NOT NULL,
-    num_value {t['real']},
-    str_value TEXT{t['collate']},
+    num_value {t["real"]},
+    str_value TEXT{t["collate"]},
     json_value TEXT,
-    PRIMARY KEY (result_id, param_class, name){t['include']}
-){t['rowid']}""",
+    PRIMARY KEY (result_id, param_class, name){t["include"]}
+){t["rowid"]}""",
         "CREATE INDEX IF NOT EXISTS results_value_num ON results_parameter_value "
         "(simulation_name, param_class, name, num_value, result_id)",
         "CREATE INDEX IF NOT EXISTS results_value_str ON results_parameter_value "
         "(simulation_name, param_class, name, str_value, result_id)",
         f"""CREATE TABLE IF NOT EXISTS results_parameter_schema (
-    id {t['pk']},
+    id {t["pk"]},
     simulation_name VARCHAR(200) NOT NULL,
     simulation_version VARCHAR(100) NOT NULL,
     param_class VARCHAR(6) NOT NULL CHECK (param_class IN ('input', 'output')),
@@ -82,8 +96,8 @@ def statements(database) -> list[str]:
     fingerprint CHAR(64) NOT NULL,
     schema_json TEXT NOT NULL,
     run_count INTEGER NOT NULL,
-    first_seen {t['real']} NOT NULL,
-    last_seen {t['real']} NOT NULL,
+    first_seen {t["real"]} NOT NULL,
+    last_seen {t["real"]} NOT NULL,
     UNIQUE (simulation_name, simulation_version, param_class, name, fingerprint)
 )""",
     ]
