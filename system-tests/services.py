@@ -69,6 +69,7 @@ class KillableService:
                 "/dev/shm",
                 "--log-level",
                 "warning",
+                "--no-control-socket",
                 APP_SPECS[self.service],
             ],
             env=self.env,

@@ -228,3 +228,13 @@ def test_store_migrates_itself_and_purges(store):
     store.revoke("t2", time.time() + 3600)
     assert store.purge_expired() >= 1
     assert store.revoked_since(0)[0] == ["t2"]
+
+
+def test_failures_just_before_a_window_boundary_still_count(manager, store):
+    manager.create_user("leo", "pw")
+    window = int(time.time() // manager.login_window_seconds)
+    store.record_failure(["user:leo"] * 1, window - 1)
+    for _ in range(manager.login_failures_per_user - 1):
+        store.record_failure(["user:leo"], window - 1)
+    with pytest.raises(RateLimitedError):
+        manager.authenticate("leo", "pw")

@@ -83,6 +83,7 @@ class GunicornServer:
                 "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
                 "--log-level",
                 "warning",
+                "--no-control-socket",
                 self.app,
             ],
             env=self.env,

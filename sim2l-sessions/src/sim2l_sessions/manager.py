@@ -153,8 +153,10 @@ class SessionManager:
         return self._mint(user.username, user.role, role_privileges(user.role), ttl_seconds)
 
     def _check_login_rate(self, keys: dict[str, str], window: int) -> None:
-        failures = self.store.failures(list(keys.values()), window)
-        retry_after = self.login_window_seconds - int(time.time() % self.login_window_seconds)
+        # Failures of this window and the one before count together, so no
+        # burst gets twice the limit through by straddling a window boundary.
+        failures = self.store.failures(list(keys.values()), [window - 1, window])
+        retry_after = 2 * self.login_window_seconds - int(time.time() % self.login_window_seconds)
         if failures.get(keys["user"], 0) >= self.login_failures_per_user:
             raise RateLimitedError(
                 "too many failed logins for this user; try again later", retry_after

@@ -169,14 +169,16 @@ class SessionStore:
 
     # Login rate limiting
 
-    def failures(self, keys: list[str], window: int) -> dict[str, int]:
-        """Failed logins per key in ``window``."""
+    def failures(self, keys: list[str], windows: list[int]) -> dict[str, int]:
+        """Failed logins per key, summed over ``windows``."""
         self.ensure_migrated()
         model = self.LoginAttempt
-        query = model.select(model.key, model.failures).where(
-            model.key.in_(keys) & (model.window == window)
+        query = (
+            model.select(model.key, peewee.fn.SUM(model.failures))
+            .where(model.key.in_(keys) & model.window.in_(windows))
+            .group_by(model.key)
         )
-        return dict(query.tuples())
+        return {key: int(total) for key, total in query.tuples()}
 
     def record_failure(self, keys: list[str], window: int) -> None:
         """Count one failed login against every key, atomically across processes."""

@@ -108,6 +108,9 @@ class ServiceCommandLine:
             "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
             "accesslog": os.environ.get("SIM2L_ACCESS_LOG") or None,
             "timeout": 60,
+            # gunicorn >= 25 opens a control socket in $HOME/.gunicorn, shared by
+            # every instance of the user; sim2l does not use it.
+            "control_socket_disable": True,
         }
 
         class Server(BaseApplication):

@@ -27,6 +27,7 @@ COMMON_DEFAULTS = {
 _SHARED_ENVIRONMENT = {
     "secret_key": "SIM2L_SECRET_KEY",
     "sessions_database_url": "SIM2L_SESSIONS_DATABASE_URL",
+    "revocation_refresh_seconds": "SIM2L_REVOCATION_REFRESH_SECONDS",
 }
 
 
