@@ -117,3 +117,21 @@ def test_search_results_carry_the_summary_fields(catalog, developer):
         "created_at",
         "updated_at",
     }
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', '""hot""', "AND OR NOT", "*", "hot*", "a:b", "(x", "NEAR(hot cold)", "^hot", "-hot", "'"],
+)
+def test_query_syntax_of_the_index_is_plain_text(developer, query):
+    developer.register_simulation(name="kettle", version="1.0.0", description='say "hot" (x) a:b')
+    page = developer.search_page(query=query)
+    expected = all(term in 'kettle say "hot" (x) a:b' for term in query.lower().split())
+    assert page["total"] == (1 if expected else 0)
+
+
+def test_short_and_long_terms_together(developer):
+    developer.register_simulation(name="odd", version="1.0.0", description="50% off_peak")
+    developer.register_simulation(name="even", version="1.0.0", description="50 percent")
+    assert [r["name"] for r in developer.search(query="50% peak")] == ["odd"]
+    assert {r["name"] for r in developer.search(query="50 ")} == {"odd", "even"}
