@@ -214,6 +214,8 @@ QUERY_CASES = {
     "get: unknown id": ("/simulations/by-id/999999", 404),
     "get: id beyond any integer column": ("/simulations/by-id/99999999999999999999", 404),
     "get: unknown parameter": ("/simulations/thermal_sim?verbose=1", 400),
+    "name stats: unknown name": ("/simulations/nothing/stats", 404),
+    "name stats: unknown parameter": ("/simulations/thermal_sim/stats?days=3", 400),
     "stats: unknown id": ("/simulations/by-id/424242/stats", 404),
     "stats: unknown parameter": ("/simulations/by-id/1/stats?window=7", 400),
     "execution: unknown": ("/executions/nope", 404),

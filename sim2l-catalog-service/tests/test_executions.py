@@ -146,3 +146,21 @@ def test_relaxed_commits_record_the_same(database_url, live_server, tokens):
     database = app.extensions["sim2l_database"]
     if hasattr(database, "close_all"):
         database.close_all()
+
+
+def test_statistics_across_versions_of_a_name(developer, thermal):
+    newer = developer.register_simulation(name="thermal_sim", version="1.1.0")
+    other = developer.register_simulation(name="other_sim", version="1.0.0")
+    developer.record_execution(thermal["id"], "a", "completed", duration_seconds=10.0, user="x")
+    developer.record_execution(newer["id"], "b", "failed", duration_seconds=30.0, user="y")
+    developer.record_execution(newer["id"], "c", "completed", duration_seconds=20.0, user="x")
+    developer.record_execution(other["id"], "d", "completed", duration_seconds=99.0)
+    usage = developer.get_name_stats("thermal_sim")
+    assert usage["name"] == "thermal_sim" and usage["versions"] == 2
+    assert usage["total_executions"] == 3
+    assert usage["success_rate"] == pytest.approx(2 / 3)
+    assert usage["mean_duration_seconds"] == pytest.approx(20.0)
+    assert usage["p95_duration_seconds"] == 30.0
+    assert usage["distinct_users"] == 2
+    with pytest.raises(NotFoundError):
+        developer.get_name_stats("no_such_sim")

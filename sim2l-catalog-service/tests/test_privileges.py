@@ -20,6 +20,7 @@ EXPECTED = {
     ("GET", "/simulations/by-id/<int:simulation_id>/stats"): "read_catalog",
     ("GET", "/simulations/<name>"): "read_catalog",
     ("GET", "/simulations/<name>/versions"): "read_catalog",
+    ("GET", "/simulations/<name>/stats"): "read_catalog",
     ("GET", "/simulations/<name>/versions/<version>"): "read_catalog",
     ("PATCH", "/simulations/<name>/versions/<version>"): "update_catalog",
     ("POST", "/simulations/<name>/versions/<version>/deprecate"): "update_catalog",

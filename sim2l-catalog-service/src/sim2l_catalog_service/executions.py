@@ -127,60 +127,37 @@ def _unknown_simulation(simulation_id: int) -> APIError:
     )
 
 
-def stats(simulation_id: int) -> dict:
-    """Usage statistics of one simulation version; 404 when it does not exist."""
-    finished = ", ".join(f"'{status}'" for status in FINISHED)
-    aggregates = (
-        "SELECT COUNT(*), "
-        f"COALESCE(SUM(CASE WHEN status = '{SUCCESS}' THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN status IN ({finished}) THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), "
-        "COUNT(duration_seconds), AVG(duration_seconds), "
-        "MIN(duration_seconds), MAX(duration_seconds), "
-        "MAX(executed_at), COUNT(DISTINCT username)"
-    )
+_FINISHED_SQL = ", ".join(f"'{status}'" for status in FINISHED)
+_AGGREGATES = (
+    "SELECT COUNT(*), "
+    f"COALESCE(SUM(CASE WHEN status = '{SUCCESS}' THEN 1 ELSE 0 END), 0), "
+    f"COALESCE(SUM(CASE WHEN status IN ({_FINISHED_SQL}) THEN 1 ELSE 0 END), 0), "
+    "COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), "
+    "COUNT(duration_seconds), AVG(duration_seconds), "
+    "MIN(duration_seconds), MAX(duration_seconds), "
+    "MAX(executed_at), COUNT(DISTINCT username)"
+)
+
+
+def _usage(scope: str, params: tuple) -> dict:
+    """Aggregates over the executions whose simulation_id matches ``scope`` (SQL)."""
+    aggregates = _AGGREGATES
     if sql.is_postgresql():
         aggregates += ", percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_seconds)"
-    row = sql.fetchone(
-        f"SELECT s.id, s.name, s.version, a.* FROM catalog_simulation s "  # noqa: S608
-        f"LEFT JOIN ({aggregates} FROM catalog_execution WHERE "
-        f"simulation_id = ?) a ON 1 = 1 WHERE s.id = ?",
-        (simulation_id, simulation_id),
-    )
-    if row is None:
-        raise _unknown_simulation(simulation_id)
-    (
-        _id,
-        name,
-        version,
-        total,
-        succeeded,
-        finished_count,
-        failed,
-        timed,
-        mean,
-        low,
-        high,
-        last_run,
-        users,
-    ) = row[:13]
+    row = sql.fetchone(f"{aggregates} FROM catalog_execution WHERE {scope}", params)
+    total, succeeded, finished_count, failed, timed, mean, low, high, last_run, users = row[:10]
     if sql.is_postgresql():
-        p95 = row[13]
+        p95 = row[10]
     elif timed:
         # Nearest rank: the smallest duration with at least 95% of them at or below it.
-        offset = math.ceil(0.95 * timed) - 1
         p95 = sql.fetchone(
-            "SELECT duration_seconds FROM catalog_execution WHERE "
-            "simulation_id = ? AND duration_seconds "
-            "IS NOT NULL ORDER BY duration_seconds LIMIT 1 OFFSET ?",
-            (simulation_id, offset),
+            f"SELECT duration_seconds FROM catalog_execution WHERE {scope} "  # noqa: S608
+            "AND duration_seconds IS NOT NULL ORDER BY duration_seconds LIMIT 1 OFFSET ?",
+            (*params, math.ceil(0.95 * timed) - 1),
         )[0]
     else:
         p95 = None
     return {
-        "simulation_id": simulation_id,
-        "name": name,
-        "version": version,
         "total_executions": total,
         "finished_executions": finished_count,
         "successful_executions": succeeded,
@@ -193,6 +170,26 @@ def stats(simulation_id: int) -> dict:
         "last_run": sql.iso_time(last_run),
         "distinct_users": users,
     }
+
+
+def stats(simulation_id: int) -> dict:
+    """Usage statistics of one simulation version; 404 when it does not exist."""
+    row = sql.fetchone(
+        "SELECT name, version FROM catalog_simulation WHERE id = ?", (simulation_id,)
+    )
+    if row is None:
+        raise _unknown_simulation(simulation_id)
+    usage = _usage("simulation_id = ?", (simulation_id,))
+    return {"simulation_id": simulation_id, "name": row[0], "version": row[1], **usage}
+
+
+def name_stats(name: str) -> dict | None:
+    """Usage statistics of every version of ``name`` together; None when unknown."""
+    versions = sql.fetchone("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))[0]
+    if not versions:
+        return None
+    usage = _usage("simulation_id IN (SELECT id FROM catalog_simulation WHERE name = ?)", (name,))
+    return {"name": name, "versions": versions, **usage}
 
 
 def overview(days: int, limit: int) -> dict:

@@ -108,6 +108,18 @@ STATS = {
         "distinct_users": {"type": "integer"},
     },
 }
+NAME_STATS = {
+    "type": "object",
+    "required": ["name", "versions", "total_executions", "success_rate"],
+    "properties": {
+        "versions": {"type": "integer"},
+        **{
+            key: value
+            for key, value in STATS["properties"].items()
+            if key not in ("simulation_id", "version")
+        },
+    },
+}
 OVERVIEW = {
     "type": "object",
     "required": ["catalog", "total_executions", "most_used", "executions_per_day"],
@@ -229,6 +241,14 @@ def catalog_paths() -> dict:
                 privilege="read_catalog",
                 parameters=[_NAME],
                 responses={**json_ok(SIMULATION), **error_responses(400, 404)},
+            )
+        },
+        "/simulations/{name}/stats": {
+            "get": operation(
+                "Execution statistics of every version of a simulation together",
+                privilege="read_catalog",
+                parameters=[_NAME],
+                responses={**json_ok(NAME_STATS), **error_responses(400, 404)},
             )
         },
         "/simulations/{name}/versions": {

@@ -106,6 +106,17 @@ def get_latest(name):
     return json_response(record)
 
 
+@views.get("/simulations/<name>/stats")
+@require_privilege("read_catalog")
+def name_stats(name):
+    """Statistics of every version of ``name`` together."""
+    _no_query_args()
+    usage = executions.name_stats(name)
+    if usage is None:
+        raise catalog.not_found(name)
+    return json_response(usage)
+
+
 @views.get("/simulations/<name>/versions")
 @require_privilege("read_catalog")
 def list_versions(name):

@@ -168,6 +168,10 @@ class CatalogClient(ServiceClient):
         """Total executions, success rate, mean and p95 duration, last run, distinct users."""
         return self._request("GET", f"/simulations/by-id/{int(simulation_id)}/stats")
 
+    def get_name_stats(self, name: str) -> dict:
+        """The same statistics over every version of ``name`` together."""
+        return self._request("GET", f"/simulations/{_segment(name)}/stats")
+
     def get_overview(self, days: int = 30, limit: int = 10) -> dict:
         """Catalog totals, the most used tools and executions per day."""
         return self._request("GET", "/overview", params={"days": days, "limit": limit})
