@@ -233,8 +233,19 @@ def bench_backend(label: str, url: str, home: str, token: str, records: list[dic
                 f"{server.url}/simulations/by-id/{simulation_id}/stats", timeout=30
             ).raise_for_status()
             timings.append((time.perf_counter() - started) * 1000)
-        http.close()
         report(f"catalog {label}: get_simulation_stats p95", percentile(timings, 0.95), "ms")
+        executions = http.get(f"{server.url}/overview", timeout=30).json()["total_executions"]
+        timings = []
+        for _ in range(50):
+            started = time.perf_counter()
+            http.get(f"{server.url}/overview", timeout=30).raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+        http.close()
+        report(
+            f"catalog {label}: get_overview p95 ({executions:,} executions)",
+            percentile(timings, 0.95),
+            "ms",
+        )
     if label == "PostgreSQL":
         relaxed = {**env, "SIM2L_CATALOG_DURABLE_EXECUTION_RECORDS": "false"}
         with GunicornServer(APP, env=relaxed) as server:
