@@ -136,7 +136,7 @@ def test_path_traversal_in_identifiers_never_touches_files(service, identifier, 
     for path in (
         f"/cache/{identifier}",
         f"/results/{identifier}",
-        f"/results/{identifier}/download",
+        f"/results/{identifier}/file",
         f"/executions/{identifier}",
         f"/simulations/{identifier}",
     ):

@@ -47,11 +47,11 @@ EXPECTED = {
     },
     "catalog": {
         ("GET", "/simulations"): "read_catalog",
-        ("GET", "/simulations/<int:simulation_id>"): "read_catalog",
-        ("GET", "/simulations/<int:simulation_id>/stats"): "read_catalog",
         ("GET", "/simulations/<name>"): "read_catalog",
         ("GET", "/simulations/<name>/versions"): "read_catalog",
         ("GET", "/simulations/<name>/versions/<version>"): "read_catalog",
+        ("GET", "/simulations/by-id/<int:simulation_id>"): "read_catalog",
+        ("GET", "/simulations/by-id/<int:simulation_id>/stats"): "read_catalog",
         ("GET", "/executions/<path:execution_id>"): "read_catalog",
         ("GET", "/overview"): "read_catalog",
         ("POST", "/simulations"): "register_simulation",
@@ -59,7 +59,17 @@ EXPECTED = {
         ("POST", "/simulations/<name>/versions/<version>/deprecate"): "update_catalog",
         ("POST", "/executions"): "record_execution",
     },
-    "results": {},
+    "results": {
+        ("GET", "/results"): "read_results",
+        ("GET", "/results/<execution_id>"): "read_results",
+        ("GET", "/results/<execution_id>/file"): "read_results",
+        ("POST", "/results/search"): "read_results",
+        ("POST", "/parameters/stats"): "read_results",
+        ("GET", "/parameters/distinct"): "read_results",
+        ("GET", "/parameters/schemas"): "read_results",
+        ("POST", "/results"): "register_result",
+        ("DELETE", "/results/<execution_id>"): "delete_results",
+    },
 }
 BAD_TOKENS = ("none", "forged", "edited", "expired", "revoked")
 CALLERS = ("user", "developer", "admin", "anonymous")
