@@ -31,8 +31,9 @@ from sim2l_sessions.migrations import migrate
 APP = "sim2l_cache_service.app:create_app()"
 CEILING = "sim2l_sessions.benchmarking:bare_flask_app()"
 PACKAGE = "sim2l_cache_service.migrations"
-POSTGRES_SERVER = (os.environ.get("SIM2L_TEST_DATABASE_URL")
-                   or "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_SERVER = (
+    os.environ.get("SIM2L_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
 DURATION = 3  # seconds per wrk run; ROUNDS runs per figure, each beside a ceiling run
 ROUNDS = 3
 ENTRIES = 1000
@@ -42,9 +43,11 @@ POST_SCRIPT = """
 local token = os.getenv("BENCH_TOKEN")
 math.randomseed(os.time() + math.floor(os.clock() * 1000000))
 request = function()
-  local key = string.format("bench/post/%d/%d", math.random(1, 2147483647), math.random(1, 2147483647))
+  local key = string.format("bench/post/%d/%d", math.random(1, 2147483647),
+                            math.random(1, 2147483647))
   local body = '{"cache_key":"' .. key .. '","simulation_id":7,"simulation_name":"thermal_sim",'
-    .. '"simulation_version":"1.0.0","execution_id":"exec-bench","squid_id":"thermal_sim/1.0.0/xyz",'
+    .. '"simulation_version":"1.0.0","execution_id":"exec-bench",'
+    .. '"squid_id":"thermal_sim/1.0.0/xyz",'
     .. '"input_hash":"hash123","run_db_path":"/path/to/run.db","ttl_hours":24}'
   return wrk.format("POST", "/cache", {["Content-Type"] = "application/json",
                                       ["X-Session-ID"] = token}, body)
@@ -109,19 +112,46 @@ def measure(backend: str, url: str, env: dict, token: str, bare_url: str, post_s
     print(f"{backend}: GET {get} (ceiling {get_ceiling})")
     print(f"{backend}: POST {post} (ceiling {post_ceiling})")
     ceiling_name = "bare Flask, same gunicorn, interleaved"
-    report(f"cache GET hit /s, {backend}, 16 conns", get["requests_per_second"], "req/s",
-           baseline=get_ceiling["requests_per_second"], baseline_name=ceiling_name)
-    report(f"cache GET p50, {backend}", get["p50_ms"], "ms",
-           baseline=get_ceiling["p50_ms"], baseline_name="bare Flask p50")
-    report(f"cache GET p99, {backend}", get["p99_ms"], "ms",
-           baseline=get_ceiling["p99_ms"], baseline_name="bare Flask p99")
-    report(f"cache POST /s, {backend}, 16 conns", post["requests_per_second"], "req/s",
-           baseline=post_ceiling["requests_per_second"], baseline_name=ceiling_name)
-    report(f"cache POST p99, {backend}", post["p99_ms"], "ms",
-           baseline=post_ceiling["p99_ms"], baseline_name="bare Flask p99")
+    report(
+        f"cache GET hit /s, {backend}, 16 conns",
+        get["requests_per_second"],
+        "req/s",
+        baseline=get_ceiling["requests_per_second"],
+        baseline_name=ceiling_name,
+    )
+    report(
+        f"cache GET p50, {backend}",
+        get["p50_ms"],
+        "ms",
+        baseline=get_ceiling["p50_ms"],
+        baseline_name="bare Flask p50",
+    )
+    report(
+        f"cache GET p99, {backend}",
+        get["p99_ms"],
+        "ms",
+        baseline=get_ceiling["p99_ms"],
+        baseline_name="bare Flask p99",
+    )
+    report(
+        f"cache POST /s, {backend}, 16 conns",
+        post["requests_per_second"],
+        "req/s",
+        baseline=post_ceiling["requests_per_second"],
+        baseline_name=ceiling_name,
+    )
+    report(
+        f"cache POST p99, {backend}",
+        post["p99_ms"],
+        "ms",
+        baseline=post_ceiling["p99_ms"],
+        baseline_name="bare Flask p99",
+    )
     if get["non_2xx"] or post["non_2xx"] or get["socket_errors"] or post["socket_errors"]:
-        print(f"WARNING {backend}: non-2xx GET {get['non_2xx']} POST {post['non_2xx']}, "
-              f"socket errors GET {get['socket_errors']} POST {post['socket_errors']}")
+        print(
+            f"WARNING {backend}: non-2xx GET {get['non_2xx']} POST {post['non_2xx']}, "
+            f"socket errors GET {get['socket_errors']} POST {post['socket_errors']}"
+        )
 
 
 def main() -> int:

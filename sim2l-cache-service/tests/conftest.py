@@ -8,9 +8,8 @@ from the test's SIM2L_HOME and SIM2L_SECRET_KEY).
 
 import pytest
 from sim2l_cache_client import CacheClient
-from sim2l_sessions import SessionManager
-
 from sim2l_cache_service.app import create_app
+from sim2l_sessions import SessionManager
 
 ENTRY = {
     "cache_key": "thermal_sim/350K/result",

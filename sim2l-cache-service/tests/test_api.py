@@ -7,10 +7,9 @@ import requests
 from sim2l_cache_client import ForbiddenError
 from sim2l_cache_client import InvalidRequestError
 from sim2l_cache_client import UnauthenticatedError
+from sim2l_cache_service.app import create_app
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import UnmigratedDatabaseError
-
-from sim2l_cache_service.app import create_app
 from tests.conftest import ENTRY
 from tests.conftest import entry
 
@@ -60,8 +59,9 @@ def test_stats_route_is_not_shadowed_by_a_key_named_stats(cache, url, tokens):
     cache.set(**entry(cache_key="stats"))
     answer = requests.get(url + "/cache/stats", headers={"X-Session-ID": tokens["user"]}, timeout=5)
     assert "hit_rate" in answer.json()
-    by_query = requests.get(url + "/cache", params={"key": "stats"},
-                            headers={"X-Session-ID": tokens["user"]}, timeout=5)
+    by_query = requests.get(
+        url + "/cache", params={"key": "stats"}, headers={"X-Session-ID": tokens["user"]}, timeout=5
+    )
     assert by_query.json()["cache_key"] == "stats"
 
 
@@ -82,11 +82,18 @@ def test_ttl_seconds_expire(cache):
 
 
 def _three_simulations(cache):
-    cache.set(**entry(cache_key="a/1", simulation_id=1, simulation_name="a", simulation_version="1"))
-    cache.set(**entry(cache_key="a/2", simulation_id=1, simulation_name="a", simulation_version="1"))
-    cache.set(**entry(cache_key="a/v2", simulation_id=2, simulation_name="a",
-                      simulation_version="2"))
-    cache.set(**entry(cache_key="b/1", simulation_id=3, simulation_name="b", simulation_version="1"))
+    cache.set(
+        **entry(cache_key="a/1", simulation_id=1, simulation_name="a", simulation_version="1")
+    )
+    cache.set(
+        **entry(cache_key="a/2", simulation_id=1, simulation_name="a", simulation_version="1")
+    )
+    cache.set(
+        **entry(cache_key="a/v2", simulation_id=2, simulation_name="a", simulation_version="2")
+    )
+    cache.set(
+        **entry(cache_key="b/1", simulation_id=3, simulation_name="b", simulation_version="1")
+    )
 
 
 @pytest.mark.parametrize(
@@ -193,8 +200,11 @@ def test_counts_reach_the_stats_table(make_app, app_config, live_server, tokens,
 
 def test_list_entries_pages_and_filters(cache):
     for index in range(7):
-        cache.set(**entry(cache_key=f"k/{index}", simulation_id=index % 2,
-                          simulation_name=f"sim{index % 2}"))
+        cache.set(
+            **entry(
+                cache_key=f"k/{index}", simulation_id=index % 2, simulation_name=f"sim{index % 2}"
+            )
+        )
     keys, cursor = [], None
     for _ in range(3):
         page = cache.list_entries(limit=3, cursor=cursor)
@@ -203,7 +213,10 @@ def test_list_entries_pages_and_filters(cache):
     assert keys == [f"k/{i}" for i in range(7)]
     assert cursor is None
     assert [e["cache_key"] for e in cache.list_entries(simulation_id=1)["entries"]] == [
-        "k/1", "k/3", "k/5"]
+        "k/1",
+        "k/3",
+        "k/5",
+    ]
     assert len(cache.list_entries(simulation_name="sim0")["entries"]) == 4
     assert len(cache.list_entries(simulation_version="9.9")["entries"]) == 0
     assert len(list(cache.iter_entries(page_size=2))) == 7
@@ -259,14 +272,23 @@ def test_health_ready_metrics_openapi(cache, url):
     assert "sim2l_cache_entries" in metrics
     assert "secret/project" not in metrics
     document = requests.get(url + "/openapi.json", timeout=5).json()
-    assert {"/cache", "/cache/{cache_key}", "/cache/invalidate", "/cache/stats",
-            "/cache/entries", "/cache/invalidations", "/cache/purge"} <= set(document["paths"])
+    assert {
+        "/cache",
+        "/cache/{cache_key}",
+        "/cache/invalidate",
+        "/cache/stats",
+        "/cache/entries",
+        "/cache/invalidations",
+        "/cache/purge",
+    } <= set(document["paths"])
 
 
 def test_an_anonymous_session_from_the_sessions_blueprint_reads_and_writes(url):
     from sim2l_cache_client import CacheClient
 
-    token = requests.post(url + "/sessions", json={"anonymous": True}, timeout=5).json()["session_id"]
+    token = requests.post(url + "/sessions", json={"anonymous": True}, timeout=5).json()[
+        "session_id"
+    ]
     cache = CacheClient(url, session_id=token)
     cache.set(**ENTRY)
     assert cache.get(ENTRY["cache_key"])["run_db_path"] == "/path/to/run.db"
@@ -277,8 +299,9 @@ def test_an_anonymous_session_from_the_sessions_blueprint_reads_and_writes(url):
 def test_read_only_session_cannot_write(url, manager):
     from sim2l_cache_client import CacheClient
 
-    reader = CacheClient(url, session_id=manager.create_anonymous_session(
-        privileges=["read_cache"]).session_id)
+    reader = CacheClient(
+        url, session_id=manager.create_anonymous_session(privileges=["read_cache"]).session_id
+    )
     assert reader.get("anything") is None
     with pytest.raises(ForbiddenError):
         reader.set(**ENTRY)
@@ -321,8 +344,11 @@ def test_concurrent_sets_of_one_key_leave_one_whole_entry(cache, url, tokens):
     def writer(number):
         with CacheClient(url, session_id=tokens["user"]) as client:
             for round_ in range(5):
-                client.set(**entry(execution_id=f"exec-{number}-{round_}",
-                                   input_hash=f"hash-{number}-{round_}"))
+                client.set(
+                    **entry(
+                        execution_id=f"exec-{number}-{round_}", input_hash=f"hash-{number}-{round_}"
+                    )
+                )
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
     for thread in threads:

@@ -5,7 +5,6 @@ import json
 import orjson
 import pytest
 import requests
-
 from tests.conftest import ENTRY
 from tests.conftest import entry
 
@@ -50,8 +49,13 @@ CASES = [
     ("both ttls", "POST", "/cache", entry(ttl_hours=1, ttl_seconds=60), 400),
     ("ttl beyond ten years", "POST", "/cache", entry(ttl_hours=1e9), 400),
     ("negative simulation_id", "POST", "/cache", entry(simulation_id=-1), 400),
-    ("simulation_id past 64 bits", "POST", "/cache",
-     json.dumps(entry(simulation_id=2**64)).encode(), 400),
+    (
+        "simulation_id past 64 bits",
+        "POST",
+        "/cache",
+        json.dumps(entry(simulation_id=2**64)).encode(),
+        400,
+    ),
     ("simulation_id past 63 bits", "POST", "/cache", entry(simulation_id=2**63), 400),
     ("negative result_id", "POST", "/cache", entry(result_id=-3), 400),
     # unknown fields
@@ -87,8 +91,13 @@ CASES = [
     ("invalidate empty pattern", "POST", "/cache/invalidate", {"key_pattern": ""}, 400),
     ("invalidate null selectors", "POST", "/cache/invalidate", {"simulation_name": None}, 400),
     ("invalidate unknown field", "POST", "/cache/invalidate", {"simulation": 42}, 400),
-    ("invalidate reason too long", "POST", "/cache/invalidate",
-     {"simulation_id": 42, "reason": "r" * 1001}, 400),
+    (
+        "invalidate reason too long",
+        "POST",
+        "/cache/invalidate",
+        {"simulation_id": 42, "reason": "r" * 1001},
+        400,
+    ),
     ("invalidate malformed", "POST", "/cache/invalidate", b"{", 400),
     # POST /cache/purge
     ("purge with options", "POST", "/cache/purge", {"older_than": 3}, 400),
@@ -114,12 +123,16 @@ CASES = [
 
 
 def _snapshot(cache):
-    return (cache.list_entries()["entries"], cache.list_invalidations()["invalidations"],
-            cache.get_stats()["stored_entries"])
+    return (
+        cache.list_entries()["entries"],
+        cache.list_invalidations()["invalidations"],
+        cache.get_stats()["stored_entries"],
+    )
 
 
-@pytest.mark.parametrize(("name", "method", "path", "body", "status"), CASES,
-                         ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "status"), CASES, ids=[case[0] for case in CASES]
+)
 def test_bad_input_is_a_4xx_json_error(url, tokens, cache, name, method, path, body, status):
     cache.set(**entry(cache_key="kept", metadata={"v": 1}))
     before = _snapshot(cache)

@@ -9,12 +9,11 @@ import time
 import pytest
 import requests
 from sim2l_cache_client import CacheClient
+from sim2l_cache_service.cli import main
 from sim2l_sessions import SessionManager
 from sim2l_sessions.benchmarking import free_port
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import pending_migrations
-
-from sim2l_cache_service.cli import main
 from tests.conftest import ENTRY
 
 
@@ -54,9 +53,22 @@ def test_serve_under_gunicorn_and_flush_counts_at_exit(database_url, sim2l_home)
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     environment = {**os.environ, "SIM2L_CACHE_STATS_FLUSH_SECONDS": "3600"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sim2l_cache_service", "--backend", backend, "--db-url",
-         database_url, "--port", str(port), "--workers", "1"],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "sim2l_cache_service",
+            "--backend",
+            backend,
+            "--db-url",
+            database_url,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -71,7 +83,9 @@ def test_serve_under_gunicorn_and_flush_counts_at_exit(database_url, sim2l_home)
         process.wait(timeout=30)
         process.stderr.close()
     database = database_from_url(database_url)
-    rows = dict((row[0], (row[1], row[2])) for row in database.execute_sql(
-        "SELECT simulation_id, hits, misses FROM cache_stats"))
+    rows = dict(
+        (row[0], (row[1], row[2]))
+        for row in database.execute_sql("SELECT simulation_id, hits, misses FROM cache_stats")
+    )
     database.close()
     assert rows == {42: (1, 0), -1: (0, 1)}

@@ -42,8 +42,10 @@ CONCRETE = {
     "/users/<username>/password": "/users/nobody/password",
 }
 QUERIES = {"/cache": {"key": "thermal_sim/350K/result"}}
-ROLE_PRIVILEGES = {**{role: set(privileges) for role, privileges in ROLES.items()},
-                   "anonymous": set(USER_PRIVILEGES)}
+ROLE_PRIVILEGES = {
+    **{role: set(privileges) for role, privileges in ROLES.items()},
+    "anonymous": set(USER_PRIVILEGES),
+}
 
 
 def test_every_route_declares_the_expected_privilege(app):
@@ -52,9 +54,14 @@ def test_every_route_declares_the_expected_privilege(app):
 
 def _call(url, method, rule, token):
     headers = {"X-Session-ID": token} if token else {}
-    return requests.request(method, url + CONCRETE.get(rule, rule), params=QUERIES.get(rule),
-                            headers=headers, json={} if method in ("POST", "PUT") else None,
-                            timeout=10)
+    return requests.request(
+        method,
+        url + CONCRETE.get(rule, rule),
+        params=QUERIES.get(rule),
+        headers=headers,
+        json={} if method in ("POST", "PUT") else None,
+        timeout=10,
+    )
 
 
 def _token(manager, role):

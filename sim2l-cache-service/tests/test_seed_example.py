@@ -11,7 +11,7 @@ import io
 import pytest
 from sim2l_cache_client import ForbiddenError
 
-SEED_BLOCK = '''
+SEED_BLOCK = """
 from sim2l.database import CacheClient, get_session_manager
 
 # Create session
@@ -49,7 +49,7 @@ cache.invalidate(simulation_id=42, reason="new version")
 # Get statistics
 stats = cache.get_stats(simulation_id=42)
 print(f"Hit rate: {stats['hit_rate']}")
-'''
+"""
 
 
 def _block(url: str, block: str = SEED_BLOCK) -> str:

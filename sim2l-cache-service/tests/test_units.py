@@ -1,13 +1,12 @@
 """Pieces with no server: key globs, the hit counter, the OpenAPI document."""
 
 import pytest
-from sim2l_sessions.database import database_from_url
-
 from sim2l_cache_service.counters import HitCounter
 from sim2l_cache_service.models import CacheStore
 from sim2l_cache_service.models import glob_to_like
 from sim2l_cache_service.models import glob_to_sqlite
 from sim2l_cache_service.openapi import cache_paths
+from sim2l_sessions.database import database_from_url
 
 
 @pytest.mark.parametrize(
@@ -55,9 +54,42 @@ def test_a_failed_flush_keeps_the_counts(tmp_path):
 
 
 def test_every_blueprint_route_is_documented(app):
-    documented = {(method.upper(), path) for path, item in cache_paths().items()
-                  for method in item}
-    routes = {(method, rule.rule.replace("<path:cache_key>", "{cache_key}"))
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("cache.")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(method.upper(), path) for path, item in cache_paths().items() for method in item}
+    routes = {
+        (method, rule.rule.replace("<path:cache_key>", "{cache_key}"))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("cache.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert routes == documented
+
+
+def test_postgresql_stores_skip_the_wal_flush_and_invalidations_do_not(app, database_url):
+    from sim2l_cache_service.config import cache_config
+    from sim2l_cache_service.config import connection_url
+
+    if database_url.startswith("sqlite"):
+        assert connection_url(cache_config({"database_url": database_url})) == database_url
+        return
+    database = app.extensions["sim2l_database"]
+    database.connect(reuse_if_open=True)
+    try:
+        assert database.execute_sql("SHOW synchronous_commit").fetchone() == ("off",)
+        with database.atomic():
+            app.extensions["sim2l_cache"].store._durable_commit()
+            assert database.execute_sql("SHOW synchronous_commit").fetchone() == ("on",)
+    finally:
+        database.close()
+
+
+def test_synchronous_commit_setting_is_checked():
+    from sim2l_cache_service.config import cache_config
+    from sim2l_sessions.web import ConfigError
+
+    with pytest.raises(ConfigError, match="postgresql_synchronous_commit"):
+        cache_config({"postgresql_synchronous_commit": "maybe"})
+    url = "postgresql://u@h/db?options=-c%20work_mem%3D4MB"
+    config = cache_config({"database_url": url})
+    from sim2l_cache_service.config import connection_url
+
+    assert connection_url(config) == url

@@ -6,9 +6,6 @@ import subprocess
 import sys
 
 import pytest
-from sim2l_sessions import SessionManager
-from sim2l_sessions.benchmarking import free_port
-
 from sim2l_cache_client import CacheClient
 from sim2l_cache_client import ForbiddenError
 from sim2l_cache_client import InvalidRequestError
@@ -16,6 +13,8 @@ from sim2l_cache_client import PayloadTooLargeError
 from sim2l_cache_client import ServiceConnectionError
 from sim2l_cache_client import UnauthenticatedError
 from sim2l_cache_client import key_path
+from sim2l_sessions import SessionManager
+from sim2l_sessions.benchmarking import free_port
 
 ENTRY = {
     "cache_key": "thermal_sim/350K/result",
@@ -63,18 +62,24 @@ def test_the_url_must_be_http(url):
 
 def test_the_distribution_depends_on_requests_and_sessions_only():
     requirements = importlib.metadata.requires("sim2l-cache-client")
-    names = {r.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip()
-             for r in requirements if "extra ==" not in r}
+    names = {
+        r.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip()
+        for r in requirements
+        if "extra ==" not in r
+    }
     assert names == {"requests", "sim2l-sessions"}
 
 
 def test_importing_the_client_loads_no_server_code():
     # (peewee comes in through sim2l-sessions' own dependencies, and peewee
     # imports psycopg2 when it happens to be installed; neither is ours.)
-    code = ("import sys, sim2l_cache_client; print(sorted(m for m in "
-            "('flask', 'gunicorn', 'marshmallow', 'sim2l_cache_service') if m in sys.modules))")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout
+    code = (
+        "import sys, sim2l_cache_client; print(sorted(m for m in "
+        "('flask', 'gunicorn', 'marshmallow', 'sim2l_cache_service') if m in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert output.strip() == "[]"
 
 
@@ -88,8 +93,13 @@ def test_an_unreachable_service_is_a_connection_error():
 def service_url(tmp_path, live_server):
     """A real cache service on SQLite (the service is a test dependency of the client)."""
     service = pytest.importorskip("sim2l_cache_service.app")
-    app = service.create_app({"database_url": f"sqlite:///{tmp_path}/cache.db",
-                              "auto_migrate": True, "revocation_refresh_seconds": 0})
+    app = service.create_app(
+        {
+            "database_url": f"sqlite:///{tmp_path}/cache.db",
+            "auto_migrate": True,
+            "revocation_refresh_seconds": 0,
+        }
+    )
     return live_server(app)
 
 

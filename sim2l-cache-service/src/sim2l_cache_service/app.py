@@ -16,6 +16,7 @@ from sim2l_cache_service.config import DISTRIBUTION
 from sim2l_cache_service.config import MIGRATIONS_PACKAGE
 from sim2l_cache_service.config import SERVICE
 from sim2l_cache_service.config import cache_config
+from sim2l_cache_service.config import connection_url
 from sim2l_cache_service.counters import HitCounter
 from sim2l_cache_service.models import CacheStore
 from sim2l_cache_service.models import database_proxy
@@ -35,7 +36,7 @@ def _version() -> str:
 def create_app(config: dict | None = None) -> Flask:
     """The cache service: defaults, then ``SIM2L_CACHE_*`` environment, then ``config``."""
     settings = cache_config(config)
-    database = database_from_url(settings["database_url"], max_connections=settings["pool_size"])
+    database = database_from_url(connection_url(settings), max_connections=settings["pool_size"])
     database_proxy.initialize(database)
     store = CacheStore(database, settings["database_url"])
     counter = HitCounter(settings["stats_flush_seconds"])

@@ -12,8 +12,9 @@ from sim2l_cache_service.config import DEFAULT_PORT
 from sim2l_cache_service.config import MIGRATIONS_PACKAGE
 from sim2l_cache_service.config import SERVICE
 
-command_line = ServiceCommandLine(SERVICE, "sim2l_cache_service.app:create_app", MIGRATIONS_PACKAGE,
-                                  DEFAULT_PORT)
+command_line = ServiceCommandLine(
+    SERVICE, "sim2l_cache_service.app:create_app", MIGRATIONS_PACKAGE, DEFAULT_PORT
+)
 
 
 def main(argv=None) -> int:

@@ -6,6 +6,10 @@ Every key can be set by ``SIM2L_CACHE_<KEY>`` (for example
 ``max_body_bytes``, ...) come from ``sim2l_sessions.web.config``.
 """
 
+import urllib.parse
+
+from sim2l_sessions.database import is_sqlite_url
+from sim2l_sessions.web import ConfigError
 from sim2l_sessions.web import load_config
 
 SERVICE = "cache"
@@ -27,9 +31,34 @@ DEFAULTS = {
     "stats_flush_seconds": 1.0,
     # Largest page of a listing; larger limits are capped to it.
     "max_page_size": 500,
+    # PostgreSQL only: commit stores of entries without waiting for the WAL
+    # flush. A crash can lose the last fraction of a second of stored entries
+    # (they become misses and are recomputed), never corrupt anything; an
+    # invalidation or deletion always waits for its flush, so it cannot be
+    # lost and let a stale entry be served again. "on" waits for every write.
+    "postgresql_synchronous_commit": "off",
 }
 
 
 def cache_config(overrides: dict | None = None) -> dict:
     """Defaults, then ``SIM2L_CACHE_*`` environment, then ``overrides``."""
-    return load_config(SERVICE, DEFAULTS, overrides)
+    config = load_config(SERVICE, DEFAULTS, overrides)
+    if config["postgresql_synchronous_commit"] not in ("on", "off"):
+        raise ConfigError(
+            "postgresql_synchronous_commit must be on or off, not "
+            f"{config['postgresql_synchronous_commit']!r}"
+        )
+    return config
+
+
+def connection_url(config: dict) -> str:
+    """The database URL with the session settings the service wants on every connection."""
+    url = config["database_url"]
+    if is_sqlite_url(url) or config["postgresql_synchronous_commit"] == "on":
+        return url
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query)
+    if any(name == "options" for name, _ in query):
+        return url  # the operator's own connection options win
+    query.append(("options", "-c synchronous_commit=off"))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))

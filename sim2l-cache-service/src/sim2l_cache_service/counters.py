@@ -40,8 +40,10 @@ class HitCounter:
             if simulation_id is not None:
                 counts = self._pending.get(simulation_id, (0, 0))
                 return counts[0], counts[1]
-            return (sum(c[0] for c in self._pending.values()),
-                    sum(c[1] for c in self._pending.values()))
+            return (
+                sum(c[0] for c in self._pending.values()),
+                sum(c[1] for c in self._pending.values()),
+            )
 
     def take(self) -> dict[int, list[int]]:
         """Remove and return the pending deltas (the caller writes them or gives them back)."""

@@ -24,9 +24,18 @@ _KEY = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH}
 
 ENTRY = {
     "type": "object",
-    "required": ["cache_key", "simulation_id", "simulation_name", "simulation_version",
-                 "execution_id", "squid_id", "input_hash", "run_db_path", "created_at",
-                 "expires_at"],
+    "required": [
+        "cache_key",
+        "simulation_id",
+        "simulation_name",
+        "simulation_version",
+        "execution_id",
+        "squid_id",
+        "input_hash",
+        "run_db_path",
+        "created_at",
+        "expires_at",
+    ],
     "properties": {
         "cache_key": _TEXT,
         "simulation_id": _ID,
@@ -46,8 +55,11 @@ _PAGE = {"type": ["integer", "null"], "description": "pass as cursor for the nex
 ENTRY_PAGE = {
     "type": "object",
     "required": ["entries", "next_cursor", "limit"],
-    "properties": {"entries": {"type": "array", "items": ENTRY}, "next_cursor": _PAGE,
-                   "limit": {"type": "integer"}},
+    "properties": {
+        "entries": {"type": "array", "items": ENTRY},
+        "next_cursor": _PAGE,
+        "limit": {"type": "integer"},
+    },
 }
 INVALIDATION = {
     "type": "object",
@@ -64,8 +76,11 @@ INVALIDATION = {
 }
 INVALIDATION_PAGE = {
     "type": "object",
-    "properties": {"invalidations": {"type": "array", "items": INVALIDATION},
-                   "next_cursor": _PAGE, "limit": {"type": "integer"}},
+    "properties": {
+        "invalidations": {"type": "array", "items": INVALIDATION},
+        "next_cursor": _PAGE,
+        "limit": {"type": "integer"},
+    },
 }
 _COUNT = {"type": "integer", "minimum": 0}
 STATS = {
@@ -92,17 +107,27 @@ _KEY_PATH["description"] = (
     "the cache key; it may contain '/'. Keys equal to a fixed route (stats, entries, "
     "invalidations, invalidate, purge) or with empty, '.' or '..' segments: use ?key= instead"
 )
-_KEY_QUERY = {"name": "key", "in": "query", "required": True, "schema": _KEY,
-              "description": "the cache key (any key, including ones that collide with routes)"}
+_KEY_QUERY = {
+    "name": "key",
+    "in": "query",
+    "required": True,
+    "schema": _KEY,
+    "description": "the cache key (any key, including ones that collide with routes)",
+}
 _SIMULATION_FILTERS = [
     query_parameter("simulation_id", _ID, "only this simulation"),
     query_parameter("simulation_name", {"type": "string", "minLength": 1, "maxLength": 200}),
     query_parameter("simulation_version", {"type": "string", "minLength": 1, "maxLength": 100}),
 ]
 _PAGING = [
-    query_parameter("limit", {"type": "integer", "minimum": 1},
-                    "page size (default 100, capped at max_page_size)"),
-    query_parameter("cursor", {"type": "integer", "minimum": 0}, "next_cursor of the previous page"),
+    query_parameter(
+        "limit",
+        {"type": "integer", "minimum": 1},
+        "page size (default 100, capped at max_page_size)",
+    ),
+    query_parameter(
+        "cursor", {"type": "integer", "minimum": 0}, "next_cursor of the previous page"
+    ),
 ]
 _MISS = error_responses(404)
 _MISS["404"]["description"] = "a miss: no entry, or it expired or was invalidated"
@@ -110,50 +135,86 @@ _MISS["404"]["description"] = "a miss: no entry, or it expired or was invalidate
 
 def cache_paths() -> dict:
     """The paths of the cache blueprint."""
-    get_one = operation("Read one live entry (a 404 is a miss)", privilege="read_cache",
-                        parameters=[_KEY_PATH], responses={**json_ok(ENTRY), **_MISS,
-                                                           **error_responses(400)})
-    get_by_query = operation("Read one live entry named by ?key= (any key)", privilege="read_cache",
-                             parameters=[_KEY_QUERY], responses={**json_ok(ENTRY), **_MISS,
-                                                                 **error_responses(400)})
-    delete_one = operation("Remove one entry", privilege="invalidate_cache", parameters=[_KEY_PATH],
-                           responses={**json_ok(DELETED), **error_responses(400, 404)})
-    delete_by_query = operation("Remove one entry named by ?key=", privilege="invalidate_cache",
-                                parameters=[_KEY_QUERY],
-                                responses={**json_ok(DELETED), **error_responses(400, 404)})
+    get_one = operation(
+        "Read one live entry (a 404 is a miss)",
+        privilege="read_cache",
+        parameters=[_KEY_PATH],
+        responses={**json_ok(ENTRY), **_MISS, **error_responses(400)},
+    )
+    get_by_query = operation(
+        "Read one live entry named by ?key= (any key)",
+        privilege="read_cache",
+        parameters=[_KEY_QUERY],
+        responses={**json_ok(ENTRY), **_MISS, **error_responses(400)},
+    )
+    delete_one = operation(
+        "Remove one entry",
+        privilege="invalidate_cache",
+        parameters=[_KEY_PATH],
+        responses={**json_ok(DELETED), **error_responses(400, 404)},
+    )
+    delete_by_query = operation(
+        "Remove one entry named by ?key=",
+        privilege="invalidate_cache",
+        parameters=[_KEY_QUERY],
+        responses={**json_ok(DELETED), **error_responses(400, 404)},
+    )
     store = operation(
-        "Store an entry, or atomically replace the entry with the same key", privilege="write_cache",
-        body=json_body(json_schema(EntrySchema)), responses={**json_ok(ENTRY)})
+        "Store an entry, or atomically replace the entry with the same key",
+        privilege="write_cache",
+        body=json_body(json_schema(EntrySchema)),
+        responses={**json_ok(ENTRY)},
+    )
     invalidate = operation(
         "Invalidate the live entries matching every selector given (at least one); "
         "key_pattern is a glob: * any run of characters, ? one character",
-        privilege="invalidate_cache", body=json_body(json_schema(InvalidateSchema)),
-        responses=json_ok(INVALIDATION))
-    purge = operation("Remove expired and invalidated entries from storage",
-                      privilege="admin_service",
-                      body={"required": False, "content": {"application/json": {"schema": {
-                          "type": "object", "additionalProperties": False}}}},
-                      responses=json_ok(PURGED))
+        privilege="invalidate_cache",
+        body=json_body(json_schema(InvalidateSchema)),
+        responses=json_ok(INVALIDATION),
+    )
+    purge = operation(
+        "Remove expired and invalidated entries from storage",
+        privilege="admin_service",
+        body={
+            "required": False,
+            "content": {
+                "application/json": {"schema": {"type": "object", "additionalProperties": False}}
+            },
+        },
+        responses=json_ok(PURGED),
+    )
     return {
         "/cache": {"get": get_by_query, "post": store, "delete": delete_by_query},
         "/cache/{cache_key}": {"get": get_one, "delete": delete_one},
         "/cache/invalidate": {"post": invalidate},
         "/cache/purge": {"post": purge},
-        "/cache/stats": {"get": operation(
-            "Hits, misses, hit rate, entries, invalidations: overall or for one simulation "
-            "(eventually consistent within flush_interval_seconds)",
-            privilege="read_cache",
-            parameters=[query_parameter("simulation_id", _ID, "one simulation (default: overall)")],
-            responses={**json_ok(STATS), **error_responses(400)})},
-        "/cache/entries": {"get": operation(
-            "Live entries, filtered by simulation, a page at a time", privilege="read_cache",
-            parameters=[*_SIMULATION_FILTERS, *_PAGING],
-            responses={**json_ok(ENTRY_PAGE), **error_responses(400)})},
-        "/cache/invalidations": {"get": operation(
-            "The recorded invalidations: selector, reason, who, how many entries",
-            privilege="invalidate_cache",
-            parameters=[query_parameter("simulation_id", _ID), *_PAGING],
-            responses={**json_ok(INVALIDATION_PAGE), **error_responses(400)})},
+        "/cache/stats": {
+            "get": operation(
+                "Hits, misses, hit rate, entries, invalidations: overall or for one simulation "
+                "(eventually consistent within flush_interval_seconds)",
+                privilege="read_cache",
+                parameters=[
+                    query_parameter("simulation_id", _ID, "one simulation (default: overall)")
+                ],
+                responses={**json_ok(STATS), **error_responses(400)},
+            )
+        },
+        "/cache/entries": {
+            "get": operation(
+                "Live entries, filtered by simulation, a page at a time",
+                privilege="read_cache",
+                parameters=[*_SIMULATION_FILTERS, *_PAGING],
+                responses={**json_ok(ENTRY_PAGE), **error_responses(400)},
+            )
+        },
+        "/cache/invalidations": {
+            "get": operation(
+                "The recorded invalidations: selector, reason, who, how many entries",
+                privilege="invalidate_cache",
+                parameters=[query_parameter("simulation_id", _ID), *_PAGING],
+                responses={**json_ok(INVALIDATION_PAGE), **error_responses(400)},
+            )
+        },
     }
 
 

@@ -58,7 +58,9 @@ def text(max_length: int, **kwargs) -> fields.String:
 
 def cache_key_field(**kwargs) -> fields.String:
     """A cache key: 1 to 512 characters, no control characters; may contain ``/``."""
-    return fields.String(validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control], **kwargs)
+    return fields.String(
+        validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control], **kwargs
+    )
 
 
 def identifier(**kwargs) -> StrictInteger:

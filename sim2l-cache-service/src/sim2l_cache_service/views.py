@@ -80,8 +80,12 @@ def _key_from_query() -> str:
 
 def _get(state: CacheState, cache_key: str):
     if len(cache_key) > state.max_key_length:
-        raise APIError(400, "validation_error", "the request is not valid",
-                       {"cache_key": [f"longer than {state.max_key_length} characters"]})
+        raise APIError(
+            400,
+            "validation_error",
+            "the request is not valid",
+            {"cache_key": [f"longer than {state.max_key_length} characters"]},
+        )
     row = state.store.lookup(cache_key, time.time())
     if row is None:
         due = state.counter.record(UNATTRIBUTED, False)
@@ -129,9 +133,12 @@ def set_entry():
         raise ValidationError(f"at most {config['max_ttl_hours']:g} hours", field)
     metadata = data.get("metadata")
     if metadata is not None and len(orjson.dumps(metadata)) > config["max_metadata_bytes"]:
-        raise APIError(413, "payload_too_large",
-                       f"metadata exceeds {config['max_metadata_bytes']} bytes once encoded",
-                       {"metadata": ["too large"]})
+        raise APIError(
+            413,
+            "payload_too_large",
+            f"metadata exceeds {config['max_metadata_bytes']} bytes once encoded",
+            {"metadata": ["too large"]},
+        )
     body = state.store.store(data, metadata, ttl_seconds, time.time())
     return raw_json_response(body, 200)
 
@@ -191,15 +198,17 @@ def list_entries():
     limit = _page_limit(query.pop("limit"))
     bodies, next_cursor = _state().store.page(query, query.pop("cursor"), limit, time.time())
     # The stored answers are JSON already; join them rather than parse and re-encode.
-    payload = b"".join((
-        b'{"entries":[',
-        b",".join(body.encode() for body in bodies),
-        b'],"next_cursor":',
-        orjson.dumps(next_cursor),
-        b',"limit":',
-        orjson.dumps(limit),
-        b"}",
-    ))
+    payload = b"".join(
+        (
+            b'{"entries":[',
+            b",".join(body.encode() for body in bodies),
+            b'],"next_cursor":',
+            orjson.dumps(next_cursor),
+            b',"limit":',
+            orjson.dumps(limit),
+            b"}",
+        )
+    )
     return raw_json_response(payload)
 
 
@@ -209,8 +218,9 @@ def list_invalidations():
     """The recorded invalidations (selector, reason, who, how many), oldest first."""
     query = _query(_invalidation_query_schema)
     limit = _page_limit(query["limit"])
-    records, next_cursor = _state().store.invalidations(query.get("simulation_id"),
-                                                        query["cursor"], limit)
+    records, next_cursor = _state().store.invalidations(
+        query.get("simulation_id"), query["cursor"], limit
+    )
     return json_response({"invalidations": records, "next_cursor": next_cursor, "limit": limit})
 
 
@@ -229,16 +239,18 @@ def stats():
     hits = figures["hits"] + pending_hits
     misses = figures["misses"] + pending_misses
     lookups = hits + misses
-    return json_response({
-        "simulation_id": simulation_id,
-        "hits": hits,
-        "misses": misses,
-        "lookups": lookups,
-        "hit_rate": hits / lookups if lookups else 0.0,
-        "entries": figures["entries"],
-        "expired_entries": figures["expired_entries"],
-        "stored_entries": figures["stored_entries"],
-        "invalidated_entries": figures["invalidated_entries"],
-        "invalidations": figures["invalidations"],
-        "flush_interval_seconds": state.counter.flush_seconds,
-    })
+    return json_response(
+        {
+            "simulation_id": simulation_id,
+            "hits": hits,
+            "misses": misses,
+            "lookups": lookups,
+            "hit_rate": hits / lookups if lookups else 0.0,
+            "entries": figures["entries"],
+            "expired_entries": figures["expired_entries"],
+            "stored_entries": figures["stored_entries"],
+            "invalidated_entries": figures["invalidated_entries"],
+            "invalidations": figures["invalidations"],
+            "flush_interval_seconds": state.counter.flush_seconds,
+        }
+    )

@@ -24,8 +24,9 @@ def key_path(cache_key: str) -> tuple[str, dict | None]:
     if not isinstance(cache_key, str) or not cache_key:
         raise ValueError(f"a cache key must be a non-empty string, not {cache_key!r}")
     segments = cache_key.split("/")
-    if (segments[0] in _RESERVED_FIRST_SEGMENTS
-            or any(segment in ("", ".", "..") for segment in segments)):
+    if segments[0] in _RESERVED_FIRST_SEGMENTS or any(
+        segment in ("", ".", "..") for segment in segments
+    ):
         return "/cache", {"key": cache_key}
     return "/cache/" + urllib.parse.quote(cache_key, safe="/"), None
 
@@ -42,10 +43,21 @@ class CacheClient(ServiceClient):
     >>> cache.get("thermal_sim/350K/result")      # a dict, or None on a miss
     """
 
-    def set(self, cache_key: str, simulation_id: int, simulation_name: str,
-            simulation_version: str, execution_id: str, squid_id: str, input_hash: str,
-            run_db_path: str, ttl_hours: float | None = None, ttl_seconds: float | None = None,
-            metadata: dict | None = None, result_id: int | None = None) -> dict:
+    def set(
+        self,
+        cache_key: str,
+        simulation_id: int,
+        simulation_name: str,
+        simulation_version: str,
+        execution_id: str,
+        squid_id: str,
+        input_hash: str,
+        run_db_path: str,
+        ttl_hours: float | None = None,
+        ttl_seconds: float | None = None,
+        metadata: dict | None = None,
+        result_id: int | None = None,
+    ) -> dict:
         """Store an entry (or replace the one under ``cache_key``); returns the stored entry.
 
         TTL: ``ttl_hours`` or ``ttl_seconds`` (not both); neither means the
@@ -77,50 +89,81 @@ class CacheClient(ServiceClient):
         path, params = key_path(cache_key)
         return self._request("DELETE", path, params=params, not_found_none=True) is not None
 
-    def invalidate(self, simulation_id: int | None = None, simulation_name: str | None = None,
-                   simulation_version: str | None = None, key_pattern: str | None = None,
-                   reason: str | None = None) -> dict:
+    def invalidate(
+        self,
+        simulation_id: int | None = None,
+        simulation_name: str | None = None,
+        simulation_version: str | None = None,
+        key_pattern: str | None = None,
+        reason: str | None = None,
+    ) -> dict:
         """Invalidate the live entries matching every selector given (at least one).
 
         ``key_pattern`` is a glob (``thermal_sim/*``: ``*`` any run of
         characters, ``?`` one). Returns ``{"invalidated": count, ...}``; the
         reason is recorded with who asked. Needs ``invalidate_cache``.
         """
-        body = _without_none(simulation_id=simulation_id, simulation_name=simulation_name,
-                             simulation_version=simulation_version, key_pattern=key_pattern,
-                             reason=reason)
+        body = _without_none(
+            simulation_id=simulation_id,
+            simulation_name=simulation_name,
+            simulation_version=simulation_version,
+            key_pattern=key_pattern,
+            reason=reason,
+        )
         return self._request("POST", "/cache/invalidate", json=body)
 
     def get_stats(self, simulation_id: int | None = None) -> dict:
         """Hits, misses, ``hit_rate``, entries and invalidations, overall or for one simulation."""
-        return self._request("GET", "/cache/stats", params=_without_none(simulation_id=simulation_id))
+        return self._request(
+            "GET", "/cache/stats", params=_without_none(simulation_id=simulation_id)
+        )
 
-    def list_entries(self, simulation_id: int | None = None, simulation_name: str | None = None,
-                     simulation_version: str | None = None, limit: int | None = None,
-                     cursor: int | None = None) -> dict:
+    def list_entries(
+        self,
+        simulation_id: int | None = None,
+        simulation_name: str | None = None,
+        simulation_version: str | None = None,
+        limit: int | None = None,
+        cursor: int | None = None,
+    ) -> dict:
         """One page of live entries: ``{"entries": [...], "next_cursor": int or None}``."""
-        params = _without_none(simulation_id=simulation_id, simulation_name=simulation_name,
-                               simulation_version=simulation_version, limit=limit, cursor=cursor)
+        params = _without_none(
+            simulation_id=simulation_id,
+            simulation_name=simulation_name,
+            simulation_version=simulation_version,
+            limit=limit,
+            cursor=cursor,
+        )
         return self._request("GET", "/cache/entries", params=params)
 
-    def iter_entries(self, simulation_id: int | None = None, simulation_name: str | None = None,
-                     simulation_version: str | None = None, page_size: int = 100):
+    def iter_entries(
+        self,
+        simulation_id: int | None = None,
+        simulation_name: str | None = None,
+        simulation_version: str | None = None,
+        page_size: int = 100,
+    ):
         """Every live entry matching the filters, fetched a page at a time."""
         cursor = None
         while True:
-            page = self.list_entries(simulation_id, simulation_name, simulation_version,
-                                     limit=page_size, cursor=cursor)
+            page = self.list_entries(
+                simulation_id, simulation_name, simulation_version, limit=page_size, cursor=cursor
+            )
             yield from page["entries"]
             cursor = page["next_cursor"]
             if cursor is None:
                 return
 
-    def list_invalidations(self, simulation_id: int | None = None, limit: int | None = None,
-                           cursor: int | None = None) -> dict:
+    def list_invalidations(
+        self, simulation_id: int | None = None, limit: int | None = None, cursor: int | None = None
+    ) -> dict:
         """One page of recorded invalidations (needs ``invalidate_cache``)."""
         params = _without_none(simulation_id=simulation_id, limit=limit, cursor=cursor)
         return self._request("GET", "/cache/invalidations", params=params)
 
     def purge_expired(self) -> int:
-        """Remove expired and invalidated entries from storage; how many. Needs ``admin_service``."""
+        """Remove expired and invalidated entries from storage; how many.
+
+        Needs ``admin_service``.
+        """
         return self._request("POST", "/cache/purge")["purged"]
