@@ -14,6 +14,7 @@ Measures and prints; asserts nothing about time.
 import os
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -255,6 +256,14 @@ def bench_backend(label: str, url: str, home: str, token: str, records: list[dic
 
 def main() -> int:
     home = tempfile.mkdtemp(prefix="sim2l-bench-catalog-")
+    try:
+        return run(home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run(home: str) -> int:
+    """Every figure, with ``home`` as SIM2L_HOME and the SQLite folder."""
     os.environ["SIM2L_HOME"] = home
     os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
     token = SessionManager().create_session("bench", "developer", ttl_hours=1).session_id

