@@ -2,6 +2,7 @@
 
 import importlib.metadata
 
+import peewee
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.web import create_service_app
 
@@ -29,6 +30,10 @@ def create_app(config: dict | None = None):
     settings = results_config(config)
     database = database_from_url(settings["database_url"], max_connections=settings["pool_size"])
     database_proxy.initialize(database)
+    if isinstance(database, peewee.SqliteDatabase) and settings["sqlite_mmap_bytes"] > 0:
+        # Searches probe many pages at random; memory-mapped reads skip a
+        # system call per page. Applied on every connection the pool opens.
+        database.pragma("mmap_size", settings["sqlite_mmap_bytes"], permanent=True)
     store = RunFileStore(settings["storage_dir"])
     store.ensure()
     app = create_service_app(

@@ -25,6 +25,8 @@ DEFAULTS = {
     # Seconds an introspection may take before it is abandoned (a corrupt or
     # crafted file cannot keep a worker busy).
     "introspection_timeout_seconds": 10.0,
+    # SQLite only: bytes of the database file read through a memory map.
+    "sqlite_mmap_bytes": 256 * 1024 * 1024,
 }
 
 

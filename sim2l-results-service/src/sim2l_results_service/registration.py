@@ -14,10 +14,7 @@ from pathlib import Path
 
 import orjson
 import peewee
-from peewee import EXCLUDED
 
-from sim2l_results_service.models import ParameterSchema
-from sim2l_results_service.models import ParameterValue
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
@@ -159,23 +156,40 @@ def _value_rows(record: RunRecord, result_id: int) -> list[tuple]:
     return rows
 
 
-_VALUE_FIELDS = [
-    ParameterValue.result_id,
-    ParameterValue.simulation_name,
-    ParameterValue.param_class,
-    ParameterValue.name,
-    ParameterValue.value_type,
-    ParameterValue.num_value,
-    ParameterValue.str_value,
-    ParameterValue.json_value,
-]
+_VALUE_COLUMNS = (
+    "result_id",
+    "simulation_name",
+    "param_class",
+    "name",
+    "value_type",
+    "num_value",
+    "str_value",
+    "json_value",
+)
+_SCHEMA_COLUMNS = (
+    "simulation_name",
+    "simulation_version",
+    "param_class",
+    "name",
+    "fingerprint",
+    "schema_json",
+    "run_count",
+    "first_seen",
+    "last_seen",
+)
 
 
-def _insert_values(rows: list[tuple]) -> None:
+def _insert_many(table: str, columns: tuple, rows: list, suffix: str = "") -> None:
+    """Multi-row INSERTs, written directly (the ORM took longer to build them than to run them)."""
+    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
     for start in range(0, len(rows), INSERT_BATCH):
-        ParameterValue.insert_many(
-            rows[start : start + INSERT_BATCH], fields=_VALUE_FIELDS
-        ).execute()
+        batch = rows[start : start + INSERT_BATCH]
+        params = [value for row in batch for value in row]
+        execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (fixed SQL)
+            f"{', '.join([row_marks] * len(batch))}{suffix}",
+            params,
+        )
 
 
 def _upsert_schemas(simulation: str, version: str, entries: list, now: float) -> list:
@@ -184,39 +198,39 @@ def _upsert_schemas(simulation: str, version: str, entries: list, now: float) ->
         text = _dumps(schema)
         fingerprint = hashlib.sha256(text.encode()).hexdigest()
         keys.append([param_class, name, fingerprint])
-        rows.append(
-            {
-                "simulation_name": simulation,
-                "simulation_version": version,
-                "param_class": param_class,
-                "name": name,
-                "fingerprint": fingerprint,
-                "schema_json": text,
-                "run_count": 1,
-                "first_seen": now,
-                "last_seen": now,
-            }
-        )
-    target = [
-        ParameterSchema.simulation_name,
-        ParameterSchema.simulation_version,
-        ParameterSchema.param_class,
-        ParameterSchema.name,
-        ParameterSchema.fingerprint,
-    ]
-    for start in range(0, len(rows), INSERT_BATCH):
-        (
-            ParameterSchema.insert_many(rows[start : start + INSERT_BATCH])
-            .on_conflict(
-                conflict_target=target,
-                update={
-                    ParameterSchema.run_count: ParameterSchema.run_count + 1,
-                    ParameterSchema.last_seen: EXCLUDED.last_seen,
-                },
-            )
-            .execute()
-        )
+        rows.append((simulation, version, param_class, name, fingerprint, text, 1, now, now))
+    _insert_many(
+        "results_parameter_schema",
+        _SCHEMA_COLUMNS,
+        rows,
+        " ON CONFLICT (simulation_name, simulation_version, param_class, name, fingerprint) "
+        "DO UPDATE SET run_count = results_parameter_schema.run_count + 1, "
+        "last_seen = excluded.last_seen",
+    )
     return keys
+
+
+_RESULT_FIELDS = tuple(Result._meta.sorted_field_names)
+
+
+def find_result(execution_id: str) -> Result | None:
+    """The stored result of ``execution_id`` (one plain SELECT), or None."""
+    row = execute(
+        f"SELECT {', '.join(_RESULT_FIELDS)} FROM results_result "  # noqa: S608 (fixed SQL)
+        "WHERE execution_id = ?",
+        (execution_id,),
+    ).fetchone()
+    return None if row is None else Result(**dict(zip(_RESULT_FIELDS, row)))
+
+
+def _insert_result(row: dict) -> int:
+    columns = list(row)
+    cursor = execute(
+        f"INSERT INTO results_result ({', '.join(columns)}) "  # noqa: S608 (fixed SQL)
+        f"VALUES ({', '.join('?' * len(columns))}) RETURNING id",
+        [row[column] for column in columns],
+    )
+    return cursor.fetchone()[0]
 
 
 def _forget_schemas(result: Result) -> None:
@@ -257,7 +271,7 @@ def register_run(
     The upload is consumed: moved into the store, or deleted when nothing is stored.
     """
     try:
-        existing = Result.get_or_none(Result.execution_id == execution_id)
+        existing = find_result(execution_id)
         if existing is not None:
             if existing.sha256 == sha256:
                 return existing, False
@@ -278,19 +292,21 @@ def register_run(
                         row["registered_at"],
                     )
                 )
-                result_id = Result.insert(**row).execute()
-                _insert_values(_value_rows(record, result_id))
+                result_id = _insert_result(row)
+                _insert_many(
+                    "results_parameter_value", _VALUE_COLUMNS, _value_rows(record, result_id)
+                )
                 # Last step inside the transaction: if the rename fails, nothing is stored.
                 store.install(upload, execution_id)
         except peewee.IntegrityError:
             # A concurrent registration of the same execution id won the race.
-            winner = Result.get_or_none(Result.execution_id == execution_id)
+            winner = find_result(execution_id)
             if winner is None:
                 raise
             if winner.sha256 == sha256:
                 return winner, False
             raise RegistrationConflict(winner) from None
-        return Result.get_by_id(result_id), True
+        return Result(id=result_id, **row), True
     finally:
         discard(upload)
 
@@ -299,7 +315,7 @@ def delete_result(execution_id: str, store: RunFileStore) -> bool:
     """Delete a result, its values and its stored file; False when it does not exist."""
     database = database_proxy.obj
     with database.atomic():
-        existing = Result.get_or_none(Result.execution_id == execution_id)
+        existing = find_result(execution_id)
         if existing is None:
             return False
         _delete_rows(existing)
