@@ -49,6 +49,7 @@ EXPECTED = {
         ("GET", "/simulations"): "read_catalog",
         ("GET", "/simulations/<name>"): "read_catalog",
         ("GET", "/simulations/<name>/versions"): "read_catalog",
+        ("GET", "/simulations/<name>/stats"): "read_catalog",
         ("GET", "/simulations/<name>/versions/<version>"): "read_catalog",
         ("GET", "/simulations/by-id/<int:simulation_id>"): "read_catalog",
         ("GET", "/simulations/by-id/<int:simulation_id>/stats"): "read_catalog",
