@@ -93,3 +93,17 @@ def test_synchronous_commit_setting_is_checked():
     from sim2l_cache_service.config import connection_url
 
     assert connection_url(config) == url
+
+
+def test_sqlite_checkpoints_run_in_a_background_thread(app, database_url):
+    import threading
+
+    store = app.extensions["sim2l_cache"].store
+    if not store.sqlite:
+        return
+    database = app.extensions["sim2l_database"]
+    database.connect(reuse_if_open=True)
+    assert database.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    database.close()
+    store.ensure_checkpointer()
+    assert any(thread.name == "sim2l-wal-checkpoint" for thread in threading.enumerate())

@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     database = database_from_url(connection_url(settings), max_connections=settings["pool_size"])
     database_proxy.initialize(database)
     store = CacheStore(database, settings["database_url"])
+    store.disable_automatic_checkpoints()
     counter = HitCounter(settings["stats_flush_seconds"])
 
     def gauges() -> dict:

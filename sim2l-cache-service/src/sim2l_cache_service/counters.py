@@ -67,6 +67,7 @@ class HitCounter:
             return
         try:
             store.add_counts(deltas)
+            store.ensure_checkpointer()
         except Exception as error:  # a busy or unreachable database: keep counting, retry later
             logger.warning("cache statistics not flushed, kept for the next flush: %s", error)
             self.give_back(deltas)

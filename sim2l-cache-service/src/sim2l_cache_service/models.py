@@ -21,6 +21,7 @@ import datetime
 import fcntl
 import os
 import threading
+import time
 
 import orjson
 import peewee
@@ -176,6 +177,7 @@ class CacheStore:
 
     def __init__(self, database: peewee.Database, url: str):
         self.database = database
+        self.url = url
         self.sqlite = is_sqlite_url(url)
         self.write_lock = (
             ProcessWriteLock(f"{sqlite_path(url)}-writelock")
@@ -205,6 +207,50 @@ class CacheStore:
             "invalidated = cache_stats.invalidated + excluded.invalidated"
         )
         self.live_clause = live
+
+    def disable_automatic_checkpoints(self) -> None:
+        """SQLite: leave WAL checkpoints to a background thread (call before connecting).
+
+        An automatic checkpoint runs inside the commit that crosses the
+        threshold and fsyncs while every queued writer waits behind it (and
+        the requests queued at that worker wait too). A thread of each worker
+        runs a PASSIVE checkpoint every second instead, on its own
+        connection, outside the write lock; SQLite releases the GIL while it
+        works, so requests go on meanwhile.
+        """
+        if self.sqlite:
+            self.database.pragma("wal_autocheckpoint", 0, permanent=True)
+            if not self.database.is_closed():
+                self.database.close()
+            self._checkpoint_pid = None
+            self._checkpoint_lock = threading.Lock()
+
+    def ensure_checkpointer(self, interval: float = 1.0) -> None:
+        """SQLite: start this process's checkpoint thread unless it runs (after a fork too)."""
+        if not self.sqlite or getattr(self, "_checkpoint_pid", os.getpid()) == os.getpid():
+            return
+        with self._checkpoint_lock:
+            if self._checkpoint_pid == os.getpid():
+                return
+            self._checkpoint_pid = os.getpid()
+            thread = threading.Thread(
+                target=self._checkpoint_forever,
+                args=(interval,),
+                name="sim2l-wal-checkpoint",
+                daemon=True,
+            )
+            thread.start()
+
+    def _checkpoint_forever(self, interval: float) -> None:
+        pid = os.getpid()
+        path = sqlite_path(self.url)
+        while self._checkpoint_pid == pid and path.exists():
+            time.sleep(interval)
+            try:
+                # Peewee keeps one connection per thread: this is the thread's own.
+                self.database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except peewee.PeeweeException:
+                continue  # busy or gone: try again next time
 
     def _durable_commit(self) -> None:
         """Make the current transaction wait for its WAL flush on PostgreSQL.

@@ -140,6 +140,7 @@ def set_entry():
             {"metadata": ["too large"]},
         )
     body = state.store.store(data, metadata, ttl_seconds, time.time())
+    state.store.ensure_checkpointer()
     return raw_json_response(body, 200)
 
 
