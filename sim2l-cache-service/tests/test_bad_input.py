@@ -104,6 +104,13 @@ CASES = [
     ("purge with an array", "POST", "/cache/purge", b"[]", 400),
     # reads
     ("GET key over 512 characters", "GET", "/cache/" + "k" * 600, None, 400),
+    ("GET key with NUL", "GET", "/cache/a%00b", None, 400),
+    # (werkzeug's path converter matches no newline: no route, a 404)
+    ("GET key with newline", "GET", "/cache/a%0Ab", None, 404),
+    ("GET by query, key with newline", "GET", "/cache?key=a%0Ab", None, 400),
+    ("GET by query, key with NUL", "GET", "/cache?key=a%00b", None, 400),
+    ("DELETE key with NUL", "DELETE", "/cache/a%00b", None, 400),
+    ("DELETE key over 512 characters", "DELETE", "/cache/" + "k" * 600, None, 400),
     ("GET by query without key", "GET", "/cache", None, 400),
     ("GET by query, empty key", "GET", "/cache?key=", None, 400),
     ("GET by query, extra parameter", "GET", "/cache?key=a&x=1", None, 400),

@@ -16,7 +16,7 @@ from marshmallow import validates_schema
 
 MAX_KEY_LENGTH = 512
 MAX_ID = 2**63 - 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class StrictInteger(fields.Integer):
@@ -47,7 +47,7 @@ def no_nul(value: str) -> None:
 
 def no_control(value: str) -> None:
     """Refuse text with control characters (cache keys and key patterns)."""
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise ValidationError("must not contain control characters")
 
 

@@ -30,6 +30,7 @@ from sim2l_sessions.web import request_json
 from sim2l_sessions.web import require_privilege
 
 from sim2l_cache_service.models import UNATTRIBUTED
+from sim2l_cache_service.schemas import CONTROL_CHARACTERS
 from sim2l_cache_service.schemas import EntrySchema
 from sim2l_cache_service.schemas import InvalidateSchema
 from sim2l_cache_service.schemas import InvalidationQuerySchema
@@ -78,7 +79,9 @@ def _key_from_query() -> str:
 # Reads: the hot path. One SQL statement; the stored answer is passed through.
 
 
-def _get(state: CacheState, cache_key: str):
+def _check_key(state: CacheState, cache_key: str) -> None:
+    # The rules POST applies, so a key that cannot be stored cannot be asked
+    # for either (PostgreSQL would refuse a NUL in the query outright).
     if len(cache_key) > state.max_key_length:
         raise APIError(
             400,
@@ -86,6 +89,17 @@ def _get(state: CacheState, cache_key: str):
             "the request is not valid",
             {"cache_key": [f"longer than {state.max_key_length} characters"]},
         )
+    if CONTROL_CHARACTERS.search(cache_key):
+        raise APIError(
+            400,
+            "validation_error",
+            "the request is not valid",
+            {"cache_key": ["must not contain control characters"]},
+        )
+
+
+def _get(state: CacheState, cache_key: str):
+    _check_key(state, cache_key)
     row = state.store.lookup(cache_key, time.time())
     if row is None:
         due = state.counter.record(UNATTRIBUTED, False)
@@ -145,7 +159,9 @@ def set_entry():
 
 
 def _delete(cache_key: str):
-    if not _state().store.delete(cache_key):
+    state = _state()
+    _check_key(state, cache_key)
+    if not state.store.delete(cache_key):
         raise APIError(404, "not_found", "no cache entry with this key")
     return json_response({"deleted": True, "cache_key": cache_key})
 
