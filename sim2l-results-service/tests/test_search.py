@@ -250,3 +250,45 @@ def test_filters_need_a_simulation_and_sort_must_be_known(client, runs):
         client.search(input_filters={"temperature": 1})
     with pytest.raises(InvalidRequestError):
         client.search(simulation_name="thermal_sim", sort="input_hash; DROP TABLE x")
+
+
+@pytest.mark.parametrize("window_factor", [1, 40])
+def test_time_sorted_pages_are_right_with_and_without_the_window(
+    client, runs, monkeypatch, window_factor
+):
+    from sim2l_results_service import queries
+
+    monkeypatch.setattr(queries, "WINDOW_FACTOR", window_factor)
+    everything = client.search(simulation_name="thermal_sim", sort="-created_at", limit=1000)
+    newest_first = [r["execution_id"] for r in everything]
+    assert [r["created_at"] for r in everything] == sorted(
+        (r["created_at"] for r in everything), reverse=True
+    )
+    for filters, predicate in [
+        ({"temperature": {"le": 320}}, lambda t: t <= 320),  # only the oldest runs match
+        ({"temperature": {"ge": 350}}, lambda t: t >= 350),  # the newest runs match
+        ({"temperature": {"ge": 300}, "material": {"ne": "copper"}}, lambda t: True),
+    ]:
+        matching = [eid for eid in newest_first if eid in runs or eid.startswith("v2-")]
+        expected = [
+            eid
+            for eid in matching
+            if predicate(runs[eid][0]["temperature"] if eid in runs else 999)
+            and (
+                len(filters) == 1
+                or (runs[eid][0]["material"] if eid in runs else "steel") != "copper"
+            )
+        ]
+        for sort, order in (("-created_at", expected), ("created_at", expected[::-1])):
+            pages, offset = [], 0
+            while offset is not None:
+                page = client.search_page(
+                    simulation_name="thermal_sim",
+                    input_filters=filters,
+                    sort=sort,
+                    limit=2,
+                    offset=offset,
+                )
+                pages += [r["execution_id"] for r in page["items"]]
+                offset = page["next_offset"]
+            assert pages == order, (filters, sort)

@@ -31,6 +31,8 @@ _COMPARISONS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "
 # Expected selectivity, most selective first: the first filter drives the search.
 _RANK = {"eq": 0, "in": 1, "between": 2, "gt": 3, "ge": 3, "lt": 3, "le": 3, "ne": 5}
 MAX_FILTERS = 32
+WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
+MAX_WINDOW_NEED = 1000
 MAX_IN_VALUES = 1000
 TIME_SORTS = (
     "created_at",
@@ -243,23 +245,69 @@ def _order_by(columns: list[str], direction: str, id_column: str) -> str:
     return ", ".join(keys + [f"{id_column} {direction}"])
 
 
+def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> list | None:
+    """The page from the newest (or oldest) runs only, or None when they hold too few matches.
+
+    For a search sorted by time, the page is among the ``WINDOW_FACTOR``
+    times ``offset + limit + 1`` newest runs whenever those hold at least
+    ``offset + limit + 1`` matches: any match outside them is older than
+    all of them. Each run of the window costs one primary-key probe per
+    filter, so a broad search (most runs match some filter) stops early
+    instead of collecting every match to sort it.
+    """
+    need = offset + limit + 1
+    conditions, params, filters = _parse_criteria(criteria)
+    if not filters or need > MAX_WINDOW_NEED:
+        return None
+    window_where = " AND ".join(["r.simulation_name = ?", *conditions])
+    window_params = [criteria["simulation_name"], *params, need * WINDOW_FACTOR]
+    probes, probe_params = [], []
+    for index, entry in enumerate(sorted(filters, key=lambda item: item[0])):
+        alias = f"f{index}"
+        probe, values = _filter_select(alias, None, entry)
+        probe.insert(0, f"{alias}.result_id = w.id")
+        probes.append(
+            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} WHERE {' AND '.join(probe)})"  # noqa: S608 (fixed SQL)
+        )
+        probe_params += values
+    sql = (
+        f"SELECT {RESULT_COLUMNS} FROM (SELECT w.id AS id, w.created_at AS k0 FROM "  # noqa: S608 (fixed SQL)
+        "(SELECT r.id AS id, r.created_at AS created_at FROM results_result r "
+        f"WHERE {window_where} "
+        f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ?) w "
+        f"WHERE {' AND '.join(probes)} ORDER BY w.created_at {direction}, w.id {direction} "
+        f"LIMIT ? OFFSET ?) page JOIN results_result r ON r.id = page.id "
+        f"ORDER BY page.k0 {direction}, page.id {direction}"
+    )
+    rows = execute(sql, window_params + probe_params + [limit + 1, offset]).fetchall()
+    return rows if len(rows) == limit + 1 else None
+
+
 def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
     """The JSON page of results matching ``criteria`` (stored values passed through as JSON).
 
     The page's ids are chosen and sorted first (narrow rows), and only the
-    page's rows are read whole, in the same statement.
+    page's rows are read whole, in the same statement. Searches by time try
+    the newest runs first (``_windowed_page``).
     """
     where, where_params = where_clause(criteria)
     join, columns, direction, order_params = _order(sort)
-    keys = [f"k{index}" for index in range(len(columns))]
-    selected = ", ".join(f"{column} AS {key}" for column, key in zip(columns, keys, strict=True))
-    sql = (
-        f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} FROM results_result r {join} "  # noqa: S608 (fixed SQL; values are bound parameters)
-        f"WHERE {where} ORDER BY {_order_by(columns, direction, 'r.id')} LIMIT ? OFFSET ?) page "
-        f"JOIN results_result r ON r.id = page.id "
-        f"ORDER BY {_order_by(['page.' + key for key in keys], direction, 'page.id')}"
-    )
-    rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
+    rows = None
+    if columns == ["r.created_at"]:
+        rows = _windowed_page(criteria, direction, limit, offset)
+    if rows is None:
+        keys = [f"k{index}" for index in range(len(columns))]
+        selected = ", ".join(
+            f"{column} AS {key}" for column, key in zip(columns, keys, strict=True)
+        )
+        sql = (
+            f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} "  # noqa: S608 (fixed SQL)
+            f"FROM results_result r {join} WHERE {where} "
+            f"ORDER BY {_order_by(columns, direction, 'r.id')} LIMIT ? OFFSET ?) page "
+            f"JOIN results_result r ON r.id = page.id "
+            f"ORDER BY {_order_by(['page.' + key for key in keys], direction, 'page.id')}"
+        )
+        rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
     items = [_item(row) for row in rows[:limit]]
     next_offset = offset + limit if len(rows) > limit else None
     page = {"items": items, "limit": limit, "offset": offset, "next_offset": next_offset}

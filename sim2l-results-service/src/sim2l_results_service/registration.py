@@ -94,6 +94,7 @@ def _result_row(
     record: RunRecord, execution_id: str, sha256: str, size: int, registered_by, schema_keys: list
 ) -> dict:
     meta = record.metadata
+    now = time.time()
     inputs = {p.name: p.value for p in record.parameters if p.param_class == "input"}
     outputs = {p.name: p.value for p in record.parameters if p.param_class == "output"}
     units = {
@@ -112,12 +113,13 @@ def _result_row(
         "description": meta["description"],
         "username": meta["username"],
         "input_hash": meta["input_hash"],
-        "created_at": meta["created_at"],
+        # never NULL, so time order is the same on both backends and in every plan
+        "created_at": meta["created_at"] if meta["created_at"] is not None else now,
         "started_at": meta["started_at"],
         "completed_at": meta["completed_at"],
         "duration_seconds": meta["duration_seconds"],
         "error_message": meta["error_message"],
-        "registered_at": time.time(),
+        "registered_at": now,
         "registered_by": registered_by,
         "schema_version": record.schema_version,
         "file_size": size,
