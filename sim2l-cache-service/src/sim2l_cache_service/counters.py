@@ -6,7 +6,9 @@ the deltas to the ``cache_stats`` table at most every ``flush_seconds``
 when the process exits. Reads therefore never wait for one another on a
 write lock; the price is that the stored counters trail the truth by at
 most the flush interval per worker (``GET /cache/stats`` adds the answering
-worker's unflushed counts, so a single-process server is exact).
+worker's unflushed counts, so a single-process server is exact). The flush
+is made by the first read after the interval: a worker that gets no further
+reads holds its last counts until its next read or its exit.
 """
 
 import logging
