@@ -91,11 +91,14 @@ def _receive_upload(limit: int):
                 "replace",
             }
             if unknown:
+                for _, part in request.files.items(multi=True):
+                    part.close()  # spooled to a temporary file; do not leave it to the collector
                 raise APIError(
                     400,
                     "validation_error",
                     "the request is not valid",
-                    {name: ["Unknown field."] for name in sorted(unknown)},
+                    # A multipart part may carry no name at all (None).
+                    {str(name): ["Unknown field."] for name in sorted(unknown, key=str)},
                 )
             path, sha256, size = _store().receive(upload.stream, limit)
             return path, sha256, size, request.form.to_dict()
