@@ -69,10 +69,11 @@ class HitCounter:
             return
         try:
             store.add_counts(deltas)
-            store.ensure_checkpointer()
         except Exception as error:  # a busy or unreachable database: keep counting, retry later
             logger.warning("cache statistics not flushed, kept for the next flush: %s", error)
             self.give_back(deltas)
+            return
+        store.ensure_checkpointer()
 
     def flush_at_exit(self, store) -> None:
         """Flush once more as the worker exits, on a connection of its own."""
