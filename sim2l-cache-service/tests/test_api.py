@@ -358,3 +358,28 @@ def test_concurrent_sets_of_one_key_leave_one_whole_entry(cache, url, tokens):
     got = cache.get(ENTRY["cache_key"])
     assert got["execution_id"].replace("exec", "hash") == got["input_hash"]
     assert len(cache.list_entries()["entries"]) == 1
+
+
+def test_counts_stay_exact_under_concurrent_reads_and_flushes(
+    make_app, app_config, live_server, tokens
+):
+    import threading
+
+    from sim2l_cache_client import CacheClient
+
+    app_config["stats_flush_seconds"] = 0.005  # flush often, from many request threads
+    url = live_server(make_app(app_config))
+    CacheClient(url, session_id=tokens["admin"]).set(**ENTRY)
+
+    def reader():
+        with CacheClient(url, session_id=tokens["user"]) as client:
+            for index in range(60):
+                client.get(ENTRY["cache_key"] if index % 3 else "missing")
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats = CacheClient(url, session_id=tokens["user"]).get_stats()
+    assert (stats["hits"], stats["misses"]) == (160, 80)
