@@ -36,7 +36,7 @@ def tokens():
     """Fresh tokens: one per role, an anonymous one, a forged, an expired and a revoked one."""
     manager = SessionManager(revocation_refresh_seconds=0)
     result = {role: manager.create_session(f"{role}-person", role).session_id for role in ROLES}
-    result["anonymous"] = manager.create_anonymous_session().session_id
+    result["anonymous"] = manager.create_anonymous_session(privileges=["user"]).session_id
     genuine = manager.create_session("mallory", "admin").session_id
     result["forged"] = (
         SessionManager(secret_keys=["f" * 40]).create_session("mallory", "admin").session_id

@@ -87,7 +87,7 @@ def fresh_token(who: str) -> str | None:
     if who == "none":
         return None
     if who == "anonymous":
-        return manager.create_anonymous_session().session_id
+        return manager.create_anonymous_session(privileges=["user"]).session_id
     if who in ROLES:
         return manager.create_session(f"{who}-caller", who).session_id
     if who == "forged":

@@ -41,7 +41,7 @@ def tokens(manager):
         "user": manager.create_session("ursula", "user").session_id,
         "developer": manager.create_session("dev", "developer").session_id,
         "admin": manager.create_session("ada", "admin").session_id,
-        "anonymous": manager.create_anonymous_session().session_id,
+        "anonymous": manager.create_anonymous_session(privileges=["user"]).session_id,
     }
 
 

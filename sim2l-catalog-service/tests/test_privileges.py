@@ -74,7 +74,7 @@ def test_privilege_matrix(app, http, manager, thermal):
         for role in ("user", "developer", "admin", "anonymous"):
             # A fresh token each time: DELETE /sessions/current logs the caller out.
             if role == "anonymous":
-                token = manager.create_anonymous_session().session_id
+                token = manager.create_anonymous_session(privileges=["user"]).session_id
             else:
                 token = manager.create_session(f"{role}-person", role).session_id
             status = http(method, path, token=token, json=body).status_code

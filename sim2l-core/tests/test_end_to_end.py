@@ -196,7 +196,7 @@ def test_slow_service_does_not_hold_the_run(
 def test_without_permission_the_run_still_completes(services, tmp_path, make_simulation):
     # A user session cannot register simulations: auto-sync is refused, the
     # run completes, and the refusal is said and queued.
-    user_session = get_session_manager().create_anonymous_session().session_id
+    user_session = get_session_manager().create_anonymous_session(privileges=["user"]).session_id
     configure_services(services, tmp_path / "runs", user_session)
     simulation, _ = make_simulation()
     result = simulation.run(x=1)

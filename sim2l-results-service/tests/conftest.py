@@ -68,7 +68,7 @@ def tokens(manager):
     tokens = {
         role: manager.create_session(f"{role}-person", role).session_id for role in ROLE_NAMES
     }
-    tokens["anonymous"] = manager.create_anonymous_session().session_id
+    tokens["anonymous"] = manager.create_anonymous_session(privileges=["user"]).session_id
     return tokens
 
 

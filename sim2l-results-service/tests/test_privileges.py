@@ -44,7 +44,7 @@ def _tokens(manager):
         role: manager.create_session(f"{role}-person", role).session_id
         for role in ("user", "developer", "admin")
     }
-    tokens["anonymous"] = manager.create_anonymous_session().session_id
+    tokens["anonymous"] = manager.create_anonymous_session(privileges=["user"]).session_id
     return tokens
 
 

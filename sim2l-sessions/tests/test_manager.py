@@ -48,8 +48,13 @@ def test_roles_grant_exactly_their_privileges(manager):
             )
 
 
-def test_anonymous_session_defaults_to_user_privileges_and_expands_roles(manager):
-    assert manager.create_anonymous_session().privileges == ROLES["user"]
+def test_anonymous_session_defaults_to_developer_privileges_and_expands_roles(manager, monkeypatch):
+    # The local default (the caller holds the secret) runs the seed's examples...
+    assert manager.create_anonymous_session().privileges == ROLES["developer"]
+    # ...and a site can narrow it.
+    monkeypatch.setenv("SIM2L_ANONYMOUS_PRIVILEGES", "read_cache,read_catalog")
+    assert manager.create_anonymous_session().privileges == {"read_cache", "read_catalog"}
+    assert manager.create_anonymous_session(privileges=["user"]).privileges == ROLES["user"]
     developer = manager.create_anonymous_session(privileges=["developer"], ttl_hours=1)
     assert developer.role == "anonymous" and developer.username is None
     assert manager.check_privilege(developer.session_id, "register_simulation")

@@ -16,7 +16,7 @@ def tokens_by_role():
     tokens = {
         role: manager.create_session(f"{role}-person", role).session_id for role in ROLE_NAMES
     }
-    tokens["anonymous"] = manager.create_anonymous_session().session_id
+    tokens["anonymous"] = manager.create_anonymous_session(privileges=["user"]).session_id
     return manager, tokens
 
 

@@ -22,7 +22,6 @@ from sim2l_sessions.errors import UserExistsError
 from sim2l_sessions.errors import UserNotFoundError
 from sim2l_sessions.keys import load_secret_keys
 from sim2l_sessions.privileges import ANONYMOUS_ROLE
-from sim2l_sessions.privileges import USER_PRIVILEGES
 from sim2l_sessions.privileges import expand_privileges
 from sim2l_sessions.privileges import role_privileges
 from sim2l_sessions.store import SessionStore
@@ -33,6 +32,7 @@ from sim2l_sessions.tokens import session_from_claims
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
 DEFAULT_TTL_HOURS = 8.0
+DEFAULT_ANONYMOUS_ROLE = "developer"
 MAX_TTL_HOURS = 24.0 * 30
 
 
@@ -42,6 +42,12 @@ def _float_env(name: str, default: float) -> float:
         return float(value) if value else default
     except ValueError:
         raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
+def _default_anonymous_privileges() -> list[str]:
+    value = os.environ.get("SIM2L_ANONYMOUS_PRIVILEGES", "")
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    return names or [DEFAULT_ANONYMOUS_ROLE]
 
 
 def _ttl_seconds(ttl_hours) -> float:
@@ -172,11 +178,17 @@ class SessionManager:
     def create_anonymous_session(self, privileges=None, ttl_hours: float | None = None) -> Session:
         """A session with no user; ``privileges`` may name privileges and roles.
 
-        Without ``privileges`` it gets the ``user`` role's. The caller holds
-        the secret, so it may mint what it asks for; a service's blueprint
-        applies its anonymous policy before calling this.
+        Without ``privileges`` it gets ``SIM2L_ANONYMOUS_PRIVILEGES`` (default:
+        the ``developer`` role, what a scientist running the documented
+        examples on their own machine needs: read, write and invalidate the
+        cache, register simulations). This manager holds the secret, so its
+        caller could mint any token anyway; the boundary that matters is a
+        service's ``POST /sessions``, which applies the service's anonymous
+        policy (``user`` by default) before calling this.
         """
-        granted = USER_PRIVILEGES if privileges is None else expand_privileges(privileges)
+        if privileges is None:
+            privileges = _default_anonymous_privileges()
+        granted = expand_privileges(privileges)
         return self._mint(None, ANONYMOUS_ROLE, granted, _ttl_seconds(ttl_hours))
 
     def create_session(self, username: str, role: str, ttl_hours: float | None = None) -> Session:
