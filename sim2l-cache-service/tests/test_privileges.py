@@ -42,10 +42,7 @@ CONCRETE = {
     "/users/<username>/password": "/users/nobody/password",
 }
 QUERIES = {"/cache": {"key": "thermal_sim/350K/result"}}
-ROLE_PRIVILEGES = {
-    **{role: set(privileges) for role, privileges in ROLES.items()},
-    "anonymous": set(USER_PRIVILEGES),
-}
+ROLES_TO_TRY = ("user", "developer", "admin", "anonymous", "service-anonymous")
 
 
 def test_every_route_declares_the_expected_privilege(app):
@@ -64,10 +61,20 @@ def _call(url, method, rule, token):
     )
 
 
-def _token(manager, role):
+def _session(manager, url, role):
+    """A fresh token of ``role`` and the privileges it holds.
+
+    ``anonymous`` is a local anonymous session (sim2l-sessions' default
+    privileges); ``service-anonymous`` one from the service's
+    ``POST /sessions``, which gets the service's anonymous policy (user).
+    """
     if role == "anonymous":
-        return manager.create_anonymous_session().session_id
-    return manager.create_session(f"{role}-user", role).session_id
+        session = manager.create_anonymous_session()
+        return session.session_id, set(session.privileges)
+    if role == "service-anonymous":
+        answer = requests.post(url + "/sessions", json={"anonymous": True}, timeout=10).json()
+        return answer["session_id"], set(answer["privileges"])
+    return manager.create_session(f"{role}-user", role).session_id, set(ROLES[role])
 
 
 @pytest.mark.parametrize(("method", "rule"), sorted(EXPECTED))
@@ -87,13 +94,24 @@ def test_privilege_matrix(url, manager, method, rule):
             assert status not in (401, 403), (name, status)
         else:
             assert status == 401, (name, status)
-    for role, held in ROLE_PRIVILEGES.items():
-        answer = _call(url, method, rule, _token(manager, role))
+    for role in ROLES_TO_TRY:
+        token, held = _session(manager, url, role)
+        answer = _call(url, method, rule, token)
         if privilege in ("public", "session") or privilege in held:
             assert answer.status_code not in (401, 403), (role, answer.status_code, answer.text)
         else:
             assert answer.status_code == 403, (role, answer.status_code)
             assert answer.json()["error"]["details"] == {"required_privilege": privilege}
+
+
+def test_the_service_gives_anonymous_logins_the_user_privileges_only(url):
+    answer = requests.post(
+        url + "/sessions", json={"anonymous": True, "privileges": ["admin"]}, timeout=10
+    )
+    if answer.status_code == 201:
+        assert set(answer.json()["privileges"]) <= set(USER_PRIVILEGES)
+    else:
+        assert answer.status_code == 403
 
 
 def test_errors_are_json(url):

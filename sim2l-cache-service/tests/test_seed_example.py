@@ -72,20 +72,20 @@ def _run(code: str) -> str:
 
 
 def test_seed_example_as_written(url):
-    """Verbatim. The seed's anonymous session gets the user role's privileges
-    (DESIGN section 3), which do not include invalidate_cache: everything up
-    to ``invalidate`` works as documented, and ``invalidate`` is refused."""
+    """Verbatim: the local anonymous session (sim2l-sessions' default, the
+    developer privileges) may store, read, invalidate and read statistics."""
+    assert _run(_block(url)) == "Cache hit! Run DB: /path/to/run.db\nHit rate: 1.0\n"
+
+
+def test_seed_example_with_a_user_privileged_session_stops_at_invalidate(url):
+    """With only the user role's privileges (what a service's POST /sessions
+    grants anonymous callers) everything works up to ``invalidate``, which
+    needs invalidate_cache and is refused."""
+    block = _block(url).replace(
+        "create_anonymous_session()", "create_anonymous_session(privileges=['user'])"
+    )
     output = io.StringIO()
     with contextlib.redirect_stdout(output), pytest.raises(ForbiddenError) as refused:
-        exec(compile(_block(url), "seed-cache-example", "exec"), {})  # noqa: S102
+        exec(compile(block, "seed-cache-example", "exec"), {})  # noqa: S102
     assert output.getvalue() == "Cache hit! Run DB: /path/to/run.db\n"
     assert refused.value.details == {"required_privilege": "invalidate_cache"}
-
-
-def test_seed_example_with_a_developer_session(url):
-    """The same block with the session the seed's catalog example uses
-    (``privileges=['developer']``): it runs to the end."""
-    block = _block(url).replace(
-        "create_anonymous_session()", "create_anonymous_session(privileges=['developer'])"
-    )
-    assert _run(block) == "Cache hit! Run DB: /path/to/run.db\nHit rate: 1.0\n"
