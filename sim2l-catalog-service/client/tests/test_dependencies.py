@@ -1,34 +1,35 @@
-"""The client distribution depends on sim2l-sessions and requests only."""
+"""The client installs and imports without Flask, Peewee or psycopg2 (DESIGN section 2)."""
 
 import importlib.metadata
 import re
+import subprocess
+import sys
+
+FORBIDDEN = {"flask", "peewee", "psycopg2", "psycopg2-binary", "gunicorn", "marshmallow", "bcrypt"}
 
 
-def test_declared_dependencies():
-    requirements = importlib.metadata.requires("sim2l-catalog-client") or []
-    names = {
-        re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()
-        for requirement in requirements
-        if "extra ==" not in requirement
-    }
-    assert names == {"sim2l-sessions", "requests"}
+def _requirements(distribution: str) -> set[str]:
+    names = set()
+    for requirement in importlib.metadata.requires(distribution) or []:
+        if "extra ==" in requirement:
+            continue  # optional extras are not installed by a plain pip install
+        names.add(re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower())
+    return names
 
 
-def test_client_module_imports_no_server_libraries():
-    import ast
-    import pathlib
+def test_declared_dependencies_bring_no_server_stack():
+    direct = _requirements("sim2l-catalog-client")
+    through_sessions = _requirements("sim2l-sessions") if "sim2l-sessions" in direct else set()
+    assert not (direct | through_sessions) & FORBIDDEN
 
-    import sim2l_catalog_client
 
-    package = pathlib.Path(sim2l_catalog_client.__file__).parent
-    for path in package.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = (
-                    [alias.name for alias in node.names]
-                    if isinstance(node, ast.Import)
-                    else [node.module or ""]
-                )
-                for name in names:
-                    root = name.split(".")[0]
-                    assert root not in {"flask", "peewee", "psycopg2", "sim2l_catalog_service"}
+def test_importing_the_client_loads_no_server_stack():
+    code = (
+        "import sys, sim2l_catalog_client; "
+        "loaded = {'flask', 'peewee', 'psycopg2', 'bcrypt', 'marshmallow'} & set(sys.modules); "
+        "print(sorted(loaded))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "[]"

@@ -10,50 +10,39 @@ The seed's API::
     manager.check_privilege(session.session_id, "register_simulation")
     anon = manager.create_anonymous_session(privileges=["read_cache"], ttl_hours=1)
 
-``get_session_manager()`` mints and verifies locally with the shared secret,
-or, when ``SIM2L_SESSIONS_URL`` is set, asks that service.
+``get_session_manager()`` mints and verifies locally with the shared secret
+(needs the ``store`` extra: bcrypt, itsdangerous, Peewee), or, when
+``SIM2L_SESSIONS_URL`` is set, asks that service (``requests`` only).
+
+Names are imported on first use, so a client that needs only the HTTP base
+(``sim2l_sessions.service_client``) never loads Peewee, bcrypt or Flask.
 """
 
+import importlib
 import os
 import threading
 
-from sim2l_sessions.errors import AuthenticationError
-from sim2l_sessions.errors import InvalidUserError
-from sim2l_sessions.errors import PrivilegeDeniedError
-from sim2l_sessions.errors import RateLimitedError
-from sim2l_sessions.errors import SessionError
-from sim2l_sessions.errors import UserExistsError
-from sim2l_sessions.errors import UserNotFoundError
-from sim2l_sessions.manager import SessionManager
-from sim2l_sessions.passwords import PasswordError
-from sim2l_sessions.privileges import ALL_PRIVILEGES
-from sim2l_sessions.privileges import ROLES
-from sim2l_sessions.privileges import UnknownPrivilegeError
-from sim2l_sessions.privileges import expand_privileges
-from sim2l_sessions.remote import RemoteSessionManager
-from sim2l_sessions.service_client import ServiceClient
-from sim2l_sessions.tokens import Session
+# name -> module that defines it; imported when first asked for.
+_LAZY = {
+    "AuthenticationError": "sim2l_sessions.errors",
+    "InvalidUserError": "sim2l_sessions.errors",
+    "PrivilegeDeniedError": "sim2l_sessions.errors",
+    "RateLimitedError": "sim2l_sessions.errors",
+    "SessionError": "sim2l_sessions.errors",
+    "UserExistsError": "sim2l_sessions.errors",
+    "UserNotFoundError": "sim2l_sessions.errors",
+    "SessionManager": "sim2l_sessions.manager",
+    "PasswordError": "sim2l_sessions.passwords",
+    "ALL_PRIVILEGES": "sim2l_sessions.privileges",
+    "ROLES": "sim2l_sessions.privileges",
+    "UnknownPrivilegeError": "sim2l_sessions.privileges",
+    "expand_privileges": "sim2l_sessions.privileges",
+    "RemoteSessionManager": "sim2l_sessions.remote",
+    "ServiceClient": "sim2l_sessions.service_client",
+    "Session": "sim2l_sessions.session",
+}
 
-__all__ = [
-    "ALL_PRIVILEGES",
-    "ROLES",
-    "AuthenticationError",
-    "InvalidUserError",
-    "PasswordError",
-    "PrivilegeDeniedError",
-    "RateLimitedError",
-    "RemoteSessionManager",
-    "ServiceClient",
-    "Session",
-    "SessionError",
-    "SessionManager",
-    "UnknownPrivilegeError",
-    "UserExistsError",
-    "UserNotFoundError",
-    "expand_privileges",
-    "get_session_manager",
-    "reset_session_manager",
-]
+__all__ = sorted([*_LAZY, "get_session_manager", "reset_session_manager"])
 
 _ENVIRONMENT = (
     "SIM2L_HOME",
@@ -66,14 +55,40 @@ _manager = None
 _manager_environment = None
 
 
-def get_session_manager() -> SessionManager | RemoteSessionManager:
-    """The process's session manager, made anew when its environment changes."""
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim2l_sessions' has no attribute {name!r}")
+
+
+def _local_manager():
+    try:
+        from sim2l_sessions.manager import SessionManager
+    except ImportError as error:
+        raise ImportError(
+            f"minting sessions locally needs the store extra ({error.name} is missing): "
+            "pip install 'sim2l-sessions[store]', or set SIM2L_SESSIONS_URL to use a service"
+        ) from error
+    return SessionManager()
+
+
+def get_session_manager():
+    """The process's session manager, made anew when its environment changes.
+
+    A ``RemoteSessionManager`` when ``SIM2L_SESSIONS_URL`` is set, else a
+    local ``SessionManager``.
+    """
     global _manager, _manager_environment
     environment = tuple(os.environ.get(name) for name in _ENVIRONMENT)
     with _lock:
         if _manager is None or environment != _manager_environment:
             url = os.environ.get("SIM2L_SESSIONS_URL")
-            _manager = RemoteSessionManager(url) if url else SessionManager()
+            if url:
+                from sim2l_sessions.remote import RemoteSessionManager
+
+                _manager = RemoteSessionManager(url)
+            else:
+                _manager = _local_manager()
             _manager_environment = environment
         return _manager
 

@@ -11,7 +11,7 @@ from sim2l_sessions.client_errors import UnauthenticatedError
 from sim2l_sessions.errors import AuthenticationError
 from sim2l_sessions.errors import PrivilegeDeniedError
 from sim2l_sessions.service_client import ServiceClient
-from sim2l_sessions.tokens import Session
+from sim2l_sessions.session import Session
 
 
 def _session(token: str, body: dict, revoked: bool = False) -> Session:

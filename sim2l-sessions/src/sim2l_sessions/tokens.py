@@ -10,7 +10,6 @@ accepted is refused.
 
 import base64
 import binascii
-import dataclasses
 import hashlib
 import secrets
 import time
@@ -19,54 +18,10 @@ import orjson
 from itsdangerous import BadSignature
 from itsdangerous import Signer
 
+from sim2l_sessions.session import Session
+
 MAX_TOKEN_LENGTH = 4096
 _SALT = "sim2l.session.v1"
-
-
-@dataclasses.dataclass(frozen=True)
-class Session:
-    """One session: who, which role and privileges, until when.
-
-    ``session_id`` is the signed token itself; send it as ``X-Session-ID``.
-    """
-
-    session_id: str
-    token_id: str
-    username: str | None
-    role: str
-    privileges: frozenset[str]
-    issued_at: float
-    expires_at: float
-    revoked: bool = False
-
-    @property
-    def is_anonymous(self) -> bool:
-        """Whether no user stands behind this session."""
-        return self.username is None
-
-    def is_expired(self, now: float | None = None) -> bool:
-        """Whether the expiry time has passed."""
-        return (time.time() if now is None else now) >= self.expires_at
-
-    def is_valid(self) -> bool:
-        """Signed by an accepted key (it was, or it would not exist), unexpired, not revoked."""
-        return not self.revoked and not self.is_expired()
-
-    def has_privilege(self, privilege: str) -> bool:
-        """Whether the session is valid and holds ``privilege``."""
-        return privilege in self.privileges and self.is_valid()
-
-    def to_dict(self) -> dict:
-        """A JSON-friendly description, without the token."""
-        return {
-            "token_id": self.token_id,
-            "username": self.username,
-            "role": self.role,
-            "privileges": sorted(self.privileges),
-            "issued_at": self.issued_at,
-            "expires_at": self.expires_at,
-            "anonymous": self.is_anonymous,
-        }
 
 
 class TokenCodec:
