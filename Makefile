@@ -14,7 +14,7 @@ ALL_DISTS := sim2l-sessions \
 	sim2l-core
 DISTS := $(foreach d,$(ALL_DISTS),$(if $(wildcard $(d)/pyproject.toml),$(d)))
 PYPROJECTS := $(foreach d,$(DISTS),$(d)/pyproject.toml)
-DEV_TOOLS := pytest tox ruff schemathesis
+DEV_TOOLS := pytest tox ruff schemathesis jsonschema kubernetes-validate pyyaml
 
 .PHONY: setup demo test lint bench deploy-check clean
 
