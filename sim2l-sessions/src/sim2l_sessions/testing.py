@@ -149,3 +149,48 @@ def pytest_terminal_summary(terminalreporter):
             bold=True,
         )
         terminalreporter.write_line("Set SIM2L_REQUIRE_POSTGRES=1 to make this a failure.")
+
+
+SERVER_STACK = {
+    "flask",
+    "peewee",
+    "psycopg2",
+    "psycopg2-binary",
+    "gunicorn",
+    "marshmallow",
+    "bcrypt",
+}
+
+
+def _plain_requirements(distribution: str) -> set[str]:
+    import importlib.metadata
+    import re
+
+    names = set()
+    for requirement in importlib.metadata.requires(distribution) or []:
+        if "extra ==" not in requirement:  # extras are not installed by a plain pip install
+            names.add(re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower())
+    return names
+
+
+def assert_light_client(distribution: str, import_name: str) -> None:
+    """Fail unless a client installs and imports without the server stack (DESIGN section 2).
+
+    Checks the declared dependencies (and sim2l-sessions' own, one level down)
+    and, in a fresh interpreter, the modules that importing the client loads.
+    """
+    import subprocess
+    import sys
+
+    declared = _plain_requirements(distribution)
+    if "sim2l-sessions" in declared:
+        declared |= _plain_requirements("sim2l-sessions")
+    assert not declared & SERVER_STACK, f"{distribution} declares {sorted(declared & SERVER_STACK)}"
+    code = (
+        f"import sys, {import_name}; "
+        "print(sorted({'flask', 'peewee', 'psycopg2', 'bcrypt', 'marshmallow'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]", f"importing {import_name} loads {loaded.stdout.strip()}"
