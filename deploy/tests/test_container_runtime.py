@@ -117,7 +117,7 @@ def read_env_file(path: Path) -> dict:
 
 def variables_set_by_deploy() -> dict:
     """Every variable the ConfigMap, the manifests, the env examples and compose set."""
-    variables = dict(read_env_file(DEPLOY / "base" / "config.env"))
+    variables = dict(read_env_file(DEPLOY / "base" / "config.properties"))
     for example in DEPLOY.rglob("*.env.example"):
         variables.update(read_env_file(example))
     for manifest in DEPLOY.rglob("*.yaml"):
@@ -164,7 +164,7 @@ def test_the_configmap_values_load(service, monkeypatch):
     require_service(service)
     from sim2l_sessions.web.config import load_config
 
-    for name, value in read_env_file(DEPLOY / "base" / "config.env").items():
+    for name, value in read_env_file(DEPLOY / "base" / "config.properties").items():
         monkeypatch.setenv(name, value)
     defaults = importlib.import_module(f"sim2l_{service}_service.config").DEFAULTS
     config = load_config(service, defaults)
