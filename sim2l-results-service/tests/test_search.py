@@ -210,6 +210,68 @@ def test_parameter_stats_match_values_computed_here(client, runs):
     }
 
 
+def _matches(values: dict, filters: dict) -> bool:
+    """The service's filter semantics for the numbers, strings and ``ne False`` used here."""
+    compare = {
+        "gt": lambda v, o: v > o,
+        "ge": lambda v, o: v >= o,
+        "lt": lambda v, o: v < o,
+        "le": lambda v, o: v <= o,
+        "ne": lambda v, o: v != o,
+        "between": lambda v, o: o[0] <= v <= o[1],
+    }
+    for name, spec in filters.items():
+        value = values.get(name)
+        for operator, operand in spec.items():
+            kind = type(operand[0] if operator == "between" else operand)
+            if type(value) is not kind and not {type(value), kind} <= {int, float}:
+                return False
+            if not compare[operator](value, operand):
+                return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("input_filters", "output_filters"),
+    [
+        ({"temperature": {"between": [320, 400]}}, {"max_stress": {"lt": 2e8}}),
+        ({"temperature": {"ge": 330}}, {"max_stress": {"gt": -4e8, "le": 4e8}}),
+        ({}, {"max_stress": {"ge": -1e8}}),
+        ({"temperature": {"lt": 390}}, {}),
+        ({"temperature": {"gt": 300}, "refine": {"ne": False}}, {"label": {"ne": "case-03"}}),
+    ],
+)
+def test_filtered_stats_of_a_range_filtered_parameter(client, runs, input_filters, output_filters):
+    """Range-only filters (PostgreSQL: the hash-joined plan), with and without one on the
+    parameter itself, give the statistics of exactly the matching runs' values."""
+    for version in (None, "1.0.0"):
+        everything = dict(runs)
+        if version is None:
+            everything["v2-0"] = everything["v2-1"] = (
+                {"temperature": 999, "material": "steel"},
+                {"max_stress": 1.0},
+            )
+        values = [
+            outputs["max_stress"]
+            for inputs, outputs in everything.values()
+            if isinstance(outputs.get("max_stress"), float)
+            and _matches(inputs, input_filters)
+            and _matches(outputs, output_filters)
+        ]
+        stats = client.get_parameter_stats(
+            "thermal_sim",
+            "max_stress",
+            param_class="output",
+            input_filters=input_filters,
+            output_filters=output_filters,
+            simulation_version=version,
+        )
+        assert len(values) > 1 and stats["count"] == len(values)
+        assert (stats["min_value"], stats["max_value"]) == (min(values), max(values))
+        assert stats["avg_value"] == pytest.approx(statistics.fmean(values), rel=1e-12)
+        assert stats["stddev_value"] == pytest.approx(statistics.stdev(values), rel=1e-9)
+
+
 def test_distinct_values_and_schemas(client, runs):
     values = client.distinct_values("thermal_sim", "material", param_class="input")
     assert values == [{"value": m, "count": 3 + (2 if m == "steel" else 0)} for m in MATERIALS]

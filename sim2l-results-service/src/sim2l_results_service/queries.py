@@ -339,8 +339,14 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     The variance comes from sums of deviations from a shift inside the data
     (the parameter's smallest value: one index seek), which avoids most of the
     cancellation of the textbook sum-of-squares formula while reading the
-    values once. Without filters the values are one index-only range scan;
-    with filters the matching runs drive and each run's value is one
+    values once. Without filters the values are one index-only range scan.
+    With filters on PostgreSQL, when none is an equality or ``in`` list (the
+    matches are many), the parameter's values are one index-only range scan
+    (narrowed by the parameter's own filter, if it has one) hash-joined with
+    the ids matching the other filters: the scan is a subquery (``OFFSET 0``)
+    so the planner, which underestimates a range of one parameter, cannot
+    turn it into a key probe per matching run.
+    Otherwise the matching runs drive and each run's value is one
     primary-key probe.
     """
     name = criteria["simulation_name"]
@@ -350,7 +356,25 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         "WHERE simulation_name = ? AND param_class = ? AND name = ?) s"
     )
     values = [name, param_class, param_name]
-    if filters:
+    if filters and min(entry[0] for entry in filters) >= 2 and not uses_question_marks():
+        own = [entry for entry in filters if entry[1:3] == (param_class, param_name)]
+        others = [entry for entry in filters if entry[1:3] != (param_class, param_name)]
+        own_conditions, own_params = _filter_select(
+            "v", name, own[0] if own else (0, param_class, param_name, [], "")
+        )
+        source = f"{shift} CROSS JOIN results_parameter_value v"
+        if others:
+            ids_sql, ids_params = _filters_subquery(name, others)
+            source = (
+                f"{shift} CROSS JOIN (SELECT v.result_id, v.num_value "  # noqa: S608 (fixed SQL)
+                f"FROM results_parameter_value v WHERE {' AND '.join(own_conditions)} OFFSET 0) v "
+                f"JOIN ({ids_sql}) ids ON ids.result_id = v.result_id"
+            )
+            values += own_params + ids_params
+            own_conditions, own_params = [], []
+        conditions = [*own_conditions, *conditions]
+        params = [*own_params, *params]
+    elif filters:
         ids_sql, ids_params = _filters_subquery(name, filters)
         source = (
             f"{shift} CROSS JOIN ({ids_sql}) ids JOIN results_parameter_value v "
