@@ -8,7 +8,9 @@ them in the ``schema_migrations`` table; ``pending_migrations()`` lets a
 service refuse to start on a database that is behind its code.
 """
 
+import contextlib
 import datetime
+import fcntl
 import importlib
 import pkgutil
 
@@ -61,20 +63,60 @@ def pending_migrations(database: peewee.Database, package: str) -> list[str]:
     return [name for name in available_migrations(package) if name not in done]
 
 
+# Any fixed number: every sim2l process takes the same lock to migrate.
+_ADVISORY_LOCK_KEY = 0x51_2C_0D_B5
+
+
 def migrate(database: peewee.Database, package: str) -> list[str]:
     """Apply every pending migration of ``package``; return the names applied.
 
-    Safe to run from several processes at once: each migration runs in a
-    transaction that also records it, and a concurrent runner's duplicate
-    record makes the loser's transaction roll back.
+    Safe to run from several processes at once (replicas, or three services
+    starting together on one database): the whole run holds a lock (a
+    PostgreSQL advisory lock, since even ``CREATE TABLE IF NOT EXISTS`` races
+    there; a lock file beside a SQLite database), and a duplicate record
+    still makes a loser's transaction roll back.
     """
+    if isinstance(database, peewee.SqliteDatabase):
+        # SQLite answers "database is locked" at once, busy timeout or not,
+        # while another connection switches a fresh file to WAL; a lock file
+        # beside the database serialises runners in every process.
+        with _file_lock(str(database.database) + ".migrate-lock"), database.connection_context():
+            return _apply_pending(database, package)
+    with database.connection_context():
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (_ADVISORY_LOCK_KEY,))
+        try:
+            return _apply_pending(database, package)
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (_ADVISORY_LOCK_KEY,))
+
+
+@contextlib.contextmanager
+def _file_lock(path: str):
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_transaction(database: peewee.Database):
+    # SQLite: take the write lock up front. A deferred transaction that reads
+    # (table_exists) and then writes deadlocks with a concurrent runner doing
+    # the same, and SQLite answers "database is locked" at once instead of waiting.
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
+def _apply_pending(database: peewee.Database, package: str) -> list[str]:
     applied = []
     with database.bind_ctx([_AppliedMigration]):
         database.create_tables([_AppliedMigration], safe=True)
         for name in pending_migrations(database, package):
             module = importlib.import_module(f"{package}.{name}")
             try:
-                with database.atomic():
+                with _write_transaction(database):
                     module.up(database, SchemaMigrator.from_database(database))
                     _AppliedMigration.create(
                         name=_record_name(package, name),
