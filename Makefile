@@ -49,6 +49,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: setup
+	tools/ensure_wrk.sh
 	$(BIN)/python tools/bench_report.py $(DISTS) system-tests
 
 demo: setup
