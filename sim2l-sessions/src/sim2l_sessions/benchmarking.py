@@ -132,6 +132,16 @@ def _milliseconds(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
+def _latency_percentile(output: str, percent: int) -> float:
+    """One line of wrk's "Latency Distribution" table, in milliseconds.
+
+    Anchored to the start of the line: the thread-stats table above it ends in
+    a "+/- Stdev" column such as ``76.99%``, which an unanchored ``99%`` matches.
+    """
+    match = re.search(rf"^\s*{percent}%\s+(\S+)\s*$", output, re.MULTILINE)
+    return _milliseconds(match.group(1))
+
+
 def wrk_available() -> bool:
     """Whether the ``wrk`` load generator is installed."""
     return shutil.which("wrk") is not None
@@ -145,10 +155,15 @@ def run_wrk(url, connections=16, threads=2, duration=5, headers=None, script=Non
     if script:
         command += ["-s", script]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk_output(output)
+
+
+def parse_wrk_output(output: str) -> dict:
+    """Requests/s, p50 and p99 latency (ms), non-2xx and socket errors from a wrk report."""
     result = {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": _milliseconds(re.search(r"50%\s+(\S+)", output).group(1)),
-        "p99_ms": _milliseconds(re.search(r"99%\s+(\S+)", output).group(1)),
+        "p50_ms": _latency_percentile(output, 50),
+        "p99_ms": _latency_percentile(output, 99),
         "non_2xx": 0,
         "socket_errors": 0,
     }
