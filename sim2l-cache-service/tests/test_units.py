@@ -107,3 +107,38 @@ def test_sqlite_checkpoints_run_in_a_background_thread(app, database_url):
     database.close()
     store.ensure_checkpointer()
     assert any(thread.name == "sim2l-wal-checkpoint" for thread in threading.enumerate())
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("prepared", [True, False])
+def test_postgresql_hot_statements_are_prepared_once_per_connection(
+    make_app, app_config, tokens, prepared
+):
+    from conftest import entry
+
+    app = make_app({**app_config, "postgresql_prepared_statements": prepared})
+    client = app.test_client()
+    headers = {"X-Session-ID": tokens["admin"]}
+    # A sync worker (not multithreaded) keeps its connection between requests,
+    # so every request below runs on the one connection inspected after.
+    environ = {"wsgi.multithread": False}
+    for version in ("1.0.0", "2.0.0"):
+        stored = client.post(
+            "/cache",
+            json=entry(simulation_version=version),
+            headers=headers,
+            environ_overrides=environ,
+        )
+        assert stored.status_code in (200, 201)
+        read = client.get(
+            "/cache/thermal_sim/350K/result", headers=headers, environ_overrides=environ
+        )
+        assert read.status_code == 200
+        assert read.get_json()["simulation_version"] == version
+    database = app.extensions["sim2l_database"]
+    names = {
+        name
+        for (name,) in database.execute_sql("SELECT name FROM pg_prepared_statements").fetchall()
+    }
+    expected = {"sim2l_cache_lookup", "sim2l_cache_upsert"} if prepared else set()
+    assert names == expected

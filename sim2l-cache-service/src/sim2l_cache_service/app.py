@@ -38,7 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
     settings = cache_config(config)
     database = database_from_url(connection_url(settings), max_connections=settings["pool_size"])
     database_proxy.initialize(database)
-    store = CacheStore(database, settings["database_url"])
+    store = CacheStore(
+        database,
+        settings["database_url"],
+        prepared_statements=settings["postgresql_prepared_statements"],
+    )
     store.disable_automatic_checkpoints()
     counter = HitCounter(settings["stats_flush_seconds"])
 

@@ -37,6 +37,10 @@ DEFAULTS = {
     # invalidation or deletion always waits for its flush, so it cannot be
     # lost and let a stale entry be served again. "on" waits for every write.
     "postgresql_synchronous_commit": "off",
+    # PostgreSQL only: run the hot read and store as server-side prepared
+    # statements, prepared once per connection. Turn off behind a
+    # transaction-mode PgBouncer, which does not keep them.
+    "postgresql_prepared_statements": True,
 }
 
 

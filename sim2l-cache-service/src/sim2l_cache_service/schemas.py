@@ -96,6 +96,75 @@ class EntrySchema(Schema):
             raise ValidationError("give ttl_hours or ttl_seconds, not both", "ttl_seconds")
 
 
+_ENTRY_TEXT_LIMITS = {
+    "simulation_name": 200,
+    "simulation_version": 100,
+    "execution_id": 200,
+    "squid_id": 512,
+    "input_hash": 256,
+    "run_db_path": 4096,
+}
+_ENTRY_REQUIRED = frozenset(("cache_key", "simulation_id", *_ENTRY_TEXT_LIMITS))
+_ENTRY_FIELDS = frozenset((*_ENTRY_REQUIRED, "result_id", "metadata", "ttl_hours", "ttl_seconds"))
+_entry_schema = EntrySchema()
+
+
+def load_entry(data: dict) -> dict:
+    """``EntrySchema().load(data)``, with a fast path for the well-formed entry.
+
+    Every store goes through here, and marshmallow spends about 40 us on a
+    valid entry (a quarter of a POST's time in the worker). The checks below
+    accept only what the schema accepts and return what it would return; on
+    anything else the schema runs and explains the problem. A test holds the
+    two to the same answers over generated entries.
+    """
+    accepted = _fast_entry(data)
+    return accepted if accepted is not None else _entry_schema.load(data)
+
+
+def _fast_entry(data: dict) -> dict | None:
+    if not (data.keys() <= _ENTRY_FIELDS and data.keys() >= _ENTRY_REQUIRED):
+        return None
+    key = data["cache_key"]
+    if not (type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH):
+        return None
+    if CONTROL_CHARACTERS.search(key):
+        return None
+    for name, limit in _ENTRY_TEXT_LIMITS.items():
+        value = data[name]
+        if not (type(value) is str and 0 < len(value) <= limit) or "\x00" in value:
+            return None
+    if not _is_identifier(data["simulation_id"]):
+        return None
+    loaded = dict(data)
+    result_id = data.get("result_id")
+    if result_id is not None and not _is_identifier(result_id):
+        return None
+    if "metadata" in data and data["metadata"] is not None:
+        if type(data["metadata"]) is not dict:
+            return None
+        loaded["metadata"] = dict(data["metadata"])  # the schema returns a copy
+    if "ttl_hours" in data and "ttl_seconds" in data:
+        return None
+    for name in ("ttl_hours", "ttl_seconds"):
+        if name in data:
+            value = data[name]
+            if type(value) not in (int, float):
+                return None
+            try:
+                number = float(value)
+            except OverflowError:  # an integer past float's range
+                return None
+            if not 0 < number < math.inf:  # NaN fails this too
+                return None
+            loaded[name] = number
+    return loaded
+
+
+def _is_identifier(value) -> bool:
+    return type(value) is int and 0 <= value <= MAX_ID
+
+
 SELECTORS = ("simulation_id", "simulation_name", "simulation_version", "key_pattern")
 
 

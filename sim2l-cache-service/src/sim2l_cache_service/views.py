@@ -31,13 +31,13 @@ from sim2l_sessions.web import require_privilege
 
 from sim2l_cache_service.models import UNATTRIBUTED
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
-from sim2l_cache_service.schemas import EntrySchema
 from sim2l_cache_service.schemas import InvalidateSchema
 from sim2l_cache_service.schemas import InvalidationQuerySchema
 from sim2l_cache_service.schemas import KeyQuerySchema
 from sim2l_cache_service.schemas import ListQuerySchema
 from sim2l_cache_service.schemas import PurgeSchema
 from sim2l_cache_service.schemas import StatsQuerySchema
+from sim2l_cache_service.schemas import load_entry
 
 EXTENSION_KEY = "sim2l_cache"
 blueprint = Blueprint("cache", __name__)
@@ -45,7 +45,6 @@ blueprint = Blueprint("cache", __name__)
 _MISS = orjson.dumps(
     {"error": {"code": "cache_miss", "message": "no live cache entry for this key", "details": {}}}
 )
-_entry_schema = EntrySchema()
 _invalidate_schema = InvalidateSchema()
 _purge_schema = PurgeSchema()
 _key_query_schema = KeyQuerySchema()
@@ -136,7 +135,7 @@ def get_entry_by_query():
 def set_entry():
     """Store an entry, or atomically replace the one under the same key."""
     state = _state()
-    data = _entry_schema.load(request_json(request))
+    data = load_entry(request_json(request))
     config = state.config
     if "ttl_seconds" in data:
         ttl_seconds = data["ttl_seconds"]

@@ -73,18 +73,26 @@ def database_from_url(url: str, max_connections: int = 16) -> peewee.Database:
     name = parts.path.lstrip("/")
     if not name:
         raise InvalidDatabaseURL(f"PostgreSQL URL {redact_url(url)!r} names no database")
-    options = dict(urllib.parse.parse_qsl(parts.query))
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise InvalidDatabaseURL(f"PostgreSQL URL {redact_url(url)!r}: {error}") from None
+    # libpq's own rule: a query parameter (``?host=/var/run/postgresql`` for a
+    # Unix socket, say) wins over the same part of the address.
+    connection = {
+        "user": urllib.parse.unquote(parts.username) if parts.username else None,
+        "password": urllib.parse.unquote(parts.password) if parts.password else None,
+        "host": parts.hostname,
+        "port": port,
+        "connect_timeout": 5,
+    }
+    connection.update(urllib.parse.parse_qsl(parts.query))
     return LeanPooledPostgresqlDatabase(
         name,
-        user=urllib.parse.unquote(parts.username) if parts.username else None,
-        password=urllib.parse.unquote(parts.password) if parts.password else None,
-        host=parts.hostname,
-        port=parts.port,
         max_connections=max_connections,
         stale_timeout=300,
         timeout=10,
-        connect_timeout=int(options.pop("connect_timeout", 5)),
-        **options,
+        **connection,
     )
 
 

@@ -79,10 +79,13 @@ def request_json(request, max_depth: int = 32):
 
 
 def _depth(value, limit: int, level: int = 1) -> int:
-    if level > limit:
+    """Nesting depth of a decoded JSON value at ``level`` (a scalar is one level), capped."""
+    if level > limit or not isinstance(value, (dict, list)):
         return level
-    if isinstance(value, dict):
-        return max((_depth(v, limit, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, limit, level + 1) for v in value), default=level)
-    return level
+    deepest = level
+    # Scalars, the common children, are counted without a call each.
+    for child in value.values() if isinstance(value, dict) else value:
+        depth = _depth(child, limit, level + 1) if isinstance(child, (dict, list)) else level + 1
+        if depth > deepest:
+            deepest = depth
+    return deepest
