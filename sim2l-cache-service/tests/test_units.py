@@ -119,20 +119,16 @@ def test_postgresql_hot_statements_are_prepared_once_per_connection(
     app = make_app({**app_config, "postgresql_prepared_statements": prepared})
     client = app.test_client()
     headers = {"X-Session-ID": tokens["admin"]}
-    # A sync worker (not multithreaded) keeps its connection between requests,
-    # so every request below runs on the one connection inspected after.
-    environ = {"wsgi.multithread": False}
+    # One request at a time: the pool hands out its one connection each time,
+    # so every request below runs on the connection inspected after.
     for version in ("1.0.0", "2.0.0"):
         stored = client.post(
             "/cache",
             json=entry(simulation_version=version),
             headers=headers,
-            environ_overrides=environ,
         )
         assert stored.status_code in (200, 201)
-        read = client.get(
-            "/cache/thermal_sim/350K/result", headers=headers, environ_overrides=environ
-        )
+        read = client.get("/cache/thermal_sim/350K/result", headers=headers)
         assert read.status_code == 200
         assert read.get_json()["simulation_version"] == version
     database = app.extensions["sim2l_database"]

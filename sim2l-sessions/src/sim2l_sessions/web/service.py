@@ -6,8 +6,8 @@ database, calls this, and registers its blueprint. This wires:
 - the orjson JSON provider and the JSON error handlers;
 - the session manager (shared secret, shared sessions store) and the
   sessions blueprint;
-- database connections (SQLite stays open per worker thread; a PostgreSQL
-  connection is checked out of the pool per request, or kept by a sync worker);
+- per-request database connections (SQLite stays open per worker thread; a
+  PostgreSQL connection is checked out of the pool and returned after);
 - ``/health``, ``/ready``, ``/metrics`` and ``/openapi.json``;
 - the body size limit (413) and the refusal to start on an unmigrated
   database, with the command that fixes it.
@@ -19,7 +19,6 @@ import peewee
 from flask import Flask
 from flask import Response
 from flask import current_app
-from flask import request
 
 from sim2l_sessions.database import is_sqlite_url
 from sim2l_sessions.database import redact_url
@@ -105,36 +104,15 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
     # Connections open lazily on a request's first query (peewee's
     # autoconnect), so /health and the auth checks never touch the database.
     # SQLite keeps one connection per worker thread (reopening it per request
-    # halves throughput). A PostgreSQL connection returns to the pool after
-    # each request, unless the worker serves one request at a time (gunicorn's
-    # sync workers): then it keeps its one healthy, idle connection, which
-    # saves a pool check-out and return per request (about 20 us of the
-    # ~150 us a cache GET costs the worker).
+    # halves throughput); a PostgreSQL connection returns to the pool after
+    # each request, so that after a database outage the 503 handler's flush of
+    # idle connections reaches every connection the worker holds.
     @app.teardown_request
     def close_connection(exc):
-        if pooled and not database.is_closed() and not _keep_connection(database, exc):
+        if pooled and not database.is_closed():
             database.close()
         if store_pooled:
             store.close()
-
-
-# psycopg2.extensions.TRANSACTION_STATUS_IDLE, without importing psycopg2
-# (installed only with the postgresql extra; only PostgreSQL gets here).
-_PSYCOPG2_TRANSACTION_IDLE = 0
-
-
-def _keep_connection(database, exc) -> bool:
-    """Whether a single-threaded worker may keep its PostgreSQL connection for its next request."""
-    if exc is not None or request.environ.get("wsgi.multithread", True):
-        return False
-    connection = database._state.conn
-    # A lost connection (closed, or in an unknown state) goes back to the pool,
-    # which drops it; so does one left inside a transaction.
-    return (
-        connection is not None
-        and not connection.closed
-        and connection.info.transaction_status == _PSYCOPG2_TRANSACTION_IDLE
-    )
 
 
 def _add_operational_routes(

@@ -1,0 +1,136 @@
+"""Where a cache request's time goes: CPU per request of each process under wrk.
+
+A diagnostic beside ``bench_cache.py`` (not part of ``make bench``): serves the
+bare-Flask ceiling and the cache service under gunicorn (sync, -w2), loads each
+with wrk for a few seconds, and divides the CPU time the gunicorn workers and
+the PostgreSQL backends used (from /proc) by the requests served.
+
+Run: ``cd /work/main && .venv/bin/python sim2l-cache-service/benchmarks/cpu_per_request.py``
+(add ``--socket-dir /var/run/postgresql`` to also measure PostgreSQL over its
+Unix socket). Linux only; needs wrk and a PostgreSQL server.
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import psycopg2
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import bench_cache  # noqa: E402
+from sim2l_sessions.benchmarking import GunicornServer  # noqa: E402
+from sim2l_sessions.benchmarking import run_wrk  # noqa: E402
+from sim2l_sessions.manager import SessionManager  # noqa: E402
+
+SECONDS = 5
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks_by_process() -> dict[int, tuple[str, int]]:
+    """``{pid: (command line, user + system ticks)}`` for every readable process."""
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # the process ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks[int(entry)] = (command or stat, int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def measure(label: str, app: str, env: dict, path: str, headers=None, script=None) -> None:
+    """Load ``path`` of ``app`` and print requests/s and CPU microseconds per request."""
+    with GunicornServer(app, env=env) as server:
+        run_wrk(server.url + path, duration=1, headers=headers, script=script)  # warm up
+        before = cpu_ticks_by_process()
+        result = run_wrk(server.url + path, duration=SECONDS, headers=headers, script=script)
+        after = cpu_ticks_by_process()
+    requests_served = result["requests_per_second"] * SECONDS
+
+    def per_request(marker: str) -> float:
+        ticks = sum(
+            after[pid][1] - before[pid][1]
+            for pid in after
+            if pid in before and marker in after[pid][0]
+        )
+        return ticks / CLOCK_TICKS / requests_served * 1e6
+
+    print(
+        f"{label:32} {result['requests_per_second']:8,.0f} req/s   "
+        f"workers {per_request('gunicorn'):5.0f} us/request   "
+        f"postgres {per_request('postgres:'):4.0f} us/request",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket-dir", help="also measure PostgreSQL over this Unix socket")
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="sim2l-cpu-")
+    env = {
+        "SIM2L_HOME": home,
+        "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
+        "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
+    }
+    os.environ.update(env)
+    token = SessionManager().create_session("bench", "user").session_id
+    headers = {"X-Session-ID": token}
+    script = os.path.join(home, "post.lua")
+    Path(script).write_text(bench_cache.POST_SCRIPT)
+    env["BENCH_TOKEN"] = token
+
+    sqlite_url = f"sqlite:///{home}/cache.db"
+    bench_cache.fill(sqlite_url)
+    get_path = "/cache/" + bench_cache.KEY
+    measure("bare Flask", bench_cache.CEILING, env, "/bare")
+    sqlite_env = {**env, "SIM2L_CACHE_DATABASE_URL": sqlite_url}
+    measure("cache GET, SQLite", bench_cache.APP, sqlite_env, get_path, headers)
+    measure("cache POST, SQLite", bench_cache.APP, sqlite_env, "/cache", script=script)
+
+    admin = psycopg2.connect(bench_cache.POSTGRES_SERVER, connect_timeout=3)
+    admin.autocommit = True
+    name = f"sim2l_cpu_{os.getpid()}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        parts = urllib.parse.urlsplit(bench_cache.POSTGRES_SERVER)
+        tcp_url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
+        bench_cache.fill(tcp_url)
+        measure(
+            "cache GET, PostgreSQL (TCP)",
+            bench_cache.APP,
+            {**env, "SIM2L_CACHE_DATABASE_URL": tcp_url},
+            get_path,
+            headers,
+        )
+        if args.socket_dir:
+            user = parts.username or "postgres"
+            socket_url = f"postgresql://{user}@/{name}?host={args.socket_dir}"
+            measure(
+                "cache GET, PostgreSQL (socket)",
+                bench_cache.APP,
+                {**env, "SIM2L_CACHE_DATABASE_URL": socket_url},
+                get_path,
+                headers,
+            )
+    finally:
+        time.sleep(0.5)  # let the servers' connections close before dropping
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
