@@ -71,6 +71,8 @@ def measure(label: str, app: str, env: dict, path: str, headers=None, script=Non
         f"postgres {per_request('postgres:'):4.0f} us/request",
         flush=True,
     )
+    if result["non_2xx"] or result["socket_errors"]:
+        print(f"    WARNING: {result['non_2xx']} non-2xx, {result['socket_errors']} socket errors")
 
 
 def main() -> int:
@@ -88,7 +90,7 @@ def main() -> int:
     headers = {"X-Session-ID": token}
     script = os.path.join(home, "post.lua")
     Path(script).write_text(bench_cache.POST_SCRIPT)
-    env["BENCH_TOKEN"] = token
+    env["BENCH_TOKEN"] = os.environ["BENCH_TOKEN"] = token  # read by wrk's POST script
 
     sqlite_url = f"sqlite:///{home}/cache.db"
     bench_cache.fill(sqlite_url)
