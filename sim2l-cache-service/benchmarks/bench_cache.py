@@ -16,13 +16,12 @@ import secrets
 import sys
 import tempfile
 import time
-import urllib.parse
 
-import psycopg2
 from sim2l_cache_service.models import CacheStore
 from sim2l_sessions.benchmarking import GunicornServer
 from sim2l_sessions.benchmarking import report
 from sim2l_sessions.benchmarking import run_wrk
+from sim2l_sessions.benchmarking import scratch_postgres_database
 from sim2l_sessions.benchmarking import wrk_available
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.manager import SessionManager
@@ -31,9 +30,6 @@ from sim2l_sessions.migrations import migrate
 APP = "sim2l_cache_service.app:create_app()"
 CEILING = "sim2l_sessions.benchmarking:bare_flask_app()"
 PACKAGE = "sim2l_cache_service.migrations"
-POSTGRES_SERVER = (
-    os.environ.get("SIM2L_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-)
 DURATION = 3  # seconds per wrk run; ROUNDS runs per figure, each beside a ceiling run
 ROUNDS = 3
 ENTRIES = 1000
@@ -178,23 +174,9 @@ def main() -> int:
         measure("sqlite", f"sqlite:///{home}/cache.db", env, token, bare_url, script)
         if os.environ.get("BENCH_CACHE_BACKENDS", "sqlite,postgresql") == "sqlite":
             return 0
-        try:
-            admin = psycopg2.connect(POSTGRES_SERVER, connect_timeout=3)
-        except psycopg2.Error as error:
-            print(f"PostgreSQL not reachable ({error}); PostgreSQL figures skipped")
-            return 0
-        admin.autocommit = True
-        name = f"sim2l_bench_cache_{os.getpid()}"
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        try:
-            parts = urllib.parse.urlsplit(POSTGRES_SERVER)
-            url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
-            measure("postgresql", url, env, token, bare_url, script)
-        finally:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
+        with scratch_postgres_database("sim2l_bench_cache") as url:
+            if url is not None:
+                measure("postgresql", url, env, token, bare_url, script)
     return 0
 
 

@@ -15,17 +15,15 @@ import os
 import secrets
 import sys
 import tempfile
-import time
 import urllib.parse
 from pathlib import Path
-
-import psycopg2
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_cache  # noqa: E402
 from sim2l_sessions.benchmarking import GunicornServer  # noqa: E402
 from sim2l_sessions.benchmarking import run_wrk  # noqa: E402
+from sim2l_sessions.benchmarking import scratch_postgres_database  # noqa: E402
 from sim2l_sessions.manager import SessionManager  # noqa: E402
 
 SECONDS = 5
@@ -100,14 +98,9 @@ def main() -> int:
     measure("cache GET, SQLite", bench_cache.APP, sqlite_env, get_path, headers)
     measure("cache POST, SQLite", bench_cache.APP, sqlite_env, "/cache", script=script)
 
-    admin = psycopg2.connect(bench_cache.POSTGRES_SERVER, connect_timeout=3)
-    admin.autocommit = True
-    name = f"sim2l_cpu_{os.getpid()}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        parts = urllib.parse.urlsplit(bench_cache.POSTGRES_SERVER)
-        tcp_url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    with scratch_postgres_database("sim2l_cpu") as tcp_url:
+        if tcp_url is None:
+            return 0
         bench_cache.fill(tcp_url)
         measure(
             "cache GET, PostgreSQL (TCP)",
@@ -117,20 +110,15 @@ def main() -> int:
             headers,
         )
         if args.socket_dir:
-            user = parts.username or "postgres"
-            socket_url = f"postgresql://{user}@/{name}?host={args.socket_dir}"
+            parts = urllib.parse.urlsplit(tcp_url)
+            socket_url = f"postgresql://{parts.username or 'postgres'}@{parts.path}"
             measure(
                 "cache GET, PostgreSQL (socket)",
                 bench_cache.APP,
-                {**env, "SIM2L_CACHE_DATABASE_URL": socket_url},
+                {**env, "SIM2L_CACHE_DATABASE_URL": f"{socket_url}?host={args.socket_dir}"},
                 get_path,
                 headers,
             )
-    finally:
-        time.sleep(0.5)  # let the servers' connections close before dropping
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
     return 0
 
 

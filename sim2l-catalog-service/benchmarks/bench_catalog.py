@@ -29,6 +29,7 @@ from sim2l_sessions import SessionManager
 from sim2l_sessions.benchmarking import GunicornServer
 from sim2l_sessions.benchmarking import report
 from sim2l_sessions.benchmarking import run_wrk as kit_run_wrk
+from sim2l_sessions.benchmarking import scratch_postgres_database
 from sim2l_sessions.benchmarking import wrk_available
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate
@@ -37,7 +38,6 @@ NAMES = 10_000
 VERSIONS = 5
 LATENCY_REQUESTS = 400
 WRK_SECONDS = 5
-SERVER_URL = os.environ.get("SIM2L_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 APP = "sim2l_catalog_service.app:create_app()"
 
 WORDS = (  # noqa: SIM905 (a paragraph reads better than 80 quoted words)
@@ -285,25 +285,9 @@ def run(home: str) -> int:
 
     bench_backend("SQLite", f"sqlite:///{home}/catalog.db", home, token, records, bare)
 
-    try:
-        import psycopg2
-
-        admin = psycopg2.connect(SERVER_URL, connect_timeout=3)
-    except Exception as error:  # no server: say so, do not fail the whole table
-        print(f"PostgreSQL not available ({error}); PostgreSQL figures skipped", flush=True)
-        return 0
-    admin.autocommit = True
-    name = f"sim2l_bench_catalog_{os.getpid()}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        parts = urllib.parse.urlsplit(SERVER_URL)
-        url = urllib.parse.urlunsplit(parts._replace(path="/" + name))
-        bench_backend("PostgreSQL", url, home, token, records, bare)
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_postgres_database("sim2l_bench_catalog") as url:
+        if url is not None:
+            bench_backend("PostgreSQL", url, home, token, records, bare)
     return 0
 
 

@@ -34,6 +34,7 @@ from sim2l_results_service.runfile import read_run_file
 from sim2l_sessions.benchmarking import GunicornServer
 from sim2l_sessions.benchmarking import report
 from sim2l_sessions.benchmarking import run_wrk
+from sim2l_sessions.benchmarking import scratch_postgres_database
 from sim2l_sessions.benchmarking import wrk_available
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.manager import SessionManager
@@ -45,9 +46,6 @@ RUNS = 100_000
 PARAMS = 20
 SIMULATION = "bench_sim"
 UPLOADS = 200
-POSTGRES_SERVER = (
-    os.environ.get("SIM2L_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 
 def log(message: str) -> None:
@@ -399,24 +397,9 @@ def main() -> None:
 
     bench_backend("sqlite", f"sqlite:///{home / 'results.db'}", home, token, bare_rps)
 
-    try:
-        import psycopg2
-
-        admin = psycopg2.connect(POSTGRES_SERVER, connect_timeout=3)
-    except Exception as error:  # no server: say so, do not fail the other figures
-        log(f"PostgreSQL not reachable ({error}); PostgreSQL figures skipped")
-        return
-    admin.autocommit = True
-    name = f"sim2l_bench_results_{os.getpid()}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
-        bench_backend("postgresql", url, home, token, bare_rps)
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_postgres_database("sim2l_bench_results") as url:
+        if url is not None:
+            bench_backend("postgresql", url, home, token, bare_rps)
 
 
 if __name__ == "__main__":

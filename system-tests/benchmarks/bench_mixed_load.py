@@ -18,37 +18,17 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg2
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from services import KillableService  # noqa: E402
 from services import migrate_service  # noqa: E402
 from sim2l_sessions.benchmarking import report  # noqa: E402
+from sim2l_sessions.benchmarking import scratch_postgres_database  # noqa: E402
 from sim2l_sessions.benchmarking import wrk_available  # noqa: E402
 
 SECONDS = int(os.environ.get("SIM2L_LOAD_SECONDS", "60"))
-SERVER = os.environ.get("SIM2L_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CONNECTIONS = {"cache": 26, "catalog": 3, "results": 3}
-
-
-def create_database() -> tuple[str, str]:
-    name = f"sim2l_bench_load_{os.getpid()}"
-    admin = psycopg2.connect(SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return name, SERVER.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(name: str) -> None:
-    admin = psycopg2.connect(SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def worker_pids(master_pid: int) -> list[int]:
@@ -152,7 +132,14 @@ def main() -> int:
         print("wrk is not installed (apt-get install wrk); skipping the mixed load benchmark")
         return 0
     home = Path(tempfile.mkdtemp(prefix="sim2l-load-"))
-    name, url = create_database()
+    with scratch_postgres_database("sim2l_bench_load") as url:
+        if url is None:
+            return 0
+        return load(home, url)
+
+
+def load(home: Path, url: str) -> int:
+    """Start the three services on ``url``, load them for SECONDS, report the figures."""
     env = {
         **os.environ,
         "SIM2L_HOME": str(home),
@@ -203,7 +190,6 @@ def main() -> int:
     finally:
         for server in services.values():
             server.stop()
-        drop_database(name)
 
     figures = {service: parse(output) for service, output in outputs.items()}
     total = sum(f["requests"] for f in figures.values())

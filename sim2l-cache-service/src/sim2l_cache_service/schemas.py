@@ -73,17 +73,29 @@ def positive_number(**kwargs) -> StrictNumber:
     return StrictNumber(validate=validate.Range(min=0, min_inclusive=False), **kwargs)
 
 
+# The text fields of an entry and their longest lengths (the schema and the
+# fast path of load_entry both read them from here).
+_ENTRY_TEXT_LIMITS = {
+    "simulation_name": 200,
+    "simulation_version": 100,
+    "execution_id": 200,
+    "squid_id": 512,
+    "input_hash": 256,
+    "run_db_path": 4096,
+}
+
+
 class EntrySchema(Schema):
     """``POST /cache``: one entry. TTL from ``ttl_hours`` or ``ttl_seconds`` (not both)."""
 
     cache_key = cache_key_field(required=True)
     simulation_id = identifier(required=True)
-    simulation_name = text(200, required=True)
-    simulation_version = text(100, required=True)
-    execution_id = text(200, required=True)
-    squid_id = text(512, required=True)
-    input_hash = text(256, required=True)
-    run_db_path = text(4096, required=True)
+    simulation_name = text(_ENTRY_TEXT_LIMITS["simulation_name"], required=True)
+    simulation_version = text(_ENTRY_TEXT_LIMITS["simulation_version"], required=True)
+    execution_id = text(_ENTRY_TEXT_LIMITS["execution_id"], required=True)
+    squid_id = text(_ENTRY_TEXT_LIMITS["squid_id"], required=True)
+    input_hash = text(_ENTRY_TEXT_LIMITS["input_hash"], required=True)
+    run_db_path = text(_ENTRY_TEXT_LIMITS["run_db_path"], required=True)
     result_id = identifier(allow_none=True)
     metadata = fields.Dict(keys=fields.String(), allow_none=True)
     ttl_hours = positive_number()
@@ -96,14 +108,6 @@ class EntrySchema(Schema):
             raise ValidationError("give ttl_hours or ttl_seconds, not both", "ttl_seconds")
 
 
-_ENTRY_TEXT_LIMITS = {
-    "simulation_name": 200,
-    "simulation_version": 100,
-    "execution_id": 200,
-    "squid_id": 512,
-    "input_hash": 256,
-    "run_db_path": 4096,
-}
 _ENTRY_REQUIRED = frozenset(("cache_key", "simulation_id", *_ENTRY_TEXT_LIMITS))
 _ENTRY_FIELDS = frozenset((*_ENTRY_REQUIRED, "result_id", "metadata", "ttl_hours", "ttl_seconds"))
 _entry_schema = EntrySchema()

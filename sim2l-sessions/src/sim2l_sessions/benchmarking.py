@@ -5,10 +5,12 @@
 - ``run_wrk()`` loads a URL with ``wrk`` and parses requests/s and latency
   percentiles.
 - ``bare_flask_app()`` is the ceiling every HTTP figure is compared to.
+- ``scratch_postgres_database()`` gives a benchmark its own PostgreSQL database.
 
 Benchmarks measure and print; they never assert on time.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -19,8 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 import requests
+
+POSTGRES_SERVER = (
+    os.environ.get("SIM2L_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def report(figure, value, unit="", baseline=None, baseline_name=None, ratio=None):
@@ -36,6 +43,34 @@ def report(figure, value, unit="", baseline=None, baseline_name=None, ratio=None
         "ratio": ratio,
     }
     print("BENCH " + json.dumps(line), flush=True)
+
+
+@contextlib.contextmanager
+def scratch_postgres_database(prefix: str):
+    """A fresh PostgreSQL database on ``POSTGRES_SERVER``, dropped on the way out.
+
+    Yields its URL, or None (after saying why) when no server answers, so a
+    benchmark can skip its PostgreSQL figures and still print the others.
+    """
+    try:
+        import psycopg2
+
+        admin = psycopg2.connect(POSTGRES_SERVER, connect_timeout=3)
+    except Exception as error:  # no driver or no server: skip, do not fail the table
+        print(f"PostgreSQL not reachable ({error}); PostgreSQL figures skipped", flush=True)
+        yield None
+        return
+    admin.autocommit = True
+    name = f"{prefix}_{os.getpid()}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        parts = urllib.parse.urlsplit(POSTGRES_SERVER)
+        yield urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def free_port() -> int:
