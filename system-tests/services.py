@@ -117,5 +117,8 @@ class KillableService:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type, *exc_info):
+        if exc_type is not None:
+            # A failing test shows what the service said (pytest prints captured output).
+            print(f"--- {self.service} service output ---\n{self.output()}")
         self.stop()

@@ -34,3 +34,75 @@ def test_a_unix_socket_url_connects(postgres_database_url):
         assert database.execute_sql("SELECT 1").fetchone() == (1,)
     finally:
         database.close_all()
+
+
+def _terminate_other_backends(url: str) -> None:
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+    admin.close()
+
+
+def _hold_idle_connections(database, count: int) -> None:
+    # Check out ``count`` connections at once (one per thread), then return
+    # them all to the pool, where they sit idle.
+    import threading
+
+    ready = threading.Barrier(count + 1)
+    done = threading.Event()
+
+    def hold():
+        database.execute_sql("SELECT 1")
+        ready.wait()
+        done.wait()
+        database.close()
+
+    threads = [threading.Thread(target=hold) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    done.set()
+    for thread in threads:
+        thread.join()
+
+
+def test_idle_pooled_connections_killed_by_the_server_heal_without_an_error(
+    postgres_database_url,
+):
+    database = database_from_url(postgres_database_url)
+    try:
+        _hold_idle_connections(database, 3)
+        assert len(database._connections) == 3
+        _terminate_other_backends(postgres_database_url)
+        # Every statement after the outage succeeds: the first one meets a
+        # dead idle connection, which is replaced along with the other idle ones.
+        for _ in range(5):
+            assert database.execute_sql("SELECT 1").fetchone() == (1,)
+            database.close()
+        assert len(database._connections) == 1
+        with database.atomic():
+            assert database.execute_sql("SELECT 2").fetchone() == (2,)
+        database.close()
+    finally:
+        database.close_all()
+
+
+def test_a_connection_that_dies_after_working_is_not_retried_silently(postgres_database_url):
+    import peewee
+
+    database = database_from_url(postgres_database_url)
+    try:
+        database.execute_sql("SELECT 1")  # a connection that has worked on this checkout
+        _terminate_other_backends(postgres_database_url)
+        with pytest.raises(peewee.PeeweeException):
+            database.execute_sql("SELECT 1")
+    finally:
+        database.close_all()

@@ -196,11 +196,20 @@ class PreparedStatements:
         if entry is None:
             entry = self._statements[name] = self._compile(f"sim2l_cache_{name}", sql)
         prepare, execute, prepared_on = entry
-        connection = self.database.connection()
-        if connection not in prepared_on:
-            self.database.execute_sql(prepare)
-            prepared_on.add(connection)
-        return self.database.execute_sql(execute, params)
+
+        def prepare_and_execute():
+            connection = self.database.connection()
+            if connection not in prepared_on:
+                self.database.execute_sql(prepare)
+                prepared_on.add(connection)
+            return self.database.execute_sql(execute, params)
+
+        # One retry scope for both statements: a pooled connection found dead
+        # is replaced and the new one is prepared before it executes.
+        run_with_reconnect = getattr(self.database, "run_with_reconnect", None)
+        if run_with_reconnect is None:
+            return prepare_and_execute()
+        return run_with_reconnect(prepare_and_execute)
 
     @staticmethod
     def _compile(statement: str, sql: str) -> tuple[str, str, weakref.WeakSet]:

@@ -4,11 +4,16 @@
 ``synchronous=NORMAL`` and a busy timeout, so one writer and many readers work
 across processes. ``postgresql://user:pass@host:port/name`` gives a pooled
 PostgreSQL database whose checkout does not ping the server (peewee's pool runs
-``SELECT 1`` under its lock on every checkout; a dropped connection is instead
-noticed by its next query, and ``run_with_reconnect`` retries once).
+``SELECT 1`` under its lock on every checkout). A dropped connection is instead
+noticed by its first query: when an idle pooled connection turns out to be dead
+(the server restarted, or terminated it), every idle connection of this process
+is discarded and the work is retried once on a new connection, so no request
+fails after the database is back.
 """
 
+import threading
 import urllib.parse
+import weakref
 from pathlib import Path
 
 import peewee
@@ -28,7 +33,22 @@ class InvalidDatabaseURL(ValueError):
 
 
 class LeanPooledPostgresqlDatabase(PooledPostgresqlDatabase):
-    """A connection pool that checks a returned connection locally only."""
+    """A connection pool that checks connections locally and heals after an outage.
+
+    Checkout costs no round trip. The price is that a connection which died
+    while idle in the pool (a restart, ``pg_terminate_backend``) is noticed
+    by its first statement; ``run_with_reconnect`` then drops it and every
+    other idle connection (they died with it) and runs the work again on a
+    fresh connection. That retry is safe because the dead connection never
+    delivered a statement to the server since it was checked out.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._retry_state = threading.local()
+        # Connections this pool has handed out before: only those can have
+        # died while idle.
+        self._handed_out: weakref.WeakSet = weakref.WeakSet()
 
     def _is_closed(self, conn):
         # psycopg2 knows locally whether the socket closed or a transaction is
@@ -42,6 +62,78 @@ class LeanPooledPostgresqlDatabase(PooledPostgresqlDatabase):
         if status != 0:
             conn.rollback()
         return False
+
+    def _connect(self):
+        conn = super()._connect()
+        # True until a statement succeeds on this checkout: the window in
+        # which a failure means "this idle connection was already dead".
+        self._retry_state.untried_reuse = conn in self._handed_out
+        self._handed_out.add(conn)
+        return conn
+
+    def execute_sql(self, sql, params=None):
+        """``Database.execute_sql``, healed once if the pooled connection was dead."""
+        return self.run_with_reconnect(
+            lambda: super(LeanPooledPostgresqlDatabase, self).execute_sql(sql, params)
+        )
+
+    def begin(self, *args, **kwargs):
+        """``BEGIN``, healed once if the pooled connection was dead."""
+        return self.run_with_reconnect(
+            lambda: super(LeanPooledPostgresqlDatabase, self).begin(*args, **kwargs)
+        )
+
+    def run_with_reconnect(self, operation):
+        """Run ``operation``; if it found its reused connection dead, replace it and run it again.
+
+        Nested calls (a prepared statement's PREPARE inside its caller's
+        retry scope, say) leave the retry to the outermost one, which reruns
+        the whole operation on the new connection.
+        """
+        state = self._retry_state
+        if getattr(state, "in_scope", False):
+            return operation()
+        state.in_scope = True
+        try:
+            try:
+                result = operation()
+            except (peewee.OperationalError, peewee.InterfaceError):
+                if not self._found_dead_idle_connection():
+                    raise
+                self._replace_dead_connection()
+                result = operation()
+            state.untried_reuse = False
+            return result
+        finally:
+            state.in_scope = False
+
+    def _found_dead_idle_connection(self) -> bool:
+        conn = self._state.conn
+        if conn is None or not getattr(self._retry_state, "untried_reuse", False):
+            return False
+        return bool(conn.closed) or conn.info.transaction_status == 4
+
+    def _replace_dead_connection(self) -> None:
+        with self._lock:
+            dead = self._state.conn
+            self._close(dead, close_conn=True)
+            # Idle connections were opened before the same outage: drop them
+            # all now rather than failing one request per connection.
+            self.close_idle()
+            try:
+                with peewee.__exception_wrapper__:
+                    conn = self._connect()
+            except peewee.PeeweeException:
+                # Still down: the caller answers 503 and this thread starts
+                # from a closed state next time.
+                if not self._state.transactions:
+                    self._state.reset()
+                raise
+            # Keep the transaction bookkeeping: a BEGIN that met the dead
+            # connection is re-sent on this one.
+            self._state.conn = conn
+            self._initialize_connection(conn)
+            self._retry_state.untried_reuse = False
 
 
 def is_sqlite_url(url: str) -> bool:

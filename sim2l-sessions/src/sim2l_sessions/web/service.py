@@ -14,6 +14,7 @@ database, calls this, and registers its blueprint. This wires:
 """
 
 import importlib.metadata
+import logging
 
 import peewee
 from flask import Flask
@@ -36,6 +37,8 @@ from sim2l_sessions.web.jsonio import OrjsonProvider
 from sim2l_sessions.web.jsonio import json_response
 from sim2l_sessions.web.metrics import RequestMetrics
 from sim2l_sessions.web.openapi import common_paths
+
+logger = logging.getLogger("sim2l.service")
 
 
 def create_service_app(
@@ -72,11 +75,7 @@ def create_service_app(
     migrate_command = (
         f"sim2l-{service}-service migrate --db-url {redact_url(config['database_url'])}"
     )
-    if config["auto_migrate"]:
-        migrate(database, migrations_package)
-    require_migrated(database, migrations_package, migrate_command)
-    if not database.is_closed():
-        database.close()  # gunicorn forks after this; each worker opens its own
+    _check_schema(database, migrations_package, migrate_command, config["auto_migrate"])
 
     store = SessionStore(config["sessions_database_url"])
     manager = SessionManager(
@@ -95,6 +94,27 @@ def create_service_app(
         app, service, distribution, database, migrations_package, openapi, metrics, gauges
     )
     return app
+
+
+def _check_schema(database, migrations_package: str, migrate_command: str, auto_migrate: bool):
+    """Refuse an unmigrated database; tolerate an unreachable one.
+
+    A worker that gunicorn starts (or restarts) while the database is down
+    must not exit: a worker that fails to boot makes gunicorn stop the whole
+    service. It serves 503s and ``/ready`` says unavailable until the
+    database is back. ``serve`` checks the database before gunicorn starts.
+    """
+    try:
+        if auto_migrate:
+            migrate(database, migrations_package)
+        require_migrated(database, migrations_package, migrate_command)
+    except (peewee.OperationalError, peewee.InterfaceError) as error:
+        logger.warning(
+            "database unreachable at start (%s); /ready answers 503 until it is back", error
+        )
+    finally:
+        if not database.is_closed():
+            database.close()  # gunicorn forks after this; each worker opens its own
 
 
 def _manage_connections(app: Flask, database, store: SessionStore, config: dict) -> None:
