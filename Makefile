@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 # Installation order matters only for readability: pip resolves our own
 # distributions from the editable paths given together in one command.
-ALL_DISTS := sim2l-sessions \
+ALL_DISTS := sim2l-sessions sim2l-service-kit \
 	sim2l-cache-service/client sim2l-catalog-service/client sim2l-results-service/client \
 	sim2l-cache-service sim2l-catalog-service sim2l-results-service \
 	sim2l-core

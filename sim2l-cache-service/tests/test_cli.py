@@ -10,8 +10,8 @@ import pytest
 import requests
 from sim2l_cache_client import CacheClient
 from sim2l_cache_service.cli import main
+from sim2l_service_kit.testing.benchmarking import free_port
 from sim2l_sessions import SessionManager
-from sim2l_sessions.benchmarking import free_port
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import pending_migrations
 from tests.conftest import ENTRY

@@ -84,7 +84,7 @@ def test_postgresql_stores_skip_the_wal_flush_and_invalidations_do_not(app, data
 
 def test_synchronous_commit_setting_is_checked():
     from sim2l_cache_service.config import cache_config
-    from sim2l_sessions.web import ConfigError
+    from sim2l_service_kit import ConfigError
 
     with pytest.raises(ConfigError, match="postgresql_synchronous_commit"):
         cache_config({"postgresql_synchronous_commit": "maybe"})

@@ -9,8 +9,8 @@ from sim2l_catalog_service.app import create_app
 from sim2l_catalog_service.cli import main
 from sim2l_catalog_service.versions import InvalidVersionError
 from sim2l_catalog_service.versions import version_key
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.migrations import UnmigratedDatabaseError
-from sim2l_sessions.web import route_privileges
 
 
 def test_health_ready_metrics(url, clients, thermal):

@@ -9,8 +9,8 @@ import importlib.metadata
 import time
 
 from flask import Flask
+from sim2l_service_kit import create_service_app
 from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 from sim2l_cache_service.config import DISTRIBUTION
 from sim2l_cache_service.config import MIGRATIONS_PACKAGE

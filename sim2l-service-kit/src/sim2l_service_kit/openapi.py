@@ -166,9 +166,9 @@ def document(title: str, version: str, paths: dict) -> dict:
 
 def common_paths() -> dict:
     """The routes every service has."""
-    from sim2l_sessions.web.blueprint import PasswordChangeSchema
-    from sim2l_sessions.web.blueprint import SessionRequestSchema
-    from sim2l_sessions.web.blueprint import UserCreateSchema
+    from sim2l_service_kit.sessions_blueprint import PasswordChangeSchema
+    from sim2l_service_kit.sessions_blueprint import SessionRequestSchema
+    from sim2l_service_kit.sessions_blueprint import UserCreateSchema
 
     session_body = {
         "type": "object",

@@ -216,7 +216,7 @@ def parse_wrk_output(output: str) -> dict:
 def bare_flask_app():
     """The ceiling: a Flask app whose one endpoint returns a small JSON object.
 
-    Serve it with ``GunicornServer("sim2l_sessions.benchmarking:bare_flask_app()")``.
+    Serve it with ``GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()")``.
     """
     from flask import Flask
 

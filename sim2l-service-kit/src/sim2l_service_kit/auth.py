@@ -11,9 +11,9 @@ import functools
 from flask import current_app
 from flask import g
 from flask import request
-
 from sim2l_sessions.tokens import Session
-from sim2l_sessions.web.errors import APIError
+
+from sim2l_service_kit.errors import APIError
 
 EXTENSION_KEY = "sim2l_sessions"
 PUBLIC = "public"

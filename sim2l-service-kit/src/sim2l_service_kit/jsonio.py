@@ -8,7 +8,7 @@ import orjson
 from flask import Response
 from flask.json.provider import JSONProvider
 
-from sim2l_sessions.web.errors import APIError
+from sim2l_service_kit.errors import APIError
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 

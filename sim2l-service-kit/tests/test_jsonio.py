@@ -3,9 +3,9 @@
 import pytest
 from flask import Flask
 from flask import request
-from sim2l_sessions.web import APIError
-from sim2l_sessions.web import request_json
-from sim2l_sessions.web.jsonio import _depth
+from sim2l_service_kit import APIError
+from sim2l_service_kit import request_json
+from sim2l_service_kit.jsonio import _depth
 
 
 def nested(levels: int, leaf=1):

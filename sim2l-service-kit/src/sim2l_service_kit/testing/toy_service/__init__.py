@@ -4,13 +4,14 @@ import peewee
 from flask import Blueprint
 from flask import request
 from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import APIError
-from sim2l_sessions.web import create_service_app
-from sim2l_sessions.web import json_response
-from sim2l_sessions.web import load_config
-from sim2l_sessions.web import request_json
-from sim2l_sessions.web import require_privilege
-from sim2l_sessions.web.openapi import document
+
+from sim2l_service_kit import APIError
+from sim2l_service_kit import create_service_app
+from sim2l_service_kit import json_response
+from sim2l_service_kit import load_config
+from sim2l_service_kit import request_json
+from sim2l_service_kit import require_privilege
+from sim2l_service_kit.openapi import document
 
 database_proxy = peewee.DatabaseProxy()
 
@@ -56,7 +57,7 @@ def create_app(config=None):
         distribution="sim2l-sessions",
         config=settings,
         database=database,
-        migrations_package="toy_service.migrations",
+        migrations_package="sim2l_service_kit.testing.toy_service.migrations",
         openapi=document("toy", "1", {}),
     )
     app.register_blueprint(views)

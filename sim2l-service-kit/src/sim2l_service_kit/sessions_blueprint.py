@@ -15,7 +15,6 @@ from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
-
 from sim2l_sessions.errors import AuthenticationError
 from sim2l_sessions.errors import InvalidUserError
 from sim2l_sessions.errors import RateLimitedError
@@ -26,14 +25,15 @@ from sim2l_sessions.passwords import PasswordError
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import UnknownPrivilegeError
 from sim2l_sessions.privileges import expand_privileges
-from sim2l_sessions.web.auth import EXTENSION_KEY
-from sim2l_sessions.web.auth import current_session
-from sim2l_sessions.web.auth import public
-from sim2l_sessions.web.auth import require_privilege
-from sim2l_sessions.web.auth import require_session
-from sim2l_sessions.web.errors import APIError
-from sim2l_sessions.web.jsonio import json_response
-from sim2l_sessions.web.jsonio import request_json
+
+from sim2l_service_kit.auth import EXTENSION_KEY
+from sim2l_service_kit.auth import current_session
+from sim2l_service_kit.auth import public
+from sim2l_service_kit.auth import require_privilege
+from sim2l_service_kit.auth import require_session
+from sim2l_service_kit.errors import APIError
+from sim2l_service_kit.jsonio import json_response
+from sim2l_service_kit.jsonio import request_json
 
 sessions_blueprint = Blueprint("sessions", __name__)
 

@@ -8,7 +8,7 @@ from sim2l_sessions.migrations import migrate
 from sim2l_sessions.migrations import pending_migrations
 
 STORE = "sim2l_sessions.store_migrations"
-TOY = "toy_service.migrations"
+TOY = "sim2l_service_kit.testing.toy_service.migrations"
 
 
 def test_packages_sharing_a_database_keep_separate_records(database_url):

@@ -1,7 +1,7 @@
 """The wrk report parser that every benchmark's throughput figures go through."""
 
 import pytest
-from sim2l_sessions.benchmarking import parse_wrk_output
+from sim2l_service_kit.testing.benchmarking import parse_wrk_output
 
 # A real report whose thread-stats "+/- Stdev" column ends in 99% and 50%:
 # an unanchored search for "99%" used to read "Req/Sec" as the p99 latency.

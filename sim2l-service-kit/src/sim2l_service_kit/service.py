@@ -20,7 +20,6 @@ import peewee
 from flask import Flask
 from flask import Response
 from flask import current_app
-
 from sim2l_sessions.database import is_sqlite_url
 from sim2l_sessions.database import redact_url
 from sim2l_sessions.manager import SessionManager
@@ -29,14 +28,15 @@ from sim2l_sessions.migrations import pending_migrations
 from sim2l_sessions.migrations import require_migrated
 from sim2l_sessions.privileges import expand_privileges
 from sim2l_sessions.store import SessionStore
-from sim2l_sessions.web.auth import EXTENSION_KEY
-from sim2l_sessions.web.auth import public
-from sim2l_sessions.web.blueprint import sessions_blueprint
-from sim2l_sessions.web.errors import register_error_handlers
-from sim2l_sessions.web.jsonio import OrjsonProvider
-from sim2l_sessions.web.jsonio import json_response
-from sim2l_sessions.web.metrics import RequestMetrics
-from sim2l_sessions.web.openapi import common_paths
+
+from sim2l_service_kit.auth import EXTENSION_KEY
+from sim2l_service_kit.auth import public
+from sim2l_service_kit.errors import register_error_handlers
+from sim2l_service_kit.jsonio import OrjsonProvider
+from sim2l_service_kit.jsonio import json_response
+from sim2l_service_kit.metrics import RequestMetrics
+from sim2l_service_kit.openapi import common_paths
+from sim2l_service_kit.sessions_blueprint import sessions_blueprint
 
 logger = logging.getLogger("sim2l.service")
 

@@ -4,9 +4,9 @@ import time
 
 import pytest
 import requests
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.privileges import ROLES
-from sim2l_sessions.web import route_privileges
 
 ROLE_NAMES = ["user", "developer", "admin"]
 
@@ -193,7 +193,7 @@ def test_operational_routes(toy_url):
 
 
 def test_unmigrated_database_is_refused_with_the_command(tmp_path):
-    import toy_service
+    from sim2l_service_kit.testing import toy_service
     from sim2l_sessions.migrations import UnmigratedDatabaseError
 
     with pytest.raises(UnmigratedDatabaseError, match="sim2l-toy-service migrate"):

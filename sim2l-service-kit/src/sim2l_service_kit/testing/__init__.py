@@ -1,6 +1,6 @@
 """The shared pytest plugin of every sim2l distribution.
 
-Load it with ``-p sim2l_sessions.testing`` (each distribution's pytest
+Load it with ``-p sim2l_service_kit.testing`` (each distribution's pytest
 configuration does). It gives:
 
 - an autouse fixture that points ``SIM2L_HOME`` at a temporary folder and sets
@@ -10,7 +10,9 @@ configuration does). It gives:
   ``postgresql://postgres@127.0.0.1:5432/test`` names the server to use);
 - ``database_url``: parametrised over ``sqlite`` and ``postgresql``, a clean
   database for each test, so the same model tests run on both backends;
-- ``live_server``: serves a Flask app on 127.0.0.1 in a thread for real clients.
+- ``live_server``: serves a Flask app on 127.0.0.1 in a thread for real clients;
+- ``store`` and ``manager``: a sessions store on each backend and a session
+  manager over it that reads revocations on every check.
 
 Without a reachable PostgreSQL server the PostgreSQL cases are skipped with a
 loud notice at the end of the run, unless ``SIM2L_REQUIRE_POSTGRES=1``, where
@@ -102,6 +104,27 @@ def sim2l_home(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("SIM2L_SESSIONS_URL", raising=False)
     monkeypatch.delenv("SIM2L_SESSIONS_DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture
+def store(database_url):
+    """A sessions store on SQLite and on PostgreSQL."""
+    from sim2l_sessions.store import SessionStore
+
+    store = SessionStore(database_url)
+    yield store
+    if hasattr(store.database, "close_all"):
+        store.database.close_all()
+    else:
+        store.close()
+
+
+@pytest.fixture
+def manager(store):
+    """A session manager over ``store``, reading revocations on every check."""
+    from sim2l_sessions.manager import SessionManager
+
+    return SessionManager(store=store, revocation_refresh_seconds=0)
 
 
 class LiveServer:
