@@ -2,7 +2,8 @@
 
 Every dispatcher takes tasks with ``submit(index, function, *arguments)`` and
 hands finished ones back one at a time, in the order they finish, with
-``next_done()``. ``cancel_pending()`` cancels the tasks that have not started
+``next_done(timeout)`` (None when none finished in time, so the caller can
+look at its Ctrl-C flag). ``cancel_pending()`` cancels the tasks that have not started
 (what is running is let finish, so no run is left half written) and
 ``close()`` ends the dispatcher; ``abandon=True`` stops waiting for the
 running ones.
@@ -16,10 +17,6 @@ from collections import deque
 from typing import NamedTuple
 
 from sim2l.runner.worker import ignore_interrupts
-
-# How often a dispatcher waiting for a task wakes up. Waiting on a lock is
-# interruptible on POSIX; the wake-up only bounds the delay elsewhere.
-_WAKE_SECONDS = 0.5
 
 
 class Finished(NamedTuple):
@@ -45,8 +42,8 @@ class InlineDispatcher:
         """Tasks submitted and not yet handed back."""
         return len(self._tasks)
 
-    def next_done(self) -> Finished:
-        """Run the next task here and hand back its outcome."""
+    def next_done(self, timeout: float | None = None) -> Finished:
+        """Run the next task here and hand back its outcome (it takes the time it takes)."""
         index, function, arguments = self._tasks.popleft()
         try:
             return Finished(index, function(*arguments))
@@ -79,14 +76,12 @@ class _FinishQueue:
         """Tasks submitted and not yet handed back."""
         return len(self._futures)
 
-    def next_future(self) -> tuple[int, object]:
-        """Wait for the next task to be done; (its index, its future)."""
-        while True:
-            try:
-                index = self._finished.get(timeout=_WAKE_SECONDS)
-                break
-            except queue.Empty:
-                continue
+    def next_future(self, timeout: float | None) -> tuple[int, object] | None:
+        """(index, future) of the next task done within ``timeout`` seconds, else None."""
+        try:
+            index = self._finished.get(timeout=timeout)
+        except queue.Empty:
+            return None
         return index, self._futures.pop(index)
 
 
@@ -102,9 +97,12 @@ class FuturesDispatcher(_FinishQueue):
         """Send a task to the executor."""
         self.track(index, self.executor.submit(function, *arguments))
 
-    def next_done(self) -> Finished:
-        """Wait for the next task to finish (or be cancelled) and hand back its outcome."""
-        index, future = self.next_future()
+    def next_done(self, timeout: float | None = None) -> Finished | None:
+        """The next task to finish (or be cancelled) within ``timeout`` seconds, else None."""
+        done = self.next_future(timeout)
+        if done is None:
+            return None
+        index, future = done
         if future.cancelled():
             return Finished(index, cancelled=True)
         error = future.exception()
@@ -137,9 +135,12 @@ class DaskDispatcher(_FinishQueue):
         key = f"{self.prefix}-{index}"
         self.track(index, self.client.submit(function, *arguments, key=key, pure=False))
 
-    def next_done(self) -> Finished:
-        """Wait for the next task to finish (or be cancelled) and hand back its outcome."""
-        index, future = self.next_future()
+    def next_done(self, timeout: float | None = None) -> Finished | None:
+        """The next task to finish (or be cancelled) within ``timeout`` seconds, else None."""
+        done = self.next_future(timeout)
+        if done is None:
+            return None
+        index, future = done
         if future.status == "cancelled":
             return Finished(index, cancelled=True)
         try:

@@ -27,6 +27,7 @@ from sim2l.runner.engine import cached_run
 from sim2l.runner.engine import run_simulation
 from sim2l.runner.hashing import cache_key
 from sim2l.runner.hashing import input_hash
+from sim2l.runner.interrupts import InterruptFlag
 from sim2l.runner.parameters import InputValidationError
 from sim2l.runner.portable import reference_to
 from sim2l.runner.progress import ProgressCounter
@@ -38,6 +39,9 @@ from sim2l.settings import get_settings
 from sim2l.settings import settings_in_force
 
 logger = logging.getLogger("sim2l.runner")
+
+# How long a sweep waits for a point before looking at its Ctrl-C flag again.
+_POLL_SECONDS = 0.1
 
 
 def grid_points(grid: dict, fixed: dict | None = None) -> list[dict]:
@@ -99,7 +103,17 @@ class _StopSweep(Exception):
 class _Sweep:
     """One sweep in progress: what is submitted, what finished, and the counts."""
 
-    def __init__(self, simulation, inputs, settings, dispatcher, counter, stop_on_error, use_cache):
+    def __init__(
+        self,
+        simulation,
+        inputs,
+        settings,
+        dispatcher,
+        counter,
+        stop_on_error,
+        use_cache,
+        interrupts,
+    ):
         self.simulation = simulation
         self.inputs = inputs
         self.settings = settings
@@ -111,6 +125,13 @@ class _Sweep:
         self.repeats: dict[int, list[int]] = {}  # point -> later points with the same inputs
         self.unavailable: dict = {}  # services found down while asking the cache
         self.failure: RunResult | None = None
+        self.interrupts = interrupts
+        self.winding_down = False
+
+    def check_interrupt(self) -> None:
+        """Raise KeyboardInterrupt here, where nothing is half recorded, after a Ctrl-C."""
+        if self.interrupts.requested and not self.winding_down:
+            raise KeyboardInterrupt
 
     def submit_all(self) -> None:
         """Answer cached and repeated points here; send the others to the dispatcher."""
@@ -118,6 +139,7 @@ class _Sweep:
         remote = not isinstance(self.dispatcher, InlineDispatcher)
         reference = reference_to(self.simulation) if remote else None
         for index, inputs in enumerate(self.inputs):
+            self.check_interrupt()
             if self.use_cache:
                 hash_ = input_hash(self.simulation.name, self.simulation.version, inputs)
                 if hash_ in first_with_hash:
@@ -142,8 +164,9 @@ class _Sweep:
     def collect_all(self) -> None:
         """Take finished points from the dispatcher until none is outstanding."""
         while self.dispatcher.outstanding():
-            outcome = self.dispatcher.next_done()
-            if outcome.cancelled:
+            self.check_interrupt()
+            outcome = self.dispatcher.next_done(_POLL_SECONDS)
+            if outcome is None or outcome.cancelled:
                 continue
             if outcome.error is not None:
                 self.finish(outcome.index, self._worker_failure(outcome.index, outcome.error))
@@ -151,9 +174,8 @@ class _Sweep:
                 self.finish(outcome.index, outcome.value)
 
     def finish(self, index: int, result: RunResult) -> None:
-        """Record a finished point (and the repeats of its inputs), then count it."""
-        self.results[index] = result
-        self.counter.finished(index, result)
+        """Record a finished point (and the repeats of its inputs), then count them."""
+        finished = [(index, result)]
         for repeat in self.repeats.pop(index, []):
             # The same inputs: the run just made (or failed) serves this point too.
             reused = dataclasses.replace(
@@ -162,8 +184,13 @@ class _Sweep:
                 warnings=list(result.warnings),
                 pending=list(result.pending),
             )
-            self.results[repeat] = reused
-            self.counter.finished(repeat, reused)
+            finished.append((repeat, reused))
+        # Recorded before anything is counted: a progress callback that raises
+        # KeyboardInterrupt must not lose a point that finished.
+        for position, outcome in finished:
+            self.results[position] = outcome
+        for position, outcome in finished:
+            self.counter.finished(position, outcome)
         if not result.ok and self.stop_on_error and self.failure is None:
             self.failure = result
             raise _StopSweep(result)
@@ -187,18 +214,22 @@ class _Sweep:
 
     def wind_down(self) -> bool:
         """Cancel what has not started and wait for what runs; False if interrupted again."""
+        self.winding_down = True
         cancelled = self.dispatcher.cancel_pending()
-        if cancelled:
-            logger.warning(
-                "sweep of %s: %d point(s) cancelled", self.simulation.name, len(cancelled)
-            )
-        try:
-            self.collect_all()
-        except KeyboardInterrupt:
-            return False
-        except _StopSweep:  # the sweep is stopping anyway; keep collecting
-            return self.wind_down()
-        return True
+        logger.warning(
+            "sweep of %s stopping: %d point(s) cancelled, waiting for %d running",
+            self.simulation.name,
+            len(cancelled),
+            self.dispatcher.outstanding() - len(cancelled),
+        )
+        while True:
+            try:
+                self.collect_all()
+                return True
+            except KeyboardInterrupt:
+                return False
+            except _StopSweep:  # stopping anyway: keep collecting the running points
+                continue
 
     def finished_results(self, interrupted: bool) -> SweepResults:
         """The finished points in point order, and the inputs of those that did not run."""
@@ -253,27 +284,29 @@ def sweep(
     label = f"{simulation.name} sweep"
     display = progress_display(progress, len(inputs), label)
     dispatcher = dispatcher_for(workers, executor, f"{simulation.name}-sweep")
-    run = _Sweep(
-        simulation,
-        inputs,
-        get_settings(),
-        dispatcher,
-        ProgressCounter(len(inputs), display, on_progress),
-        stop_on_error,
-        use_cache,
-    )
     interrupted = abandoned = False
-    try:
-        run.submit_all()
-        run.collect_all()
-    except KeyboardInterrupt:
-        interrupted = True
-        abandoned = not run.wind_down()
-    except _StopSweep:
-        abandoned = not run.wind_down()
-    finally:
-        dispatcher.close(abandon=abandoned)
-        run.counter.close()
+    with InterruptFlag() as interrupts:
+        run = _Sweep(
+            simulation,
+            inputs,
+            get_settings(),
+            dispatcher,
+            ProgressCounter(len(inputs), display, on_progress),
+            stop_on_error,
+            use_cache,
+            interrupts,
+        )
+        try:
+            run.submit_all()
+            run.collect_all()
+        except KeyboardInterrupt:
+            interrupted = True
+            abandoned = not run.wind_down()
+        except _StopSweep:
+            abandoned = not run.wind_down()
+        finally:
+            dispatcher.close(abandon=abandoned)
+            run.counter.close()
     if run.failure is not None:
         error = SimulationFailedError(run.failure)
         error.results = run.finished_results(interrupted)
