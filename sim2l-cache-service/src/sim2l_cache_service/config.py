@@ -31,12 +31,13 @@ DEFAULTS = {
     "stats_flush_seconds": 1.0,
     # Largest page of a listing; larger limits are capped to it.
     "max_page_size": 500,
-    # PostgreSQL only: commit stores of entries without waiting for the WAL
-    # flush. A crash can lose the last fraction of a second of stored entries
-    # (they become misses and are recomputed), never corrupt anything; an
-    # invalidation or deletion always waits for its flush, so it cannot be
-    # lost and let a stale entry be served again. "on" waits for every write.
-    "postgresql_synchronous_commit": "off",
+    # PostgreSQL only: "on" (the default) makes every acknowledged write wait
+    # for its WAL flush, so a 2xx survives a crash of the service or of the
+    # database. "off" is an opt-in faster mode for stores of entries: a crash
+    # of the database can lose the last fraction of a second of acknowledged
+    # stores (they become misses and are recomputed), never corrupt anything;
+    # invalidations and deletions wait for their flush in either mode.
+    "postgresql_synchronous_commit": "on",
     # PostgreSQL only: run the hot read and store as server-side prepared
     # statements, prepared once per connection. Turn off behind a
     # transaction-mode PgBouncer, which does not keep them.
@@ -58,11 +59,13 @@ def cache_config(overrides: dict | None = None) -> dict:
 def connection_url(config: dict) -> str:
     """The database URL with the session settings the service wants on every connection."""
     url = config["database_url"]
-    if is_sqlite_url(url) or config["postgresql_synchronous_commit"] == "on":
+    if is_sqlite_url(url):
         return url
     parts = urllib.parse.urlsplit(url)
     query = urllib.parse.parse_qsl(parts.query)
     if any(name == "options" for name, _ in query):
         return url  # the operator's own connection options win
-    query.append(("options", "-c synchronous_commit=off"))
+    # Named explicitly either way: a server configured with
+    # synchronous_commit=off must not silently weaken the default.
+    query.append(("options", f"-c synchronous_commit={config['postgresql_synchronous_commit']}"))
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
