@@ -12,6 +12,8 @@ from sim2l_service_kit import ConfigError
 from sim2l_service_kit import load_config
 from sim2l_sessions.database import is_sqlite_url
 
+from sim2l_cache_service.schemas import MAX_KEY_LENGTH
+
 SERVICE = "cache"
 DISTRIBUTION = "sim2l-cache-service"
 DEFAULT_PORT = 8001
@@ -22,7 +24,8 @@ DEFAULTS = {
     "default_ttl_hours": 24.0,
     # Longest TTL accepted (ten years): past it a typo, not a wish.
     "max_ttl_hours": 24.0 * 365 * 10,
-    # Keys longer than this are refused (400) everywhere, reads included.
+    # Keys longer than this are refused (400) by every route, stores and reads
+    # alike; at most the key column's width (512).
     "max_key_length": 512,
     # Encoded size limit of an entry's metadata object (413 beyond it).
     "max_metadata_bytes": 64 * 1024,
@@ -52,6 +55,11 @@ def cache_config(overrides: dict | None = None) -> dict:
         raise ConfigError(
             "postgresql_synchronous_commit must be on or off, not "
             f"{config['postgresql_synchronous_commit']!r}"
+        )
+    if not 1 <= config["max_key_length"] <= MAX_KEY_LENGTH:
+        raise ConfigError(
+            f"max_key_length must be between 1 and {MAX_KEY_LENGTH} (the key column's width), "
+            f"not {config['max_key_length']!r}"
         )
     return config
 
