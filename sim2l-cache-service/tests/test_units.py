@@ -2,10 +2,10 @@
 
 import pytest
 from sim2l_cache_service.counters import HitCounter
-from sim2l_cache_service.models import CacheStore
-from sim2l_cache_service.models import glob_to_like
-from sim2l_cache_service.models import glob_to_sqlite
 from sim2l_cache_service.openapi import cache_paths
+from sim2l_cache_service.store import CacheStore
+from sim2l_cache_service.store import glob_to_like
+from sim2l_cache_service.store import glob_to_sqlite
 from sim2l_sessions.database import database_from_url
 
 
@@ -84,7 +84,7 @@ def test_postgresql_stores_skip_the_wal_flush_and_invalidations_do_not(app, data
 
 def test_synchronous_commit_setting_is_checked():
     from sim2l_cache_service.config import cache_config
-    from sim2l_sessions.web import ConfigError
+    from sim2l_service_kit import ConfigError
 
     with pytest.raises(ConfigError, match="postgresql_synchronous_commit"):
         cache_config({"postgresql_synchronous_commit": "maybe"})

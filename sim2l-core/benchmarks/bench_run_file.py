@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim2l_sessions.benchmarking import report
+from sim2l_service_kit.testing.benchmarking import report
 
 REPEATS = 300
 PARAMETERS = 20

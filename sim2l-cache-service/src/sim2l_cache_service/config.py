@@ -3,14 +3,14 @@
 Every key can be set by ``SIM2L_CACHE_<KEY>`` (for example
 ``SIM2L_CACHE_DEFAULT_TTL_HOURS=12``), or by the ``config`` passed to
 ``create_app``; the keys every service shares (``database_url``,
-``max_body_bytes``, ...) come from ``sim2l_sessions.web.config``.
+``max_body_bytes``, ...) come from ``sim2l_service_kit.config``.
 """
 
 import urllib.parse
 
+from sim2l_service_kit import ConfigError
+from sim2l_service_kit import load_config
 from sim2l_sessions.database import is_sqlite_url
-from sim2l_sessions.web import ConfigError
-from sim2l_sessions.web import load_config
 
 SERVICE = "cache"
 DISTRIBUTION = "sim2l-cache-service"
