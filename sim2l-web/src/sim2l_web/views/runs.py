@@ -29,6 +29,7 @@ from sim2l_web.results_data import fetch_columns
 from sim2l_web.results_data import fetch_page
 from sim2l_web.results_data import iter_pages
 from sim2l_web.results_data import value_of
+from sim2l_web.security import allow_plot_code
 
 runs_blueprint = Blueprint("runs", __name__)
 
@@ -82,6 +83,8 @@ def explorer(name):
         **_criteria(name, state, input_filters, output_filters),
     )
     base = url_for("runs.explorer", name=name)
+    if state.plot["x"] and state.plot["y"] or state.plot["hist"] or state.parallel:
+        allow_plot_code()
     return render_template(
         "runs.html",
         name=name,
