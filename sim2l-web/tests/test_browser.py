@@ -22,7 +22,7 @@ from browser_support import MISSING_BROWSER
 from browser_support import browser_required
 from browser_support import why_no_browser
 from conftest import PASSWORDS
-from sim2l_sessions.testing import LiveServer
+from sim2l_service_kit.testing import LiveServer
 
 pytestmark = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 
