@@ -449,3 +449,8 @@ def test_plotly_styles_are_a_stylesheet_not_inline(as_user):
     for sheet_id in re.findall(r'<link id="([0-9a-f]{64})"', html):
         assert as_user.get(f"/assets/injected/{sheet_id}.css").status_code == 200
     assert as_user.get("/assets/injected/nothing.css").status_code == 404
+
+
+def test_probes_answer_without_a_session_or_a_service(browser_client):
+    assert browser_client.get("/health").get_json() == {"status": "ok"}
+    assert browser_client.get("/ready").get_json() == {"status": "ready"}

@@ -64,7 +64,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/health")
     def health():
-        """Alive (no service is asked): the probes' endpoint."""
+        """Alive (no service is asked): the liveness probe."""
         return {"status": "ok"}
+
+    @app.get("/ready")
+    def ready():
+        """Ready to serve pages (the factory ran with a valid configuration).
+
+        No service is asked: a service that is down is shown on the pages,
+        it must not take every dashboard replica out of rotation.
+        """
+        return {"status": "ready"}
 
     return app
