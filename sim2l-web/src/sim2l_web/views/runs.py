@@ -22,6 +22,7 @@ from sim2l_web import services
 from sim2l_web.auth import login_required
 from sim2l_web.explorer_state import STATUSES
 from sim2l_web.explorer_state import read_state
+from sim2l_web.formatting import number
 from sim2l_web.formatting import rfc3339
 from sim2l_web.results_data import BASE_COLUMNS
 from sim2l_web.results_data import explorer_columns
@@ -85,12 +86,15 @@ def explorer(name):
     base = url_for("runs.explorer", name=name)
     if state.plot["x"] and state.plot["y"] or state.plot["hist"] or state.parallel:
         allow_plot_code()
+    visible = _visible(columns, state, rows)
     return render_template(
         "runs.html",
         name=name,
         columns=columns,
-        visible=_visible(columns, state, rows),
+        visible=visible,
         rows=rows,
+        # The cells as text, made here: 100 rows x 24 columns is slow in Jinja.
+        cells=[[number(value_of(row, column["key"])) for column in visible] for row in rows],
         state=state,
         statuses=STATUSES,
         operators=filtering.OPERATORS,
