@@ -291,6 +291,11 @@ class CacheStore:
             self._checkpoint_pid = None
             self._checkpoint_lock = threading.Lock()
 
+    def release_connection(self) -> None:
+        """PostgreSQL: return this thread's connection to the pool (SQLite keeps its own)."""
+        if not self.sqlite and not self.database.is_closed():
+            self.database.close()
+
     def ensure_checkpointer(self, interval: float = 1.0) -> None:
         """SQLite: start this process's checkpoint thread unless it runs (after a fork too)."""
         if not self.sqlite or getattr(self, "_checkpoint_pid", os.getpid()) == os.getpid():
