@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 ALL_DISTS := sim2l-sessions sim2l-service-kit \
 	sim2l-cache-service/client sim2l-catalog-service/client sim2l-results-service/client \
 	sim2l-cache-service sim2l-catalog-service sim2l-results-service \
-	sim2l-core
+	sim2l-core sim2l-web
 DISTS := $(foreach d,$(ALL_DISTS),$(if $(wildcard $(d)/pyproject.toml),$(d)))
 PYPROJECTS := $(foreach d,$(DISTS),$(d)/pyproject.toml)
 DEV_TOOLS := pytest tox ruff schemathesis jsonschema kubernetes-validate pyyaml build "setuptools>=68" wheel
