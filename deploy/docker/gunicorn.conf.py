@@ -9,6 +9,8 @@ over this file, and ``GUNICORN_CMD_ARGS`` over both defaults.
 import os
 import subprocess
 
+from sim2l_service_kit.access_log import configure_logging
+
 # All interfaces: inside a container the pod network is the only way in.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 # Sync workers: the services' handlers are short and database-bound, and sync
@@ -27,8 +29,11 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 errorlog = "-"
-# "-" logs requests to stdout; an empty SIM2L_ACCESS_LOG turns them off.
-accesslog = os.environ.get("SIM2L_ACCESS_LOG", "-") or None
+# The app logs one line per request (sim2l_service_kit.access_log) to stderr,
+# as JSON lines with SIM2L_LOG_FORMAT=json; an empty SIM2L_ACCESS_LOG (or
+# "off") turns request lines off. gunicorn's own access log stays off.
+accesslog = None
+configure_logging()
 # No control socket (gunicorn >= 25.1 puts one in $HOME/.gunicorn): nothing
 # manages workers at run time here (Kubernetes replaces pods instead), and
 # the root filesystem is read-only. Older gunicorns ignore the name.

@@ -2,10 +2,10 @@
 
 import pytest
 from sim2l_cache_service.counters import HitCounter
-from sim2l_cache_service.models import CacheStore
-from sim2l_cache_service.models import glob_to_like
-from sim2l_cache_service.models import glob_to_sqlite
 from sim2l_cache_service.openapi import cache_paths
+from sim2l_cache_service.store import CacheStore
+from sim2l_cache_service.store import glob_to_like
+from sim2l_cache_service.store import glob_to_sqlite
 from sim2l_sessions.database import database_from_url
 
 

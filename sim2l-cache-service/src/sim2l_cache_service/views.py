@@ -29,7 +29,6 @@ from sim2l_service_kit import raw_json_response
 from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
 
-from sim2l_cache_service.models import UNATTRIBUTED
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
 from sim2l_cache_service.schemas import InvalidateSchema
 from sim2l_cache_service.schemas import InvalidationQuerySchema
@@ -38,6 +37,7 @@ from sim2l_cache_service.schemas import ListQuerySchema
 from sim2l_cache_service.schemas import PurgeSchema
 from sim2l_cache_service.schemas import StatsQuerySchema
 from sim2l_cache_service.schemas import load_entry
+from sim2l_cache_service.tables import UNATTRIBUTED
 
 EXTENSION_KEY = "sim2l_cache"
 blueprint = Blueprint("cache", __name__)

@@ -27,8 +27,10 @@ from sim2l_sessions.migrations import migrate
 from sim2l_sessions.migrations import pending_migrations
 from sim2l_sessions.migrations import require_migrated
 from sim2l_sessions.privileges import expand_privileges
+from sim2l_sessions.service_client import SERVICE_HEADER
 from sim2l_sessions.store import SessionStore
 
+from sim2l_service_kit.access_log import install_access_log
 from sim2l_service_kit.auth import EXTENSION_KEY
 from sim2l_service_kit.auth import public
 from sim2l_service_kit.errors import register_error_handlers
@@ -71,6 +73,13 @@ def create_service_app(
         ),
     )
     register_error_handlers(app)
+    install_access_log(app, service)
+
+    @app.after_request
+    def name_the_service(response):
+        # Clients check it: a client pointed at another service's port says so.
+        response.headers[SERVICE_HEADER] = service
+        return response
 
     migrate_command = (
         f"sim2l-{service}-service migrate --db-url {redact_url(config['database_url'])}"
