@@ -158,6 +158,25 @@ RESULT_COLUMNS = (
     "schema_keys_json"
 )
 VALUE_COLUMNS = "result_id, simulation_name, param_class, name, value_type, num_value, str_value"
+SCHEMA_COLUMNS = (
+    "simulation_name, simulation_version, param_class, name, fingerprint, schema_json, "
+    "run_count, first_seen, last_seen"
+)
+
+
+def _schema_rows(runs: int, now: float) -> list[tuple]:
+    """The parameter schema rows registration keeps (one per parameter, with its run count)."""
+    inputs, outputs = run_values(random.Random(0), 0)
+    rows = []
+    for param_class, params in (("input", inputs), ("output", outputs)):
+        for name, value in params.items():
+            kind = {bool: "boolean", str: "string"}.get(type(value), "number")
+            units = {"temperature": "K", "max_stress": "Pa"}.get(name)
+            schema = orjson.dumps({"type": kind, "units": units}).decode()
+            rows.append(
+                (SIMULATION, "1.0.0", param_class, name, "f" * 64, schema, runs, now, now)
+            )
+    return rows
 VALUE_INDEXES = ("results_value_num", "results_value_str")
 
 
@@ -197,6 +216,10 @@ def bulk_load_sqlite(url: str) -> None:
             values,
         )
         connection.commit()
+    connection.executemany(
+        f"INSERT INTO results_parameter_schema ({SCHEMA_COLUMNS}) VALUES ({', '.join('?' * 9)})",  # noqa: S608 (fixed SQL)
+        _schema_rows(RUNS, now),
+    )
     for statement in index_ddl:
         connection.execute(statement)
     connection.execute("ANALYZE")
@@ -242,6 +265,10 @@ def bulk_load_postgres(url: str) -> None:
             f"COPY results_parameter_value ({VALUE_COLUMNS}) FROM STDIN",
             io.StringIO(_copy_text(values)),
         )
+    cursor.copy_expert(
+        f"COPY results_parameter_schema ({SCHEMA_COLUMNS}) FROM STDIN",
+        io.StringIO(_copy_text(_schema_rows(RUNS, now))),
+    )
     cursor.execute("SELECT setval('results_result_id_seq', (SELECT max(id) FROM results_result))")
     cursor.execute("SET maintenance_work_mem = '256MB'")
     for statement in index_ddl:

@@ -129,6 +129,8 @@ def test_filters_and_chosen_columns(client, runs):
     assert answer["columns"]["execution_id"] == ["col-4", "col-6"]
     assert answer["columns"]["inputs.temperature"] == [340.0, 360.0]
     assert answer["columns"]["outputs.max_stress"] == [5e8, 7e8]
+    named = client.columns("thermal_sim", columns=["execution_id", "created_at", "inputs.steps"])
+    assert list(named["columns"]) == ["execution_id", "status", "created_at", "inputs.steps"]
     everything = client.columns("thermal_sim", columns=["temperature"])
     assert everything["count"] == 9  # both versions without simulation_version
     assert client.columns("thermal_sim", {"temperature": -1})["count"] == 0

@@ -73,7 +73,9 @@ def choose_parameters(catalogue: dict, names: list[str] | None) -> list[tuple[st
     """The ``(param_class, name)`` pairs asked for: all by default; a bare name takes both classes.
 
     ``inputs.x`` / ``outputs.x`` name one class; ``x`` names the input and the
-    output called ``x``, whichever exist. An unknown name is a 400 naming it.
+    output called ``x``, whichever exist. ``execution_id``, ``status`` and
+    ``created_at`` are always there; naming them changes nothing. An unknown
+    name is a 400 naming it.
     """
     ordered = sorted(catalogue, key=lambda key: (key[0] != "input", key[1]))
     if names is None:
@@ -81,6 +83,8 @@ def choose_parameters(catalogue: dict, names: list[str] | None) -> list[tuple[st
     chosen = []
     unknown = []
     for requested in names:
+        if requested in METADATA_COLUMNS:
+            continue
         matches = []
         for param_class, prefix in PREFIXES.items():
             if (
