@@ -1,5 +1,8 @@
 """The results blueprint: thin handlers that validate, call the query layer and answer."""
 
+import logging
+
+import peewee
 from flask import Blueprint
 from flask import Response
 from flask import current_app
@@ -17,6 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from sim2l_results_service import queries
 from sim2l_results_service.columnar import column_stream
 from sim2l_results_service.columnar import first_and_rest
+from sim2l_results_service.maintenance import keep_statistics_current
 from sim2l_results_service.registration import RegistrationConflict
 from sim2l_results_service.registration import delete_result
 from sim2l_results_service.registration import register_run
@@ -37,6 +41,7 @@ from sim2l_results_service.storage import discard
 from sim2l_results_service.storage import is_valid_execution_id
 
 views = Blueprint("results", __name__)
+logger = logging.getLogger(__name__)
 
 RAW_CONTENT_TYPES = ("application/vnd.sqlite3", "application/x-sqlite3", "application/octet-stream")
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around the file
@@ -188,7 +193,17 @@ def register():
             ) from None
     finally:
         discard(path)
+    if created:
+        _keep_statistics_current()
     return json_response(summary(result, created), status=201 if created else 200)
+
+
+def _keep_statistics_current() -> None:
+    # The run is stored; failing to refresh statistics must not fail its registration.
+    try:
+        keep_statistics_current()
+    except peewee.DatabaseError:
+        logger.warning("could not refresh the planner statistics", exc_info=True)
 
 
 @views.get("/results")
