@@ -10,7 +10,10 @@ from sim2l.cli import local_services
 from sim2l.cli import output
 from sim2l.cli.context import client
 from sim2l.cli.context import configure_from_local_services
+from sim2l.cli.errors import EXIT_NOT_FOUND
+from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
+from sim2l.cli.errors import exit_code_for_service_error
 
 # ---------------------------------------------------------------- services
 
@@ -36,7 +39,11 @@ def services(args) -> int:
             print(f"The dashboard: {state[local_services.WEB]['url']} (sign in as a sim2l user)")
         return 0
     if args.action == "down":
-        local_services.down()
+        stopped = local_services.down(say=(lambda message: None) if args.json else print)
+        if args.json:
+            output.as_json({"stopped": stopped})
+        elif not stopped:
+            print("no local services are running (nothing to stop)")
         return 0
     rows = local_services.status()
     if args.json:
@@ -58,6 +65,10 @@ def list_simulations(args) -> int:
             registry.load(entry_point.name)
         except Exception as error:  # one broken package must not hide the others
             output.warn(f"cannot load simulation {entry_point.name!r}: {error}")
+    simulations = registry.registered()
+    if args.json:
+        output.as_json([_simulation_description(sim) for sim in simulations])
+        return 0
     rows = [
         {
             "name": sim.name,
@@ -66,13 +77,30 @@ def list_simulations(args) -> int:
             "outputs": ", ".join(sim.outputs),
             "description": sim.description,
         }
-        for sim in registry.registered()
+        for sim in simulations
     ]
-    if args.json:
-        output.as_json(rows)
-    else:
-        output.table(rows, ["name", "version", "inputs", "outputs", "description"])
+    output.table(rows, ["name", "version", "inputs", "outputs", "description"])
     return 0
+
+
+def _simulation_description(simulation) -> dict:
+    """A simulation as structured JSON: each input and output with its declared fields."""
+
+    def fields(spec) -> dict:
+        described = {"type": spec.type, "units": spec.units, "description": spec.description}
+        for name in ("default", "min", "max", "options"):
+            value = getattr(spec, name, None)
+            if value is not None and repr(value) != "REQUIRED":
+                described[name] = value
+        return described
+
+    return {
+        "name": simulation.name,
+        "version": simulation.version,
+        "description": simulation.description,
+        "inputs": {name: fields(spec) for name, spec in simulation.inputs.items()},
+        "outputs": {name: fields(spec) for name, spec in simulation.outputs.items()},
+    }
 
 
 def split_input(simulation, text: str):
@@ -189,7 +217,8 @@ def runs(args) -> int:
             return 0
         summary = {**details["summary"], "status": _status_text(details["summary"])}
         output.pairs(
-            {
+            formats={"duration_seconds": output.duration},
+            values={
                 key: summary[key]
                 for key in (
                     "execution_id",
@@ -201,7 +230,7 @@ def runs(args) -> int:
                     "input_hash",
                     "username",
                 )
-            }
+            },
         )
         for title, key, columns in (
             ("Inputs", "inputs", ["name", "value", "units"]),
@@ -234,7 +263,8 @@ def runs(args) -> int:
         output.table(
             rows,
             ["execution_id", "simulation_name", "simulation_version", "status", "duration_seconds"],
-            ["EXECUTION", "SIMULATION", "VERSION", "STATUS", "SECONDS"],
+            ["EXECUTION", "SIMULATION", "VERSION", "STATUS", "DURATION"],
+            formats={"duration_seconds": output.duration},
         )
     return 0
 
@@ -269,8 +299,11 @@ def parse_filters(expressions: list[str]) -> dict:
 def results(args) -> int:
     results_client = client("results")
     if args.action == "stats":
+        param_class = args.param_class or _declared_class(
+            results_client, args.simulation, args.parameter
+        )
         stats = results_client.get_parameter_stats(
-            args.simulation, args.parameter, param_class=args.param_class
+            args.simulation, args.parameter, param_class=param_class
         )
         if args.json:
             output.as_json(stats)
@@ -297,6 +330,27 @@ def results(args) -> int:
         columns += [key for key in row if key not in columns]
     output.table(rows, columns)
     return 0
+
+
+def _declared_class(results_client, simulation: str, parameter: str) -> str:
+    """``input`` or ``output``: what the registered runs of ``simulation`` call ``parameter``."""
+    schemas = results_client.parameter_schemas(simulation)
+    classes = sorted({entry["param_class"] for entry in schemas if entry["name"] == parameter})
+    if len(classes) == 1:
+        return classes[0]
+    if len(classes) > 1:
+        raise CommandError(
+            f"{simulation} has both an input and an output named {parameter!r}: "
+            "choose one with --class input or --class output",
+            EXIT_USAGE,
+        )
+    known = sorted({entry["name"] for entry in schemas})
+    if not known:
+        raise CommandError(f"no registered runs of {simulation!r}", EXIT_NOT_FOUND)
+    raise CommandError(
+        f"{simulation} has no parameter {parameter!r} (its parameters: {', '.join(known)})",
+        EXIT_NOT_FOUND,
+    )
 
 
 def catalog(args) -> int:
@@ -357,4 +411,4 @@ def dispatch(args) -> int:
     except ServiceError as error:
         # The details say which field was wrong; the message alone often does not.
         details = f": {json.dumps(error.details)}" if error.details else ""
-        raise CommandError(f"{error}{details}") from None
+        raise CommandError(f"{error}{details}", exit_code_for_service_error(error)) from None

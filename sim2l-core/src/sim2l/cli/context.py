@@ -3,7 +3,8 @@
 Settings come from ``SIM2L_*`` variables as everywhere. When a service URL is
 not set but ``sim2l services up`` started that service on this machine, the
 command line uses it, with a session it mints locally (this machine holds
-the secret the services verify with) and catalog auto-sync on, so
+the secret the services verify with; or the one ``sim2l login`` kept) and
+catalog auto-sync on, so
 ``sim2l services up && sim2l run thermal_sim temperature=350`` goes through the
 whole path with no configuration.
 """
@@ -25,13 +26,16 @@ def configure_from_local_services() -> dict:
             chosen[f"{name}_service_url"] = state[name]["url"]
     if not chosen:
         return {}
-    from sim2l_sessions import get_session_manager
+    session_id = _logged_in_session_id()
+    if session_id is None:
+        from sim2l_sessions import get_session_manager
 
-    # Developer privileges, so an unknown simulation can be registered (auto-sync).
-    session = get_session_manager().create_anonymous_session(privileges=["developer"])
+        # Developer privileges, so an unknown simulation can be registered (auto-sync).
+        anonymous = get_session_manager().create_anonymous_session(privileges=["developer"])
+        session_id = anonymous.session_id
     for name in local_services.SERVICE_NAMES:
         if f"{name}_service_url" in chosen and getattr(settings, f"{name}_session_id") is None:
-            chosen[f"{name}_session_id"] = session.session_id
+            chosen[f"{name}_session_id"] = session_id
     if "catalog_service_url" in chosen:
         chosen["catalog_auto_sync"] = True
     configure(**chosen)
@@ -50,6 +54,13 @@ def client(service: str):
             f"no {service} service: set SIM2L_{service.upper()}_SERVICE_URL "
             f"(and SIM2L_{service.upper()}_SESSION_ID), or start one with `sim2l services up`"
         )
-    return make_client(
-        service, url, getattr(settings, f"{service}_session_id"), settings.run_db_base_path
-    )
+    session_id = getattr(settings, f"{service}_session_id") or _logged_in_session_id()
+    return make_client(service, url, session_id, settings.run_db_base_path)
+
+
+def _logged_in_session_id() -> str | None:
+    """The token ``sim2l login`` kept, if any."""
+    from sim2l.cli.login import saved_session
+
+    record = saved_session()
+    return record["session_id"] if record else None

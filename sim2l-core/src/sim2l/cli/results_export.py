@@ -38,8 +38,10 @@ def add_parser(results_subparsers) -> None:
         "inputs.<name>, outputs.<name>; units in the CSV comment lines, Parquet schema "
         "metadata or JSON object.",
     )
-    export.add_argument("simulation")
-    export.add_argument("--version", dest="sim_version", default=None)
+    export.add_argument("simulation", help="the simulation's name")
+    export.add_argument(
+        "--version", dest="sim_version", default=None, help="only runs of this version"
+    )
     export.add_argument(
         "--where",
         action="append",
@@ -56,7 +58,7 @@ def add_parser(results_subparsers) -> None:
         help="a parameter to include (default: every parameter); repeat for more",
     )
     export.add_argument("--format", choices=FORMATS, default=None, help="default: from --output")
-    export.add_argument("--output", required=True, metavar="FILE")
+    export.add_argument("--output", required=True, metavar="FILE", help="the file to write")
     export.set_defaults(handler=run)
 
 

@@ -34,9 +34,13 @@ def add_parser(subparsers, json_flag) -> None:
             "name=value one value."
         ),
     )
-    sweep.add_argument("name")
-    sweep.add_argument("axes", nargs="+", metavar="name=values")
-    sweep.add_argument("--version", dest="sim_version", default=None)
+    sweep.add_argument("name", help="the simulation's name (see `sim2l list`)")
+    sweep.add_argument(
+        "axes", nargs="+", metavar="name=values", help="START:STOP:COUNT, a,b,c or one value"
+    )
+    sweep.add_argument(
+        "--version", dest="sim_version", default=None, help="the simulation's version (latest)"
+    )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, help="run in N local processes")
     where.add_argument(

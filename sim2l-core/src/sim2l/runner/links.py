@@ -212,8 +212,38 @@ class ServiceLinks:
                 )
             except ConflictError:  # registered meanwhile by someone else
                 found = catalog.get_simulation(simulation["name"], simulation["version"])
+        differences = schema_differences(simulation.get("schema") or {}, found.get("schema") or {})
+        if differences:
+            # Once per process: the id is remembered, so this lookup is not repeated.
+            self.warn(
+                f"the catalog's {simulation['name']} {simulation['version']} does not match "
+                f"the one declared here: {'; '.join(differences)} (register a new version, "
+                "or fix the declaration)"
+            )
         _simulation_ids[key] = found["id"]
         return found["id"]
+
+
+def schema_differences(declared: dict, registered: dict) -> list[str]:
+    """How a simulation's declared schema differs from the catalog's, one phrase per kind."""
+    differences = []
+    for kind in ("inputs", "outputs"):
+        here = declared.get(kind) or {}
+        there = registered.get(kind) or {}
+        only_here = sorted(set(here) - set(there))
+        only_there = sorted(set(there) - set(here))
+        if only_here:
+            differences.append(f"{kind} not in the catalog: {', '.join(only_here)}")
+        if only_there:
+            differences.append(f"{kind} only in the catalog: {', '.join(only_there)}")
+        for name in sorted(set(here) & set(there)):
+            for field in ("type", "units"):
+                mine, theirs = (here[name] or {}).get(field), (there[name] or {}).get(field)
+                if mine != theirs:
+                    differences.append(
+                        f"{kind[:-1]} {name}: {field} {mine!r} here, {theirs!r} in the catalog"
+                    )
+    return differences
 
 
 # ---------------------------------------------------------------- actions
