@@ -14,9 +14,9 @@ ALL_DISTS := sim2l-sessions sim2l-service-kit \
 	sim2l-core sim2l-web
 DISTS := $(foreach d,$(ALL_DISTS),$(if $(wildcard $(d)/pyproject.toml),$(d)))
 PYPROJECTS := $(foreach d,$(DISTS),$(d)/pyproject.toml)
-DEV_TOOLS := pytest tox ruff schemathesis jsonschema kubernetes-validate pyyaml build "setuptools>=68" wheel
+DEV_TOOLS := pytest tox ruff schemathesis jsonschema kubernetes-validate pyyaml build "setuptools>=68" wheel sphinx
 
-.PHONY: setup demo test lint bench deploy-check dist clean
+.PHONY: setup demo test lint bench deploy-check dist docs clean
 
 setup: $(STAMP)
 
@@ -78,5 +78,11 @@ dist: setup
 	done
 	@ls dist
 
+# The documentation site, warnings as errors. Its Python examples run in
+# `make test` (sim2l-core/tests/test_docs_examples.py).
+docs: setup
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) dist .tox */.tox */*/.tox
+	rm -rf $(VENV) dist docs/_build .tox */.tox */*/.tox
