@@ -16,6 +16,15 @@ from sim2l_sessions.tokens import Session
 from sim2l_service_kit.errors import APIError
 
 EXTENSION_KEY = "sim2l_sessions"
+# Why a token that does not verify is refused, in words a person can act on.
+REFUSALS = {
+    "malformed": "the session token is malformed (send the whole session_id as X-Session-ID)",
+    "unknown_key": (
+        "the session token is signed by a key this service does not hold: it was made on "
+        "another machine or under another SIM2L_HOME. Get a session from this service "
+        "(set SIM2L_SESSIONS_URL to its URL) or share its SIM2L_SECRET_KEY"
+    ),
+}
 PUBLIC = "public"
 ANY_SESSION = "session"
 
@@ -40,7 +49,8 @@ def authenticate_request(privilege: str | None) -> Session:
     manager = current_app.extensions[EXTENSION_KEY]
     session = manager.get_session(token)
     if session is None:
-        raise APIError(401, "invalid_session", "the session token is not valid")
+        reason = manager.codec.refusal_reason(token)
+        raise APIError(401, "invalid_session", REFUSALS[reason], {"reason": reason})
     if session.revoked:
         raise APIError(401, "session_revoked", "the session was logged out")
     if session.is_expired():

@@ -86,6 +86,34 @@ class TokenCodec:
         return claims
 
 
+    def refusal_reason(self, token: str) -> str:
+        """Why ``verify`` refuses ``token``: ``malformed`` or ``unknown_key``.
+
+        Telling these apart is safe: it says nothing about any key, only that
+        a well-formed token was signed by a key this process does not hold (a
+        token made on another machine, or under another ``SIM2L_HOME``).
+        """
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            return "malformed"
+        try:
+            self._signer.unsign(token.encode("ascii"))
+        except BadSignature as error:
+            if error.payload is not None and _decodes_to_claims(error.payload):
+                return "unknown_key"
+            return "malformed"
+        except UnicodeEncodeError:
+            return "malformed"
+        return "malformed"  # signed by us, yet its claims are not a session's
+
+
+def _decodes_to_claims(payload: bytes) -> bool:
+    try:
+        claims = orjson.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError):
+        return False
+    return isinstance(claims, dict) and {"jti", "role", "prv", "exp"} <= claims.keys()
+
+
 def new_claims(username, role, privileges, ttl_seconds: float) -> dict:
     """Claims for a new token: a fresh random id, now, and the expiry."""
     now = time.time()
