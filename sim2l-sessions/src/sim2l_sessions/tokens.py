@@ -85,7 +85,6 @@ class TokenCodec:
             return None
         return claims
 
-
     def refusal_reason(self, token: str) -> str:
         """Why ``verify`` refuses ``token``: ``malformed`` or ``unknown_key``.
 
