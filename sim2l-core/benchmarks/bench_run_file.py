@@ -5,12 +5,16 @@ new file, ``initialize_run`` (with the environment and installed packages),
 the parameter schemas, 20 inputs, a tag, the source's provenance, four
 metrics, a resource sample, 20 outputs, ``complete_run``, close. The baseline,
 measured in the same run, is the bare call underneath: a new SQLite file in
-WAL mode with one table, 40 rows in one transaction, closed.
+WAL mode with one table, 40 rows in one transaction, closed. On a busy disk
+both are dominated by fdatasync, so the machine's fdatasync latency is
+reported too, and the same pair measured in memory (/dev/shm), which leaves
+sim2l's own CPU cost.
 
 Run: ``python tools/bench_report.py sim2l-core`` from the repository root,
 or this file directly. Measures and prints; asserts nothing.
 """
 
+import os
 import sqlite3
 import statistics
 import sys
@@ -96,35 +100,50 @@ def run_file(folder: Path, index: int) -> None:
         run.close()
 
 
-def timed(call, folder: Path, count: int) -> list[float]:
+def timed(call, folder: Path, count: int, clock=time.perf_counter) -> list[float]:
     samples = []
     for index in range(count):
-        started = time.perf_counter()
+        started = clock()
         call(folder, index)
-        samples.append(time.perf_counter() - started)
+        samples.append(clock() - started)
     return samples
+
+
+def fdatasync_milliseconds(folder: Path, count: int = 30) -> float:
+    """The machine's fdatasync latency now (p50): a run file pays a few of them."""
+    samples = []
+    with open(folder / "sync-probe", "wb") as stream:
+        for _ in range(count):
+            stream.write(b"x" * 4096)
+            stream.flush()
+            started = time.perf_counter()
+            os.fdatasync(stream.fileno())
+            samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def measure(folder: Path, clock=time.perf_counter) -> tuple[list[float], list[float]]:
+    """(bare, run file) seconds, in interleaved rounds so both see the same machine load."""
+    run_file(folder, -1)  # imports, the package list and the schema image, once
+    bare, sim2l = [], []
+    for r in range(3):
+        bare += timed(
+            lambda f, i, r=r: bare_file(f / f"bare-{r}-{i}.db"), folder, REPEATS // 3, clock
+        )
+        sim2l += timed(lambda f, i, r=r: run_file(f, r * REPEATS + i), folder, REPEATS // 3, clock)
+    return bare, sim2l
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        run_file(folder, -1)  # imports, the package list and the schema text, once
-        # Interleaved rounds, so both figures see the same machine load.
-        bare, sim2l = [], []
-        for round_index in range(3):
-            bare += timed(
-                lambda f, i, r=round_index: bare_file(f / f"bare-{r}-{i}.db"), folder, REPEATS // 3
-            )
-            sim2l += timed(
-                lambda f, i, r=round_index: run_file(f, r * REPEATS + i), folder, REPEATS // 3
-            )
-    bare_p50 = statistics.median(bare) * 1000
-    run_p50 = statistics.median(sim2l) * 1000
+        sync = fdatasync_milliseconds(folder)
+        bare, sim2l = measure(folder)
     report(
         f"run file create+complete p50 ({PARAMETERS} in, {PARAMETERS} out)",
-        run_p50,
+        statistics.median(sim2l) * 1000,
         "ms",
-        bare_p50,
+        statistics.median(bare) * 1000,
         "bare sqlite3 file, 40 rows",
     )
     report(
@@ -134,6 +153,29 @@ def main() -> int:
         percentile(bare, 0.95) * 1000,
         "bare sqlite3 file p95",
     )
+    report("fdatasync p50 on this machine now (a run file pays 4)", sync, "ms")
+    # CPU time of this process: what sim2l itself costs, whatever the other
+    # processes on the machine do to the wall clock.
+    with tempfile.TemporaryDirectory() as name:
+        bare, sim2l = measure(Path(name), clock=time.process_time)
+    report(
+        "run file create+complete CPU p50 (process time)",
+        statistics.median(sim2l) * 1000,
+        "ms",
+        statistics.median(bare) * 1000,
+        "bare sqlite3 file CPU",
+    )
+    if Path("/dev/shm").is_dir():
+        # In memory: what is left without the disk, i.e. sim2l's own CPU cost.
+        with tempfile.TemporaryDirectory(dir="/dev/shm") as name:
+            bare, sim2l = measure(Path(name))
+        report(
+            "run file create+complete p50 in memory (/dev/shm)",
+            statistics.median(sim2l) * 1000,
+            "ms",
+            statistics.median(bare) * 1000,
+            "bare sqlite3 file in memory",
+        )
     return 0
 
 
