@@ -134,46 +134,41 @@ def measure(folder: Path, clock=time.perf_counter) -> tuple[list[float], list[fl
     return bare, sim2l
 
 
+def report_against_bare(figure: str, bare: list, sim2l: list, baseline_name: str, at=0.5):
+    """Report the run file's percentile ``at`` (ms) against the bare file's."""
+    report(figure, percentile(sim2l, at) * 1000, "ms", percentile(bare, at) * 1000, baseline_name)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         sync = fdatasync_milliseconds(folder)
         bare, sim2l = measure(folder)
-    report(
+    report_against_bare(
         f"run file create+complete p50 ({PARAMETERS} in, {PARAMETERS} out)",
-        statistics.median(sim2l) * 1000,
-        "ms",
-        statistics.median(bare) * 1000,
+        bare,
+        sim2l,
         "bare sqlite3 file, 40 rows",
     )
-    report(
-        "run file create+complete p95",
-        percentile(sim2l, 0.95) * 1000,
-        "ms",
-        percentile(bare, 0.95) * 1000,
-        "bare sqlite3 file p95",
+    report_against_bare(
+        "run file create+complete p95", bare, sim2l, "bare sqlite3 file p95", at=0.95
     )
     report("fdatasync p50 on this machine now (a run file pays 4)", sync, "ms")
     # CPU time of this process: what sim2l itself costs, whatever the other
     # processes on the machine do to the wall clock.
     with tempfile.TemporaryDirectory() as name:
         bare, sim2l = measure(Path(name), clock=time.process_time)
-    report(
-        "run file create+complete CPU p50 (process time)",
-        statistics.median(sim2l) * 1000,
-        "ms",
-        statistics.median(bare) * 1000,
-        "bare sqlite3 file CPU",
+    report_against_bare(
+        "run file create+complete CPU p50 (process time)", bare, sim2l, "bare sqlite3 file CPU"
     )
     if Path("/dev/shm").is_dir():
-        # In memory: what is left without the disk, i.e. sim2l's own CPU cost.
+        # In memory: without the disk, but with the machine's CPU contention.
         with tempfile.TemporaryDirectory(dir="/dev/shm") as name:
             bare, sim2l = measure(Path(name))
-        report(
+        report_against_bare(
             "run file create+complete p50 in memory (/dev/shm)",
-            statistics.median(sim2l) * 1000,
-            "ms",
-            statistics.median(bare) * 1000,
+            bare,
+            sim2l,
             "bare sqlite3 file in memory",
         )
     return 0
