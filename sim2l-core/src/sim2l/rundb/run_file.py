@@ -165,7 +165,11 @@ class RunFile:
             raise
         self._connection = connection
         if version < SCHEMA_VERSION:
-            self._open_writable()  # opening an older file migrates it, as it always has
+            # Opening an older file migrates it, as it always has; that alone
+            # does not make this object a writer: it reads read-only again.
+            self._open_writable(takes_part=False).close()
+            self._connection = _connect(self.path, writable=False)
+            self._writable = False
         return True
 
     def _check_stored_id(self, connection: sqlite3.Connection) -> None:
@@ -182,8 +186,14 @@ class RunFile:
             raise RunNotFoundError(self._not_found_message())
         return self._connection
 
-    def _open_writable(self, environment: tuple | None = None) -> sqlite3.Connection:
-        """The read-write connection; a file created here gets ``environment``'s rows."""
+    def _open_writable(
+        self, environment: tuple | None = None, takes_part: bool = True
+    ) -> sqlite3.Connection:
+        """The read-write connection; a file created here gets ``environment``'s rows.
+
+        ``takes_part`` (for a write, not a migration) makes this process a
+        writer of a run that has not ended: it holds the writer lock.
+        """
         if self.read_only:
             raise RunStateError(f"run {self.execution_id!r} was opened read_only")
         if self._connection is not None:
@@ -208,9 +218,9 @@ class RunFile:
                 status = self._join_existing(connection)
             if status in TERMINAL_STATUSES:
                 release_writer_lock(self.path)
-            else:
+            elif takes_part:
                 hold_writer_lock(self.path)
-            self._took_part = self._took_part or status == "running"
+            self._took_part = self._took_part or (takes_part and status == "running")
         except BaseException:
             connection.close()
             raise

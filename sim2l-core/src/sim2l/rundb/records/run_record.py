@@ -109,9 +109,11 @@ class RunRecord:
         check_name(simulation_name, "simulation_name")
         check_name(str(simulation_version), "simulation_version")
         now = time.time()
-        if not self._writable and capture_environment:
-            # A run file created by this call starts with the environment in it.
-            self._open_writable(environment=(_environment_pairs(), _installed_packages()))
+        if capture_environment:
+            with self._lock:
+                if not self._writable:
+                    # A run file created by this call starts with the environment in it.
+                    self._open_writable(environment=(_environment_pairs(), _installed_packages()))
         with self.transaction():
             status = self._connection.execute("SELECT status FROM run WHERE id = 1").fetchone()[0]
             if status != "created":
