@@ -11,6 +11,12 @@ import subprocess
 
 from sim2l_service_kit.access_log import configure_logging
 
+# /metrics sums the counters of every worker: the kit's metrics directory
+# (PROMETHEUS_MULTIPROC_DIR, made in /dev/shm unless set) and its hooks.
+from sim2l_service_kit.gunicorn_config import child_exit  # noqa: F401 - a gunicorn hook
+from sim2l_service_kit.gunicorn_config import on_exit  # noqa: F401 - a gunicorn hook
+from sim2l_service_kit.gunicorn_config import prepare_metrics_directory
+
 # All interfaces: inside a container the pod network is the only way in.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 # Sync workers: the services' handlers are short and database-bound, and sync
@@ -52,8 +58,9 @@ def on_starting(server):
     For single-host deployments (compose). In Kubernetes the migration Job
     does this and the variable stays unset: several replicas starting at once
     should not all race to migrate, and the service refuses to start on an
-    unmigrated database instead.
+    unmigrated database instead. First of all, the metrics directory.
     """
+    prepare_metrics_directory()
     if not _truthy("SIM2L_MIGRATE_ON_START"):
         return
     service = os.environ.get("SIM2L_SERVICE")

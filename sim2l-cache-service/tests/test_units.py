@@ -26,7 +26,7 @@ def test_key_globs_translate_with_escaping(glob, like, sqlite):
 
 def test_hit_counter_keeps_deltas_until_taken_and_takes_back_failures():
     counter = HitCounter(flush_seconds=3600)
-    assert counter.record(1, True) is False
+    assert counter.record(1, True) is False  # the flush thread writes it
     counter.record(1, False)
     counter.record(2, True)
     assert counter.pending(1) == (1, 1)
@@ -64,13 +64,27 @@ def test_every_blueprint_route_is_documented(app):
     assert routes == documented
 
 
-def test_postgresql_stores_skip_the_wal_flush_and_invalidations_do_not(app, database_url):
+def test_postgresql_writes_wait_for_the_wal_flush_by_default(app, database_url):
     from sim2l_cache_service.config import cache_config
     from sim2l_cache_service.config import connection_url
 
     if database_url.startswith("sqlite"):
         assert connection_url(cache_config({"database_url": database_url})) == database_url
         return
+    database = app.extensions["sim2l_database"]
+    database.connect(reuse_if_open=True)
+    try:
+        assert database.execute_sql("SHOW synchronous_commit").fetchone() == ("on",)
+    finally:
+        database.close()
+
+
+def test_opt_in_fast_stores_skip_the_wal_flush_and_invalidations_do_not(
+    make_app, app_config, database_url
+):
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's synchronous_commit")
+    app = make_app({**app_config, "postgresql_synchronous_commit": "off"})
     database = app.extensions["sim2l_database"]
     database.connect(reuse_if_open=True)
     try:
@@ -138,3 +152,33 @@ def test_postgresql_hot_statements_are_prepared_once_per_connection(
     }
     expected = {"sim2l_cache_lookup", "sim2l_cache_upsert"} if prepared else set()
     assert names == expected
+
+
+def test_migration_rewrites_stored_answers_to_the_one_timestamp_format(database_url):
+    import importlib
+
+    import orjson
+    from sim2l_service_kit.testing import RFC3339_UTC
+    from sim2l_sessions.migrations import migrate
+
+    database = database_from_url(database_url)
+    migrate(database, "sim2l_cache_service.migrations")
+    old_body = orjson.dumps(
+        {"cache_key": "k", "created_at": "2026-12-01T04:00:00+00:00", "expires_at": "x"}
+    ).decode()
+    database.execute_sql(
+        "INSERT INTO cache_entry (cache_key, simulation_id, simulation_name, simulation_version, "  # noqa: S608 (only the marker)
+        "execution_id, squid_id, input_hash, run_db_path, body, created_at, expires_at) "
+        f"VALUES ('k', 1, 's', '1', 'e', 'q', 'h', 'p', {database.param}, 1796097600.0, "
+        "1796184000.0)",
+        (old_body,),
+    )
+    importlib.import_module("sim2l_cache_service.migrations.0002_rfc3339_entry_times").up(
+        database, None
+    )
+    (body,) = database.execute_sql("SELECT body FROM cache_entry").fetchone()
+    answer = orjson.loads(body)
+    assert answer["created_at"] == "2026-12-01T04:00:00.000000Z"
+    assert answer["expires_at"] == "2026-12-02T04:00:00.000000Z"
+    assert RFC3339_UTC.match(answer["created_at"]) and answer["cache_key"] == "k"
+    database.close()

@@ -79,8 +79,9 @@ def _key_from_query() -> str:
 
 
 def _check_key(state: CacheState, cache_key: str) -> None:
-    # The rules POST applies, so a key that cannot be stored cannot be asked
-    # for either (PostgreSQL would refuse a NUL in the query outright).
+    # One rule for every key that comes in, stored or asked for: a key that
+    # cannot be read back must not be stored, and one that cannot be stored
+    # cannot be asked for (PostgreSQL would refuse a NUL in the query outright).
     if len(cache_key) > state.max_key_length:
         raise APIError(
             400,
@@ -108,6 +109,8 @@ def _get(state: CacheState, cache_key: str):
         due = state.counter.record(row[0], body is not None)
     if due:
         state.counter.flush(state.store)
+    else:
+        state.counter.ensure_flusher(state.store)
     if body is None:
         return raw_json_response(_MISS, 404)
     return raw_json_response(body)
@@ -136,6 +139,7 @@ def set_entry():
     """Store an entry, or atomically replace the one under the same key."""
     state = _state()
     data = load_entry(request_json(request))
+    _check_key(state, data["cache_key"])
     config = state.config
     if "ttl_seconds" in data:
         ttl_seconds = data["ttl_seconds"]
@@ -245,15 +249,16 @@ def list_invalidations():
 def stats():
     """Hits, misses, hit rate, entries and invalidations, overall or per simulation.
 
-    Stored counters plus this worker's unflushed counts: with several
-    workers the figures trail by at most ``stats_flush_seconds``.
+    Read from the stored counters only, after adding this worker's own
+    unflushed counts: exact up to the other workers' last flush (at most
+    ``stats_flush_seconds`` ago), and never lower than an earlier answer.
     """
     state = _state()
     simulation_id = _query(_stats_query_schema).get("simulation_id")
+    state.counter.flush(state.store)
     figures = state.store.counts(simulation_id, time.time())
-    pending_hits, pending_misses = state.counter.pending(simulation_id)
-    hits = figures["hits"] + pending_hits
-    misses = figures["misses"] + pending_misses
+    hits = figures["hits"]
+    misses = figures["misses"]
     lookups = hits + misses
     return json_response(
         {

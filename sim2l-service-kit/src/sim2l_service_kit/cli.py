@@ -143,6 +143,8 @@ class ServiceCommandLine:
             self.migrate(url)
         from gunicorn.app.base import BaseApplication
 
+        from sim2l_service_kit.gunicorn_config import HOOKS
+
         module_name, factory_name = self.app_factory.split(":")
         factory = getattr(importlib.import_module(module_name), factory_name)
         options = {
@@ -156,6 +158,8 @@ class ServiceCommandLine:
             # gunicorn >= 25 opens a control socket in $HOME/.gunicorn, shared by
             # every instance of the user; sim2l does not use it.
             "control_socket_disable": True,
+            # /metrics sums every worker: the shared metrics directory's hooks.
+            **HOOKS,
         }
 
         class Server(BaseApplication):

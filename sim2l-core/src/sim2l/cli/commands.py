@@ -355,4 +355,6 @@ def dispatch(args) -> int:
     try:
         return handler(args)
     except ServiceError as error:
-        raise CommandError(str(error)) from None
+        # The details say which field was wrong; the message alone often does not.
+        details = f": {json.dumps(error.details)}" if error.details else ""
+        raise CommandError(f"{error}{details}") from None
