@@ -5,12 +5,16 @@ new file, ``initialize_run`` (with the environment and installed packages),
 the parameter schemas, 20 inputs, a tag, the source's provenance, four
 metrics, a resource sample, 20 outputs, ``complete_run``, close. The baseline,
 measured in the same run, is the bare call underneath: a new SQLite file in
-WAL mode with one table, 40 rows in one transaction, closed.
+WAL mode with one table, 40 rows in one transaction, closed. On a busy disk
+both are dominated by fdatasync, so the machine's fdatasync latency is
+reported too, and the same pair measured in memory (/dev/shm), which leaves
+sim2l's own CPU cost.
 
 Run: ``python tools/bench_report.py sim2l-core`` from the repository root,
 or this file directly. Measures and prints; asserts nothing.
 """
 
+import os
 import sqlite3
 import statistics
 import sys
@@ -96,44 +100,77 @@ def run_file(folder: Path, index: int) -> None:
         run.close()
 
 
-def timed(call, folder: Path, count: int) -> list[float]:
+def timed(call, folder: Path, count: int, clock=time.perf_counter) -> list[float]:
     samples = []
     for index in range(count):
-        started = time.perf_counter()
+        started = clock()
         call(folder, index)
-        samples.append(time.perf_counter() - started)
+        samples.append(clock() - started)
     return samples
+
+
+def fdatasync_milliseconds(folder: Path, count: int = 30) -> float:
+    """The machine's fdatasync latency now (p50): a run file pays a few of them."""
+    samples = []
+    with open(folder / "sync-probe", "wb") as stream:
+        for _ in range(count):
+            stream.write(b"x" * 4096)
+            stream.flush()
+            started = time.perf_counter()
+            os.fdatasync(stream.fileno())
+            samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def measure(folder: Path, clock=time.perf_counter) -> tuple[list[float], list[float]]:
+    """(bare, run file) seconds, in interleaved rounds so both see the same machine load."""
+    run_file(folder, -1)  # imports, the package list and the schema image, once
+    bare, sim2l = [], []
+    for r in range(3):
+        bare += timed(
+            lambda f, i, r=r: bare_file(f / f"bare-{r}-{i}.db"), folder, REPEATS // 3, clock
+        )
+        sim2l += timed(lambda f, i, r=r: run_file(f, r * REPEATS + i), folder, REPEATS // 3, clock)
+    return bare, sim2l
+
+
+def report_against_bare(figure: str, bare: list, sim2l: list, baseline_name: str, at=0.5):
+    """Report the run file's percentile ``at`` (ms) against the bare file's."""
+    report(figure, percentile(sim2l, at) * 1000, "ms", percentile(bare, at) * 1000, baseline_name)
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        run_file(folder, -1)  # imports, the package list and the schema text, once
-        # Interleaved rounds, so both figures see the same machine load.
-        bare, sim2l = [], []
-        for round_index in range(3):
-            bare += timed(
-                lambda f, i, r=round_index: bare_file(f / f"bare-{r}-{i}.db"), folder, REPEATS // 3
-            )
-            sim2l += timed(
-                lambda f, i, r=round_index: run_file(f, r * REPEATS + i), folder, REPEATS // 3
-            )
-    bare_p50 = statistics.median(bare) * 1000
-    run_p50 = statistics.median(sim2l) * 1000
-    report(
+        sync = fdatasync_milliseconds(folder)
+        bare, sim2l = measure(folder)
+    report_against_bare(
         f"run file create+complete p50 ({PARAMETERS} in, {PARAMETERS} out)",
-        run_p50,
-        "ms",
-        bare_p50,
+        bare,
+        sim2l,
         "bare sqlite3 file, 40 rows",
     )
-    report(
-        "run file create+complete p95",
-        percentile(sim2l, 0.95) * 1000,
-        "ms",
-        percentile(bare, 0.95) * 1000,
-        "bare sqlite3 file p95",
+    report_against_bare(
+        "run file create+complete p95", bare, sim2l, "bare sqlite3 file p95", at=0.95
     )
+    report("fdatasync p50 on this machine now (a run file pays 4)", sync, "ms")
+    # CPU time of this process: what sim2l itself costs, whatever the other
+    # processes on the machine do to the wall clock.
+    with tempfile.TemporaryDirectory() as name:
+        bare, sim2l = measure(Path(name), clock=time.process_time)
+    report_against_bare(
+        "run file create+complete CPU p50 (process time)", bare, sim2l, "bare sqlite3 file CPU"
+    )
+    if Path("/dev/shm").is_dir():
+        # In memory: without the disk, but with the machine's CPU contention.
+        with tempfile.TemporaryDirectory(dir="/dev/shm") as name:
+            bare, sim2l = measure(Path(name))
+        report_against_bare(
+            "run file create+complete p50 in memory (/dev/shm)",
+            bare,
+            sim2l,
+            "bare sqlite3 file in memory",
+        )
     return 0
 
 

@@ -351,3 +351,29 @@ def test_a_crashed_run_is_registered_as_crashed_and_its_file_kept(run_folder, se
     assert file_state(run_folder)["exec-reg.db"] == before["exec-reg.db"]
     with RunDatabase("exec-reg", read_only=True) as run_db:
         assert run_db.get_run()["error_message"] is None
+
+
+def _start_run_in_child(folder: str, queue) -> None:
+    with RunDatabase("exec-child", base_path=folder) as run_db:
+        run_db.initialize_run("thermal_sim", "1.0.0")
+        run_db.complete_run("completed")
+    queue.put(os.getpid())
+
+
+def test_a_forked_process_records_its_own_environment(run_folder):
+    import multiprocessing
+
+    completed_run("exec-parent")  # the parent's environment is cached in this process
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_start_run_in_child, args=(str(run_folder), queue))
+    child.start()
+    child_pid = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    with RunDatabase("exec-child", read_only=True) as run_db:
+        environment = run_db.get_environment()
+    assert environment["pid"] == str(child_pid) != str(os.getpid())
+    assert environment["packages"]["sim2l-core"]
+    with RunDatabase("exec-parent", read_only=True) as run_db:
+        assert run_db.get_environment()["pid"] == str(os.getpid())

@@ -28,12 +28,22 @@ _FORMAT_VERSION_OFFSETS = (18, 19)
 _WAL_FORMAT = 2
 
 
-@functools.lru_cache(maxsize=1)
-def empty_run_file_image() -> bytes:
-    """The bytes of a run file with the current schema and no rows, in WAL format."""
+@functools.lru_cache(maxsize=4)
+def empty_run_file_image(environment: tuple | None = None) -> bytes:
+    """The bytes of a run file with the current schema, in WAL format.
+
+    ``environment``, ``(facts, packages)`` as pairs, puts those rows in
+    ``environment`` and ``packages`` (the same for every run of a process, so
+    a run that records them costs no inserts); otherwise the file is empty.
+    """
     connection = sqlite3.connect(":memory:")
     try:
         connection.executescript(create_schema_script())
+        if environment is not None:
+            facts, packages = environment
+            connection.executemany("INSERT INTO environment (key, value) VALUES (?, ?)", facts)
+            connection.executemany("INSERT INTO packages (name, version) VALUES (?, ?)", packages)
+            connection.commit()
         image = bytearray(connection.serialize())
     finally:
         connection.close()
@@ -42,10 +52,13 @@ def empty_run_file_image() -> bytes:
     return bytes(image)
 
 
-def create_run_file(path: Path) -> bool:
-    """Put an empty run file at ``path`` unless a file is there; True when this call made it."""
+def create_run_file(path: Path, environment: tuple | None = None) -> bool:
+    """Put a new run file at ``path`` unless a file is there; True when this call made it.
+
+    ``environment`` as for ``empty_run_file_image``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    image = empty_run_file_image()
+    image = empty_run_file_image(environment)
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.creating")
     with open(partial, "xb") as stream:
         stream.write(image)

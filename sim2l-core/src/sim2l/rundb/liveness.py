@@ -94,7 +94,7 @@ _held_locks_guard = threading.Lock()
 
 def hold_writer_lock(run_path: Path) -> None:
     """Mark this process as a live writer of the run (idempotent)."""
-    key = str(run_path.resolve())
+    key = os.path.abspath(run_path)  # no file system calls, unlike resolve()
     with _held_locks_guard:
         if key not in _held_locks:
             _held_locks[key] = WriterLock(run_path)
@@ -103,7 +103,7 @@ def hold_writer_lock(run_path: Path) -> None:
 def release_writer_lock(run_path: Path) -> None:
     """This process is done with the run (it has a final status)."""
     with _held_locks_guard:
-        lock = _held_locks.pop(str(run_path.resolve()), None)
+        lock = _held_locks.pop(os.path.abspath(run_path), None)
     if lock is not None:
         lock.release()
 

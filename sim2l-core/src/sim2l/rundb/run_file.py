@@ -60,14 +60,16 @@ PRAGMA busy_timeout=10000;
 """
 
 # Leaving an ended run as one plain file. The checkpoint syncs every row to
-# the file first; what follows only flips the file's format bytes, and either
-# value leaves a valid file, so that write is not synced. No waiting: when
-# another connection has the file open the switch fails and it stays WAL.
+# the file first; what follows only flips the file's format bytes from WAL to
+# rollback (later connections then use the default rollback journal), and
+# either value leaves a valid file, so that one write needs neither a journal
+# nor a sync. No waiting: when another connection has the file open the
+# switch fails and the file stays in WAL mode, as valid.
 _SETTLE_PRAGMAS = """
 PRAGMA busy_timeout=0;
 PRAGMA wal_checkpoint(TRUNCATE);
 PRAGMA synchronous=OFF;
-PRAGMA journal_mode=DELETE;
+PRAGMA journal_mode=OFF;
 """
 
 
@@ -124,6 +126,7 @@ class RunFile:
         self._heartbeat = Heartbeat()
         self._took_part = False  # initialised the run or wrote to it while it ran
         self._unborn = False  # created the file; its first rows go in with the first write
+        self._environment_recorded = False  # created the file with the environment in it
         self._asked_id = execution_id
         self.execution_id = execution_id or validate_execution_id(self.path.stem)
         if not self._open_existing() and not self._create:
@@ -162,7 +165,11 @@ class RunFile:
             raise
         self._connection = connection
         if version < SCHEMA_VERSION:
-            self._open_writable()  # opening an older file migrates it, as it always has
+            # Opening an older file migrates it, as it always has; that alone
+            # does not make this object a writer: it reads read-only again.
+            self._open_writable(takes_part=False).close()
+            self._connection = _connect(self.path, writable=False)
+            self._writable = False
         return True
 
     def _check_stored_id(self, connection: sqlite3.Connection) -> None:
@@ -179,7 +186,14 @@ class RunFile:
             raise RunNotFoundError(self._not_found_message())
         return self._connection
 
-    def _open_writable(self) -> sqlite3.Connection:
+    def _open_writable(
+        self, environment: tuple | None = None, takes_part: bool = True
+    ) -> sqlite3.Connection:
+        """The read-write connection; a file created here gets ``environment``'s rows.
+
+        ``takes_part`` (for a write, not a migration) makes this process a
+        writer of a run that has not ended: it holds the writer lock.
+        """
         if self.read_only:
             raise RunStateError(f"run {self.execution_id!r} was opened read_only")
         if self._connection is not None:
@@ -192,7 +206,8 @@ class RunFile:
             # Locked before the file appears, so no reader ever sees it unowned.
             self.path.parent.mkdir(parents=True, exist_ok=True)
             hold_writer_lock(self.path)
-            created = create_run_file(self.path)
+            created = create_run_file(self.path, environment)
+            self._environment_recorded = created and environment is not None
         connection = _connect(self.path, writable=True)
         try:
             if created:
@@ -203,9 +218,9 @@ class RunFile:
                 status = self._join_existing(connection)
             if status in TERMINAL_STATUSES:
                 release_writer_lock(self.path)
-            else:
+            elif takes_part:
                 hold_writer_lock(self.path)
-            self._took_part = self._took_part or status == "running"
+            self._took_part = self._took_part or (takes_part and status == "running")
         except BaseException:
             connection.close()
             raise

@@ -67,7 +67,7 @@ def _host_facts() -> tuple:
         core_version = importlib.metadata.version("sim2l-core")
     except importlib.metadata.PackageNotFoundError:
         core_version = None
-    return (
+    facts = (
         ("hostname", socket.gethostname()),
         ("platform", platform.platform()),
         ("machine", platform.machine()),
@@ -77,11 +77,13 @@ def _host_facts() -> tuple:
         ("cpu_count", str(os.cpu_count())),
         ("sim2l_core_version", core_version),
     )
+    return tuple((key, None if value is None else str(value)) for key, value in facts)
 
 
-def _environment_facts() -> dict:
+def _environment_pairs() -> tuple:
+    """``(key, value)`` of every environment fact, values as text."""
     # The pid is read each time: a forked process keeps the cached facts.
-    return {**dict(_host_facts()), "pid": str(os.getpid())}
+    return (*_host_facts(), ("pid", str(os.getpid())))
 
 
 class RunRecord:
@@ -107,6 +109,11 @@ class RunRecord:
         check_name(simulation_name, "simulation_name")
         check_name(str(simulation_version), "simulation_version")
         now = time.time()
+        if capture_environment:
+            with self._lock:
+                if not self._writable:
+                    # A run file created by this call starts with the environment in it.
+                    self._open_writable(environment=(_environment_pairs(), _installed_packages()))
         with self.transaction():
             status = self._connection.execute("SELECT status FROM run WHERE id = 1").fetchone()[0]
             if status != "created":
@@ -127,7 +134,7 @@ class RunRecord:
                 ),
             )
             self._add_status_event("running", "run initialised", now)
-            if capture_environment:
+            if capture_environment and not self._environment_recorded:
                 self.capture_environment()
         self._took_part = True
 
@@ -180,7 +187,7 @@ class RunRecord:
 
     def capture_environment(self, extra: Mapping | None = None) -> None:
         """Record host, platform, Python and installed package versions."""
-        facts = {**_environment_facts(), **(extra or {})}
+        facts = {**dict(_environment_pairs()), **(extra or {})}
         with self.transaction():
             self._connection.executemany(
                 "INSERT OR REPLACE INTO environment (key, value) VALUES (?, ?)",
