@@ -84,6 +84,9 @@ def read_explorer_columns(results, catalog, name: str, version: str | None) -> l
                     column[field] = spec[source]
             if column.get("max_value") is None and spec.get("max") is not None:
                 column["max_value"] = spec["max"]
+    for column in columns.values():
+        units = column.get("units")
+        column["label"] = column["key"] + (f" [{units}]" if units else "")
     return sorted(columns.values(), key=lambda column: (column["param_class"], column["name"]))
 
 
