@@ -454,3 +454,21 @@ def test_plotly_styles_are_a_stylesheet_not_inline(as_user):
 def test_probes_answer_without_a_session_or_a_service(browser_client):
     assert browser_client.get("/health").get_json() == {"status": "ok"}
     assert browser_client.get("/ready").get_json() == {"status": "ready"}
+
+
+def test_values_are_escaped_in_every_page(as_user, stack, tmp_path):
+    from sim2l.rundb import RunDatabase
+    from sim2l_results_client import ResultsClient
+
+    hostile = '<script>alert("x")</script>'
+    with RunDatabase("hostile-run-1", base_path=tmp_path) as run:
+        run.initialize_run("hostile_sim", "1.0.0", capture_environment=False)
+        run.save_inputs({"label": hostile, "size": 1.0})
+        run.save_outputs({"note": hostile})
+        run.complete_run(duration_seconds=1.0)
+        path = run.path
+    with ResultsClient(stack.urls["results"], session_id=stack.token("user")) as client:
+        client.register_result(path)
+    for page in ("/simulations/hostile_sim/runs", "/runs/hostile-run-1"):
+        html = text_of(as_user.get(page))
+        assert hostile not in html and "&lt;script&gt;" in html
