@@ -299,6 +299,39 @@ def test_plot_data_is_columns_over_all_matching_runs(as_user):
     assert sorted(body["columns"]["inputs.temperature"]) == [t for t in TEMPERATURES if t >= 400]
     assert len(body["columns"]["outputs.max_stress"]) == body["count"]
     assert body["labels"]["outputs.max_stress"] == "outputs.max_stress [pascal]"
+    assert body["source"] == "columnar"  # the results service's columnar answer
+
+
+def test_without_the_columnar_answer_the_search_is_paged_to_the_same_columns(stack):
+    from sim2l_results_client import ResultsClient
+    from sim2l_web.results_data import fetch_columns
+
+    class OlderClient(ResultsClient):
+        columns = None  # a client from before the columnar answer
+
+    wanted = ["inputs.temperature", "outputs.max_stress"]
+    answers = []
+    for client_class in (ResultsClient, OlderClient):
+        with client_class(stack.urls["results"], session_id=stack.token("user")) as client:
+            answers.append(
+                fetch_columns(
+                    client,
+                    "thermal_sim",
+                    {"temperature": {"ge": 400}},
+                    {},
+                    version=None,
+                    columns=wanted,
+                )
+            )
+    columnar, paged = answers
+    assert (columnar["source"], paged["source"]) == ("columnar", "search pages")
+    assert paged["count"] == columnar["count"] == len([t for t in TEMPERATURES if t >= 400])
+
+    def by_run(answer):
+        ids = answer["columns"]["execution_id"]
+        return {key: dict(zip(ids, answer["columns"][key])) for key in wanted}
+
+    assert by_run(paged) == by_run(columnar)
 
 
 # ------------------------------------------------------------------ one run

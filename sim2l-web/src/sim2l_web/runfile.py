@@ -67,11 +67,10 @@ def local_copy(results, execution_id: str, sha256: str | None, keep: int) -> Pat
     else:  # no hash to name it by: a private download, never reused
         path = folder / f"{execution_id}-{os.getpid()}-{time.monotonic_ns()}.db"
     results.download(execution_id, path, overwrite=True)
-    if sha256 and SHA256.fullmatch(sha256):
-        # A file that does not hash to the name it would be kept under is dropped.
-        if _sha256_of(path) != sha256:
-            path.unlink()
-            raise RunFileError("the downloaded run file does not match its recorded hash")
+    # A file that does not hash to the name it would be kept under is dropped.
+    if sha256 and SHA256.fullmatch(sha256) and _sha256_of(path) != sha256:
+        path.unlink()
+        raise RunFileError("the downloaded run file does not match its recorded hash")
     _prune(folder, keep)
     return path
 
