@@ -172,7 +172,7 @@ def bench_later_page(label: str, web_url: str, browser) -> None:
     )
 
 
-def bench_scatter_data(label: str, web_url: str, browser) -> None:
+def bench_scatter_data(label: str, web_url: str, browser, results_url: str, token: str) -> None:
     columns = "&col=inputs.temperature&col=outputs.max_stress&col=inputs.in_00"
     all_url = f"{web_url}/simulations/{SIMULATION}/runs/data.json?{SCATTER}{columns}"
     hundred = HUNDRED_RUNS.format(high=500 + 1000 * 100 / RUNS)
@@ -193,6 +193,19 @@ def bench_scatter_data(label: str, web_url: str, browser) -> None:
     log(
         f"{label}: scatter data {count:,} runs, {size / 1e6:.1f} MB, from {source}; "
         f"baseline {few_count} runs"
+    )
+    from sim2l_results_client import ResultsClient
+
+    with ResultsClient(results_url, session_id=token) as results:
+        wanted = ["execution_id", "inputs.temperature", "outputs.max_stress", "inputs.in_00"]
+        direct = [timed(lambda: results.columns(SIMULATION, columns=wanted))[0] for _ in timings]
+    report(
+        f"web {label}: scatter data for all {count:,} runs, the dashboard over the results "
+        "service's own columnar answer",
+        statistics.median(timings),
+        "ms",
+        statistics.median(direct),
+        "ResultsClient.columns, same columns, no dashboard",
     )
     report(
         f"web {label}: scatter data for all {count:,} runs to the browser ({source}, "
@@ -277,7 +290,7 @@ def bench_backend(label: str, database_urls: dict, home: Path) -> None:
             browser = signed_in(web.url, "bench")
             bench_runs_page(label, web.url, servers["results"].url, browser, token)
             bench_later_page(label, web.url, browser)
-            bench_scatter_data(label, web.url, browser)
+            bench_scatter_data(label, web.url, browser, servers["results"].url, token)
             bench_drawn_scatter(label, web.url)
     finally:
         for server in servers.values():

@@ -300,6 +300,15 @@ def test_plot_data_is_columns_over_all_matching_runs(as_user):
     assert len(body["columns"]["outputs.max_stress"]) == body["count"]
     assert body["labels"]["outputs.max_stress"] == "outputs.max_stress [pascal]"
     assert body["source"] == "columnar"  # the results service's columnar answer
+    assert "created_at" not in body["columns"]  # the plots need only the execution id
+
+
+def test_plot_data_keeps_the_status_filter(as_user):
+    def count(status):
+        url = f"/simulations/fragile_sim/runs/data.json?status={status}&col=inputs.load"
+        return as_user.get(url).get_json()["count"]
+
+    assert (count("failed"), count("completed")) == (1, 0)
 
 
 def test_without_the_columnar_answer_the_search_is_paged_to_the_same_columns(stack):

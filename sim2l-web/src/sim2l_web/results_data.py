@@ -141,9 +141,14 @@ def fetch_columns(
     columns: list[str],
     units: dict | None = None,
     types: dict | None = None,
+    base_columns=BASE_COLUMNS,
 ) -> dict:
-    """``{"count", "columns": {key: [...]}, "units", "types", "source"}`` over all matching runs."""
-    wanted = list(dict.fromkeys([*BASE_COLUMNS, *columns]))
+    """``{"count", "columns": {key: [...]}, "units", "types", "source"}`` over all matching runs.
+
+    ``base_columns``: which of execution_id, status and created_at to include
+    (the plots need only the execution id; fewer columns, less to send).
+    """
+    wanted = list(dict.fromkeys([*base_columns, *columns]))
     if has_columnar_answer(results):
         answer = results.columns(
             name,

@@ -152,6 +152,8 @@ def data(name):
         columns=chosen,
         units={c["key"]: c.get("units") for c in columns if c.get("units")},
         types={c["key"]: c.get("type") for c in columns if c.get("type")},
+        # The execution id names a point (hover, click); status only to filter by it.
+        base_columns=("execution_id", "status") if state.status else ("execution_id",),
     )
     if state.status:  # the columnar answer has no status filter: apply it here
         keep = [i for i, status in enumerate(answer["columns"]["status"]) if status == state.status]
@@ -160,7 +162,20 @@ def data(name):
     answer["labels"] = {
         c["key"]: c["key"] + (f" [{c['units']}]" if c.get("units") else "") for c in columns
     }
-    return current_app.json.response(answer)
+    return json_response(answer)
+
+
+def json_response(body: dict) -> Response:
+    """JSON, encoded with orjson when it is installed (the results client brings it).
+
+    100,000 runs of three columns are about 10 MB of JSON: orjson encodes them
+    several times faster than the standard library.
+    """
+    try:
+        import orjson
+    except ImportError:
+        return current_app.json.response(body)
+    return Response(orjson.dumps(body), mimetype="application/json")
 
 
 def _header(column: str, units: dict) -> str:
