@@ -300,7 +300,6 @@ def test_plot_data_is_columns_over_all_matching_runs(as_user):
     assert len(body["columns"]["outputs.max_stress"]) == body["count"]
     assert body["labels"]["outputs.max_stress"] == "outputs.max_stress [pascal]"
     assert body["source"] == "columnar"  # the results service's columnar answer
-    assert "created_at" not in body["columns"]  # the plots need only the execution id
 
 
 def test_plot_data_keeps_the_status_filter(as_user):
