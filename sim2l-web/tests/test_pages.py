@@ -299,6 +299,47 @@ def test_plot_data_is_columns_over_all_matching_runs(as_user):
     assert sorted(body["columns"]["inputs.temperature"]) == [t for t in TEMPERATURES if t >= 400]
     assert len(body["columns"]["outputs.max_stress"]) == body["count"]
     assert body["labels"]["outputs.max_stress"] == "outputs.max_stress [pascal]"
+    assert body["source"] == "columnar"  # the results service's columnar answer
+
+
+def test_plot_data_keeps_the_status_filter(as_user):
+    def count(status):
+        url = f"/simulations/fragile_sim/runs/data.json?status={status}&col=inputs.load"
+        return as_user.get(url).get_json()["count"]
+
+    assert (count("failed"), count("completed")) == (1, 0)
+
+
+def test_without_the_columnar_answer_the_search_is_paged_to_the_same_columns(stack):
+    from sim2l_results_client import ResultsClient
+    from sim2l_web.results_data import fetch_columns
+
+    class OlderClient(ResultsClient):
+        columns = None  # a client from before the columnar answer
+
+    wanted = ["inputs.temperature", "outputs.max_stress"]
+    answers = []
+    for client_class in (ResultsClient, OlderClient):
+        with client_class(stack.urls["results"], session_id=stack.token("user")) as client:
+            answers.append(
+                fetch_columns(
+                    client,
+                    "thermal_sim",
+                    {"temperature": {"ge": 400}},
+                    {},
+                    version=None,
+                    columns=wanted,
+                )
+            )
+    columnar, paged = answers
+    assert (columnar["source"], paged["source"]) == ("columnar", "search pages")
+    assert paged["count"] == columnar["count"] == len([t for t in TEMPERATURES if t >= 400])
+
+    def by_run(answer):
+        ids = answer["columns"]["execution_id"]
+        return {key: dict(zip(ids, answer["columns"][key])) for key in wanted}
+
+    assert by_run(paged) == by_run(columnar)
 
 
 # ------------------------------------------------------------------ one run
@@ -454,3 +495,21 @@ def test_plotly_styles_are_a_stylesheet_not_inline(as_user):
 def test_probes_answer_without_a_session_or_a_service(browser_client):
     assert browser_client.get("/health").get_json() == {"status": "ok"}
     assert browser_client.get("/ready").get_json() == {"status": "ready"}
+
+
+def test_values_are_escaped_in_every_page(as_user, stack, tmp_path):
+    from sim2l.rundb import RunDatabase
+    from sim2l_results_client import ResultsClient
+
+    hostile = '<script>alert("x")</script>'
+    with RunDatabase("hostile-run-1", base_path=tmp_path) as run:
+        run.initialize_run("hostile_sim", "1.0.0", capture_environment=False)
+        run.save_inputs({"label": hostile, "size": 1.0})
+        run.save_outputs({"note": hostile})
+        run.complete_run(duration_seconds=1.0)
+        path = run.path
+    with ResultsClient(stack.urls["results"], session_id=stack.token("user")) as client:
+        client.register_result(path)
+    for page in ("/simulations/hostile_sim/runs", "/runs/hostile-run-1"):
+        html = text_of(as_user.get(page))
+        assert hostile not in html and "&lt;script&gt;" in html

@@ -84,6 +84,9 @@ def read_explorer_columns(results, catalog, name: str, version: str | None) -> l
                     column[field] = spec[source]
             if column.get("max_value") is None and spec.get("max") is not None:
                 column["max_value"] = spec["max"]
+    for column in columns.values():
+        units = column.get("units")
+        column["label"] = column["key"] + (f" [{units}]" if units else "")
     return sorted(columns.values(), key=lambda column: (column["param_class"], column["name"]))
 
 
@@ -138,9 +141,14 @@ def fetch_columns(
     columns: list[str],
     units: dict | None = None,
     types: dict | None = None,
+    base_columns=BASE_COLUMNS,
 ) -> dict:
-    """``{"count", "columns": {key: [...]}, "units", "types", "source"}`` over all matching runs."""
-    wanted = list(dict.fromkeys([*BASE_COLUMNS, *columns]))
+    """``{"count", "columns": {key: [...]}, "units", "types", "source"}`` over all matching runs.
+
+    ``base_columns``: which of execution_id, status and created_at to include
+    (the plots need only the execution id; fewer columns, less to send).
+    """
+    wanted = list(dict.fromkeys([*base_columns, *columns]))
     if has_columnar_answer(results):
         answer = results.columns(
             name,

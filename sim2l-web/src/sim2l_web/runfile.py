@@ -48,6 +48,14 @@ def _prune(folder: Path, keep: int) -> None:
             old.unlink()
 
 
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def local_copy(results, execution_id: str, sha256: str | None, keep: int) -> Path:
     """The run file of ``execution_id`` on this machine, downloaded when not kept already."""
     folder = cache_folder()
@@ -59,12 +67,10 @@ def local_copy(results, execution_id: str, sha256: str | None, keep: int) -> Pat
     else:  # no hash to name it by: a private download, never reused
         path = folder / f"{execution_id}-{os.getpid()}-{time.monotonic_ns()}.db"
     results.download(execution_id, path, overwrite=True)
-    if sha256 and SHA256.fullmatch(sha256):
-        # A file that does not hash to the name it would be kept under is dropped.
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != sha256:
-            path.unlink()
-            raise RunFileError("the downloaded run file does not match its recorded hash")
+    # A file that does not hash to the name it would be kept under is dropped.
+    if sha256 and SHA256.fullmatch(sha256) and _sha256_of(path) != sha256:
+        path.unlink()
+        raise RunFileError("the downloaded run file does not match its recorded hash")
     _prune(folder, keep)
     return path
 
