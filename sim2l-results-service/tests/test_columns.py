@@ -190,18 +190,21 @@ def test_the_answer_streams_in_chunks(client, runs, url, tokens, monkeypatch):
         assert orjson.dumps(joined) == orjson.dumps(whole["columns"][name])
 
 
-def test_more_parameters_than_one_statement_joins(client, tmp_path, monkeypatch):
-    monkeypatch.setattr(columnar, "COLUMNS_PER_STATEMENT", 2)
+def test_more_parameters_than_a_join_may_hold(client, tmp_path, monkeypatch):
+    """70 parameters (SQLite joins at most 64 tables), across chunks, other simulations between."""
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
     paths = []
     for n in range(5):
-        inputs = {f"p{i}": float(n * 10 + i) for i in range(5)}
+        inputs = {f"p{i:02d}": float(n * 100 + i) for i in range(70)}
         paths.append(make_run(tmp_path, f"wide-{n}", inputs, {"out": n}))
+        paths.append(make_run(tmp_path, f"other-{n}", {"p00": -1.0}, {}, simulation="other"))
     client.bulk_register(paths, progress=False)
     answer = client.columns("thermal_sim")
     assert answer["count"] == 5
-    for i in range(5):
-        assert answer["columns"][f"inputs.p{i}"] == [float(n * 10 + i) for n in range(5)]
+    for i in range(70):
+        assert answer["columns"][f"inputs.p{i:02d}"] == [float(n * 100 + i) for n in range(5)]
     assert answer["columns"]["outputs.out"] == [0, 1, 2, 3, 4]
+    assert client.columns("other", columns=["p00"])["columns"]["inputs.p00"] == [-1.0] * 5
 
 
 def test_a_failure_part_way_is_an_error_not_a_short_answer(client, runs, monkeypatch):
