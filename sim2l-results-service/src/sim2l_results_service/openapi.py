@@ -64,10 +64,10 @@ _ITEM = {
         "simulation_version": {"type": "string"},
         "status": {"type": "string"},
         "username": {"type": ["string", "null"]},
-        "created_at": {"type": ["number", "null"]},
-        "completed_at": {"type": ["number", "null"]},
+        "created_at": {"type": ["string", "null"], "format": "date-time"},
+        "completed_at": {"type": ["string", "null"], "format": "date-time"},
         "duration_seconds": {"type": ["number", "null"]},
-        "registered_at": {"type": "number"},
+        "registered_at": {"type": "string", "format": "date-time"},
         "input_params": _PARAMS,
         "output_params": _PARAMS,
     },
@@ -122,7 +122,7 @@ _REGISTERED = {
         "input_count": {"type": "integer"},
         "output_count": {"type": "integer"},
         "artifact_count": {"type": "integer"},
-        "registered_at": {"type": "number"},
+        "registered_at": {"type": "string", "format": "date-time"},
     },
 }
 _VIEW = {

@@ -22,6 +22,7 @@ import math
 
 import orjson
 from sim2l_service_kit import APIError
+from sim2l_service_kit import format_timestamp
 
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
@@ -371,10 +372,10 @@ def _item(row) -> dict:
         "simulation_version": version,
         "status": status,
         "username": username,
-        "created_at": created_at,
-        "completed_at": completed_at,
+        "created_at": format_timestamp(created_at),
+        "completed_at": format_timestamp(completed_at),
         "duration_seconds": duration,
-        "registered_at": registered_at,
+        "registered_at": format_timestamp(registered_at),
         "input_params": orjson.Fragment(inputs_json),
         "output_params": orjson.Fragment(outputs_json),
     }
@@ -504,8 +505,8 @@ def parameter_schemas(simulation_name: str, simulation_version: str | None) -> b
             "name": name,
             "schema": orjson.Fragment(schema_json),
             "run_count": run_count,
-            "first_seen": first_seen,
-            "last_seen": last_seen,
+            "first_seen": format_timestamp(first_seen),
+            "last_seen": format_timestamp(last_seen),
         }
         for version, param_class, name, schema_json, run_count, first_seen, last_seen in execute(
             sql, params
@@ -538,6 +539,8 @@ VIEW_COLUMNS = (
     "artifact_count",
 )
 
+TIME_COLUMNS = ("created_at", "started_at", "completed_at", "registered_at")
+
 
 def result_view(execution_id: str) -> bytes | None:
     """The results view of one run: metadata, inputs, outputs, units, artifacts; or None."""
@@ -550,6 +553,8 @@ def result_view(execution_id: str) -> bytes | None:
         return None
     view = dict(zip(VIEW_COLUMNS, row[: len(VIEW_COLUMNS)], strict=True))
     view["result_id"] = view.pop("id")
+    for name in TIME_COLUMNS:
+        view[name] = format_timestamp(view[name])
     inputs_json, outputs_json, units_json, artifacts_json = row[len(VIEW_COLUMNS) :]
     view["input_params"] = orjson.Fragment(inputs_json)
     view["output_params"] = orjson.Fragment(outputs_json)
