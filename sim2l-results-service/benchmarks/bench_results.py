@@ -185,7 +185,7 @@ def _value_index_ddl(database) -> list[str]:
     import importlib
 
     initial = importlib.import_module(f"{MIGRATIONS}.0001_initial")
-    column_index = importlib.import_module(f"{MIGRATIONS}.0003_column_index")
+    column_index = importlib.import_module(f"{MIGRATIONS}.0004_column_index")
     return [
         s for s in initial.statements(database) if any(f" {name} " in s for name in VALUE_INDEXES)
     ] + [column_index.statement(database)]

@@ -1,7 +1,6 @@
 """All matching runs as columns: ``POST /results/columns``, ``ResultsClient.columns`` and
 ``to_dataframe``, checked value by value against what the run files hold."""
 
-import datetime
 import math
 
 import orjson
@@ -13,6 +12,8 @@ from sim2l.rundb import RunDatabase
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_client import ServerError
 from sim2l_results_service import columnar
+from sim2l_sessions.timestamps import format_timestamp
+from sim2l_sessions.timestamps import parse_timestamp
 
 LONG_TEXT = "x" * 3000  # longer than the string index keeps: stored as JSON
 UNITS = {"temperature": "K", "pressure": "bar", "max_stress": "Pa"}
@@ -102,7 +103,7 @@ def test_columns_hold_every_value_of_every_run(client, runs):
                 assert same(expected[name], value), (execution_id, name, value)
         assert answer["columns"]["status"][row] == expected["status"] == "completed"
         created = answer["columns"]["created_at"][row]
-        assert created.endswith("Z") and datetime.datetime.fromisoformat(created).tzinfo
+        assert created == format_timestamp(parse_timestamp(created))  # the one format
     assert answer["units"]["inputs.temperature"] == "K"
     assert answer["units"]["outputs.max_stress"] == "Pa"
     assert answer["units"]["inputs.material"] is None

@@ -25,12 +25,12 @@ them. All reads happen in one snapshot (a read transaction; ``REPEATABLE
 READ`` on PostgreSQL, where the runs cursor is a server-side ``DECLARE``).
 """
 
-import datetime
 import itertools
 import logging
 
 import orjson
 from sim2l_service_kit import APIError
+from sim2l_service_kit import format_timestamp
 
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
@@ -42,8 +42,6 @@ MAX_COLUMNS = 2000
 METADATA_COLUMNS = ("execution_id", "status", "created_at")
 METADATA_TYPES = {"execution_id": "string", "status": "string", "created_at": "datetime"}
 PREFIXES = {"input": "inputs.", "output": "outputs."}
-_UTC = datetime.UTC
-_DUMPS = orjson.OPT_UTC_Z
 
 logger = logging.getLogger(__name__)
 
@@ -213,14 +211,11 @@ def _chunk(runs: list, parameters: list[tuple[str, str]], names: list[str]) -> b
     columns = {
         "execution_id": [row[1] for row in runs],
         "status": [row[2] for row in runs],
-        "created_at": [
-            None if row[3] is None else datetime.datetime.fromtimestamp(row[3], _UTC)
-            for row in runs
-        ],
+        "created_at": [format_timestamp(row[3]) for row in runs],
     }
     for (param_class, name), column in zip(parameters, names[len(METADATA_COLUMNS) :], strict=True):
         columns[column] = _parameter_column(param_class, name, ids)
-    return orjson.dumps({"rows": len(ids), "columns": columns}, option=_DUMPS) + b"\n"
+    return orjson.dumps({"rows": len(ids), "columns": columns}) + b"\n"
 
 
 def column_stream(criteria: dict):
