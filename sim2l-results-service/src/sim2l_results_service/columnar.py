@@ -38,7 +38,6 @@ from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.queries import where_clause
 
 CHUNK_ROWS = 5000
-MAX_COLUMNS = 2000
 METADATA_COLUMNS = ("execution_id", "status", "created_at")
 METADATA_TYPES = {"execution_id": "string", "status": "string", "created_at": "datetime"}
 PREFIXES = {"input": "inputs.", "output": "outputs."}
