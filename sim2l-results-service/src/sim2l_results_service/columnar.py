@@ -15,21 +15,22 @@ then ``inputs.<name>`` and ``outputs.<name>``; a run without a parameter has
 ``null`` there, as does a float that is NaN or infinite (they have no JSON form).
 Runs come in registration order (result id).
 
-Every chunk is read from open database cursors as the client takes it, so the
-service holds one chunk, never the whole answer. One statement joins every
-chosen parameter to the matching runs (one index probe per value); more than
-``COLUMNS_PER_STATEMENT`` parameters are split over statements read in
-lockstep inside one snapshot (SQLite joins at most 64 tables). On PostgreSQL
-the statements are server-side cursors (``DECLARE ... FETCH``) in a
-``REPEATABLE READ`` transaction, so the rows stay in the database until asked for.
+The matching runs are read from one open cursor, a chunk at a time, as the
+client takes them, so the service holds one chunk, never the whole answer.
+For each chunk, every chosen parameter is one index-only range scan of
+``results_value_column`` (``param_class, name, result_id`` carrying the value)
+over the chunk's run ids, merged into run order here; values kept only as
+JSON (lists, dicts, long strings) are fetched for just the runs that hold
+them. All reads happen in one snapshot (a read transaction; ``REPEATABLE
+READ`` on PostgreSQL, where the runs cursor is a server-side ``DECLARE``).
 """
 
-import datetime
 import itertools
 import logging
 
 import orjson
 from sim2l_service_kit import APIError
+from sim2l_service_kit import format_timestamp
 
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
@@ -37,13 +38,9 @@ from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.queries import where_clause
 
 CHUNK_ROWS = 5000
-COLUMNS_PER_STATEMENT = 48
-MAX_COLUMNS = 2000
 METADATA_COLUMNS = ("execution_id", "status", "created_at")
 METADATA_TYPES = {"execution_id": "string", "status": "string", "created_at": "datetime"}
 PREFIXES = {"input": "inputs.", "output": "outputs."}
-_UTC = datetime.UTC
-_DUMPS = orjson.OPT_UTC_Z
 
 logger = logging.getLogger(__name__)
 
@@ -148,81 +145,76 @@ _DECODERS = {
 }
 
 
-def _statement(where: str, parameters: list[tuple[str, str]], with_metadata: bool) -> tuple:
-    """One SELECT of the matching runs with a LEFT JOIN per parameter, in result id order."""
-    selected = ["r.id"]
-    if with_metadata:
-        selected += ["r.execution_id", "r.status", "r.created_at"]
-    joins, params = [], []
-    for index, (param_class, name) in enumerate(parameters):
-        alias = f"v{index}"
-        selected += [
-            f"{alias}.value_type",
-            f"{alias}.num_value",
-            f"{alias}.str_value",
-            f"{alias}.json_value",
-        ]
-        joins.append(
-            f"LEFT JOIN results_parameter_value {alias} ON {alias}.result_id = r.id "
-            f"AND {alias}.param_class = ? AND {alias}.name = ?"
+class _Runs:
+    """The matching runs in id order, ``CHUNK_ROWS`` at a time, without reading ahead."""
+
+    def __init__(self, where: str, params: list):
+        sql = (
+            "SELECT r.id, r.execution_id, r.status, r.created_at FROM results_result r "  # noqa: S608 (fixed SQL; values are bound parameters)
+            f"WHERE {where} ORDER BY r.id"
         )
-        params += [param_class, name]
-    sql = (
-        f"SELECT {', '.join(selected)} FROM results_result r {' '.join(joins)} "  # noqa: S608 (fixed SQL; values are bound parameters)
-        f"WHERE {where} ORDER BY r.id"
-    )
-    return sql, params
-
-
-class _Reader:
-    """Rows of one statement, ``CHUNK_ROWS`` at a time, without reading ahead of the client."""
-
-    def __init__(self, sql: str, params: list, name: str):
         self.server_side = not uses_question_marks()
         if self.server_side:
-            self.name = name
-            execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
+            execute(f"DECLARE sim2l_columns NO SCROLL CURSOR FOR {sql}", params)
         else:
             self.cursor = execute(sql, params)
 
     def fetch(self) -> list:
         if self.server_side:
-            return execute(f"FETCH FORWARD {CHUNK_ROWS} FROM {self.name}").fetchall()
+            return execute(f"FETCH FORWARD {CHUNK_ROWS} FROM sim2l_columns").fetchall()
         return self.cursor.fetchmany(CHUNK_ROWS)
 
 
-def _column_values(rows: list, offset: int) -> list:
-    decoders = _DECODERS
-    return [
-        decoders[row[offset]](row[offset + 1], row[offset + 2], row[offset + 3]) for row in rows
+_JSON_KINDS = ("list", "dict", "array", "str")
+
+
+def _parameter_column(param_class: str, name: str, ids: list[int]) -> list:
+    """One parameter's values for the runs ``ids`` (ascending), ``None`` where a run lacks it."""
+    rows = execute(
+        "SELECT result_id, value_type, num_value, str_value FROM results_parameter_value "
+        "WHERE param_class = ? AND name = ? AND result_id BETWEEN ? AND ?",
+        (param_class, name, ids[0], ids[-1]),
+    ).fetchall()
+    need_json = [
+        row[0]
+        for row in rows
+        if row[1] in _JSON_KINDS and row[3] is None  # kept as JSON only
     ]
-
-
-def _chunk(row_groups: list[list], groups: list[list], names: list[str]) -> bytes:
-    first = row_groups[0]
-    ids = [row[0] for row in first]
-    for rows in row_groups[1:]:
-        if [row[0] for row in rows] != ids:  # the same WHERE and order in one snapshot
-            raise RuntimeError("the column statements disagree on the matching runs")
-    columns = {
-        "execution_id": [row[1] for row in first],
-        "status": [row[2] for row in first],
-        "created_at": [
-            None if row[3] is None else datetime.datetime.fromtimestamp(row[3], _UTC)
-            for row in first
-        ],
+    json_texts = _json_values(param_class, name, need_json) if need_json else {}
+    decoders = _DECODERS
+    values = {
+        result_id: decoders[kind](number, text, json_texts.get(result_id))
+        for result_id, kind, number, text in rows
     }
-    position = len(METADATA_COLUMNS)
-    for rows, group, offset in zip(row_groups, groups, _offsets(groups), strict=True):
-        for index in range(len(group)):
-            columns[names[position]] = _column_values(rows, offset + 4 * index)
-            position += 1
-    return orjson.dumps({"rows": len(ids), "columns": columns}, option=_DUMPS) + b"\n"
+    return [values.get(result_id) for result_id in ids]
 
 
-def _offsets(groups: list[list]) -> list[int]:
-    # the first statement carries id + 3 metadata columns, the others only the id
-    return [1 + len(METADATA_COLUMNS) if index == 0 else 1 for index in range(len(groups))]
+def _json_values(param_class: str, name: str, result_ids: list[int]) -> dict:
+    """``{result_id: json_value}`` by primary key, a batch at a time."""
+    found = {}
+    for start in range(0, len(result_ids), 500):
+        batch = result_ids[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        found.update(
+            execute(
+                "SELECT result_id, json_value FROM results_parameter_value "  # noqa: S608 (fixed SQL; values are bound parameters)
+                f"WHERE param_class = ? AND name = ? AND result_id IN ({marks})",
+                (param_class, name, *batch),
+            ).fetchall()
+        )
+    return found
+
+
+def _chunk(runs: list, parameters: list[tuple[str, str]], names: list[str]) -> bytes:
+    ids = [row[0] for row in runs]
+    columns = {
+        "execution_id": [row[1] for row in runs],
+        "status": [row[2] for row in runs],
+        "created_at": [format_timestamp(row[3]) for row in runs],
+    }
+    for (param_class, name), column in zip(parameters, names[len(METADATA_COLUMNS) :], strict=True):
+        columns[column] = _parameter_column(param_class, name, ids)
+    return orjson.dumps({"rows": len(ids), "columns": columns}) + b"\n"
 
 
 def column_stream(criteria: dict):
@@ -251,28 +243,21 @@ def column_stream(criteria: dict):
         "types": types,
         "units": units,
     }
-    groups = [
-        parameters[start : start + COLUMNS_PER_STATEMENT]
-        for start in range(0, len(parameters), COLUMNS_PER_STATEMENT)
-    ] or [[]]
     database = database_proxy.obj
     with database.atomic():
         if not uses_question_marks():
             # one snapshot for every statement; nothing here writes
             execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        readers = []
-        for index, group in enumerate(groups):
-            sql, params = _statement(where, group, with_metadata=index == 0)
-            readers.append(_Reader(sql, params + where_params, f"sim2l_columns_{index}"))
+        runs = _Runs(where, where_params)
         yield orjson.dumps(header) + b"\n"
         count = 0
         try:
             while True:
-                row_groups = [reader.fetch() for reader in readers]
-                if not row_groups[0]:
+                chunk = runs.fetch()
+                if not chunk:
                     break
-                count += len(row_groups[0])
-                yield _chunk(row_groups, groups, names)
+                count += len(chunk)
+                yield _chunk(chunk, parameters, names)
         except Exception:
             logger.exception("the columnar answer failed after %d rows", count)
             error = {"code": "internal_error", "message": "the answer failed part way"}

@@ -65,6 +65,7 @@ def keep_statistics_current() -> None:
     database = database_proxy.obj
     if uses_question_marks() or database.in_transaction():
         return
+    database.connection()  # connecting reads the server's version
     if database.server_version < 150000:  # no pg_stat_force_next_flush
         return
     if statistics_are_stale():

@@ -35,9 +35,11 @@ MAX_FILTERS = 32
 WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
 MAX_WINDOW_NEED = 1000
 MAX_IN_VALUES = 1000
-# Up to this many matches of the driving filter, statistics probe each match's
-# value by key; beyond it (PostgreSQL) one range scan of the values is hash-joined.
-STATS_PROBE_LIMIT = 2000
+# Up to this many matches of the driving filter, PostgreSQL probes the other
+# filters (and a statistic's values) by key per match; beyond it, index range
+# scans hash-joined cost less (a key probe costs PostgreSQL 4-25 us, a scanned
+# index entry well under 1 us; measured on 10,000 runs).
+PROBE_LIMIT = 200
 TIME_SORTS = (
     "created_at",
     "started_at",
@@ -152,15 +154,21 @@ def _filter_select(alias: str, simulation_name: str, entry: tuple) -> tuple[list
     return conditions, params
 
 
-def _filters_subquery(simulation_name: str, filters: list) -> tuple[str, list]:
+def _filters_subquery(
+    simulation_name: str, filters: list, few_matches: bool = False
+) -> tuple[str, list]:
     """A query of the distinct ids of the results matching every filter (see the module docstring).
 
     On PostgreSQL, when no filter is an equality or ``in`` list, the filters'
     index-only range scans are intersected with a hash (``INTERSECT``)
     instead: its per-row probes cost more than SQLite's clustered ones.
+    Unless ``few_matches`` (the driving filter is known to match few runs):
+    then the probes stay per row (fenced with ``OFFSET 0``, which keeps
+    PostgreSQL from reading every match of the other filters instead).
     """
     filters = sorted(filters, key=lambda entry: entry[0])
-    if len(filters) > 1 and filters[0][0] >= 2 and not uses_question_marks():
+    postgres = not uses_question_marks()
+    if len(filters) > 1 and filters[0][0] >= 2 and postgres and not few_matches:
         selects, params = [], []
         for index, entry in enumerate(filters):
             conditions, values = _filter_select(f"f{index}", simulation_name, entry)
@@ -176,8 +184,10 @@ def _filters_subquery(simulation_name: str, filters: list) -> tuple[str, list]:
         probe, values = _filter_select(alias, None, entry)
         probe.insert(0, f"{alias}.result_id = f0.result_id")
         params += values
+        fence = " OFFSET 0" if postgres and few_matches else ""
         conditions.append(
-            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} WHERE {' AND '.join(probe)})"  # noqa: S608 (fixed SQL)
+            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
+            f"WHERE {' AND '.join(probe)}{fence})"
         )
     sql = (
         "SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
@@ -208,14 +218,17 @@ def _parse_criteria(criteria: dict) -> tuple[list[str], list, list]:
     return conditions, params, filters
 
 
-def where_clause(criteria: dict) -> tuple[str, list]:
-    """The WHERE clause on results ``r`` for simulation, version, status and parameter filters."""
+def where_clause(criteria: dict, few_matches: bool = False) -> tuple[str, list]:
+    """The WHERE clause on results ``r`` for simulation, version, status and parameter filters.
+
+    ``few_matches``: the driving filter is known to match few runs (see ``_filters_subquery``).
+    """
     conditions, params, filters = _parse_criteria(criteria)
     if criteria.get("simulation_name") is not None:
         conditions.insert(0, "r.simulation_name = ?")
         params.insert(0, criteria["simulation_name"])
     if filters:
-        sql, values = _filters_subquery(criteria["simulation_name"], filters)
+        sql, values = _filters_subquery(criteria["simulation_name"], filters, few_matches)
         conditions.append(f"r.id IN ({sql})")
         params += values
     return (" AND ".join(conditions) or "1 = 1"), params
@@ -291,11 +304,6 @@ def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> l
         return None
     window = need * WINDOW_FACTOR
     name = criteria["simulation_name"]
-    if _driving_matches(name, filters, window) <= window:
-        # The driving filter alone matches fewer runs than the window holds:
-        # collecting and sorting its matches reads less than the window would,
-        # and a selective filter would leave the window without enough matches.
-        return None
     edge_sign = ">=" if direction == "DESC" else "<="
     # OFFSET 0 keeps PostgreSQL from turning a probe into a join that reads
     # every match of the filter: here only the window's runs get probed.
@@ -337,13 +345,23 @@ def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
     page's rows are read whole, in the same statement. Searches by time try
     the newest runs first (``_windowed_page``).
     """
-    where, where_params = where_clause(criteria)
     join, columns, direction, order_params = _order(sort)
+    need = offset + limit + 1
+    window = need * WINDOW_FACTOR
+    filters = _parse_criteria(criteria)[2]
+    # The driving filter alone matches no more runs than the window holds:
+    # collecting and sorting its matches reads less than the window would (a
+    # selective filter would leave the window without enough matches), and
+    # the other filters are best probed per match.
+    matches = window + 1
+    if filters and need <= MAX_WINDOW_NEED:
+        matches = _driving_matches(criteria["simulation_name"], filters, window)
     rows = None
     never_null = columns[0].removeprefix("r.") in NEVER_NULL_SORTS
-    if columns == ["r.created_at"]:
+    if columns == ["r.created_at"] and matches > window:
         rows = _windowed_page(criteria, direction, limit, offset)
     if rows is None:
+        where, where_params = where_clause(criteria, few_matches=matches <= PROBE_LIMIT)
         keys = [f"k{index}" for index in range(len(columns))]
         selected = ", ".join(
             f"{column} AS {key}" for column, key in zip(columns, keys, strict=True)
@@ -389,7 +407,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     cancellation of the textbook sum-of-squares formula while reading the
     values once. Without filters the values are one index-only range scan.
     With filters on PostgreSQL, when none is an equality or ``in`` list and the
-    driving filter matches more than ``STATS_PROBE_LIMIT`` runs (counted up to
+    driving filter matches more than ``PROBE_LIMIT`` runs (counted up to
     that, one bounded index scan), the parameter's values are one index-only range scan
     (narrowed by the parameter's own filter, if it has one) hash-joined with
     the ids matching the other filters: the scan is a subquery (``OFFSET 0``)
@@ -409,7 +427,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         filters
         and min(entry[0] for entry in filters) >= 2
         and not uses_question_marks()
-        and _driving_matches(name, filters, STATS_PROBE_LIMIT) > STATS_PROBE_LIMIT
+        and _driving_matches(name, filters, PROBE_LIMIT) > PROBE_LIMIT
     ):
         own = [entry for entry in filters if entry[1:3] == (param_class, param_name)]
         others = [entry for entry in filters if entry[1:3] != (param_class, param_name)]
@@ -429,7 +447,10 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         conditions = [*own_conditions, *conditions]
         params = [*own_params, *params]
     elif filters:
-        ids_sql, ids_params = _filters_subquery(name, filters)
+        # Reached with an equality or ``in`` filter, on SQLite, or when the
+        # driving filter matched at most PROBE_LIMIT runs.
+        ranges_only = min(entry[0] for entry in filters) >= 2
+        ids_sql, ids_params = _filters_subquery(name, filters, few_matches=ranges_only)
         source = (
             f"{shift} CROSS JOIN ({ids_sql}) ids JOIN results_parameter_value v "
             "ON v.result_id = ids.result_id AND v.param_class = ? AND v.name = ?"

@@ -16,7 +16,7 @@ def require_pandas():
 
 def _column(pandas, numpy, values: list, declared_type):
     """A Series with the dtype the values call for: numbers numeric, NaN where missing."""
-    kinds = {type(value) for value in values}
+    kinds = set(map(type, values))
     present = kinds - {type(None)}
     missing = type(None) in kinds
     if present <= {int, float} and (present or declared_type in NUMERIC_TYPES):
