@@ -1,6 +1,6 @@
 """Running services under gunicorn for system tests: start, kill hard, restart.
 
-Unlike ``sim2l_sessions.benchmarking.GunicornServer`` these servers run in
+Unlike ``sim2l_service_kit.testing.benchmarking.GunicornServer`` these servers run in
 their own process group, so a test can SIGKILL the master and its workers
 together, as a crashed pod would die.
 """
@@ -13,7 +13,7 @@ import tempfile
 import time
 
 import requests
-from sim2l_sessions.benchmarking import free_port
+from sim2l_service_kit.testing.benchmarking import free_port
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate
 
@@ -70,6 +70,9 @@ class KillableService:
                 "--log-level",
                 "warning",
                 "--no-control-socket",
+                # /metrics sums every worker (the kit's metrics directory hooks).
+                "--config",
+                "python:sim2l_service_kit.gunicorn_config",
                 APP_SPECS[self.service],
             ],
             env=self.env,

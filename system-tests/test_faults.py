@@ -16,10 +16,10 @@ import requests
 from services import KillableService
 from services import migrate_service
 from sim2l_cache_client import CacheClient
+from sim2l_service_kit.testing import reset_postgres_schema
 from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.manager import SessionManager
-from sim2l_sessions.testing import reset_postgres_schema
 
 
 def entry(index: int) -> dict:

@@ -14,10 +14,10 @@ import pytest
 from conftest import SERVICES
 from conftest import create_service_app
 from conftest import expired_token
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import USER_PRIVILEGES
-from sim2l_sessions.web import route_privileges
 
 COMMON = {
     ("GET", "/health"): "public",

@@ -15,10 +15,11 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY sim2l-sessions/ sim2l-sessions/
+COPY sim2l-service-kit/ sim2l-service-kit/
 COPY sim2l-catalog-service/ sim2l-catalog-service/
 # Regular (not editable) installs: the runtime stage copies only /opt/venv.
-# pip resolves sim2l-sessions from the path given in the same command.
-RUN pip install "./sim2l-sessions[flask,postgresql]" ./sim2l-catalog-service \
+# pip resolves sim2l-sessions and sim2l-service-kit from the paths given in the same command.
+RUN pip install "./sim2l-sessions[store,postgresql]" "./sim2l-service-kit[postgresql]" ./sim2l-catalog-service \
     && python -m compileall -q /opt/venv
 
 # --- runtime: the venv, a config file, a non-root user; no compilers, no sources ---

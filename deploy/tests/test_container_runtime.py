@@ -65,7 +65,7 @@ def container_environment(service: str, tmp_path: Path, **extra) -> dict:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_migrate_on_start_serves_an_empty_database(service, tmp_path):
-    from sim2l_sessions.benchmarking import GunicornServer
+    from sim2l_service_kit.testing.benchmarking import GunicornServer
 
     require_service(service)
     env = container_environment(service, tmp_path, SIM2L_MIGRATE_ON_START="true")
@@ -79,7 +79,7 @@ def test_migrate_on_start_serves_an_empty_database(service, tmp_path):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_without_migrations_a_replica_refuses_to_start(service, tmp_path):
-    from sim2l_sessions.benchmarking import GunicornServer
+    from sim2l_service_kit.testing.benchmarking import GunicornServer
 
     require_service(service)
     server = GunicornServer(
@@ -94,11 +94,13 @@ def test_without_migrations_a_replica_refuses_to_start(service, tmp_path):
 
 
 def test_image_healthcheck_reports_health(tmp_path):
-    from sim2l_sessions.benchmarking import GunicornServer
-    from sim2l_sessions.benchmarking import free_port
+    from sim2l_service_kit.testing.benchmarking import GunicornServer
+    from sim2l_service_kit.testing.benchmarking import free_port
 
     script = [sys.executable, str(DOCKER / "healthcheck.py")]
-    with GunicornServer("sim2l_sessions.benchmarking:bare_flask_app()", workers=1) as server:
+    with GunicornServer(
+        "sim2l_service_kit.testing.benchmarking:bare_flask_app()", workers=1
+    ) as server:
         healthy = subprocess.run(script, env={**os.environ, "PORT": str(server.port)}, timeout=10)
     assert healthy.returncode == 0
     nothing = subprocess.run(script, env={**os.environ, "PORT": str(free_port())}, timeout=10)
@@ -138,7 +140,7 @@ def variables_set_by_deploy() -> dict:
 
 
 def test_every_variable_deploy_sets_is_read_by_something():
-    from sim2l_sessions.web.config import COMMON_DEFAULTS
+    from sim2l_service_kit.config import COMMON_DEFAULTS
 
     unknown = []
     for name in variables_set_by_deploy():
@@ -162,7 +164,7 @@ def test_every_variable_deploy_sets_is_read_by_something():
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_configmap_values_load(service, monkeypatch):
     require_service(service)
-    from sim2l_sessions.web.config import load_config
+    from sim2l_service_kit.config import load_config
 
     for name, value in read_env_file(DEPLOY / "base" / "config.properties").items():
         monkeypatch.setenv(name, value)

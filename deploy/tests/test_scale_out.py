@@ -106,7 +106,7 @@ class Cluster:
 
     def start(self, service: str) -> tuple[str, str]:
         """Two replicas of ``service``; their base URLs."""
-        from sim2l_sessions.benchmarking import GunicornServer
+        from sim2l_service_kit.testing.benchmarking import GunicornServer
 
         if service not in self.replicas:
             self.migrate(service)
@@ -128,7 +128,7 @@ class Cluster:
 
     def start_extra(self, service: str, name: str, **overrides) -> str:
         """One more replica of a started service, its environment changed by ``overrides``."""
-        from sim2l_sessions.benchmarking import GunicornServer
+        from sim2l_service_kit.testing.benchmarking import GunicornServer
 
         self.start(service)
         home = self.root / f"{service}-{name}-home"

@@ -2,7 +2,7 @@
 
 Under gunicorn (sync workers, -w2), loaded by wrk with 16 connections:
 
-- the ceiling: ``sim2l_sessions.benchmarking:bare_flask_app()`` at ``/bare``;
+- the ceiling: ``sim2l_service_kit.testing.benchmarking:bare_flask_app()`` at ``/bare``;
 - ``GET /cache/{key}`` hits on SQLite and on PostgreSQL (p50/p99 too);
 - ``POST /cache`` upserts of fresh keys on SQLite and on PostgreSQL.
 
@@ -17,18 +17,18 @@ import sys
 import tempfile
 import time
 
-from sim2l_cache_service.models import CacheStore
-from sim2l_sessions.benchmarking import GunicornServer
-from sim2l_sessions.benchmarking import report
-from sim2l_sessions.benchmarking import run_wrk
-from sim2l_sessions.benchmarking import scratch_postgres_database
-from sim2l_sessions.benchmarking import wrk_available
+from sim2l_cache_service.store import CacheStore
+from sim2l_service_kit.testing.benchmarking import GunicornServer
+from sim2l_service_kit.testing.benchmarking import report
+from sim2l_service_kit.testing.benchmarking import run_wrk
+from sim2l_service_kit.testing.benchmarking import scratch_postgres_database
+from sim2l_service_kit.testing.benchmarking import wrk_available
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.migrations import migrate
 
 APP = "sim2l_cache_service.app:create_app()"
-CEILING = "sim2l_sessions.benchmarking:bare_flask_app()"
+CEILING = "sim2l_service_kit.testing.benchmarking:bare_flask_app()"
 PACKAGE = "sim2l_cache_service.migrations"
 DURATION = 3  # seconds per wrk run; ROUNDS runs per figure, each beside a ceiling run
 ROUNDS = 3

@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_cache  # noqa: E402
-from sim2l_sessions.benchmarking import GunicornServer  # noqa: E402
-from sim2l_sessions.benchmarking import run_wrk  # noqa: E402
-from sim2l_sessions.benchmarking import scratch_postgres_database  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import GunicornServer  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import run_wrk  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import scratch_postgres_database  # noqa: E402
 from sim2l_sessions.manager import SessionManager  # noqa: E402
 
 SECONDS = 5

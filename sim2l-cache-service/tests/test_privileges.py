@@ -8,10 +8,10 @@ cannot ship without saying what it needs.
 
 import pytest
 import requests
+from sim2l_service_kit import route_privileges
 from sim2l_sessions import SessionManager
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import USER_PRIVILEGES
-from sim2l_sessions.web import route_privileges
 
 EXPECTED = {
     ("GET", "/cache/<path:cache_key>"): "read_cache",

@@ -25,12 +25,12 @@ import urllib.parse
 import requests
 from sim2l_catalog_service import catalog
 from sim2l_catalog_service.models import database_proxy
+from sim2l_service_kit.testing.benchmarking import GunicornServer
+from sim2l_service_kit.testing.benchmarking import report
+from sim2l_service_kit.testing.benchmarking import run_wrk as kit_run_wrk
+from sim2l_service_kit.testing.benchmarking import scratch_postgres_database
+from sim2l_service_kit.testing.benchmarking import wrk_available
 from sim2l_sessions import SessionManager
-from sim2l_sessions.benchmarking import GunicornServer
-from sim2l_sessions.benchmarking import report
-from sim2l_sessions.benchmarking import run_wrk as kit_run_wrk
-from sim2l_sessions.benchmarking import scratch_postgres_database
-from sim2l_sessions.benchmarking import wrk_available
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate
 
@@ -277,7 +277,7 @@ def run(home: str) -> int:
     records = catalog_records(random.Random(42))
     bare = None  # without wrk, only the latency figures measured from Python
     if wrk_available():
-        with GunicornServer("sim2l_sessions.benchmarking:bare_flask_app()") as server:
+        with GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()") as server:
             bare = run_wrk(server.url + "/bare", duration=WRK_SECONDS)["requests_per_second"]
         report("bare Flask JSON endpoint, 16 connections", bare, "req/s")
     else:

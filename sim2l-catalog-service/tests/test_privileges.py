@@ -8,9 +8,9 @@ section 3) lack the route's privilege.
 import re
 
 import pytest
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import USER_PRIVILEGES
-from sim2l_sessions.web import route_privileges
 
 # What each route of this service requires; the table is compared to the app's.
 EXPECTED = {

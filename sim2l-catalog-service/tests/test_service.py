@@ -9,8 +9,8 @@ from sim2l_catalog_service.app import create_app
 from sim2l_catalog_service.cli import main
 from sim2l_catalog_service.versions import InvalidVersionError
 from sim2l_catalog_service.versions import version_key
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.migrations import UnmigratedDatabaseError
-from sim2l_sessions.web import route_privileges
 
 
 def test_health_ready_metrics(url, clients, thermal):
@@ -46,9 +46,10 @@ def test_migrate_command_then_the_app_starts(database_url, capsys):
     create_app({"database_url": database_url})
 
 
-def test_backend_flag_must_match_the_url(tmp_path):
-    with pytest.raises(SystemExit, match="does not match"):
-        main(["migrate", "--backend", "postgresql", "--db-url", f"sqlite:///{tmp_path}/c.db"])
+def test_backend_flag_must_match_the_url(tmp_path, capsys):
+    arguments = ["migrate", "--backend", "postgresql", "--db-url", f"sqlite:///{tmp_path}/c.db"]
+    assert main(arguments) == 1
+    assert "does not match" in capsys.readouterr().err
 
 
 def test_module_entry_point_help():

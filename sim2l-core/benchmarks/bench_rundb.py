@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim2l_sessions.benchmarking import report
+from sim2l_service_kit.testing.benchmarking import report
 
 SINGLE_CALLS = 20_000
 BATCH_ROWS = 200_000

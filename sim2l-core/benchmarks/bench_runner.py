@@ -38,9 +38,9 @@ from sim2l.runner import Input  # noqa: E402
 from sim2l.runner import Output  # noqa: E402
 from sim2l.runner import Simulation  # noqa: E402
 from sim2l.runner.links import make_client  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import free_port  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import report  # noqa: E402
 from sim2l_sessions import get_session_manager  # noqa: E402
-from sim2l_sessions.benchmarking import free_port  # noqa: E402
-from sim2l_sessions.benchmarking import report  # noqa: E402
 
 
 def double(x):

@@ -1,4 +1,4 @@
-"""Fixtures shared by sim2l-core's tests (the sim2l_sessions.testing plugin sets SIM2L_HOME)."""
+"""Fixtures shared by sim2l-core's tests (the sim2l_service_kit.testing plugin sets SIM2L_HOME)."""
 
 import pytest
 from sim2l.settings import SETTING_NAMES

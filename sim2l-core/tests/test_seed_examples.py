@@ -23,7 +23,7 @@ import requests
 import sim2l
 from runner_support import configure_services
 from sim2l.settings import get_settings
-from sim2l_sessions.testing import reset_postgres_schema
+from sim2l_service_kit.testing import reset_postgres_schema
 
 pytest_plugins = ["runner_fixtures"]
 

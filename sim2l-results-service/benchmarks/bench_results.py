@@ -31,11 +31,11 @@ import requests
 from sim2l.rundb import RunDatabase
 from sim2l_results_client import ResultsClient
 from sim2l_results_service.runfile import read_run_file
-from sim2l_sessions.benchmarking import GunicornServer
-from sim2l_sessions.benchmarking import report
-from sim2l_sessions.benchmarking import run_wrk
-from sim2l_sessions.benchmarking import scratch_postgres_database
-from sim2l_sessions.benchmarking import wrk_available
+from sim2l_service_kit.testing.benchmarking import GunicornServer
+from sim2l_service_kit.testing.benchmarking import report
+from sim2l_service_kit.testing.benchmarking import run_wrk
+from sim2l_service_kit.testing.benchmarking import scratch_postgres_database
+from sim2l_service_kit.testing.benchmarking import wrk_available
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.migrations import migrate
@@ -392,7 +392,7 @@ def main() -> None:
 
     bare_rps = None
     if wrk_available():
-        with GunicornServer("sim2l_sessions.benchmarking:bare_flask_app()") as bare:
+        with GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()") as bare:
             bare_rps = run_wrk(bare.url + "/bare", duration=5)["requests_per_second"]
 
     bench_backend("sqlite", f"sqlite:///{home / 'results.db'}", home, token, bare_rps)

@@ -7,8 +7,8 @@ import pytest
 import requests
 from runfiles import make_run
 from sim2l_results_service import create_app
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.migrations import UnmigratedDatabaseError
-from sim2l_sessions.web import route_privileges
 
 
 def test_health_ready_metrics(url, client, tmp_path):

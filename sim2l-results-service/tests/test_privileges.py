@@ -3,8 +3,8 @@
 import pytest
 import requests
 from runfiles import make_run
+from sim2l_service_kit import route_privileges
 from sim2l_sessions.privileges import ROLES
-from sim2l_sessions.web import route_privileges
 
 # One concrete request per route; a new route without an entry fails the test.
 REQUESTS = {

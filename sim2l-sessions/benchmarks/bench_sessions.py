@@ -11,7 +11,7 @@ import os
 import tempfile
 import time
 
-from sim2l_sessions.benchmarking import report
+from sim2l_service_kit.testing.benchmarking import report
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.store import SessionStore
 from sim2l_sessions.tokens import TokenCodec

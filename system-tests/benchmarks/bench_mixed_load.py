@@ -23,9 +23,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from services import KillableService  # noqa: E402
 from services import migrate_service  # noqa: E402
-from sim2l_sessions.benchmarking import report  # noqa: E402
-from sim2l_sessions.benchmarking import scratch_postgres_database  # noqa: E402
-from sim2l_sessions.benchmarking import wrk_available  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import report  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import scratch_postgres_database  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import wrk_available  # noqa: E402
 
 SECONDS = int(os.environ.get("SIM2L_LOAD_SECONDS", "60"))
 CONNECTIONS = {"cache": 26, "catalog": 3, "results": 3}

@@ -13,8 +13,8 @@ from sim2l_cache_client import PayloadTooLargeError
 from sim2l_cache_client import ServiceConnectionError
 from sim2l_cache_client import UnauthenticatedError
 from sim2l_cache_client import key_path
+from sim2l_service_kit.testing.benchmarking import free_port
 from sim2l_sessions import SessionManager
-from sim2l_sessions.benchmarking import free_port
 
 ENTRY = {
     "cache_key": "thermal_sim/350K/result",

@@ -9,8 +9,8 @@ import importlib.metadata
 import time
 
 from flask import Flask
+from sim2l_service_kit import create_service_app
 from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 from sim2l_cache_service.config import DISTRIBUTION
 from sim2l_cache_service.config import MIGRATIONS_PACKAGE
@@ -18,9 +18,9 @@ from sim2l_cache_service.config import SERVICE
 from sim2l_cache_service.config import cache_config
 from sim2l_cache_service.config import connection_url
 from sim2l_cache_service.counters import HitCounter
-from sim2l_cache_service.models import CacheStore
-from sim2l_cache_service.models import database_proxy
 from sim2l_cache_service.openapi import openapi_document
+from sim2l_cache_service.store import CacheStore
+from sim2l_cache_service.tables import database_proxy
 from sim2l_cache_service.views import EXTENSION_KEY
 from sim2l_cache_service.views import CacheState
 from sim2l_cache_service.views import blueprint

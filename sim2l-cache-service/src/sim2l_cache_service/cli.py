@@ -6,7 +6,7 @@
 seed's ``python -m sim2l.services.cache_service --backend sqlite --port 8001``.
 """
 
-from sim2l_sessions.web import ServiceCommandLine
+from sim2l_service_kit import ServiceCommandLine
 
 from sim2l_cache_service.config import DEFAULT_PORT
 from sim2l_cache_service.config import MIGRATIONS_PACKAGE

@@ -4,14 +4,14 @@ Request bodies are generated from the marshmallow schemas that validate them;
 the shared routes (health, sessions, ...) are added by the service kit.
 """
 
-from sim2l_sessions.web.openapi import document
-from sim2l_sessions.web.openapi import error_responses
-from sim2l_sessions.web.openapi import json_body
-from sim2l_sessions.web.openapi import json_ok
-from sim2l_sessions.web.openapi import json_schema
-from sim2l_sessions.web.openapi import operation
-from sim2l_sessions.web.openapi import path_parameter
-from sim2l_sessions.web.openapi import query_parameter
+from sim2l_service_kit.openapi import document
+from sim2l_service_kit.openapi import error_responses
+from sim2l_service_kit.openapi import json_body
+from sim2l_service_kit.openapi import json_ok
+from sim2l_service_kit.openapi import json_schema
+from sim2l_service_kit.openapi import operation
+from sim2l_service_kit.openapi import path_parameter
+from sim2l_service_kit.openapi import query_parameter
 
 from sim2l_cache_service.schemas import MAX_KEY_LENGTH
 from sim2l_cache_service.schemas import EntrySchema

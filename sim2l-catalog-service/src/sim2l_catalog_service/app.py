@@ -8,8 +8,8 @@ environment alone.
 import importlib.metadata
 
 import peewee
+from sim2l_service_kit import create_service_app
 from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.config import catalog_config

@@ -11,7 +11,7 @@ import time
 
 import orjson
 import peewee
-from sim2l_sessions.web import APIError
+from sim2l_service_kit import APIError
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.models import Simulation

@@ -1,6 +1,6 @@
 """``sim2l-catalog-service serve|migrate`` (flags alone mean ``serve``)."""
 
-from sim2l_sessions.web import ServiceCommandLine
+from sim2l_service_kit import ServiceCommandLine
 
 DEFAULT_PORT = 8002
 

@@ -1,7 +1,7 @@
 """The catalog service's configuration (``SIM2L_CATALOG_*`` in the environment).
 
 The shared keys (``database_url``, ``max_body_bytes``, ``pool_size``, ...)
-come from ``sim2l_sessions.web.load_config``. The catalog's own:
+come from ``sim2l_service_kit.load_config``. The catalog's own:
 
 - ``durable_execution_records`` (default true): on PostgreSQL, each recorded
   execution waits for its WAL flush. False commits them with
@@ -11,7 +11,7 @@ come from ``sim2l_sessions.web.load_config``. The catalog's own:
   ``synchronous=NORMAL`` already makes that trade.
 """
 
-from sim2l_sessions.web import load_config
+from sim2l_service_kit import load_config
 
 DEFAULTS: dict = {
     "durable_execution_records": True,

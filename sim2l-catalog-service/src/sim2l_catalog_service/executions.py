@@ -12,7 +12,7 @@ import math
 import time
 
 import peewee
-from sim2l_sessions.web import APIError
+from sim2l_service_kit import APIError
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.catalog import counts

@@ -7,11 +7,11 @@ Every view declares the privilege it needs (``read_catalog``,
 from flask import Blueprint
 from flask import current_app
 from flask import request
-from sim2l_sessions.web import APIError
-from sim2l_sessions.web import current_session
-from sim2l_sessions.web import json_response
-from sim2l_sessions.web import request_json
-from sim2l_sessions.web import require_privilege
+from sim2l_service_kit import APIError
+from sim2l_service_kit import current_session
+from sim2l_service_kit import json_response
+from sim2l_service_kit import request_json
+from sim2l_service_kit import require_privilege
 
 from sim2l_catalog_service import catalog
 from sim2l_catalog_service import executions

@@ -3,8 +3,8 @@
 import importlib.metadata
 
 import peewee
+from sim2l_service_kit import create_service_app
 from sim2l_sessions.database import database_from_url
-from sim2l_sessions.web import create_service_app
 
 from sim2l_results_service.config import SERVICE
 from sim2l_results_service.config import results_config

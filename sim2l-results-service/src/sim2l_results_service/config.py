@@ -1,12 +1,12 @@
 """The results service's configuration keys and their defaults.
 
-Every key can be set by ``SIM2L_RESULTS_<KEY>`` (see ``sim2l_sessions.web.load_config``).
+Every key can be set by ``SIM2L_RESULTS_<KEY>`` (see ``sim2l_service_kit.load_config``).
 """
 
 from pathlib import Path
 
+from sim2l_service_kit import load_config
 from sim2l_sessions.paths import sim2l_home
-from sim2l_sessions.web import load_config
 
 SERVICE = "results"
 PORT = 8003

@@ -1,13 +1,13 @@
 """The OpenAPI document of the results service's own routes."""
 
-from sim2l_sessions.web.openapi import document
-from sim2l_sessions.web.openapi import error_responses
-from sim2l_sessions.web.openapi import json_body
-from sim2l_sessions.web.openapi import json_ok
-from sim2l_sessions.web.openapi import json_schema
-from sim2l_sessions.web.openapi import operation
-from sim2l_sessions.web.openapi import path_parameter
-from sim2l_sessions.web.openapi import query_parameter
+from sim2l_service_kit.openapi import document
+from sim2l_service_kit.openapi import error_responses
+from sim2l_service_kit.openapi import json_body
+from sim2l_service_kit.openapi import json_ok
+from sim2l_service_kit.openapi import json_schema
+from sim2l_service_kit.openapi import operation
+from sim2l_service_kit.openapi import path_parameter
+from sim2l_service_kit.openapi import query_parameter
 
 from sim2l_results_service.queries import OPERATORS
 from sim2l_results_service.schemas import DistinctQuerySchema

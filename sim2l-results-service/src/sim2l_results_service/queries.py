@@ -21,7 +21,7 @@ matches a string value and the other way round. Nothing is filtered in Python.
 import math
 
 import orjson
-from sim2l_sessions.web import APIError
+from sim2l_service_kit import APIError
 
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks

@@ -4,12 +4,12 @@ from flask import Blueprint
 from flask import current_app
 from flask import request
 from flask import send_file
-from sim2l_sessions.web import APIError
-from sim2l_sessions.web import current_session
-from sim2l_sessions.web import json_response
-from sim2l_sessions.web import raw_json_response
-from sim2l_sessions.web import request_json
-from sim2l_sessions.web import require_privilege
+from sim2l_service_kit import APIError
+from sim2l_service_kit import current_session
+from sim2l_service_kit import json_response
+from sim2l_service_kit import raw_json_response
+from sim2l_service_kit import request_json
+from sim2l_service_kit import require_privilege
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sim2l_results_service import queries

@@ -20,14 +20,19 @@ def services(args) -> int:
             "cache": args.cache_port,
             "catalog": args.catalog_port,
             "results": args.results_port,
+            local_services.WEB: args.web_port,
         }
         try:
-            state = local_services.up(host=args.host, ports=ports, workers=args.workers)
+            state = local_services.up(
+                host=args.host, ports=ports, workers=args.workers, web=not args.no_web
+            )
         except RuntimeError as error:
             raise CommandError(str(error)) from None
         print("\nThe services are up. `sim2l run ...` on this machine uses them; elsewhere:")
         for name in local_services.SERVICE_NAMES:
             print(f"  export SIM2L_{name.upper()}_SERVICE_URL={state[name]['url']}")
+        if local_services.WEB in state:
+            print(f"The dashboard: {state[local_services.WEB]['url']} (sign in as a sim2l user)")
         return 0
     if args.action == "down":
         local_services.down()
