@@ -36,7 +36,7 @@ import sim2l  # noqa: E402
 from sim2l.runner import Input  # noqa: E402
 from sim2l.runner import Output  # noqa: E402
 from sim2l.runner import Simulation  # noqa: E402
-from sim2l_sessions.benchmarking import report  # noqa: E402
+from sim2l_service_kit.testing.benchmarking import report  # noqa: E402
 
 POINTS = 200
 TARGET_SECONDS = 0.050
