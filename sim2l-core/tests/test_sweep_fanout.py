@@ -27,6 +27,7 @@ from sim2l.database import ResultsClient
 from sim2l.rundb import RunDatabase
 from sim2l.runner import SimulationFailedError
 from sim2l.runner import SweepResults
+from sim2l.runner.portable import reference_to
 from sim2l.runner.progress import progress_display
 from sim2l.settings import get_settings
 from sim2l.settings import settings_in_force
@@ -166,6 +167,26 @@ def test_a_simulation_no_worker_can_import_travels_by_value(
             simulation, grid={"x": [1, 2, 3], "a": [10]}, executor=executor, progress=False
         )
         assert [result["y"] for result in results] == [10, 20, 30]
+
+
+def test_a_simulation_whose_function_refers_to_it_is_sent_without_recursing(run_folder):
+    declared = {}
+
+    def scaled(x):
+        # Reads its own declaration: pickling the function pickles the simulation.
+        return {"y": x * len(declared["simulation"].inputs)}
+
+    declared["simulation"] = simulation = sim2l.Simulation(
+        scaled,
+        name="self_referring_sim",
+        register=False,
+        inputs={"x": sim2l.Input("number")},
+        outputs={"y": sim2l.Output("number")},
+    )
+    reference = reference_to(simulation)
+    assert reference.by_value and reference.module is None
+    results = sim2l.sweep(simulation, grid={"x": [1, 2]}, workers=2, progress=False)
+    assert [result["y"] for result in results] == [1, 2]
 
 
 def test_settings_in_force_pins_the_settings_of_one_block(tmp_path):
