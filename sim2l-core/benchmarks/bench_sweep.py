@@ -204,7 +204,7 @@ def main() -> int:
         sim2l.configure(run_db_base_path=HOME / "runs")
         rounds = calibrate()
         print(
-            f"  {rounds} rounds of burn() take about {TARGET_SECONDS * 1000:.0f} ms in a run here"
+            f"  {rounds} rounds of burn() cost about {TARGET_SECONDS * 1000:.0f} ms of CPU in a run"
         )
         speed_up(rounds)
         per_point_overhead()
