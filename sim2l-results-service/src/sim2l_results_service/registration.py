@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import peewee
+from sim2l_service_kit import format_timestamp
 
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
@@ -50,6 +51,14 @@ def _dumps(value) -> str:
     return orjson.dumps(value, option=_DUMPS_OPTIONS).decode()
 
 
+def stored_artifacts(artifacts: list[dict]) -> list[dict]:
+    """The artifacts as answers show them: times in the one timestamp format."""
+    return [
+        {**artifact, "created_at": format_timestamp(artifact["created_at"])}
+        for artifact in artifacts
+    ]
+
+
 def summary(result: Result, created: bool) -> dict:
     """What ``POST /results`` answers."""
     return {
@@ -64,7 +73,7 @@ def summary(result: Result, created: bool) -> dict:
         "input_count": result.input_count,
         "output_count": result.output_count,
         "artifact_count": result.artifact_count,
-        "registered_at": result.registered_at,
+        "registered_at": format_timestamp(result.registered_at),
     }
 
 
@@ -130,7 +139,7 @@ def _result_row(
         "inputs_json": _dumps(inputs),
         "outputs_json": _dumps(outputs),
         "units_json": _dumps(units),
-        "artifacts_json": _dumps(record.artifacts),
+        "artifacts_json": _dumps(stored_artifacts(record.artifacts)),
         "schema_keys_json": _dumps(schema_keys),
     }
 
