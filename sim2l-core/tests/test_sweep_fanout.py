@@ -10,6 +10,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import os
+import select
 import signal
 import sqlite3
 import subprocess
@@ -26,6 +27,8 @@ from sim2l.database import ResultsClient
 from sim2l.rundb import RunDatabase
 from sim2l.runner import SimulationFailedError
 from sim2l.runner import SweepResults
+from sim2l.runner.portable import reference_to
+from sim2l.runner.progress import progress_display
 from sim2l.settings import get_settings
 from sim2l.settings import settings_in_force
 from sim2l_sessions import get_session_manager
@@ -41,14 +44,18 @@ PROCESS_TIMEOUT = 120  # seconds any subprocess of these tests may take
 
 @pytest.fixture(scope="module")
 def dask_client():
-    """A real Dask cluster: a scheduler and two worker processes on 127.0.0.1, one thread each."""
+    """A real Dask cluster: a scheduler and two worker processes on 127.0.0.1, one thread each.
+
+    The dashboard gets a free port: Dask's default 8787 may be taken by another
+    cluster on this machine, and Dask's warning about it is an error here.
+    """
     with (
         distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -162,6 +169,26 @@ def test_a_simulation_no_worker_can_import_travels_by_value(
         assert [result["y"] for result in results] == [10, 20, 30]
 
 
+def test_a_simulation_whose_function_refers_to_it_is_sent_without_recursing(run_folder):
+    declared = {}
+
+    def scaled(x):
+        # Reads its own declaration: pickling the function pickles the simulation.
+        return {"y": x * len(declared["simulation"].inputs)}
+
+    declared["simulation"] = simulation = sim2l.Simulation(
+        scaled,
+        name="self_referring_sim",
+        register=False,
+        inputs={"x": sim2l.Input("number")},
+        outputs={"y": sim2l.Output("number")},
+    )
+    reference = reference_to(simulation)
+    assert reference.by_value and reference.module is None
+    results = sim2l.sweep(simulation, grid={"x": [1, 2]}, workers=2, progress=False)
+    assert [result["y"] for result in results] == [1, 2]
+
+
 def test_settings_in_force_pins_the_settings_of_one_block(tmp_path):
     sim2l.configure(run_db_base_path=tmp_path / "process")
     pinned = sim2l.configure(run_db_base_path=tmp_path / "pinned")
@@ -254,6 +281,24 @@ def test_the_line_display_writes_a_line_per_point_to_a_given_stream(run_folder, 
     lines = log.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and lines[-1].startswith("sweep_square sweep [")
     assert "3/3 (1 cached, 1 failed)" in lines[-1]
+
+
+def test_the_bar_is_drawn_on_a_terminal_only(run_folder, tmp_path):
+    main, secondary = os.openpty()
+    try:
+        with open(secondary, "w", encoding="utf-8", closefd=False) as terminal:
+            sim2l.sweep(sweep_square, points=points([1, 1], tmp_path / "j.txt"), progress=terminal)
+        chunks = []
+        while select.select([main], [], [], 0)[0]:  # everything written so far, no waiting
+            chunks.append(os.read(main, 65536))
+        drawn = b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(main)
+        os.close(secondary)
+    assert "sweep_square sweep" in drawn and "2/2" in drawn and "1 cached, 0 failed" in drawn
+    assert "\x1b[" in drawn  # drawn in place with terminal control codes, not line by line
+    # progress=True draws on stderr only when it is a terminal; pytest's is not.
+    assert progress_display(True, 2, "sweep") is None
 
 
 def interrupt_once_at(done: int):

@@ -121,7 +121,8 @@ def _drop_inherited_clients() -> None:
     _clients.clear()
 
 
-os.register_at_fork(after_in_child=_drop_inherited_clients)
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, not forked
+    os.register_at_fork(after_in_child=_drop_inherited_clients)
 
 
 def describe_error(error: BaseException) -> str:

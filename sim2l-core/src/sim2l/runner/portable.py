@@ -12,6 +12,8 @@ shadowed by an older declaration a long-lived worker still holds.
 
 import functools
 import importlib
+import io
+import pickle
 from dataclasses import dataclass
 
 from sim2l.runner import registry
@@ -48,26 +50,27 @@ def _importable(simulation, code) -> bool:
     return registry.lookup(simulation.name, simulation.version) is simulation
 
 
+def _bare(cls):
+    """An instance of ``cls`` not yet initialised: pickle then restores its state."""
+    return cls.__new__(cls)
+
+
 def _by_value(simulation) -> bytes:
+    """``simulation`` itself, pickled with cloudpickle, its function and class included."""
     import cloudpickle
 
-    cls = type(simulation)
-    function = simulation.function
-    bound_to_self = getattr(function, "__self__", None) is simulation
-    declaration = {
-        "class": cls,
-        # A subclass computes with its compute() method: the class carries it.
-        "function": None if bound_to_self else function,
-        "options": {
-            "name": simulation.name,
-            "version": simulation.version,
-            "description": simulation.description,
-            "tags": list(simulation.tags),
-            "inputs": dict(simulation.inputs),
-            "outputs": dict(simulation.outputs),
-        },
-    }
-    return cloudpickle.dumps(declaration)
+    class Pickler(cloudpickle.Pickler):
+        def reducer_override(self, obj):
+            if obj is simulation:
+                # Its state, not its reference: and as pickle remembers the object
+                # before its state, a function that refers back to it gets it.
+                state = {k: v for k, v in obj.__dict__.items() if k != "_portable_reference"}
+                return _bare, (type(obj),), state
+            return super().reducer_override(obj)
+
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(simulation)
+    return buffer.getvalue()
 
 
 def reference_to(simulation) -> SimulationReference:
@@ -90,8 +93,7 @@ def reference_to(simulation) -> SimulationReference:
 def _rebuild(by_value: bytes):
     import cloudpickle
 
-    declaration = cloudpickle.loads(by_value)
-    return declaration["class"](declaration["function"], register=False, **declaration["options"])
+    return cloudpickle.loads(by_value)  # never registered here: see the module docstring
 
 
 def resolve(reference: SimulationReference):

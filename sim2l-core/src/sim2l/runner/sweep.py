@@ -281,9 +281,12 @@ def sweep(
         else [{**(fixed or {}), **point} for point in points]
     )
     inputs = _validated_points(simulation, given)
-    label = f"{simulation.name} sweep"
-    display = progress_display(progress, len(inputs), label)
     dispatcher = dispatcher_for(workers, executor, f"{simulation.name}-sweep")
+    try:
+        display = progress_display(progress, len(inputs), f"{simulation.name} sweep")
+    except TypeError:
+        dispatcher.close()
+        raise
     interrupted = abandoned = False
     with InterruptFlag() as interrupts:
         run = _Sweep(
@@ -304,6 +307,11 @@ def sweep(
             abandoned = not run.wind_down()
         except _StopSweep:
             abandoned = not run.wind_down()
+        except BaseException:
+            # Anything else (a progress callback's own error, a simulation that
+            # cannot be pickled): nothing more is started, and it is raised.
+            dispatcher.cancel_pending()
+            raise
         finally:
             dispatcher.close(abandon=abandoned)
             run.counter.close()
