@@ -17,9 +17,8 @@ from sim2l.cli import output
 from sim2l.cli.commands import split_input
 from sim2l.cli.commands import typed_value
 from sim2l.cli.context import configure_from_local_services
+from sim2l.cli.errors import EXIT_INTERRUPTED
 from sim2l.cli.errors import CommandError
-
-EXIT_INTERRUPTED = 130
 
 
 def add_parser(subparsers, json_flag) -> None:
