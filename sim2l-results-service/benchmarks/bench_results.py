@@ -172,7 +172,10 @@ def _schema_rows(runs: int, now: float) -> list[tuple]:
     for param_class, params in (("input", inputs), ("output", outputs)):
         for name, value in params.items():
             kind = {bool: "boolean", str: "string"}.get(type(value), "number")
-            units = {"temperature": "K", "max_stress": "Pa"}.get(name)
+            # the units sim2l-web's tests declare in the catalog for this simulation
+            units = {"temperature": "kelvin", "max_stress": "pascal"}.get(name)
+            if name.startswith("in_"):
+                units = "mm"
             schema = orjson.dumps({"type": kind, "units": units}).decode()
             rows.append((SIMULATION, "1.0.0", param_class, name, "f" * 64, schema, runs, now, now))
     return rows
@@ -282,11 +285,16 @@ def bulk_load_postgres(url: str) -> None:
     from sim2l_results_service import maintenance
     from sim2l_results_service.models import database_proxy
 
+    previous = database_proxy.obj  # a service in this process (the dashboard's tests) keeps its own
     database_proxy.initialize(database)
     started = time.perf_counter()
-    maintenance.keep_statistics_current()
+    try:
+        maintenance.keep_statistics_current()
+    finally:
+        database.close()
+        if previous is not None:
+            database_proxy.initialize(previous)
     log(f"postgresql: statistics refreshed in {time.perf_counter() - started:.1f} s")
-    database.close()
 
 
 # ----------------------------------------------------------------------------- HTTP figures
