@@ -10,6 +10,7 @@ running ones.
 """
 
 import concurrent.futures
+import multiprocessing
 import queue
 import sys
 import uuid
@@ -173,6 +174,21 @@ def is_dask_client(executor) -> bool:
     return distributed is not None and isinstance(executor, distributed.Client)
 
 
+def _worker_context():
+    """Where the sweep's own processes come from: a fork server, never a plain fork.
+
+    A plain fork copies every lock of the caller as it is at that instant; a
+    lock another thread held then (SQLite's, a logging handler's, a service
+    client's) stays held in the child for ever, and its first run deadlocks
+    (seen in the test suite: a worker stuck in ``sqlite3.connect``). The fork
+    server is a fresh interpreter with sim2l's runner imported once, so workers
+    start quickly and clean; points travel as portable references anyway.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim2l.runner.worker"])
+    return context
+
+
 def dispatcher_for(workers, executor, label: str):
     """The dispatcher of a sweep given ``workers=`` or ``executor=`` (or neither)."""
     if workers is not None and executor is not None:
@@ -183,6 +199,7 @@ def dispatcher_for(workers, executor, label: str):
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers,
             initializer=ignore_interrupts,
+            mp_context=_worker_context(),
         )
         return FuturesDispatcher(pool, owned=True)
     if executor is None:
