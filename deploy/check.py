@@ -28,11 +28,12 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from sim2l_sessions.services import SERVICES as SERVICE_TABLE
 
 DEPLOY = Path(__file__).resolve().parent
 REPOSITORY = DEPLOY.parent
 TARGETS = ["base", "overlays/dev", "overlays/prod"]
-SERVICES = {"cache": 8001, "catalog": 8002, "results": 8003}
+SERVICES = {name: info.port for name, info in SERVICE_TABLE.items()}
 DEFAULT_KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 SERVING_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sim2l_service_kit.testing import LiveServer
+from sim2l_service_kit.testing import reset_postgres_schema
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.store import SessionStore
-from sim2l_sessions.testing import LiveServer
-from sim2l_sessions.testing import reset_postgres_schema
 
 sys.path.insert(0, str(Path(__file__).parent))
 

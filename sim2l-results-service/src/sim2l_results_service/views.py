@@ -1,15 +1,16 @@
 """The results blueprint: thin handlers that validate, call the query layer and answer."""
 
 from flask import Blueprint
-from flask import current_app
 from flask import request
 from flask import send_file
 from sim2l_service_kit import APIError
+from sim2l_service_kit import actor
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
 from sim2l_service_kit import raw_json_response
 from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
+from sim2l_service_kit import service_state
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sim2l_results_service import queries
@@ -38,11 +39,11 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around th
 
 
 def _config() -> dict:
-    return current_app.config["SIM2L_CONFIG"]
+    return service_state().config
 
 
 def _store() -> RunFileStore:
-    return current_app.extensions["sim2l_results_store"]
+    return service_state().store
 
 
 def _execution_id(execution_id: str) -> str:
@@ -167,7 +168,7 @@ def register():
                 size,
                 execution_id,
                 _store(),
-                registered_by=session.username,
+                registered_by=actor(session),
                 replace=parameters["replace"],
             )
         except RegistrationConflict as conflict:

@@ -18,6 +18,9 @@ Every listing prints a table, or JSON with ``--json``.
 import argparse
 import sys
 
+from sim2l_sessions.services import SERVICES
+from sim2l_sessions.services import WEB
+
 from sim2l.cli import commands
 from sim2l.cli import sweep_command
 
@@ -36,10 +39,9 @@ def parser() -> argparse.ArgumentParser:
         "up", help="start the three services and the dashboard (sim2l-web) under gunicorn"
     )
     up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--cache-port", type=int, default=8001)
-    up.add_argument("--catalog-port", type=int, default=8002)
-    up.add_argument("--results-port", type=int, default=8003)
-    up.add_argument("--web-port", type=int, default=8000, help="the dashboard's port")
+    for name, info in SERVICES.items():
+        up.add_argument(f"--{name}-port", type=int, default=info.port)
+    up.add_argument("--web-port", type=int, default=WEB.port, help="the dashboard's port")
     up.add_argument("--no-web", action="store_true", help="do not start the dashboard")
     up.add_argument("--workers", type=int, default=2)
     services_sub.add_parser("down", help="stop the services `up` started")
