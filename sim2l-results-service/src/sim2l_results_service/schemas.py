@@ -5,16 +5,19 @@ from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
-
-from sim2l_results_service.storage import EXECUTION_ID_PATTERN
+from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
+from sim2l_sessions.execution_ids import is_valid_execution_id
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000_000
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
-EXECUTION_ID = validate.And(
-    validate.Regexp(EXECUTION_ID_PATTERN.pattern + r"\Z"), validate.Length(max=128)
-)
+
+
+def EXECUTION_ID(value) -> None:  # noqa: N802 (a validator, named like the others here)
+    """Refuse an execution id that is not a plain name (the one rule of sim2l-sessions)."""
+    if not is_valid_execution_id(value):
+        raise ValidationError(EXECUTION_ID_RULE)
 
 
 class FilterMap(fields.Dict):
