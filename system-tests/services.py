@@ -70,6 +70,9 @@ class KillableService:
                 "--log-level",
                 "warning",
                 "--no-control-socket",
+                # /metrics sums every worker (the kit's metrics directory hooks).
+                "--config",
+                "python:sim2l_service_kit.gunicorn_config",
                 APP_SPECS[self.service],
             ],
             env=self.env,

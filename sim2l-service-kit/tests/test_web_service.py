@@ -188,10 +188,14 @@ def test_operational_routes(toy_url):
     assert requests.get(toy_url + "/ready", timeout=10).json()["status"] == "ready"
     requests.get(toy_url + "/health", timeout=10)
     metrics = requests.get(toy_url + "/metrics", timeout=10).text
-    assert (
-        'sim2l_http_requests_total{service="toy",method="GET",route="/health",status="200"}'
-        in metrics
-    )
+    health = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("sim2l_http_requests_total{") and 'route="/health"' in line
+    ]
+    assert len(health) == 1
+    for label in ('service="toy"', 'method="GET"', 'status="200"'):
+        assert label in health[0]
     document = requests.get(toy_url + "/openapi.json", timeout=10).json()
     assert "/sessions" in document["paths"] and "/health" in document["paths"]
 

@@ -82,8 +82,9 @@ def _key_from_query() -> str:
 
 
 def _check_key(state: CacheState, cache_key: str) -> None:
-    # The rules POST applies, so a key that cannot be stored cannot be asked
-    # for either (PostgreSQL would refuse a NUL in the query outright).
+    # One rule for every key that comes in, stored or asked for: a key that
+    # cannot be read back must not be stored, and one that cannot be stored
+    # cannot be asked for (PostgreSQL would refuse a NUL in the query outright).
     if len(cache_key) > state.max_key_length:
         raise APIError(
             400,
@@ -139,6 +140,7 @@ def set_entry():
     """Store an entry, or atomically replace the one under the same key."""
     state = _state()
     data = load_entry(request_json(request))
+    _check_key(state, data["cache_key"])
     config = state.config
     if "ttl_seconds" in data:
         ttl_seconds = data["ttl_seconds"]

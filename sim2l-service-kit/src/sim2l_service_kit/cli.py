@@ -134,8 +134,18 @@ class ServiceCommandLine:
 
     @staticmethod
     def gunicorn_options(args) -> dict:
-        """The settings the container images use too, with the address and workers of the flags."""
-        return {**gunicorn_settings(), "bind": f"{args.host}:{args.port}", "workers": args.workers}
+        """The settings and hooks the container images use too, with the flags' address and workers.
+
+        The hooks keep ``/metrics`` summed over every worker (the shared metrics directory).
+        """
+        from sim2l_service_kit.gunicorn_config import HOOKS
+
+        return {
+            **gunicorn_settings(),
+            **HOOKS,
+            "bind": f"{args.host}:{args.port}",
+            "workers": args.workers,
+        }
 
     def serve(self, args, url: str) -> None:
         """Check the port and the database, then run gunicorn in this process."""

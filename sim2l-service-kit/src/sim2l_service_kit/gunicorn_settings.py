@@ -59,15 +59,19 @@ def gunicorn_settings(environ=os.environ) -> dict:
 
 
 def migrate_on_starting(server) -> None:
-    """gunicorn's ``on_starting`` hook: migrate once, in the master, if ``SIM2L_MIGRATE_ON_START``.
+    """gunicorn's ``on_starting`` hook of the images: the metrics directory, then migrations.
 
-    For single-host deployments (compose). In Kubernetes the migration Job
+    Migrations run once, in the master, when ``SIM2L_MIGRATE_ON_START`` is set:
+    for single-host deployments (compose). In Kubernetes the migration Job
     does this and the variable stays unset: several replicas starting at once
     should not all race to migrate, and the service refuses to start on an
     unmigrated database instead.
     """
     import subprocess
 
+    from sim2l_service_kit.gunicorn_config import prepare_metrics_directory
+
+    prepare_metrics_directory()
     if not env_flag("SIM2L_MIGRATE_ON_START", False):
         return
     info = SERVICES.get(os.environ.get("SIM2L_SERVICE", ""))

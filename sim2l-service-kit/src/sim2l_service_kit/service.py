@@ -19,7 +19,6 @@ import logging
 import peewee
 from flask import Flask
 from flask import Response
-from flask import current_app
 from sim2l_sessions.database import is_sqlite_url
 from sim2l_sessions.database import redact_url
 from sim2l_sessions.manager import SessionManager
@@ -37,6 +36,7 @@ from sim2l_service_kit.auth import public
 from sim2l_service_kit.errors import register_error_handlers
 from sim2l_service_kit.jsonio import OrjsonProvider
 from sim2l_service_kit.jsonio import json_response
+from sim2l_service_kit.metrics import CONTENT_TYPE
 from sim2l_service_kit.metrics import RequestMetrics
 from sim2l_service_kit.openapi import common_paths
 from sim2l_service_kit.sessions_blueprint import sessions_blueprint
@@ -107,10 +107,11 @@ def create_service_app(
     app.register_blueprint(sessions_blueprint)
 
     _manage_connections(app, database, store, config)
-    metrics = RequestMetrics(service)
+    metrics = RequestMetrics(service, gauges, config["metrics_gauge_max_age_seconds"])
     metrics.install(app)
+    app.extensions["sim2l_metrics"] = metrics
     _add_operational_routes(
-        app, service, service_version(info), database, migrations_package, openapi, metrics, gauges
+        app, service, service_version(info), database, migrations_package, openapi
     )
     return app
 
@@ -154,9 +155,7 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
             store.close()
 
 
-def _add_operational_routes(
-    app, service, version, database, migrations_package, openapi, metrics, gauges
-):
+def _add_operational_routes(app, service, version, database, migrations_package, openapi):
     document = dict(openapi)
     document.setdefault("info", {"title": f"sim2l {service} service", "version": version})
     document["paths"] = {**common_paths(), **openapi.get("paths", {})}
@@ -183,14 +182,9 @@ def _add_operational_routes(
     @app.get("/metrics")
     @public
     def prometheus_metrics():
-        """Request counts and durations, and the service's gauges."""
-        values = {}
-        if gauges is not None:
-            try:
-                values = gauges()
-            except peewee.PeeweeException:
-                current_app.logger.warning("metrics gauges unavailable")
-        return Response(metrics.render(values), mimetype="text/plain; version=0.0.4")
+        """Request counts and durations summed over every worker, and the service's gauges."""
+        metrics = app.extensions["sim2l_metrics"]
+        return Response(metrics.render(), mimetype=None, content_type=CONTENT_TYPE)
 
     @app.get("/openapi.json")
     @public
