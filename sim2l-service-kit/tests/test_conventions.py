@@ -5,6 +5,7 @@ from sim2l_service_kit import ServiceCommandLine
 from sim2l_service_kit import actor
 from sim2l_service_kit.config import ConfigError
 from sim2l_service_kit.config import env_flag
+from sim2l_service_kit.gunicorn_config import HOOKS
 from sim2l_service_kit.gunicorn_settings import gunicorn_settings
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.services import SERVICES
@@ -26,8 +27,10 @@ def test_command_line_takes_its_defaults_from_the_table():
     assert command.parser().prog == "sim2l-results-service"
     options = command.gunicorn_options(args)
     assert options["bind"] == "127.0.0.1:8003" and options["accesslog"] is None
-    assert {k: v for k, v in options.items() if k not in ("bind", "workers")} == {
-        k: v for k, v in gunicorn_settings().items() if k not in ("bind", "workers")
+    assert options["on_starting"] is HOOKS["on_starting"]  # /metrics over every worker
+    own = ("bind", "workers", *HOOKS)
+    assert {k: v for k, v in options.items() if k not in own} == {
+        k: v for k, v in gunicorn_settings().items() if k not in own
     }
 
 
