@@ -7,6 +7,7 @@ first test, so a new route cannot ship without saying what it needs.
 
 import requests
 from sim2l_service_kit import route_privileges
+from sim2l_service_kit.testing.privileges import KIT_ROUTES
 from sim2l_service_kit.testing.privileges import check_privilege_matrix
 from sim2l_sessions.privileges import USER_PRIVILEGES
 
@@ -21,17 +22,7 @@ EXPECTED = {
     ("GET", "/cache/stats"): "read_cache",
     ("GET", "/cache/entries"): "read_cache",
     ("GET", "/cache/invalidations"): "invalidate_cache",
-    ("GET", "/health"): "public",
-    ("GET", "/ready"): "public",
-    ("GET", "/metrics"): "public",
-    ("GET", "/openapi.json"): "public",
-    ("POST", "/sessions"): "public",
-    ("GET", "/sessions/current"): "session",
-    ("DELETE", "/sessions/current"): "session",
-    ("GET", "/users"): "manage_users",
-    ("POST", "/users"): "manage_users",
-    ("DELETE", "/users/<username>"): "manage_users",
-    ("PUT", "/users/<username>/password"): "manage_users",
+    **KIT_ROUTES,
 }
 CONCRETE = {
     "/cache/<path:cache_key>": "/cache/thermal_sim/350K/result",

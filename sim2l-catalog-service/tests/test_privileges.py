@@ -9,6 +9,7 @@ import re
 
 import pytest
 from sim2l_service_kit import route_privileges
+from sim2l_service_kit.testing.privileges import KIT_ROUTES
 from sim2l_service_kit.testing.privileges import check_privilege_matrix
 
 # What each route of this service requires; the table is compared to the app's.
@@ -26,17 +27,7 @@ EXPECTED = {
     ("POST", "/executions"): "record_execution",
     ("GET", "/executions/<path:execution_id>"): "read_catalog",
     ("GET", "/overview"): "read_catalog",
-    ("GET", "/health"): "public",
-    ("GET", "/ready"): "public",
-    ("GET", "/metrics"): "public",
-    ("GET", "/openapi.json"): "public",
-    ("POST", "/sessions"): "public",
-    ("GET", "/sessions/current"): "session",
-    ("DELETE", "/sessions/current"): "session",
-    ("GET", "/users"): "manage_users",
-    ("POST", "/users"): "manage_users",
-    ("DELETE", "/users/<username>"): "manage_users",
-    ("PUT", "/users/<username>/password"): "manage_users",
+    **KIT_ROUTES,
 }
 SAMPLE_VALUES = {
     "simulation_id": "1",

@@ -16,6 +16,7 @@ from sim2l_service_kit import service_state
 
 from sim2l_catalog_service import catalog
 from sim2l_catalog_service import executions
+from sim2l_catalog_service import search
 from sim2l_catalog_service.schemas import MAX_ID
 from sim2l_catalog_service.schemas import ExecutionSchema
 from sim2l_catalog_service.schemas import OverviewArgsSchema
@@ -70,7 +71,7 @@ def register_simulation():
 def search_simulations():
     """Search by free text, tags (all must match) and status; ranked and paginated."""
     args = _search_schema.load(query_args(request))
-    page = catalog.search(
+    page = search.search(
         args.get("query"), args.get("tags"), args.get("status"), args["limit"], args["offset"]
     )
     return json_response(page)

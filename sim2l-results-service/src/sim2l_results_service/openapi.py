@@ -10,7 +10,7 @@ from sim2l_service_kit.openapi import path_parameter
 from sim2l_service_kit.openapi import query_parameter
 from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN
 
-from sim2l_results_service.queries import OPERATORS
+from sim2l_results_service.filters import OPERATORS
 from sim2l_results_service.schemas import DistinctQuerySchema
 from sim2l_results_service.schemas import ListQuerySchema
 from sim2l_results_service.schemas import RegisterQuerySchema

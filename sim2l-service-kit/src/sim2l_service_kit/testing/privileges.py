@@ -15,6 +15,20 @@ from sim2l_sessions.privileges import USER_PRIVILEGES
 
 from sim2l_service_kit.auth import route_privileges
 
+# The routes every service gets from the kit, and what each needs.
+KIT_ROUTES = {
+    ("GET", "/health"): "public",
+    ("GET", "/ready"): "public",
+    ("GET", "/metrics"): "public",
+    ("GET", "/openapi.json"): "public",
+    ("POST", "/sessions"): "public",
+    ("GET", "/sessions/current"): "session",
+    ("DELETE", "/sessions/current"): "session",
+    ("GET", "/users"): "manage_users",
+    ("POST", "/users"): "manage_users",
+    ("DELETE", "/users/<username>"): "manage_users",
+    ("PUT", "/users/<username>/password"): "manage_users",
+}
 ROLES_TO_TRY = ("user", "developer", "admin", "anonymous", "service-anonymous")
 
 
