@@ -27,7 +27,7 @@ def test_key_globs_translate_with_escaping(glob, like, sqlite):
 
 def test_hit_counter_keeps_deltas_until_taken_and_takes_back_failures():
     counter = HitCounter(flush_seconds=3600)
-    assert counter.record(1, True) is False
+    assert counter.record(1, True) is False  # the flush thread writes it
     counter.record(1, False)
     counter.record(2, True)
     assert counter.pending(1) == (1, 1)

@@ -154,3 +154,15 @@ def as_admin(web):
     client = web.test_client()
     sign_in(client, "root")
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the browser tests were skipped."""
+    from browser_support import MISSING_BROWSER
+
+    if MISSING_BROWSER:
+        terminalreporter.section("BROWSER NOT TESTED", sep="!", red=True, bold=True)
+        terminalreporter.write_line(
+            "The browser tests were SKIPPED: " + MISSING_BROWSER[0], red=True, bold=True
+        )
+        terminalreporter.write_line("Set SIM2L_REQUIRE_BROWSER=1 to make this a failure.")

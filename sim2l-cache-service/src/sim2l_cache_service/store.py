@@ -99,6 +99,11 @@ class CacheStore:
             self.checkpointer = WalCheckpointer(self.database, self.url)
             self.checkpointer.disable_automatic_checkpoints()
 
+    def release_connection(self) -> None:
+        """PostgreSQL: return this thread's connection to the pool (SQLite keeps its own)."""
+        if not self.sqlite and not self.database.is_closed():
+            self.database.close()
+
     def ensure_checkpointer(self) -> None:
         """SQLite: start this process's checkpoint thread unless it runs (after a fork too)."""
         if self.checkpointer is not None:

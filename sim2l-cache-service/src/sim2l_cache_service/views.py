@@ -65,6 +65,10 @@ class CacheState(ServiceState):
         # Epoch seconds now: what expiry is judged against (tests move it on).
         self.clock = clock
 
+    def close(self) -> None:
+        """Write the pending counts to this app's database and end the flush thread."""
+        self.counter.stop(self.store)
+
 
 def _state() -> CacheState:
     return service_state()
@@ -112,6 +116,8 @@ def _get(state: CacheState, cache_key: str):
         due = state.counter.record(row[0], body is not None)
     if due:
         state.counter.flush(state.store)
+    else:
+        state.counter.ensure_flusher(state.store)
     if body is None:
         return raw_json_response(_MISS, 404)
     return raw_json_response(body)
@@ -253,15 +259,16 @@ def list_invalidations():
 def stats():
     """Hits, misses, hit rate, entries and invalidations, overall or per simulation.
 
-    Stored counters plus this worker's unflushed counts: with several
-    workers the figures trail by at most ``stats_flush_seconds``.
+    Read from the stored counters only, after adding this worker's own
+    unflushed counts: exact up to the other workers' last flush (at most
+    ``stats_flush_seconds`` ago), and never lower than an earlier answer.
     """
     state = _state()
     simulation_id = _query(_stats_query_schema).get("simulation_id")
+    state.counter.flush(state.store)
     figures = state.store.counts(simulation_id, state.clock())
-    pending_hits, pending_misses = state.counter.pending(simulation_id)
-    hits = figures["hits"] + pending_hits
-    misses = figures["misses"] + pending_misses
+    hits = figures["hits"]
+    misses = figures["misses"]
     lookups = hits + misses
     return json_response(
         {

@@ -11,6 +11,7 @@ from sim2l_service_kit.openapi import query_parameter
 from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN
 
 from sim2l_results_service.filters import OPERATORS
+from sim2l_results_service.schemas import ColumnsSchema
 from sim2l_results_service.schemas import DistinctQuerySchema
 from sim2l_results_service.schemas import ListQuerySchema
 from sim2l_results_service.schemas import RegisterQuerySchema
@@ -81,6 +82,31 @@ _PAGE = {
         "offset": {"type": "integer"},
         "next_offset": {"type": ["integer", "null"]},
     },
+}
+_COLUMN_LINE = {
+    "description": "one line of the NDJSON answer: the header, then chunks, then the trailer",
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["simulation_name", "columns", "types", "units"],
+            "properties": {
+                "simulation_name": {"type": "string"},
+                "simulation_version": {"type": ["string", "null"]},
+                "columns": {"type": "array", "items": {"type": "string"}},
+                "types": {"type": "object"},
+                "units": {"type": "object"},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["rows", "columns"],
+            "properties": {
+                "rows": {"type": "integer"},
+                "columns": {"type": "object", "additionalProperties": {"type": "array"}},
+            },
+        },
+        {"type": "object", "required": ["count"], "properties": {"count": {"type": "integer"}}},
+    ],
 }
 _REGISTERED = {
     "type": "object",
@@ -199,6 +225,20 @@ def openapi_document(version: str) -> dict:
                 privilege="read_results",
                 body=json_body(_with_filters(SearchSchema)),
                 responses=json_ok(_PAGE),
+            )
+        },
+        "/results/columns": {
+            "post": operation(
+                "Chosen parameters of every matching run as columns, streamed as NDJSON",
+                privilege="read_results",
+                body=json_body(_with_filters(ColumnsSchema)),
+                responses={
+                    "200": {
+                        "description": "a header line, chunks of columns, a trailer line",
+                        "content": {"application/x-ndjson": {"schema": _COLUMN_LINE}},
+                    },
+                    **error_responses(400),
+                },
             )
         },
         "/results/{execution_id}": {

@@ -25,6 +25,9 @@ class ServiceState:
 
     config: dict
 
+    def close(self) -> None:
+        """Finish what the app holds before it is thrown away (tests); nothing by default."""
+
 
 def install_state(app: Flask, state: ServiceState) -> None:
     """Make ``state`` the one ``service_state()`` returns in ``app``'s requests."""

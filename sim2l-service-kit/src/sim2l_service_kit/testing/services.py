@@ -21,6 +21,8 @@ import time
 import pytest
 import requests
 
+from sim2l_service_kit.state import state_of
+
 ROLE_USERS = {"user": "ursula", "developer": "dev", "admin": "ada"}
 
 
@@ -48,7 +50,8 @@ def app_config(database_url):
 
 
 def close_database(app) -> None:
-    """Return an app's database connections now (a PostgreSQL pool holds up to ``pool_size``)."""
+    """Close an app's state, then return its database connections now (a pool holds many)."""
+    state_of(app).close()
     database = app.extensions["sim2l_database"]
     if hasattr(database, "close_all"):
         database.close_all()
