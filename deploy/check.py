@@ -28,15 +28,17 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from sim2l_sessions.services import SERVICES as SERVICE_TABLE
+from sim2l_sessions.services import WEB
 
 DEPLOY = Path(__file__).resolve().parent
 REPOSITORY = DEPLOY.parent
 TARGETS = ["base", "overlays/dev", "overlays/prod"]
-SERVICES = {"cache": 8001, "catalog": 8002, "results": 8003}
+SERVICES = {name: info.port for name, info in SERVICE_TABLE.items()}
 # The dashboard (sim2l-web): one more Deployment of the same shape, with no
 # database and so no migration Job; it only talks to the services.
-DASHBOARD = "web"
-DASHBOARD_PORT = 8000
+DASHBOARD = WEB.name
+DASHBOARD_PORT = WEB.port
 DASHBOARD_APP = "sim2l_web.app:create_app()"
 DEFAULT_KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}

@@ -15,23 +15,12 @@ from conftest import SERVICES
 from conftest import create_service_app
 from conftest import expired_token
 from sim2l_service_kit import route_privileges
+from sim2l_service_kit.testing.privileges import KIT_ROUTES
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import USER_PRIVILEGES
 
-COMMON = {
-    ("GET", "/health"): "public",
-    ("GET", "/ready"): "public",
-    ("GET", "/metrics"): "public",
-    ("GET", "/openapi.json"): "public",
-    ("POST", "/sessions"): "public",
-    ("GET", "/sessions/current"): "session",
-    ("DELETE", "/sessions/current"): "session",
-    ("GET", "/users"): "manage_users",
-    ("POST", "/users"): "manage_users",
-    ("DELETE", "/users/<username>"): "manage_users",
-    ("PUT", "/users/<username>/password"): "manage_users",
-}
+COMMON = KIT_ROUTES
 EXPECTED = {
     "cache": {
         ("GET", "/cache"): "read_cache",

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sim2l_sessions.services import SERVICES as SERVICE_TABLE
 
 DEPLOY = Path(__file__).resolve().parents[1]
 DOCKER = DEPLOY / "docker"
-SERVICES = ("cache", "catalog", "results")
+SERVICES = tuple(SERVICE_TABLE)
 # Variables read by something other than a service's load_config.
 OTHER_VARIABLES = {
     "SIM2L_HOME",  # sim2l_sessions.paths

@@ -1,9 +1,9 @@
 """Every cache endpoint through the real CacheClient against a real server, on both backends."""
 
-import time
-
 import pytest
 import requests
+from entries import ENTRY
+from entries import entry
 from sim2l_cache_client import ForbiddenError
 from sim2l_cache_client import InvalidRequestError
 from sim2l_cache_client import UnauthenticatedError
@@ -11,8 +11,6 @@ from sim2l_cache_service.app import create_app
 from sim2l_service_kit.testing import RFC3339_UTC
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import UnmigratedDatabaseError
-from tests.conftest import ENTRY
-from tests.conftest import entry
 
 TRICKY_KEYS = [
     "thermal_sim/350K/result",
@@ -76,9 +74,10 @@ def test_set_replaces_the_entry_under_the_same_key(cache):
     assert len(cache.list_entries()["entries"]) == 1
 
 
-def test_ttl_seconds_expire(cache):
+def test_ttl_seconds_expire(cache, clock):
     cache.set(**entry(ttl_seconds=0.2))
-    time.sleep(0.5)
+    assert cache.get(ENTRY["cache_key"]) is not None
+    clock.advance(0.5)
     assert cache.get(ENTRY["cache_key"]) is None
     assert cache.get_stats()["expired_entries"] == 1
 
@@ -237,12 +236,12 @@ def test_list_limit_is_capped(make_app, app_config, live_server, tokens):
     assert page["next_cursor"] is not None
 
 
-def test_list_hides_expired_and_invalidated_entries(cache):
+def test_list_hides_expired_and_invalidated_entries(cache, clock):
     cache.set(**entry(cache_key="live"))
     cache.set(**entry(cache_key="gone", simulation_id=5))
     cache.set(**entry(cache_key="short", ttl_seconds=0.2))
     cache.invalidate(simulation_id=5)
-    time.sleep(0.5)
+    clock.advance(0.5)
     assert [e["cache_key"] for e in cache.list_entries()["entries"]] == ["live"]
 
 
@@ -253,12 +252,12 @@ def test_delete_one_entry(clients):
     assert clients["user"].get(ENTRY["cache_key"]) is None
 
 
-def test_purge_removes_expired_and_invalidated(cache):
+def test_purge_removes_expired_and_invalidated(cache, clock):
     cache.set(**entry(cache_key="live"))
     cache.set(**entry(cache_key="gone", simulation_id=5))
     cache.set(**entry(cache_key="short", ttl_seconds=0.2))
     cache.invalidate(simulation_id=5)
-    time.sleep(0.5)
+    clock.advance(0.5)
     assert cache.purge_expired() == 2
     assert cache.get_stats()["stored_entries"] == 1
     assert cache.get("live") is not None

@@ -5,8 +5,8 @@ import json
 import orjson
 import pytest
 import requests
-from tests.conftest import ENTRY
-from tests.conftest import entry
+from entries import ENTRY
+from entries import entry
 
 BIG = 2 * 1024 * 1024  # past the default 1 MiB body limit
 

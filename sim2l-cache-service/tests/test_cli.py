@@ -7,13 +7,13 @@ import sys
 import time
 
 import requests
+from entries import ENTRY
 from sim2l_cache_client import CacheClient
 from sim2l_cache_service.cli import main
 from sim2l_service_kit.testing.benchmarking import free_port
 from sim2l_sessions import SessionManager
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import pending_migrations
-from tests.conftest import ENTRY
 
 
 def test_migrate_applies_every_migration(database_url):

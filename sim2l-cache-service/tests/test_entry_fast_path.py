@@ -4,7 +4,7 @@ import math
 import random
 
 import pytest
-from conftest import ENTRY
+from entries import ENTRY
 from marshmallow import ValidationError
 from sim2l_cache_service.schemas import EntrySchema
 from sim2l_cache_service.schemas import _fast_entry

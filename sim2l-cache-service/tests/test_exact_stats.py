@@ -10,11 +10,11 @@ test server would hide the defect: one process is the whole service there.
 import time
 
 import requests
+from entries import entry
 from sim2l_cache_client import CacheClient
 from sim2l_service_kit.testing.benchmarking import GunicornServer
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate
-from tests.conftest import entry
 
 APP = "sim2l_cache_service.app:create_app()"
 VISIBLE_WITHIN = 2.0  # seconds: the flush interval (0.5 s) and a write, on a busy machine

@@ -2,7 +2,7 @@
 
 import pytest
 import requests
-from tests.conftest import entry
+from entries import entry
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -6,6 +6,7 @@ from sim2l_cache_service.openapi import cache_paths
 from sim2l_cache_service.store import CacheStore
 from sim2l_cache_service.store import glob_to_like
 from sim2l_cache_service.store import glob_to_sqlite
+from sim2l_service_kit.state import state_of
 from sim2l_sessions.database import database_from_url
 
 
@@ -90,7 +91,7 @@ def test_opt_in_fast_stores_skip_the_wal_flush_and_invalidations_do_not(
     try:
         assert database.execute_sql("SHOW synchronous_commit").fetchone() == ("off",)
         with database.atomic():
-            app.extensions["sim2l_cache"].store._durable_commit()
+            state_of(app).store._durable_commit()
             assert database.execute_sql("SHOW synchronous_commit").fetchone() == ("on",)
     finally:
         database.close()
@@ -112,7 +113,7 @@ def test_synchronous_commit_setting_is_checked():
 def test_sqlite_checkpoints_run_in_a_background_thread(app, database_url):
     import threading
 
-    store = app.extensions["sim2l_cache"].store
+    store = state_of(app).store
     if not store.sqlite:
         return
     database = app.extensions["sim2l_database"]
@@ -128,7 +129,7 @@ def test_sqlite_checkpoints_run_in_a_background_thread(app, database_url):
 def test_postgresql_hot_statements_are_prepared_once_per_connection(
     make_app, app_config, tokens, prepared
 ):
-    from conftest import entry
+    from entries import entry
 
     app = make_app({**app_config, "postgresql_prepared_statements": prepared})
     client = app.test_client()

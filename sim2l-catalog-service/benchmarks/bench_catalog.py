@@ -23,7 +23,7 @@ import time
 import urllib.parse
 
 import requests
-from sim2l_catalog_service import catalog
+from bulk_import import bulk_register
 from sim2l_catalog_service.models import database_proxy
 from sim2l_service_kit.testing.benchmarking import GunicornServer
 from sim2l_service_kit.testing.benchmarking import report
@@ -84,7 +84,7 @@ def populate(url: str, records: list[dict]) -> float:
     database_proxy.initialize(database)
     migrate(database, "sim2l_catalog_service.migrations")
     started = time.perf_counter()
-    catalog.bulk_register(records, "bench")
+    bulk_register(records, "bench")
     elapsed = time.perf_counter() - started
     database.close()
     return elapsed

@@ -1,16 +1,16 @@
 """The privilege matrix, from the app's route table (a new route without an entry fails).
 
-For every route: no token and a forged token are 401 (unless public); each
-role, and an anonymous session, gets 403 exactly when its privileges (DESIGN
-section 3) lack the route's privilege.
+For every route (the kit's ``check_privilege_matrix``): bad tokens are 401
+(unless public); each role, and an anonymous session, gets 403 exactly when its
+privileges (DESIGN section 3) lack the route's privilege.
 """
 
 import re
 
 import pytest
 from sim2l_service_kit import route_privileges
-from sim2l_sessions.privileges import ROLES
-from sim2l_sessions.privileges import USER_PRIVILEGES
+from sim2l_service_kit.testing.privileges import KIT_ROUTES
+from sim2l_service_kit.testing.privileges import check_privilege_matrix
 
 # What each route of this service requires; the table is compared to the app's.
 EXPECTED = {
@@ -27,17 +27,7 @@ EXPECTED = {
     ("POST", "/executions"): "record_execution",
     ("GET", "/executions/<path:execution_id>"): "read_catalog",
     ("GET", "/overview"): "read_catalog",
-    ("GET", "/health"): "public",
-    ("GET", "/ready"): "public",
-    ("GET", "/metrics"): "public",
-    ("GET", "/openapi.json"): "public",
-    ("POST", "/sessions"): "public",
-    ("GET", "/sessions/current"): "session",
-    ("DELETE", "/sessions/current"): "session",
-    ("GET", "/users"): "manage_users",
-    ("POST", "/users"): "manage_users",
-    ("DELETE", "/users/<username>"): "manage_users",
-    ("PUT", "/users/<username>/password"): "manage_users",
+    **KIT_ROUTES,
 }
 SAMPLE_VALUES = {
     "simulation_id": "1",
@@ -46,7 +36,6 @@ SAMPLE_VALUES = {
     "execution_id": "exec-001",
     "username": "nobody",
 }
-FORGED = "eyJ0aWQiOiJmb3JnZWQiLCJyb2xlIjoiYWRtaW4ifQ.bm90LWEtc2lnbmF0dXJl"
 
 
 def _concrete(rule: str) -> str:
@@ -59,32 +48,12 @@ def test_route_table_is_complete(app):
     assert table == EXPECTED
 
 
-def _privileges(role: str) -> frozenset[str]:
-    return USER_PRIVILEGES if role == "anonymous" else ROLES[role]
-
-
-def test_privilege_matrix(app, http, manager, thermal):
-    checked = 0
-    for (method, rule), need in sorted(route_privileges(app).items()):
-        path = _concrete(rule)
+def test_privilege_matrix(app, url, http, manager, thermal):
+    def call(method, rule, token):
         body = {} if method in ("POST", "PATCH", "PUT") else None
-        if need != "public":
-            assert http(method, path, json=body).status_code == 401, (method, rule, "no token")
-            assert http(method, path, token=FORGED, json=body).status_code == 401, (method, rule)
-        for role in ("user", "developer", "admin", "anonymous"):
-            # A fresh token each time: DELETE /sessions/current logs the caller out.
-            if role == "anonymous":
-                token = manager.create_anonymous_session(privileges=["user"]).session_id
-            else:
-                token = manager.create_session(f"{role}-person", role).session_id
-            status = http(method, path, token=token, json=body).status_code
-            allowed = need in ("public", "session") or need in _privileges(role)
-            if allowed:
-                assert status not in (401, 403), (method, rule, role, status)
-            else:
-                assert status == 403, (method, rule, role, status)
-            checked += 1
-    assert checked == 4 * len(EXPECTED)
+        return http(method, _concrete(rule), token=token, json=body)
+
+    assert check_privilege_matrix(app, url, manager, call) == 9 * len(EXPECTED)
 
 
 @pytest.mark.parametrize("role", ["user", "anonymous"])

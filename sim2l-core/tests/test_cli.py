@@ -211,9 +211,9 @@ def test_launcher_runs_the_service_command_line():
 
 def test_launcher_says_what_to_install(monkeypatch, capsys):
     from sim2l import services
+    from sim2l_sessions.services import ServiceInfo
 
-    monkeypatch.setitem(
-        services.SERVICES, "cache", ("sim2l_not_installed_service.cli", "sim2l-cache-service", 8001)
-    )
+    missing = ServiceInfo("cache", 8001, "sim2l-cache-service", "sim2l_not_installed_service")
+    monkeypatch.setitem(services.SERVICES, "cache", missing)
     assert services.launch("cache", ["--backend", "sqlite"]) == 2
     assert "pip install sim2l-cache-service" in capsys.readouterr().err

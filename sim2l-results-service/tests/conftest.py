@@ -1,16 +1,15 @@
-"""Fixtures: the results service on SQLite and PostgreSQL, served on 127.0.0.1, and real clients."""
+"""Fixtures: the results service on SQLite and PostgreSQL, served on 127.0.0.1, and real clients.
 
-import sys
+The shared service fixtures (``app``, ``url``, ``tokens``, ``clients``, ``http``,
+...) come from the ``sim2l_service_kit.testing`` plugin; this says which app
+and client they build, and where run files live.
+"""
+
 from pathlib import Path
 
 import pytest
 from sim2l_results_client import ResultsClient
 from sim2l_results_service import create_app
-from sim2l_sessions.manager import SessionManager
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-ROLE_NAMES = ["user", "developer", "admin"]
 
 
 @pytest.fixture
@@ -28,59 +27,30 @@ def run_folder(sim2l_home):
 
 
 @pytest.fixture
-def app_config(database_url, storage_dir):
-    """The test configuration; tests may tweak it before ``app`` is created."""
-    return {
-        "database_url": database_url,
-        "auto_migrate": True,
-        "revocation_refresh_seconds": 0,
-        "storage_dir": str(storage_dir),
-    }
+def app_config(app_config, storage_dir):
+    """The kit's test configuration, with this test's storage folder."""
+    return {**app_config, "storage_dir": str(storage_dir)}
 
 
 @pytest.fixture
-def app(app_config):
-    """The results service on a fresh database."""
-    app = create_app(app_config)
-    yield app
-    database = app.extensions["sim2l_database"]
-    if hasattr(database, "close_all"):
-        database.close_all()
-    elif not database.is_closed():
-        database.close()
+def service_app_factory():
+    """The results service's app factory, for the kit's ``app`` and ``make_app``."""
+    return create_app
 
 
 @pytest.fixture
-def url(app, live_server):
-    """The service's base URL."""
-    return live_server(app)
+def service_client_class():
+    """The results client, for the kit's ``clients``."""
+    return ResultsClient
 
 
 @pytest.fixture
-def manager():
-    """A session manager sharing the service's store and secret."""
-    return SessionManager(revocation_refresh_seconds=0)
-
-
-@pytest.fixture
-def tokens(manager):
-    """A token per role, plus an anonymous one."""
-    tokens = {
-        role: manager.create_session(f"{role}-person", role).session_id for role in ROLE_NAMES
-    }
-    tokens["anonymous"] = manager.create_anonymous_session(privileges=["user"]).session_id
-    return tokens
-
-
-@pytest.fixture
-def client(url, tokens):
+def client(clients):
     """A ResultsClient with a ``user`` session (read and register, no delete)."""
-    with ResultsClient(url, session_id=tokens["user"]) as client:
-        yield client
+    return clients["user"]
 
 
 @pytest.fixture
-def admin(url, tokens):
+def admin(clients):
     """A ResultsClient with an ``admin`` session."""
-    with ResultsClient(url, session_id=tokens["admin"]) as client:
-        yield client
+    return clients["admin"]

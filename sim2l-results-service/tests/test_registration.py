@@ -67,12 +67,21 @@ def test_register_by_execution_id_uses_the_run_folder(url, tokens, tmp_path):
         client.register_result("not-there")
 
 
-def test_reregistration_is_idempotent(client, tmp_path):
+def test_reregistration_is_idempotent_and_reads_the_file_once(client, tmp_path, monkeypatch):
+    from sim2l_results_service import views
+
+    introspected = []
+    real_read = views.read_run_file
+    monkeypatch.setattr(
+        views, "read_run_file", lambda *args: introspected.append(args) or real_read(*args)
+    )
     path = make_run(tmp_path, "run-again", {"x": 1}, {"y": 2})
     first = client.register_result(path)
     second = client.register_result(path)
     assert second["created"] is False and second["result_id"] == first["result_id"]
     assert len(client.search(simulation_name="thermal_sim")) == 1
+    # The re-uploads were answered from the sha256 alone, before any introspection.
+    assert len(introspected) == 1
 
 
 def test_different_content_conflicts_unless_replaced_by_admin(client, admin, tmp_path):

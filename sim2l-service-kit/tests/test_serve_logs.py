@@ -12,8 +12,8 @@ from sim2l_sessions.manager import SessionManager
 
 TOY_COMMAND = (
     "from sim2l_service_kit.cli import ServiceCommandLine; import sys; "
-    "sys.exit(ServiceCommandLine('toy', 'sim2l_service_kit.testing.toy_service:create_app', "
-    "'sim2l_service_kit.testing.toy_service.migrations', 0).main(sys.argv[1:]))"
+    "from sim2l_service_kit.testing.toy_service import TOY; "
+    "sys.exit(ServiceCommandLine(TOY).main(sys.argv[1:]))"
 )
 
 

@@ -20,8 +20,8 @@ from sim2l_sessions.migrations import migrate
 TOY_MIGRATIONS = "sim2l_service_kit.testing.toy_service.migrations"
 TOY_COMMAND = (
     "from sim2l_service_kit.cli import ServiceCommandLine; import sys; "
-    "sys.exit(ServiceCommandLine('toy', 'sim2l_service_kit.testing.toy_service:create_app', "
-    f"'{TOY_MIGRATIONS}', 0).main(sys.argv[1:]))"
+    "from sim2l_service_kit.testing.toy_service import TOY; "
+    "sys.exit(ServiceCommandLine(TOY).main(sys.argv[1:]))"
 )
 
 

@@ -5,15 +5,13 @@ by ``SIM2L_CACHE_*`` environment variables alone.
 """
 
 import atexit
-import importlib.metadata
 import time
 
 from flask import Flask
 from sim2l_service_kit import create_service_app
+from sim2l_service_kit import service_version
 from sim2l_sessions.database import database_from_url
 
-from sim2l_cache_service.config import DISTRIBUTION
-from sim2l_cache_service.config import MIGRATIONS_PACKAGE
 from sim2l_cache_service.config import SERVICE
 from sim2l_cache_service.config import cache_config
 from sim2l_cache_service.config import connection_url
@@ -21,16 +19,8 @@ from sim2l_cache_service.counters import HitCounter
 from sim2l_cache_service.openapi import openapi_document
 from sim2l_cache_service.store import CacheStore
 from sim2l_cache_service.tables import database_proxy
-from sim2l_cache_service.views import EXTENSION_KEY
 from sim2l_cache_service.views import CacheState
 from sim2l_cache_service.views import blueprint
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "0"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -57,17 +47,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = create_service_app(
         import_name=__name__,
-        service=SERVICE,
-        distribution=DISTRIBUTION,
+        info=SERVICE,
         config=settings,
         database=database,
-        migrations_package=MIGRATIONS_PACKAGE,
-        openapi=openapi_document(_version()),
+        openapi=openapi_document(service_version(SERVICE)),
         gauges=gauges,
+        state=CacheState(settings, store, counter),
     )
     # Keys may hold "//"; merging slashes would redirect them to another key.
     app.url_map.merge_slashes = False
-    app.extensions[EXTENSION_KEY] = CacheState(settings, store, counter)
     app.register_blueprint(blueprint)
     # Counts not yet flushed when a worker stops are written on the way out.
     atexit.register(counter.flush_at_exit, store)

@@ -8,13 +8,9 @@ seed's ``python -m sim2l.services.cache_service --backend sqlite --port 8001``.
 
 from sim2l_service_kit import ServiceCommandLine
 
-from sim2l_cache_service.config import DEFAULT_PORT
-from sim2l_cache_service.config import MIGRATIONS_PACKAGE
 from sim2l_cache_service.config import SERVICE
 
-command_line = ServiceCommandLine(
-    SERVICE, "sim2l_cache_service.app:create_app", MIGRATIONS_PACKAGE, DEFAULT_PORT
-)
+command_line = ServiceCommandLine(SERVICE)
 
 
 def main(argv=None) -> int:

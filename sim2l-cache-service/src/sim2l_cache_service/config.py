@@ -11,13 +11,11 @@ import urllib.parse
 from sim2l_service_kit import ConfigError
 from sim2l_service_kit import load_config
 from sim2l_sessions.database import is_sqlite_url
+from sim2l_sessions.services import CACHE
 
 from sim2l_cache_service.schemas import MAX_KEY_LENGTH
 
-SERVICE = "cache"
-DISTRIBUTION = "sim2l-cache-service"
-DEFAULT_PORT = 8001
-MIGRATIONS_PACKAGE = "sim2l_cache_service.migrations"
+SERVICE = CACHE  # name, port, distribution and packages: the services table's row
 
 DEFAULTS = {
     # TTL of an entry stored without ttl_hours or ttl_seconds.
@@ -51,7 +49,7 @@ DEFAULTS = {
 
 def cache_config(overrides: dict | None = None) -> dict:
     """Defaults, then ``SIM2L_CACHE_*`` environment, then ``overrides``."""
-    config = load_config(SERVICE, DEFAULTS, overrides)
+    config = load_config(SERVICE.name, DEFAULTS, overrides)
     if config["postgresql_synchronous_commit"] not in ("on", "off"):
         raise ConfigError(
             "postgresql_synchronous_commit must be on or off, not "

@@ -13,30 +13,12 @@ from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
+from sim2l_service_kit.fields import StrictInteger
+from sim2l_service_kit.fields import StrictNumber
 
 MAX_KEY_LENGTH = 512
 MAX_ID = 2**63 - 1
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class StrictInteger(fields.Integer):
-    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
-
-    def _validated(self, value):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.make_error("invalid")
-        return super()._validated(value)
-
-
-class StrictNumber(fields.Float):
-    """A finite number that must arrive as a JSON number (not a string or boolean)."""
-
-    def _validated(self, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.make_error("invalid")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.make_error("special")
-        return super()._validated(value)
 
 
 def no_nul(value: str) -> None:

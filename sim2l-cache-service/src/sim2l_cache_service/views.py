@@ -19,15 +19,17 @@ import time
 
 import orjson
 from flask import Blueprint
-from flask import current_app
 from flask import request
 from marshmallow import ValidationError
 from sim2l_service_kit import APIError
+from sim2l_service_kit import ServiceState
+from sim2l_service_kit import actor
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
 from sim2l_service_kit import raw_json_response
 from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
+from sim2l_service_kit import service_state
 
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
 from sim2l_cache_service.schemas import InvalidateSchema
@@ -39,7 +41,6 @@ from sim2l_cache_service.schemas import StatsQuerySchema
 from sim2l_cache_service.schemas import load_entry
 from sim2l_cache_service.tables import UNATTRIBUTED
 
-EXTENSION_KEY = "sim2l_cache"
 blueprint = Blueprint("cache", __name__)
 
 _MISS = orjson.dumps(
@@ -53,18 +54,24 @@ _invalidation_query_schema = InvalidationQuerySchema()
 _stats_query_schema = StatsQuerySchema()
 
 
-class CacheState:
+class CacheState(ServiceState):
     """What the views share: configuration, the store, this worker's hit counter."""
 
-    def __init__(self, config: dict, store, counter):
-        self.config = config
+    def __init__(self, config: dict, store, counter, clock=time.time):
+        super().__init__(config)
         self.store = store
         self.counter = counter
         self.max_key_length = config["max_key_length"]
+        # Epoch seconds now: what expiry is judged against (tests move it on).
+        self.clock = clock
+
+    def close(self) -> None:
+        """Write the pending counts to this app's database and end the flush thread."""
+        self.counter.stop(self.store)
 
 
 def _state() -> CacheState:
-    return current_app.extensions[EXTENSION_KEY]
+    return service_state()
 
 
 def _query(schema):
@@ -100,7 +107,7 @@ def _check_key(state: CacheState, cache_key: str) -> None:
 
 def _get(state: CacheState, cache_key: str):
     _check_key(state, cache_key)
-    row = state.store.lookup(cache_key, time.time())
+    row = state.store.lookup(cache_key, state.clock())
     if row is None:
         due = state.counter.record(UNATTRIBUTED, False)
         body = None
@@ -156,7 +163,7 @@ def set_entry():
             f"metadata exceeds {config['max_metadata_bytes']} bytes once encoded",
             {"metadata": ["too large"]},
         )
-    body = state.store.store(data, metadata, ttl_seconds, time.time())
+    body = state.store.store(data, metadata, ttl_seconds, state.clock())
     state.store.ensure_checkpointer()
     return raw_json_response(body, 200)
 
@@ -189,8 +196,9 @@ def invalidate():
     """Invalidate the live entries matching every selector given; record why and by whom."""
     data = _invalidate_schema.load(request_json(request))
     session = current_session()
-    who = session.username or f"anonymous:{session.token_id}"
-    result = _state().store.invalidate(data, data.get("reason"), who, session.role, time.time())
+    result = _state().store.invalidate(
+        data, data.get("reason"), actor(session), session.role, _state().clock()
+    )
     return json_response(result)
 
 
@@ -200,7 +208,8 @@ def purge():
     """Remove expired and invalidated entries from storage."""
     if request.get_data(cache=True):
         _purge_schema.load(request_json(request))
-    return json_response({"purged": _state().store.purge(time.time())})
+    state = _state()
+    return json_response({"purged": state.store.purge(state.clock())})
 
 
 # Listings and statistics
@@ -216,7 +225,8 @@ def list_entries():
     """Live entries in storage order, filtered by simulation; ``cursor`` pages on."""
     query = _query(_list_query_schema)
     limit = _page_limit(query.pop("limit"))
-    bodies, next_cursor = _state().store.page(query, query.pop("cursor"), limit, time.time())
+    state = _state()
+    bodies, next_cursor = state.store.page(query, query.pop("cursor"), limit, state.clock())
     # The stored answers are JSON already; join them rather than parse and re-encode.
     payload = b"".join(
         (
@@ -256,7 +266,7 @@ def stats():
     state = _state()
     simulation_id = _query(_stats_query_schema).get("simulation_id")
     state.counter.flush(state.store)
-    figures = state.store.counts(simulation_id, time.time())
+    figures = state.store.counts(simulation_id, state.clock())
     hits = figures["hits"]
     misses = figures["misses"]
     lookups = hits + misses

@@ -5,27 +5,17 @@ gunicorn entry ``sim2l_catalog_service.app:create_app()`` from the
 environment alone.
 """
 
-import importlib.metadata
-
 import peewee
 from sim2l_service_kit import create_service_app
+from sim2l_service_kit import service_version
 from sim2l_sessions.database import database_from_url
 
 from sim2l_catalog_service import sql
+from sim2l_catalog_service.config import SERVICE
 from sim2l_catalog_service.config import catalog_config
 from sim2l_catalog_service.models import database_proxy
 from sim2l_catalog_service.openapi import catalog_document
 from sim2l_catalog_service.views import views
-
-SERVICE = "catalog"
-DISTRIBUTION = "sim2l-catalog-service"
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "0"
 
 
 def _gauges() -> dict:
@@ -51,12 +41,10 @@ def create_app(config: dict | None = None):
     database_proxy.initialize(database)
     app = create_service_app(
         import_name=__name__,
-        service=SERVICE,
-        distribution=DISTRIBUTION,
+        info=SERVICE,
         config=settings,
         database=database,
-        migrations_package="sim2l_catalog_service.migrations",
-        openapi=catalog_document(_version()),
+        openapi=catalog_document(service_version(SERVICE)),
         gauges=_gauges,
     )
     app.register_blueprint(views)

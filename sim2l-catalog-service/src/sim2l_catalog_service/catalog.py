@@ -1,4 +1,4 @@
-"""The registry: register, update, deprecate, get, list versions and search.
+"""The registry: register, update, deprecate, get and list versions (search: ``search.py``).
 
 Every read is one SQL statement returning tuples; stored JSON is passed
 through. Registration compares a hash of the content so that registering the
@@ -29,7 +29,7 @@ _COLUMNS = (
     "s.id, s.name, s.version, s.description, s.tags_json, s.authors_json, s.schema_json, "
     "s.metadata_json, s.status, s.registered_by, s.updated_by, s.created_at, s.updated_at"
 )
-_SUMMARY_COLUMNS = (
+SUMMARY_COLUMNS = (
     "s.id, s.name, s.version, s.description, s.tags_json, s.status, s.created_at, s.updated_at"
 )
 
@@ -52,7 +52,7 @@ def _full(row: tuple) -> dict:
     }
 
 
-def _summary(row: tuple) -> dict:
+def summary(row: tuple) -> dict:
     return {
         "id": row[0],
         "name": row[1],
@@ -76,7 +76,7 @@ def normalise_tags(tags) -> list[str]:
     return result
 
 
-def _content(values: dict) -> dict:
+def content_of(values: dict) -> dict:
     return {
         "description": values.get("description") or "",
         "tags": normalise_tags(values.get("tags")),
@@ -94,7 +94,7 @@ def _search_text(name: str, content: dict) -> str:
     return " ".join([name, content["description"], *content["tags"]]).lower()
 
 
-def _columns_for(name: str, content: dict) -> dict:
+def columns_for(name: str, content: dict) -> dict:
     return {
         "description": content["description"],
         "tags_json": sql.dumps(content["tags"]),
@@ -135,8 +135,8 @@ def register(values: dict, who: str) -> tuple[dict, bool]:
     False. With different content: a 409 naming the fields that differ.
     """
     name, version = values["name"], values["version"]
-    content = _content(values)
-    columns = _columns_for(name, content)
+    content = content_of(values)
+    columns = columns_for(name, content)
     existing = _find_id(name, version)
     if existing is None:
         now = time.time()
@@ -196,8 +196,8 @@ def update(name: str, version: str, changes: dict, who: str) -> dict:
         for field in CONTENT_FIELDS:
             if field in changes:
                 content[field] = changes[field]
-        content = _content(content)
-        columns = _columns_for(name, content)
+        content = content_of(content)
+        columns = columns_for(name, content)
         if "status" in changes:
             columns["status"] = changes["status"]
         Simulation.update(updated_by=who, updated_at=time.time(), **columns).where(
@@ -250,145 +250,30 @@ def get(name: str, version: str | None = None) -> dict | None:
     return _full(row) if row else None
 
 
+def count_rows(statement: str, params) -> int:
+    """The single number a ``SELECT COUNT(*)`` answers."""
+    return sql.fetchone(statement, params)[0]
+
+
 def list_versions(name: str, limit: int, offset: int) -> dict:
     """The versions of ``name``, newest first, one page; None when the name is unknown."""
     rows = sql.fetchall(
-        f"SELECT {_SUMMARY_COLUMNS}, COUNT(*) OVER () FROM catalog_simulation s WHERE s.name = ? "  # noqa: S608
+        f"SELECT {SUMMARY_COLUMNS}, COUNT(*) OVER () FROM catalog_simulation s WHERE s.name = ? "  # noqa: S608
         "ORDER BY s.version_key DESC, s.id DESC LIMIT ? OFFSET ?",
         (name, limit, offset),
     )
     total = (
         rows[0][-1]
         if rows
-        else _count("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))
+        else count_rows("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))
     )
     return {
         "name": name,
-        "versions": [_summary(row) for row in rows],
+        "versions": [summary(row) for row in rows],
         "total": total,
         "limit": limit,
         "offset": offset,
     }
-
-
-def _count(statement: str, params) -> int:
-    return sql.fetchone(statement, params)[0]
-
-
-def _fts_match(terms: list[str]) -> str | None:
-    """An FTS5 trigram MATCH expression for the terms of 3+ characters, or None."""
-    usable = [term for term in terms if len(term) >= 3]
-    if not usable:
-        return None
-    # Double-quoted strings are literal in FTS5; a quote inside is doubled.
-    return " ".join('"' + term.replace('"', '""') + '"' for term in usable)
-
-
-def search(
-    query: str | None, tags: list[str] | None, status: str | None, limit: int, offset: int
-) -> dict:
-    """One page of matching versions, ranked, with the total number of matches.
-
-    ``query``: every whitespace-separated term must occur in the name,
-    description or tags (case-insensitive substring). ``tags``: every tag
-    must be held. Rank: exact name, name prefix, name contains, other
-    matches; then newest. Filtering, ranking, counting and paging all happen
-    in one SQL statement, so filters and pages always agree.
-
-    Which index finds the rows: with tags, the tag index (then the text is
-    checked on those rows only); text alone, a trigram index (pg_trgm on
-    PostgreSQL; an FTS5 trigram table on SQLite, where the planner cannot
-    choose it by itself), with LIKE re-checking so both backends agree.
-    """
-    where, params = [], []
-    terms = (query or "").lower().split()
-    tag_names = [tag.lower() for tag in normalise_tags(tags)]
-    if terms and not tag_names and not sql.is_postgresql() and _has_fts():
-        match = _fts_match(terms)
-        if match is not None:
-            where.append(
-                "s.id IN (SELECT rowid FROM catalog_simulation_fts "
-                "WHERE catalog_simulation_fts MATCH ?)"
-            )
-            params.append(match)
-    for term in terms:
-        where.append("s.search_text LIKE ? ESCAPE '!'")
-        params.append(sql.like_pattern(term))
-    if tag_names:
-        # "All of these tags": intersect the index lookups of each tag.
-        intersect = " INTERSECT ".join(
-            ["SELECT simulation_id FROM catalog_simulation_tag WHERE tag = ?"] * len(tag_names)
-        )
-        if sql.is_postgresql():
-            # As an array the tag lookup runs first and drives primary-key
-            # probes; as IN (...) the planner prefers hashing a scan of the
-            # whole catalog, which is several times slower here.
-            where.append(f"s.id = ANY(ARRAY({intersect}))")
-        else:
-            where.append(f"s.id IN ({intersect})")
-        params.extend(tag_names)
-    if status:
-        where.append("s.status = ?")
-        params.append(status)
-    where_sql = (" WHERE " + " AND ".join(where)) if where else ""
-    if terms:
-        # Rank every match on narrow rows, then fetch the page's columns only.
-        whole = " ".join(terms)
-        rank = (
-            "CASE WHEN s.name_lower = ? THEN 0 WHEN s.name_lower LIKE ? ESCAPE '!' THEN 1 "
-            "WHEN s.name_lower LIKE ? ESCAPE '!' THEN 2 ELSE 3 END"
-        )
-        rank_params = [whole, sql.like_pattern(whole)[1:], sql.like_pattern(whole)]
-        statement = (
-            f"WITH matches AS (SELECT s.id AS id, {rank} AS search_rank "  # noqa: S608
-            f"FROM catalog_simulation s{where_sql}) "
-            f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM matches) FROM "
-            "(SELECT id, search_rank FROM matches ORDER BY search_rank, "
-            "id DESC LIMIT ? OFFSET ?) m "
-            "JOIN catalog_simulation s ON s.id = m.id ORDER BY m.search_rank, m.id DESC"
-        )
-        statement_params = (*rank_params, *params, limit, offset)
-    else:
-        # No rank: newest first is the primary key backwards.
-        statement = (
-            f"SELECT {_SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM catalog_simulation s{where_sql}) "  # noqa: S608
-            f"FROM catalog_simulation s{where_sql} ORDER BY s.id DESC LIMIT ? OFFSET ?"
-        )
-        statement_params = (*params, *params, limit, offset)
-    if terms and not tag_names and sql.is_postgresql():
-        # The planner prices LIKE '%word%' on every row far below what it
-        # costs; the pg_trgm index was 3-5x faster even for a word in 17% of
-        # the catalog. Prefer indexes for this statement only. (With tags,
-        # the tag lookup drives and the text is checked on its rows.)
-        with database_proxy.atomic():
-            sql.execute("SET LOCAL enable_seqscan = off")
-            rows = sql.fetchall(statement, statement_params)
-    else:
-        rows = sql.fetchall(statement, statement_params)
-    if rows:
-        total = rows[0][-1]
-    elif offset:
-        total = _count(f"SELECT COUNT(*) FROM catalog_simulation s{where_sql}", params)  # noqa: S608
-    else:
-        total = 0
-    return {
-        "simulations": [_summary(row) for row in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
-
-
-def _has_fts() -> bool:
-    """Whether this SQLite database has the trigram table (FTS5 may be missing)."""
-    database = database_proxy.obj
-    known = getattr(database, "_sim2l_catalog_fts", None)
-    if known is None:
-        row = sql.fetchone(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_simulation_fts'"
-        )
-        known = database._sim2l_catalog_fts = row is not None
-    return known
 
 
 def counts() -> dict:
@@ -408,77 +293,3 @@ def counts() -> dict:
         "active_versions": versions - deprecated,
         "deprecated_versions": deprecated,
     }
-
-
-def bulk_register(records: list[dict], who: str, chunk: int = 1000) -> int:
-    """Import many new versions at once (benchmarks, migrations from another catalog).
-
-    Not for a live catalog taking registrations: ids are assigned here, after
-    the current highest, and nothing is checked for conflicts. Refreshes the
-    planner's statistics at the end. Returns the number imported.
-    """
-    now = time.time()
-    next_id = (sql.fetchone("SELECT MAX(id) FROM catalog_simulation")[0] or 0) + 1
-    simulation_fields = [
-        Simulation.id,
-        Simulation.name,
-        Simulation.name_lower,
-        Simulation.version,
-        Simulation.version_key,
-        Simulation.status,
-        Simulation.registered_by,
-        Simulation.updated_by,
-        Simulation.created_at,
-        Simulation.updated_at,
-        Simulation.description,
-        Simulation.tags_json,
-        Simulation.authors_json,
-        Simulation.schema_json,
-        Simulation.metadata_json,
-        Simulation.search_text,
-        Simulation.content_hash,
-    ]
-    for start in range(0, len(records), chunk):
-        rows, tag_rows = [], []
-        for values in records[start : start + chunk]:
-            content = _content(values)
-            columns = _columns_for(values["name"], content)
-            # Later rows are newer: a distinct creation time keeps "newest first" meaningful.
-            created = now + len(rows) * 1e-6 + start * 1e-6
-            rows.append(
-                (
-                    next_id,
-                    values["name"],
-                    values["name"].lower(),
-                    values["version"],
-                    version_key(values["version"]),
-                    values.get("status", ACTIVE),
-                    who,
-                    who,
-                    created,
-                    created,
-                    columns["description"],
-                    columns["tags_json"],
-                    columns["authors_json"],
-                    columns["schema_json"],
-                    columns["metadata_json"],
-                    columns["search_text"],
-                    columns["content_hash"],
-                )
-            )
-            tag_rows.extend((next_id, tag.lower()) for tag in content["tags"])
-            next_id += 1
-        with database_proxy.atomic():
-            Simulation.insert_many(rows, fields=simulation_fields).execute()
-            if tag_rows:
-                SimulationTag.insert_many(
-                    tag_rows, fields=[SimulationTag.simulation, SimulationTag.tag]
-                ).execute()
-    if sql.is_postgresql():
-        # Ids were given explicitly: move the sequence past them.
-        sql.execute(
-            "SELECT setval(pg_get_serial_sequence('catalog_simulation', 'id'), "
-            "(SELECT MAX(id) FROM catalog_simulation))"
-        )
-    sql.execute("ANALYZE")
-    return len(records)

@@ -2,15 +2,11 @@
 
 from sim2l_service_kit import ServiceCommandLine
 
-DEFAULT_PORT = 8002
+from sim2l_catalog_service.config import SERVICE
+
+command_line = ServiceCommandLine(SERVICE)
 
 
 def main(argv=None) -> int:
     """Run the catalog service's command line."""
-    command_line = ServiceCommandLine(
-        "catalog",
-        "sim2l_catalog_service.app:create_app",
-        "sim2l_catalog_service.migrations",
-        DEFAULT_PORT,
-    )
     return command_line.main(argv)

@@ -12,6 +12,9 @@ come from ``sim2l_service_kit.load_config``. The catalog's own:
 """
 
 from sim2l_service_kit import load_config
+from sim2l_sessions.services import CATALOG
+
+SERVICE = CATALOG  # name, port, distribution and packages: the services table's row
 
 DEFAULTS: dict = {
     "durable_execution_records": True,
@@ -20,4 +23,4 @@ DEFAULTS: dict = {
 
 def catalog_config(overrides: dict | None = None) -> dict:
     """Defaults, then ``SIM2L_CATALOG_*`` environment, then ``overrides``."""
-    return load_config("catalog", DEFAULTS, overrides)
+    return load_config(SERVICE.name, DEFAULTS, overrides)

@@ -13,6 +13,8 @@ from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
+from sim2l_service_kit.fields import StrictInteger
+from sim2l_service_kit.fields import StrictNumber
 
 from sim2l_catalog_service.catalog import STATUSES
 from sim2l_catalog_service.executions import STATUSES as EXECUTION_STATUSES
@@ -44,27 +46,6 @@ def _check_tag(value: str) -> None:
 def _check_json_size(value) -> None:
     if len(orjson.dumps(value)) > MAX_JSON_BYTES:
         raise ValidationError(f"must encode to at most {MAX_JSON_BYTES} bytes of JSON")
-
-
-class StrictInteger(fields.Integer):
-    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(strict=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class StrictNumber(fields.Float):
-    """A number that must arrive as a JSON number (not a string or boolean)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class NameField(fields.String):

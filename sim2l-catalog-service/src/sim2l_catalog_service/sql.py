@@ -1,41 +1,21 @@
-"""Running hand-written SQL on whichever backend the proxy holds.
+"""Hand-written SQL on whichever backend the proxy holds, and the JSON it stores.
 
 The hot paths (search, get, record an execution, statistics) are single SQL
-statements returning tuples, written once with ``?`` placeholders and adapted
-to the backend's placeholder (``%s`` for psycopg2).
+statements returning tuples, written once with ``?`` placeholders and run by
+the kit's ``BackendSQL``, which adapts them to the backend's placeholder.
 """
 
-import functools
-
 import orjson
+from sim2l_service_kit.database import BackendSQL
 
 from sim2l_catalog_service.models import database_proxy
 
-
-@functools.lru_cache(maxsize=256)
-def _adapt(statement: str, param: str) -> str:
-    return statement if param == "?" else statement.replace("?", param)
-
-
-def execute(statement: str, params=()):
-    """Run ``statement`` (``?`` placeholders) and return the cursor."""
-    database = database_proxy.obj
-    return database.execute_sql(_adapt(statement, database.param), params)
-
-
-def fetchall(statement: str, params=()) -> list[tuple]:
-    """All rows of a query."""
-    return execute(statement, params).fetchall()
-
-
-def fetchone(statement: str, params=()) -> tuple | None:
-    """The first row of a query, or None."""
-    return execute(statement, params).fetchone()
-
-
-def is_postgresql() -> bool:
-    """Whether the proxy holds a PostgreSQL database."""
-    return database_proxy.obj.param != "?"
+# The kit's runner of ``?``-marked SQL, on the catalog's database.
+_sql = BackendSQL(database_proxy)
+execute = _sql.execute
+fetchall = _sql.fetchall
+fetchone = _sql.fetchone
+is_postgresql = _sql.is_postgresql
 
 
 def dumps(value) -> str:

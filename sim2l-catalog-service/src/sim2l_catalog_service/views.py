@@ -5,16 +5,18 @@ Every view declares the privilege it needs (``read_catalog``,
 """
 
 from flask import Blueprint
-from flask import current_app
 from flask import request
 from sim2l_service_kit import APIError
+from sim2l_service_kit import actor
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
 from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
+from sim2l_service_kit import service_state
 
 from sim2l_catalog_service import catalog
 from sim2l_catalog_service import executions
+from sim2l_catalog_service import search
 from sim2l_catalog_service.schemas import MAX_ID
 from sim2l_catalog_service.schemas import ExecutionSchema
 from sim2l_catalog_service.schemas import OverviewArgsSchema
@@ -35,8 +37,7 @@ _execution_schema = ExecutionSchema()
 
 
 def _who() -> str:
-    session = current_session()
-    return session.username or f"anonymous:{session.token_id[:12]}"
+    return actor(current_session())
 
 
 def _no_query_args() -> None:
@@ -70,7 +71,7 @@ def register_simulation():
 def search_simulations():
     """Search by free text, tags (all must match) and status; ranked and paginated."""
     args = _search_schema.load(query_args(request))
-    page = catalog.search(
+    page = search.search(
         args.get("query"), args.get("tags"), args.get("status"), args["limit"], args["offset"]
     )
     return json_response(page)
@@ -171,7 +172,7 @@ def record_execution():
     """Record an execution; a retry with the same execution id is not counted twice."""
     _no_query_args()
     values = _execution_schema.load(request_json(request))
-    durable = current_app.config["SIM2L_CONFIG"]["durable_execution_records"]
+    durable = service_state().config["durable_execution_records"]
     record, created = executions.record(values, _who(), _who(), durable=durable)
     return json_response(record, status=201 if created else 200)
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import peewee
 from sim2l_sessions.database import bind_models
 from sim2l_sessions.database import database_from_url
+from sim2l_sessions.execution_ids import is_valid_execution_id
 from sim2l_sessions.migrations import migrate
 from sim2l_sessions.paths import default_sqlite_url
 
-from sim2l.rundb.execution_ids import EXECUTION_ID_PATTERN
 from sim2l.rundb.execution_ids import run_file_path
 from sim2l.rundb.execution_ids import validate_execution_id
 from sim2l.rundb.run_database import RunDatabase
@@ -190,7 +190,7 @@ class FileManager:
         if not self.run_db_base_path.is_dir():
             return files
         for path in sorted(self.run_db_base_path.glob("*.db")):
-            if not EXECUTION_ID_PATTERN.fullmatch(path.stem) or ".." in path.stem:
+            if not is_valid_execution_id(path.stem):
                 continue
             try:
                 with RunDatabase(path.stem, path=path, read_only=True) as run:

@@ -1,9 +1,11 @@
 """``create_app(config=None)``: the results service on the shared service kit."""
 
-import importlib.metadata
+import dataclasses
 
 import peewee
+from sim2l_service_kit import ServiceState
 from sim2l_service_kit import create_service_app
+from sim2l_service_kit import service_version
 from sim2l_sessions.database import database_from_url
 
 from sim2l_results_service.config import SERVICE
@@ -14,15 +16,12 @@ from sim2l_results_service.queries import result_count
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.views import views
 
-DISTRIBUTION = "sim2l-results-service"
-MIGRATIONS = "sim2l_results_service.migrations"
 
+@dataclasses.dataclass
+class ResultsState(ServiceState):
+    """What the views share: the configuration and the store of run files."""
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "0"
+    store: RunFileStore
 
 
 def create_app(config: dict | None = None):
@@ -38,14 +37,12 @@ def create_app(config: dict | None = None):
     store.ensure()
     app = create_service_app(
         import_name=__name__,
-        service=SERVICE,
-        distribution=DISTRIBUTION,
+        info=SERVICE,
         config=settings,
         database=database,
-        migrations_package=MIGRATIONS,
-        openapi=openapi_document(_version()),
+        openapi=openapi_document(service_version(SERVICE)),
         gauges=lambda: {"sim2l_results_registered": result_count()},
+        state=ResultsState(settings, store),
     )
-    app.extensions["sim2l_results_store"] = store
     app.register_blueprint(views)
     return app

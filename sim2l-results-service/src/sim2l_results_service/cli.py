@@ -2,11 +2,11 @@
 
 from sim2l_service_kit import ServiceCommandLine
 
-from sim2l_results_service.config import PORT
+from sim2l_results_service.config import SERVICE
+
+command_line = ServiceCommandLine(SERVICE)
 
 
 def main(argv=None) -> int:
     """Run the command line."""
-    return ServiceCommandLine(
-        "results", "sim2l_results_service.app:create_app", "sim2l_results_service.migrations", PORT
-    ).main(argv)
+    return command_line.main(argv)

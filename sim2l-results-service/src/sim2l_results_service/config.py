@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sim2l_service_kit import load_config
 from sim2l_sessions.paths import sim2l_home
+from sim2l_sessions.services import RESULTS
 
-SERVICE = "results"
-PORT = 8003
+SERVICE = RESULTS  # name, port, distribution and packages: the services table's row
 
 DEFAULTS = {
     # Folder where registered run files are kept, named <execution_id>.db.
@@ -32,7 +32,7 @@ DEFAULTS = {
 
 def results_config(overrides: dict | None = None) -> dict:
     """The effective configuration: defaults, environment, then ``overrides``."""
-    config = load_config(SERVICE, DEFAULTS, overrides)
+    config = load_config(SERVICE.name, DEFAULTS, overrides)
     if not config["storage_dir"]:
         config["storage_dir"] = str(sim2l_home() / "results-files")
     config["storage_dir"] = str(Path(config["storage_dir"]).expanduser())

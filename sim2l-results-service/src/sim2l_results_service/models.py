@@ -1,11 +1,13 @@
-"""The database proxy and the three tables of the results service.
+"""The database proxy and the result row of the results service.
 
-The tables are created by ``migrations/0001_initial.py``; these models mirror
-them for batched inserts. Searches and statistics are hand-written SQL in
-``queries.py`` (one statement returning tuples).
+The tables are created by ``migrations/`` (the schema's single source).
+``Result`` is the row registration works with; the values and schema tables
+are written and read by hand-written SQL only (``registration.py``,
+``queries.py``), so they have no model here.
 """
 
 import peewee
+from sim2l_service_kit.database import BackendSQL
 
 database_proxy = peewee.DatabaseProxy()
 
@@ -50,51 +52,11 @@ class Result(BaseModel):
         table_name = "results_result"
 
 
-class ParameterValue(BaseModel):
-    """One typed input or output value of a result (numbers in num_value, text in str_value)."""
-
-    result_id = peewee.BigIntegerField()
-    simulation_name = peewee.CharField(max_length=200)
-    param_class = peewee.CharField(max_length=6)
-    name = peewee.CharField(max_length=200)
-    value_type = peewee.CharField(max_length=10)
-    num_value = peewee.DoubleField(null=True)
-    str_value = peewee.TextField(null=True)
-    json_value = peewee.TextField(null=True)
-
-    class Meta:
-        table_name = "results_parameter_value"
-        primary_key = peewee.CompositeKey("result_id", "param_class", "name")
-
-
-class ParameterSchema(BaseModel):
-    """A parameter schema seen in the runs of a simulation version (a row per distinct schema)."""
-
-    simulation_name = peewee.CharField(max_length=200)
-    simulation_version = peewee.CharField(max_length=100)
-    param_class = peewee.CharField(max_length=6)
-    name = peewee.CharField(max_length=200)
-    fingerprint = peewee.CharField(max_length=64)
-    schema_json = peewee.TextField()
-    run_count = peewee.IntegerField()
-    first_seen = peewee.DoubleField()
-    last_seen = peewee.DoubleField()
-
-    class Meta:
-        table_name = "results_parameter_schema"
-        indexes = (
-            (("simulation_name", "simulation_version", "param_class", "name", "fingerprint"), True),
-        )
-
-
-def execute(sql: str, params=()):
-    """Run ``sql`` written with ``?`` placeholders on the current backend; return the cursor."""
-    database = database_proxy.obj
-    if database.param != "?":
-        sql = sql.replace("?", database.param)
-    return database.execute_sql(sql, params)
+# The kit's runner of ``?``-marked SQL, on the results database.
+_sql = BackendSQL(database_proxy)
+execute = _sql.execute
 
 
 def uses_question_marks() -> bool:
     """Whether the current backend is SQLite (``?`` placeholders) rather than PostgreSQL."""
-    return database_proxy.obj.param == "?"
+    return not _sql.is_postgresql()

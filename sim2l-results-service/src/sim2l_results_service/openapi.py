@@ -8,8 +8,9 @@ from sim2l_service_kit.openapi import json_schema
 from sim2l_service_kit.openapi import operation
 from sim2l_service_kit.openapi import path_parameter
 from sim2l_service_kit.openapi import query_parameter
+from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN
 
-from sim2l_results_service.queries import OPERATORS
+from sim2l_results_service.filters import OPERATORS
 from sim2l_results_service.schemas import ColumnsSchema
 from sim2l_results_service.schemas import DistinctQuerySchema
 from sim2l_results_service.schemas import ListQuerySchema
@@ -54,7 +55,7 @@ _FILTERS = {
     + ", ".join(OPERATORS),
 }
 _PARAMS = {"type": "object", "description": "parameter name -> value"}
-_EXECUTION_ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"}
+_EXECUTION_ID = {"type": "string", "pattern": f"^{EXECUTION_ID_PATTERN.pattern}$"}
 _ITEM = {
     "type": "object",
     "properties": {

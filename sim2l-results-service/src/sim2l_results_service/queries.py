@@ -1,40 +1,24 @@
 """Searches, statistics and listings, each one SQL statement run in the database.
 
-Parameter filters are AND-combined into one semi-join. The filter likely to
-match fewest runs (equality, then ``in``, then ranges closed on both sides,
-then open ranges, then null checks and ``ne``) drives, as an index-only range
-scan of ``(simulation_name, param_class, name, num_value | str_value,
-result_id)``; every other filter is an ``EXISTS`` probe of the primary key
-``(result_id, param_class, name)``, which carries the value::
-
-    r.id IN (SELECT f0.result_id FROM results_parameter_value f0
-             WHERE f0.simulation_name = ? AND f0.param_class = ? AND f0.name = ?
-               AND f0.num_value > ?
-               AND EXISTS (SELECT 1 FROM results_parameter_value f1
-                           WHERE f1.result_id = f0.result_id AND f1.param_class = ?
-                             AND f1.name = ? AND f1.num_value < ?))
-
-Numbers compare as numbers and strings as strings; a number filter never
-matches a string value and the other way round. Nothing is filtered in Python.
+Parameter filters come parsed (``filters.py``, the filter compiler, which
+also turns them into the semi-join on the values); nothing is filtered in
+Python. A search that cannot run is a ``QueryError`` (a domain error).
 """
 
 import math
 
 import orjson
-from sim2l_service_kit import APIError
 from sim2l_service_kit import format_timestamp
 
+from sim2l_results_service.filters import QueryError
+from sim2l_results_service.filters import filter_select
+from sim2l_results_service.filters import filters_subquery
+from sim2l_results_service.filters import parse_filters
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
 
-OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between")
-_COMPARISONS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-# Expected selectivity, most selective first: the first filter drives the search.
-_RANK = {"eq": 0, "in": 1, "between": 2, "gt": 3, "ge": 3, "lt": 3, "le": 3, "ne": 5}
-MAX_FILTERS = 32
 WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
 MAX_WINDOW_NEED = 1000
-MAX_IN_VALUES = 1000
 # Up to this many matches of the driving filter, PostgreSQL probes the other
 # filters (and a statistic's values) by key per match; beyond it, index range
 # scans hash-joined cost less (a key probe costs PostgreSQL 4-25 us, a scanned
@@ -55,180 +39,36 @@ RESULT_COLUMNS = (
 )
 
 
-def _invalid(field: str, message: str) -> APIError:
-    return APIError(400, "validation_error", "the request is not valid", {field: [message]})
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _scalar(value, field: str):
-    """``("num", float)`` or ``("str", str)`` for a comparable filter value."""
-    if _is_number(value):
-        number = float(value)
-        if not math.isfinite(number):
-            raise _invalid(field, "numbers must be finite")
-        return "num", number
-    if isinstance(value, str):
-        return "str", value
-    raise _invalid(field, f"expected a number or a string, not {type(value).__name__}")
-
-
-def _condition(operator: str, operand, field: str, a: str) -> tuple[str, list]:
-    """SQL condition on the value row aliased ``a`` for one operator."""
-    if operator in ("eq", "ne"):
-        if operand is None:
-            sign = "=" if operator == "eq" else "<>"
-            return f"{a}.value_type {sign} 'null'", []
-        if isinstance(operand, bool):
-            sign = "=" if operator == "eq" else "<>"
-            return f"{a}.value_type = 'bool' AND {a}.num_value {sign} ?", [float(operand)]
-    if operator in _COMPARISONS:
-        kind, value = _scalar(operand, field)
-        return f"{a}.{kind}_value {_COMPARISONS[operator]} ?", [value]
-    if operator == "in":
-        if not isinstance(operand, list) or not operand or len(operand) > MAX_IN_VALUES:
-            raise _invalid(field, f"'in' takes a list of 1 to {MAX_IN_VALUES} numbers or strings")
-        numbers, strings = [], []
-        for item in operand:
-            kind, value = _scalar(item, field)
-            (numbers if kind == "num" else strings).append(value)
-        parts, params = [], []
-        if numbers:
-            parts.append(f"{a}.num_value IN ({', '.join('?' * len(numbers))})")
-            params += numbers
-        if strings:
-            parts.append(f"{a}.str_value IN ({', '.join('?' * len(strings))})")
-            params += strings
-        return "(" + " OR ".join(parts) + ")", params
-    # between: inclusive on both ends
-    if not isinstance(operand, list) or len(operand) != 2:
-        raise _invalid(field, "'between' takes a list of two values [low, high]")
-    (low_kind, low), (high_kind, high) = _scalar(operand[0], field), _scalar(operand[1], field)
-    if low_kind != high_kind:
-        raise _invalid(field, "'between' needs two numbers or two strings")
-    return f"{a}.{low_kind}_value BETWEEN ? AND ?", [low, high]
-
-
-def _parse_filter(param_class: str, name, spec, field: str) -> tuple:
-    """``(rank, param_class, name, operators, field)``; a lower rank should match fewer runs."""
-    if not isinstance(name, str) or not name or len(name) > 200:
-        raise _invalid(field, "parameter names are 1 to 200 characters")
-    if isinstance(spec, dict):
-        if not spec:
-            raise _invalid(field, "an operator object needs at least one operator")
-        unknown = sorted(set(spec) - set(OPERATORS))
-        if unknown:
-            raise _invalid(
-                field, f"unknown operator(s) {', '.join(unknown)}; use {', '.join(OPERATORS)}"
-            )
-        operators = list(spec.items())
-    elif isinstance(spec, list):
-        raise _invalid(
-            field, 'a list is not a value to compare; use {"in": [...]} or {"between": [a, b]}'
-        )
-    else:
-        operators = [("eq", spec)]  # a bare value means equality
-    for operator, operand in operators:  # validate all, whatever order they run in
-        _condition(operator, operand, field, "x")
-    rank = min(_RANK[operator] for operator, _ in operators)
-    if rank == 3 and {operator[0] for operator, _ in operators} >= {"g", "l"}:
-        rank = 2  # closed on both sides, like between
-    if any(operand is None or isinstance(operand, bool) for _, operand in operators):
-        rank = 4  # null and boolean checks are not narrow index ranges
-    return rank, param_class, name, operators, field
-
-
-def _filter_select(alias: str, simulation_name: str, entry: tuple) -> tuple[list[str], list]:
-    _, param_class, name, operators, field = entry
-    conditions = [f"{alias}.param_class = ?", f"{alias}.name = ?"]
-    params = [param_class, name]
-    if simulation_name is not None:
-        conditions.insert(0, f"{alias}.simulation_name = ?")
-        params.insert(0, simulation_name)
-    for operator, operand in operators:
-        sql, values = _condition(operator, operand, field, alias)
-        conditions.append(sql)
-        params += values
-    return conditions, params
-
-
-def _filters_subquery(
-    simulation_name: str, filters: list, few_matches: bool = False
-) -> tuple[str, list]:
-    """A query of the distinct ids of the results matching every filter (see the module docstring).
-
-    On PostgreSQL, when no filter is an equality or ``in`` list, the filters'
-    index-only range scans are intersected with a hash (``INTERSECT``)
-    instead: its per-row probes cost more than SQLite's clustered ones.
-    Unless ``few_matches`` (the driving filter is known to match few runs):
-    then the probes stay per row (fenced with ``OFFSET 0``, which keeps
-    PostgreSQL from reading every match of the other filters instead).
-    """
-    filters = sorted(filters, key=lambda entry: entry[0])
-    postgres = not uses_question_marks()
-    if len(filters) > 1 and filters[0][0] >= 2 and postgres and not few_matches:
-        selects, params = [], []
-        for index, entry in enumerate(filters):
-            conditions, values = _filter_select(f"f{index}", simulation_name, entry)
-            selects.append(
-                f"SELECT f{index}.result_id FROM results_parameter_value f{index} "  # noqa: S608 (fixed SQL)
-                f"WHERE {' AND '.join(conditions)}"
-            )
-            params += values
-        return " INTERSECT ".join(selects), params
-    conditions, params = _filter_select("f0", simulation_name, filters[0])
-    for index, entry in enumerate(filters[1:], start=1):
-        alias = f"f{index}"
-        probe, values = _filter_select(alias, None, entry)
-        probe.insert(0, f"{alias}.result_id = f0.result_id")
-        params += values
-        fence = " OFFSET 0" if postgres and few_matches else ""
-        conditions.append(
-            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
-            f"WHERE {' AND '.join(probe)}{fence})"
-        )
-    sql = (
-        "SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
-        f"WHERE {' AND '.join(conditions)}"
-    )
-    return sql, params
-
-
 def _parse_criteria(criteria: dict) -> tuple[list[str], list, list]:
-    """Conditions on results ``r`` (version, status) and the parsed parameter filters."""
+    """Conditions on results ``r`` (version, status) and the parsed parameter filters.
+
+    The request schemas parse the filters once (``criteria["filters"]``);
+    a caller that did not is parsed for here.
+    """
     conditions, params = [], []
     for key in ("simulation_version", "status"):
         if criteria.get(key) is not None:
             conditions.append(f"r.{key} = ?")
             params.append(criteria[key])
-    filters = [
-        _parse_filter("input", name, spec, "input_filters")
-        for name, spec in (criteria.get("input_filters") or {}).items()
-    ]
-    filters += [
-        _parse_filter("output", name, spec, "output_filters")
-        for name, spec in (criteria.get("output_filters") or {}).items()
-    ]
+    filters = criteria.get("filters")
+    if filters is None:
+        filters = parse_filters(criteria.get("input_filters"), criteria.get("output_filters"))
     if filters and criteria.get("simulation_name") is None:
-        raise _invalid("simulation_name", "parameter filters need a simulation_name")
-    if len(filters) > MAX_FILTERS:
-        raise _invalid("input_filters", f"at most {MAX_FILTERS} filters")
+        raise QueryError("simulation_name", "parameter filters need a simulation_name")
     return conditions, params, filters
 
 
 def where_clause(criteria: dict, few_matches: bool = False) -> tuple[str, list]:
     """The WHERE clause on results ``r`` for simulation, version, status and parameter filters.
 
-    ``few_matches``: the driving filter is known to match few runs (see ``_filters_subquery``).
+    ``few_matches``: the driving filter matches few runs (see ``filters.filters_subquery``).
     """
     conditions, params, filters = _parse_criteria(criteria)
     if criteria.get("simulation_name") is not None:
         conditions.insert(0, "r.simulation_name = ?")
         params.insert(0, criteria["simulation_name"])
     if filters:
-        sql, values = _filters_subquery(criteria["simulation_name"], filters, few_matches)
+        sql, values = filters_subquery(criteria["simulation_name"], filters, few_matches)
         conditions.append(f"r.id IN ({sql})")
         params += values
     return (" AND ".join(conditions) or "1 = 1"), params
@@ -249,11 +89,16 @@ def _order(sort: str | None) -> tuple[str, list, str, list]:
             "AND s.name = ?"
         )
         return join, ["s.num_value", "s.str_value"], direction, [param_class, name]
-    raise _invalid(
+    raise QueryError(
         "sort",
         f"sort by one of {', '.join(TIME_SORTS)} or input.NAME / output.NAME, "
         "with a leading '-' for descending",
     )
+
+
+def check_sort(sort: str | None) -> None:
+    """Raise ``QueryError`` unless ``sort`` names something a search can sort by."""
+    _order(sort)
 
 
 NEVER_NULL_SORTS = ("created_at", "execution_id")  # registration always fills them
@@ -277,7 +122,7 @@ def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     for knowing whether the matches are few enough to collect and sort.
     """
     entry = min(filters, key=lambda item: item[0])
-    conditions, params = _filter_select("f0", simulation_name, entry)
+    conditions, params = filter_select("f0", simulation_name, entry)
     sql = (
         "SELECT count(*) FROM (SELECT 1 FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
         f"WHERE {' AND '.join(conditions)} LIMIT ?) capped"
@@ -312,7 +157,7 @@ def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> l
     probes, probe_params = [], []
     for index, entry in enumerate(sorted(filters, key=lambda item: item[0])):
         alias = f"f{index}"
-        probe, values = _filter_select(alias, None, entry)
+        probe, values = filter_select(alias, None, entry)
         probe.insert(0, f"{alias}.result_id = r.id")
         probes.append(
             f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
@@ -431,12 +276,12 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     ):
         own = [entry for entry in filters if entry[1:3] == (param_class, param_name)]
         others = [entry for entry in filters if entry[1:3] != (param_class, param_name)]
-        own_conditions, own_params = _filter_select(
+        own_conditions, own_params = filter_select(
             "v", name, own[0] if own else (0, param_class, param_name, [], "")
         )
         source = f"{shift} CROSS JOIN results_parameter_value v"
         if others:
-            ids_sql, ids_params = _filters_subquery(name, others)
+            ids_sql, ids_params = filters_subquery(name, others)
             source = (
                 f"{shift} CROSS JOIN (SELECT v.result_id, v.num_value "  # noqa: S608 (fixed SQL)
                 f"FROM results_parameter_value v WHERE {' AND '.join(own_conditions)} OFFSET 0) v "
@@ -450,7 +295,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         # Reached with an equality or ``in`` filter, on SQLite, or when the
         # driving filter matched at most PROBE_LIMIT runs.
         ranges_only = min(entry[0] for entry in filters) >= 2
-        ids_sql, ids_params = _filters_subquery(name, filters, few_matches=ranges_only)
+        ids_sql, ids_params = filters_subquery(name, filters, few_matches=ranges_only)
         source = (
             f"{shift} CROSS JOIN ({ids_sql}) ids JOIN results_parameter_value v "
             "ON v.result_id = ids.result_id AND v.param_class = ? AND v.name = ?"

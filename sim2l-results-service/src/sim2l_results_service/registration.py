@@ -234,6 +234,21 @@ def find_result(execution_id: str) -> Result | None:
     return None if row is None else Result(**dict(zip(_RESULT_FIELDS, row)))
 
 
+def registered_with_content(sha256: str, execution_id: str | None) -> Result | None:
+    """The result whose stored file has exactly these bytes (and this execution id, if given).
+
+    The cheap idempotency check: a re-upload of a registered file is answered
+    from this one indexed SELECT, before anything reads the upload.
+    """
+    sql = f"SELECT {', '.join(_RESULT_FIELDS)} FROM results_result WHERE sha256 = ?"  # noqa: S608 (fixed SQL)
+    params = [sha256]
+    if execution_id is not None:
+        sql += " AND execution_id = ?"
+        params.append(execution_id)
+    row = execute(sql + " LIMIT 1", params).fetchone()
+    return None if row is None else Result(**dict(zip(_RESULT_FIELDS, row)))
+
+
 def _insert_result(row: dict) -> int:
     columns = list(row)
     cursor = execute(

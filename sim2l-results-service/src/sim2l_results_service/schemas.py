@@ -3,23 +3,43 @@
 from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
+from marshmallow import post_load
 from marshmallow import validate
 from marshmallow import validates_schema
+from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
+from sim2l_sessions.execution_ids import is_valid_execution_id
 
-from sim2l_results_service.storage import EXECUTION_ID_PATTERN
+from sim2l_results_service.filters import QueryError
+from sim2l_results_service.filters import parse_filters
+from sim2l_results_service.queries import check_sort
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000_000
 MAX_COLUMNS = 2000  # chosen parameters per columnar request
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
-EXECUTION_ID = validate.And(
-    validate.Regexp(EXECUTION_ID_PATTERN.pattern + r"\Z"), validate.Length(max=128)
-)
+
+
+def EXECUTION_ID(value) -> None:  # noqa: N802 (a validator, named like the others here)
+    """Refuse an execution id that is not a plain name (the one rule of sim2l-sessions)."""
+    if not is_valid_execution_id(value):
+        raise ValidationError(EXECUTION_ID_RULE)
+
+
+def _domain_checked(check):
+    """A marshmallow validator from a check of the query layer that raises ``QueryError``."""
+
+    def validator(value) -> None:
+        try:
+            check(value)
+        except QueryError as error:
+            raise ValidationError(error.message) from None
+
+    return validator
 
 
 class FilterMap(fields.Dict):
-    """``{parameter name: value or {operator: operand}}``; operators are checked in queries.py."""
+    """``{parameter name: value or {operator: operand}}``; operators are checked on load."""
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -42,11 +62,22 @@ class _Criteria(Schema):
         ):
             raise ValidationError("parameter filters need a simulation_name", "simulation_name")
 
+    @post_load
+    def parse_filters(self, data, **kwargs):
+        """Parse and check the filters once; the query layer uses them as they are."""
+        try:
+            data["filters"] = parse_filters(data.get("input_filters"), data.get("output_filters"))
+        except QueryError as error:
+            raise ValidationError(error.message, error.field) from None
+        return data
+
 
 class SearchSchema(_Criteria):
     """``POST /results/search``."""
 
-    sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
+    sort = fields.String(
+        validate=[validate.Length(min=1, max=210), _domain_checked(check_sort)], load_default=None
+    )
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
@@ -68,7 +99,9 @@ class ListQuerySchema(Schema):
     simulation_name = fields.String(validate=NAME, load_default=None)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
     status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
-    sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
+    sort = fields.String(
+        validate=[validate.Length(min=1, max=210), _domain_checked(check_sort)], load_default=None
+    )
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 

@@ -9,25 +9,16 @@ execution ids, never from anything inside an upload.
 import contextlib
 import hashlib
 import os
-import re
 import tempfile
 from pathlib import Path
 
-EXECUTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+from sim2l_sessions.execution_ids import is_valid_execution_id
+
 CHUNK_BYTES = 1024 * 1024
 
 
 class UploadTooLarge(Exception):
     """The upload exceeds the configured maximum."""
-
-
-def is_valid_execution_id(execution_id) -> bool:
-    """Whether ``execution_id`` is a plain name (the same rule sim2l-core applies)."""
-    return (
-        isinstance(execution_id, str)
-        and EXECUTION_ID_PATTERN.fullmatch(execution_id) is not None
-        and ".." not in execution_id
-    )
 
 
 class RunFileStore:

@@ -5,16 +5,19 @@ import logging
 import peewee
 from flask import Blueprint
 from flask import Response
-from flask import current_app
 from flask import request
 from flask import send_file
 from flask import stream_with_context
 from sim2l_service_kit import APIError
+from sim2l_service_kit import actor
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
 from sim2l_service_kit import raw_json_response
 from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
+from sim2l_service_kit import service_state
+from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
+from sim2l_sessions.execution_ids import is_valid_execution_id
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sim2l_results_service import queries
@@ -24,6 +27,7 @@ from sim2l_results_service.maintenance import keep_statistics_current
 from sim2l_results_service.registration import RegistrationConflict
 from sim2l_results_service.registration import delete_result
 from sim2l_results_service.registration import register_run
+from sim2l_results_service.registration import registered_with_content
 from sim2l_results_service.registration import summary
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import RunFileError
@@ -38,7 +42,6 @@ from sim2l_results_service.schemas import StatsSchema
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.storage import UploadTooLarge
 from sim2l_results_service.storage import discard
-from sim2l_results_service.storage import is_valid_execution_id
 
 views = Blueprint("results", __name__)
 logger = logging.getLogger(__name__)
@@ -48,11 +51,11 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around th
 
 
 def _config() -> dict:
-    return current_app.config["SIM2L_CONFIG"]
+    return service_state().config
 
 
 def _store() -> RunFileStore:
-    return current_app.extensions["sim2l_results_store"]
+    return service_state().store
 
 
 def _execution_id(execution_id: str) -> str:
@@ -61,12 +64,7 @@ def _execution_id(execution_id: str) -> str:
             400,
             "validation_error",
             "the request is not valid",
-            {
-                "execution_id": [
-                    "use 1-128 letters, digits, '.', '_' or '-', starting with a "
-                    "letter or digit, without '..'"
-                ]
-            },
+            {"execution_id": [EXECUTION_ID_RULE]},
         )
     return execution_id
 
@@ -139,6 +137,18 @@ def register():
             parameters["replace"] = parameters["replace"] or from_form["replace"]
         if size == 0:
             raise APIError(400, "empty_upload", "the uploaded run file is empty")
+        session = current_session()
+        if parameters["replace"] and "delete_results" not in session.privileges:
+            raise APIError(
+                403,
+                "forbidden",
+                "replacing a registered result needs the 'delete_results' privilege",
+                {"required_privilege": "delete_results"},
+            )
+        # These very bytes registered before: the answer needs no introspection.
+        known = registered_with_content(sha256, parameters["execution_id"])
+        if known is not None:
+            return json_response(summary(known, False), status=200)
         limits = Limits(
             config["max_parameters"],
             config["max_artifacts"],
@@ -161,14 +171,6 @@ def register():
                 f"the run file belongs to execution {record.metadata['execution_id']!r}, "
                 f"not {execution_id!r}",
             )
-        session = current_session()
-        if parameters["replace"] and "delete_results" not in session.privileges:
-            raise APIError(
-                403,
-                "forbidden",
-                "replacing a registered result needs the 'delete_results' privilege",
-                {"required_privilege": "delete_results"},
-            )
         try:
             result, created = register_run(
                 record,
@@ -177,7 +179,7 @@ def register():
                 size,
                 execution_id,
                 _store(),
-                registered_by=session.username,
+                registered_by=actor(session),
                 replace=parameters["replace"],
             )
         except RegistrationConflict as conflict:

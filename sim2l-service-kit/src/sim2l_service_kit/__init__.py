@@ -1,6 +1,9 @@
 """The shared skeleton of every sim2l service (distribution ``sim2l-service-kit``).
 
-- ``create_service_app``: the app skeleton every service shares.
+- ``create_service_app``: the app skeleton every service shares, for a row
+  of the services table (``sim2l_sessions.services``).
+- ``ServiceState`` and ``service_state``: the one way views reach their app's objects.
+- ``actor``: who did it, as every service records it.
 - ``require_privilege``, ``require_session``, ``public``, ``current_session``:
   authentication of requests.
 - ``APIError`` and ``json_response``: answers in the shared JSON shapes.
@@ -11,6 +14,7 @@
 
 from sim2l_sessions.timestamps import format_timestamp
 
+from sim2l_service_kit.actor import actor
 from sim2l_service_kit.auth import current_session
 from sim2l_service_kit.auth import public
 from sim2l_service_kit.auth import require_privilege
@@ -24,11 +28,16 @@ from sim2l_service_kit.jsonio import json_response
 from sim2l_service_kit.jsonio import raw_json_response
 from sim2l_service_kit.jsonio import request_json
 from sim2l_service_kit.service import create_service_app
+from sim2l_service_kit.service import service_version
+from sim2l_service_kit.state import ServiceState
+from sim2l_service_kit.state import service_state
 
 __all__ = [
     "APIError",
     "ConfigError",
     "ServiceCommandLine",
+    "ServiceState",
+    "actor",
     "create_service_app",
     "current_session",
     "format_timestamp",
@@ -40,4 +49,6 @@ __all__ = [
     "require_privilege",
     "require_session",
     "route_privileges",
+    "service_state",
+    "service_version",
 ]

@@ -18,10 +18,12 @@ from sim2l_sessions.database import database_from_url
 from sim2l_sessions.database import redact_url
 from sim2l_sessions.migrations import migrate
 from sim2l_sessions.paths import default_sqlite_url
+from sim2l_sessions.services import ServiceInfo
 from sim2l_sessions.store import SessionStore
 
 from sim2l_service_kit.access_log import LOG_FORMATS
 from sim2l_service_kit.access_log import configure_logging
+from sim2l_service_kit.gunicorn_settings import gunicorn_settings
 from sim2l_service_kit.preflight import StartupError
 from sim2l_service_kit.preflight import check_port_free
 from sim2l_service_kit.preflight import check_schema
@@ -29,24 +31,24 @@ from sim2l_service_kit.preflight import explain_database_error
 
 
 class ServiceCommandLine:
-    """``serve`` and ``migrate`` for one service.
+    """``serve`` and ``migrate`` for the service ``info`` (from ``sim2l_sessions.services``).
 
-    ``service`` is its short name (``cache``), ``app_factory`` the import
-    path of its ``create_app`` (``sim2l_cache_service.app:create_app``),
-    ``migrations_package`` its migrations, ``default_port`` its port.
+    Its name, default port, app factory and migrations package all come from
+    ``info``, the services table's row.
     """
 
-    def __init__(self, service: str, app_factory: str, migrations_package: str, default_port: int):
-        self.service = service
-        self.app_factory = app_factory
-        self.migrations_package = migrations_package
-        self.default_port = default_port
-        self.env_prefix = f"SIM2L_{service.upper()}_"
+    def __init__(self, info: ServiceInfo):
+        self.info = info
+        self.service = info.name
+        self.app_factory = info.app_factory
+        self.migrations_package = info.migrations_package
+        self.default_port = info.port
+        self.env_prefix = f"SIM2L_{info.name.upper()}_"
 
     def parser(self) -> argparse.ArgumentParser:
         """The argument parser with both commands."""
         parser = argparse.ArgumentParser(
-            prog=f"sim2l-{self.service}-service", description=f"The sim2l {self.service} service."
+            prog=self.info.command, description=f"The sim2l {self.service} service."
         )
         commands = parser.add_subparsers(dest="command", required=True)
         serve = commands.add_parser("serve", help="run the service under gunicorn")
@@ -130,6 +132,21 @@ class ServiceCommandLine:
         finally:
             database.close()
 
+    @staticmethod
+    def gunicorn_options(args) -> dict:
+        """The settings and hooks the container images use too, with the flags' address and workers.
+
+        The hooks keep ``/metrics`` summed over every worker (the shared metrics directory).
+        """
+        from sim2l_service_kit.gunicorn_config import HOOKS
+
+        return {
+            **gunicorn_settings(),
+            **HOOKS,
+            "bind": f"{args.host}:{args.port}",
+            "workers": args.workers,
+        }
+
     def serve(self, args, url: str) -> None:
         """Check the port and the database, then run gunicorn in this process."""
         os.environ[self.env_prefix + "DATABASE_URL"] = url
@@ -143,24 +160,9 @@ class ServiceCommandLine:
             self.migrate(url)
         from gunicorn.app.base import BaseApplication
 
-        from sim2l_service_kit.gunicorn_config import HOOKS
-
         module_name, factory_name = self.app_factory.split(":")
         factory = getattr(importlib.import_module(module_name), factory_name)
-        options = {
-            "bind": f"{args.host}:{args.port}",
-            "workers": args.workers,
-            "worker_class": "sync",
-            "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
-            # Requests are logged by the app (sim2l_service_kit.access_log).
-            "accesslog": None,
-            "timeout": 60,
-            # gunicorn >= 25 opens a control socket in $HOME/.gunicorn, shared by
-            # every instance of the user; sim2l does not use it.
-            "control_socket_disable": True,
-            # /metrics sums every worker: the shared metrics directory's hooks.
-            **HOOKS,
-        }
+        options = self.gunicorn_options(args)
 
         class Server(BaseApplication):
             def load_config(self):

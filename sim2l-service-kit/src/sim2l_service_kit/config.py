@@ -38,14 +38,35 @@ class ConfigError(ValueError):
     """A configuration key or value that cannot be used."""
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def parse_flag(name: str, raw: str) -> bool:
+    """``raw`` (the value of ``name``) as a boolean; anything but the usual words is an error."""
+    lowered = raw.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def env_flag(name: str, default: bool, environ=os.environ) -> bool:
+    """The boolean environment variable ``name``; unset or empty means ``default``.
+
+    The one parser of boolean settings: the service configuration, gunicorn's
+    settings and the test plugin all read their flags through it.
+    """
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return parse_flag(name, raw)
+
+
 def _parse(name: str, raw: str, default):
     if isinstance(default, bool):
-        lowered = raw.strip().lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+        return parse_flag(name, raw)
     if isinstance(default, int):
         try:
             return int(raw)

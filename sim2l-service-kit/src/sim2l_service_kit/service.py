@@ -27,6 +27,7 @@ from sim2l_sessions.migrations import pending_migrations
 from sim2l_sessions.migrations import require_migrated
 from sim2l_sessions.privileges import expand_privileges
 from sim2l_sessions.service_client import SERVICE_HEADER
+from sim2l_sessions.services import ServiceInfo
 from sim2l_sessions.store import SessionStore
 
 from sim2l_service_kit.access_log import install_access_log
@@ -39,33 +40,43 @@ from sim2l_service_kit.metrics import CONTENT_TYPE
 from sim2l_service_kit.metrics import RequestMetrics
 from sim2l_service_kit.openapi import common_paths
 from sim2l_service_kit.sessions_blueprint import sessions_blueprint
+from sim2l_service_kit.state import ServiceState
+from sim2l_service_kit.state import install_state
 
 logger = logging.getLogger("sim2l.service")
+
+
+def service_version(info: ServiceInfo) -> str:
+    """The installed version of the service's distribution ("0" from a bare source tree)."""
+    try:
+        return importlib.metadata.version(info.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
 
 
 def create_service_app(
     *,
     import_name: str,
-    service: str,
-    distribution: str,
+    info: ServiceInfo,
     config: dict,
     database: peewee.Database,
-    migrations_package: str,
     openapi: dict,
     gauges=None,
+    state: ServiceState | None = None,
 ) -> Flask:
-    """Build the Flask app skeleton of a sim2l service.
+    """Build the Flask app skeleton of the service ``info`` (its row of the services table).
 
     ``database`` is the service's Peewee database (already opened from
     ``config["database_url"]``); ``openapi`` the service's own OpenAPI
     document, to which the shared paths are added; ``gauges`` an optional
-    callable returning ``{metric_name: value}`` for ``/metrics``.
+    callable returning ``{metric_name: value}`` for ``/metrics``; ``state``
+    what its views reach through ``service_state()`` (default: the config).
     """
+    service = info.name
+    migrations_package = info.migrations_package
     app = Flask(import_name, static_folder=None)
     app.json = OrjsonProvider(app)
     app.config.update(
-        SIM2L_SERVICE=service,
-        SIM2L_CONFIG=config,
         MAX_CONTENT_LENGTH=config["max_body_bytes"],
         ANONYMOUS_SESSIONS=config["anonymous_sessions"],
         ANONYMOUS_PRIVILEGES=expand_privileges(
@@ -81,9 +92,7 @@ def create_service_app(
         response.headers[SERVICE_HEADER] = service
         return response
 
-    migrate_command = (
-        f"sim2l-{service}-service migrate --db-url {redact_url(config['database_url'])}"
-    )
+    migrate_command = f"{info.command} migrate --db-url {redact_url(config['database_url'])}"
     _check_schema(database, migrations_package, migrate_command, config["auto_migrate"])
 
     store = SessionStore(config["sessions_database_url"])
@@ -94,13 +103,16 @@ def create_service_app(
     )
     app.extensions[EXTENSION_KEY] = manager
     app.extensions["sim2l_database"] = database
+    install_state(app, state if state is not None else ServiceState(config))
     app.register_blueprint(sessions_blueprint)
 
     _manage_connections(app, database, store, config)
     metrics = RequestMetrics(service, gauges, config["metrics_gauge_max_age_seconds"])
     metrics.install(app)
     app.extensions["sim2l_metrics"] = metrics
-    _add_operational_routes(app, service, distribution, database, migrations_package, openapi)
+    _add_operational_routes(
+        app, service, service_version(info), database, migrations_package, openapi
+    )
     return app
 
 
@@ -143,11 +155,7 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
             store.close()
 
 
-def _add_operational_routes(app, service, distribution, database, migrations_package, openapi):
-    try:
-        version = importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        version = "0"
+def _add_operational_routes(app, service, version, database, migrations_package, openapi):
     document = dict(openapi)
     document.setdefault("info", {"title": f"sim2l {service} service", "version": version})
     document["paths"] = {**common_paths(), **openapi.get("paths", {})}

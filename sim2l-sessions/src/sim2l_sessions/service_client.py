@@ -3,12 +3,18 @@
 One ``_request()`` path for every call: base URL, the session header,
 timeouts, JSON in and out, and the mapping of error responses to the
 exceptions of ``sim2l_sessions.client_errors``. A ``requests.Session`` per
-client keeps connections alive. Connection failures and 502/503/504 are
-retried only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS), and for
-a POST only when the caller marks it idempotent (say, because it carries an
-idempotency key or is an upsert).
+client keeps connections alive.
+
+Retries live here and nowhere else (urllib3 retries nothing; the clients do
+not loop): a connection that could not be opened is retried for any call,
+since nothing was sent; a lost answer or a 502/503/504 only for idempotent
+methods (GET, HEAD, PUT, DELETE, OPTIONS), and for a POST only when the
+caller marks it idempotent (say, because it carries an idempotency key, is
+an upsert, or uploads content that registers once). Each retry waits
+``backoff_seconds(attempt)``, or the answer's ``Retry-After`` when longer.
 """
 
+import os
 import time
 
 import requests
@@ -16,7 +22,6 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import ReadTimeoutError
-from urllib3.util.retry import Retry
 
 from sim2l_sessions.client_errors import RateLimitedError
 from sim2l_sessions.client_errors import ServiceConnectionError
@@ -29,6 +34,30 @@ SESSION_HEADER = "X-Session-ID"
 # Every answer of a sim2l service names the service, so a client pointed at
 # the wrong port says so instead of reading another service's 404 as a miss.
 SERVICE_HEADER = "X-Sim2l-Service"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_RETRY_AFTER_SECONDS = 10.0
+
+
+def backoff_seconds(attempt: int) -> float:
+    """How long to wait before retry number ``attempt + 1``: 0.2 s, 0.4 s, 0.8 s, ..."""
+    return 0.2 * 2**attempt
+
+
+def _retry_after(response) -> float:
+    """A numeric ``Retry-After`` of the answer, capped; 0 without one."""
+    try:
+        return min(float(response.headers.get("Retry-After", 0)), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        return 0.0
+
+
+def _nothing_was_sent(error: requests.RequestException) -> bool:
+    """Whether the connection failed before the request left (so any call may be retried)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _is_timeout(error: requests.RequestException) -> bool:
@@ -81,23 +110,10 @@ class ServiceClient:
         self.http = requests.Session()
         self.http.headers["User-Agent"] = f"sim2l-client/{_version()}"
         self.retries = retries
-        adapter = HTTPAdapter(max_retries=self._retry_policy(retries))
+        # No retries below this class: _request is the one place that retries.
+        adapter = HTTPAdapter(max_retries=0)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
-
-    @staticmethod
-    def _retry_policy(retries: int) -> Retry:
-        return Retry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            backoff_factor=0.2,
-            status_forcelist=(502, 503, 504),
-            allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
-            raise_on_status=False,
-            respect_retry_after_header=True,
-        )
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -135,40 +151,30 @@ class ServiceClient:
         """Send one request; return the decoded JSON (or the response when ``raw``).
 
         ``not_found_none`` turns a 404 into None (the cache's miss).
-        ``idempotent=True`` lets a POST be retried like a GET.
+        ``idempotent=True`` lets a POST be retried like a GET. ``data`` may be
+        a path: the file is sent as the body, opened afresh for every attempt.
         """
         url = self.base_url + path
-        # urllib3 retries only GET/HEAD/PUT/DELETE/OPTIONS; a POST the caller
-        # declares idempotent is retried here, with the same policy.
-        attempts = 1 + (self.retries if idempotent and method.upper() == "POST" else 0)
-        for attempt in range(attempts):
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
             try:
-                response = self.http.request(
-                    method,
-                    url,
-                    json=json,
-                    params=params,
-                    data=data,
-                    files=files,
-                    headers=self._headers(headers),
-                    timeout=self.timeout,
-                    stream=stream,
-                )
+                response = self._send(method, url, json, params, data, files, headers, stream)
             except requests.RequestException as error:
+                if not last and (idempotent or _nothing_was_sent(error)):
+                    time.sleep(backoff_seconds(attempt))
+                    continue
                 if _is_timeout(error):
-                    if attempt + 1 < attempts:
-                        continue
                     raise ServiceConnectionError(
                         f"no answer within the timeout ({self.timeout}s)", method=method, url=url
                     ) from error
-                if attempt + 1 < attempts:
-                    time.sleep(0.2 * (2**attempt))
-                    continue
                 raise ServiceConnectionError(
                     f"cannot reach the service: {error.__class__.__name__}", method=method, url=url
                 ) from error
-            if response.status_code in (502, 503, 504) and attempt + 1 < attempts:
-                time.sleep(0.2 * (2**attempt))
+            if not last and idempotent and response.status_code in RETRY_STATUSES:
+                response.close()
+                time.sleep(max(backoff_seconds(attempt), _retry_after(response)))
                 continue
             break
         self._check_service(response, method, url)
@@ -190,6 +196,23 @@ class ServiceClient:
                 method=method,
                 url=url,
             ) from None
+
+    def _send(self, method, url, json, params, data, files, headers, stream):
+        """One attempt; a path in ``data`` is opened here, so every attempt sends all of it."""
+        if isinstance(data, os.PathLike):
+            with open(data, "rb") as body:
+                return self._send(method, url, json, params, body, files, headers, stream)
+        return self.http.request(
+            method,
+            url,
+            json=json,
+            params=params,
+            data=data,
+            files=files,
+            headers=self._headers(headers),
+            timeout=self.timeout,
+            stream=stream,
+        )
 
     def _check_service(self, response, method: str, url: str) -> None:
         """Raise ``WrongServiceError`` when the answer comes from another service."""

@@ -11,13 +11,15 @@ import hmac
 import os
 
 from sim2l_sessions.keys import load_secret_keys
+from sim2l_sessions.services import SERVICES
+from sim2l_sessions.services import WEB
 
-PORT = 8000
+PORT = WEB.port
 
 SERVICE_URL_ENVIRONMENT = {
-    "cache_url": ("SIM2L_CACHE_SERVICE_URL", "http://127.0.0.1:8001"),
-    "catalog_url": ("SIM2L_CATALOG_SERVICE_URL", "http://127.0.0.1:8002"),
-    "results_url": ("SIM2L_RESULTS_SERVICE_URL", "http://127.0.0.1:8003"),
+    "cache_url": ("SIM2L_CACHE_SERVICE_URL", SERVICES["cache"].default_url),
+    "catalog_url": ("SIM2L_CATALOG_SERVICE_URL", SERVICES["catalog"].default_url),
+    "results_url": ("SIM2L_RESULTS_SERVICE_URL", SERVICES["results"].default_url),
 }
 
 DEFAULTS = {

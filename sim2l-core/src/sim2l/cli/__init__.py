@@ -23,6 +23,9 @@ import argparse
 import importlib.metadata
 import sys
 
+from sim2l_sessions.services import SERVICES
+from sim2l_sessions.services import WEB
+
 from sim2l.cli import commands
 from sim2l.cli import login
 from sim2l.cli import results_export
@@ -79,10 +82,13 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--host", default="127.0.0.1", help="address the services listen on (default 127.0.0.1)"
     )
-    up.add_argument("--cache-port", type=port, default=8001, help="the cache's port (8001)")
-    up.add_argument("--catalog-port", type=port, default=8002, help="the catalog's port (8002)")
-    up.add_argument("--results-port", type=port, default=8003, help="the results' port (8003)")
-    up.add_argument("--web-port", type=port, default=8000, help="the dashboard's port (8000)")
+    for name, info in SERVICES.items():
+        up.add_argument(
+            f"--{name}-port", type=port, default=info.port, help=f"the {name}'s port ({info.port})"
+        )
+    up.add_argument(
+        "--web-port", type=port, default=WEB.port, help=f"the dashboard's port ({WEB.port})"
+    )
     up.add_argument("--no-web", action="store_true", help="do not start the dashboard")
     up.add_argument(
         "--workers", type=positive_int, default=2, help="gunicorn workers per service (2)"

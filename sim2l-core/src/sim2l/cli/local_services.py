@@ -22,14 +22,16 @@ from pathlib import Path
 
 import requests
 from sim2l_sessions.paths import sim2l_home
+from sim2l_sessions.services import SERVED
+from sim2l_sessions.services import SERVICES
 
-SERVICE_NAMES = ("cache", "catalog", "results")
+SERVICE_NAMES = tuple(SERVICES)
 WEB = "web"  # the dashboard: started after the services, stopped with them
 
 # The services this process started, by pid: kept so ``down`` in the same
 # process can reap them (and Python does not warn about running children).
 _children: dict = {}
-DEFAULT_PORTS = {"cache": 8001, "catalog": 8002, "results": 8003, WEB: 8000}
+DEFAULT_PORTS = {name: info.port for name, info in SERVED.items()}
 
 
 def web_installed() -> bool:

@@ -1,29 +1,26 @@
 """Execution ids are plain names, so a run file can never land outside its folder."""
 
-import re
 from pathlib import Path
 
-from sim2l.rundb.errors import InvalidExecutionIdError
+from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN  # noqa: F401 (part of this API)
+from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
+from sim2l_sessions.execution_ids import is_valid_execution_id
 
-EXECUTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+from sim2l.rundb.errors import InvalidExecutionIdError
 
 
 def validate_execution_id(execution_id) -> str:
     """Return ``execution_id`` if it is a plain name, else raise ``InvalidExecutionIdError``.
 
-    A plain name starts with a letter or digit, continues with letters, digits,
-    ``.``, ``_`` or ``-``, is at most 128 characters, and holds no ``..``, so it
-    can be neither a path nor a hidden file nor an option to a command.
+    The rule is ``sim2l_sessions.execution_ids``' (the results client and
+    service apply the same one).
     """
     if not isinstance(execution_id, str):
         raise InvalidExecutionIdError(
             f"execution id must be a string, got {type(execution_id).__name__}"
         )
-    if not EXECUTION_ID_PATTERN.fullmatch(execution_id) or ".." in execution_id:
-        raise InvalidExecutionIdError(
-            f"invalid execution id {execution_id!r}: use 1-128 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit, without '..'"
-        )
+    if not is_valid_execution_id(execution_id):
+        raise InvalidExecutionIdError(f"invalid execution id {execution_id!r}: {EXECUTION_ID_RULE}")
     return execution_id
 
 

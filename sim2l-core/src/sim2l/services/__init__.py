@@ -10,13 +10,7 @@ distribution to install instead of showing an ImportError.
 import importlib
 import sys
 
-# service -> (module with main(argv), distribution to install, default port)
-SERVICES = {
-    "cache": ("sim2l_cache_service.cli", "sim2l-cache-service", 8001),
-    "catalog": ("sim2l_catalog_service.cli", "sim2l-catalog-service", 8002),
-    "results": ("sim2l_results_service.cli", "sim2l-results-service", 8003),
-    "web": ("sim2l_web.cli", "sim2l-web", 8000),
-}
+from sim2l_sessions.services import SERVED as SERVICES
 
 
 class ServiceNotInstalledError(ImportError):
@@ -25,7 +19,8 @@ class ServiceNotInstalledError(ImportError):
 
 def service_main(service: str):
     """The ``main(argv)`` of ``service``'s command line, or ``ServiceNotInstalledError``."""
-    module_name, distribution, _ = SERVICES[service]
+    info = SERVICES[service]
+    module_name, distribution = info.cli_module, info.distribution
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:

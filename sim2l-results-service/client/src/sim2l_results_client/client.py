@@ -13,7 +13,6 @@ The seed's calls work as written::
 """
 
 import os
-import re
 import sqlite3
 import sys
 import tempfile
@@ -25,14 +24,13 @@ import orjson
 import requests
 from sim2l_sessions.client_errors import NotFoundError
 from sim2l_sessions.client_errors import ServerError
-from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
-from sim2l_sessions.client_errors import ServiceUnavailableError
+from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
+from sim2l_sessions.execution_ids import is_valid_execution_id
 from sim2l_sessions.paths import sim2l_home
 from sim2l_sessions.service_client import DEFAULT_TIMEOUT
 from sim2l_sessions.service_client import ServiceClient
 
-EXECUTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 UPLOAD_CONTENT_TYPE = "application/vnd.sqlite3"
 UPLOAD_TIMEOUT = (3.05, 600)  # a large run file takes a while to send and introspect
 
@@ -43,15 +41,9 @@ def default_run_db_base_path() -> Path:
     return Path(configured).expanduser() if configured else sim2l_home() / "runs"
 
 
-def _valid_execution_id(execution_id: str) -> bool:
-    return EXECUTION_ID_PATTERN.fullmatch(execution_id) is not None and ".." not in execution_id
-
-
 def _quote(execution_id: str) -> str:
-    if not isinstance(execution_id, str) or not _valid_execution_id(execution_id):
-        raise ValueError(
-            f"invalid execution id {execution_id!r}: use letters, digits, '.', '_' or '-'"
-        )
+    if not is_valid_execution_id(execution_id):
+        raise ValueError(f"invalid execution id {execution_id!r}: {EXECUTION_ID_RULE}")
     return urllib.parse.quote(execution_id, safe="")
 
 
@@ -115,7 +107,7 @@ class ResultsClient(ServiceClient):
             return Path(execution_id_or_path), None
         if not isinstance(execution_id_or_path, str) or not execution_id_or_path:
             raise TypeError("register_result takes an execution id or the path of a run file")
-        if _valid_execution_id(execution_id_or_path):
+        if is_valid_execution_id(execution_id_or_path):
             path = self.run_file_path(execution_id_or_path)
             if path.is_file() or not Path(execution_id_or_path).is_file():
                 return path, execution_id_or_path
@@ -140,23 +132,16 @@ class ResultsClient(ServiceClient):
         if replace:
             params["replace"] = "true"
         with _consistent_copy(path) as upload:
-            # Registering the same file again is idempotent, so a failed
-            # attempt is retried with the file reopened from the start.
-            for attempt in range(self.retries + 1):
-                try:
-                    with open(upload, "rb") as stream:
-                        return self._request(
-                            "POST",
-                            "/results",
-                            params=params,
-                            data=stream,
-                            headers={"Content-Type": UPLOAD_CONTENT_TYPE},
-                        )
-                except (ServiceConnectionError, ServiceUnavailableError):
-                    if attempt >= self.retries:
-                        raise
-                    time.sleep(0.2 * (2**attempt))
-        raise AssertionError("unreachable")
+            # Registering the same file again is idempotent: the base client
+            # retries it, reopening the file for every attempt.
+            return self._request(
+                "POST",
+                "/results",
+                params=params,
+                data=upload,
+                headers={"Content-Type": UPLOAD_CONTENT_TYPE},
+                idempotent=True,
+            )
 
     def bulk_register(self, paths, progress: bool = True, replace: bool = False) -> dict:
         """Register many run files (execution ids or paths), with a progress bar on stderr.

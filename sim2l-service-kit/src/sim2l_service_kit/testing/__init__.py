@@ -27,14 +27,19 @@ import urllib.parse
 
 import pytest
 
+from sim2l_service_kit.config import env_flag
+
 # The one timestamp format of every answer (see sim2l_sessions.timestamps).
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+# The fixtures every service's tests share (app, url, tokens, clients, ...).
+pytest_plugins = ["sim2l_service_kit.testing.services"]
+
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
 _skipped_postgres_reason = []
 
 
 def _postgres_required() -> bool:
-    return os.environ.get("SIM2L_REQUIRE_POSTGRES", "") not in ("", "0", "false")
+    return env_flag("SIM2L_REQUIRE_POSTGRES", False)
 
 
 def _server_url() -> str:

@@ -4,6 +4,7 @@ import peewee
 from flask import Blueprint
 from flask import request
 from sim2l_sessions.database import database_from_url
+from sim2l_sessions.services import ServiceInfo
 
 from sim2l_service_kit import APIError
 from sim2l_service_kit import create_service_app
@@ -13,6 +14,14 @@ from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
 from sim2l_service_kit.openapi import document
 
+# Not in the services table: the toy serves only the kit's own tests.
+TOY = ServiceInfo(
+    "toy",
+    0,
+    "sim2l-toy-service",
+    "sim2l_service_kit.testing.toy_service",
+    factory="sim2l_service_kit.testing.toy_service:create_app",
+)
 database_proxy = peewee.DatabaseProxy()
 
 
@@ -53,11 +62,9 @@ def create_app(config=None):
     database_proxy.initialize(database)
     app = create_service_app(
         import_name=__name__,
-        service="toy",
-        distribution="sim2l-sessions",
+        info=TOY,
         config=settings,
         database=database,
-        migrations_package="sim2l_service_kit.testing.toy_service.migrations",
         openapi=document("toy", "1", {}),
     )
     app.register_blueprint(views)
