@@ -13,7 +13,7 @@ import subprocess
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 # Sync workers: the services' handlers are short and database-bound, and sync
 # workers gave the tightest tail latency in the benchmarks (PERFORMANCE_NOTES).
-worker_class = "sync"
+worker_class = "sim2l_service_kit.gunicorn_worker.JSONErrorWorker"  # sync; JSON 414/431/400
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # The heartbeat file lives in memory: the root filesystem is read-only and a
 # disk-backed /tmp can stall the heartbeat and get workers killed.

@@ -138,7 +138,7 @@ def register():
         try:
             record = read_run_file(path, limits)
         except RunFileError as error:
-            raise APIError(error.status, error.code, error.message) from None
+            raise APIError(error.status, error.code, error.message, error.details) from None
         execution_id = parameters["execution_id"] or record.metadata["execution_id"]
         if not is_valid_execution_id(record.metadata["execution_id"]):
             raise APIError(

@@ -104,7 +104,8 @@ class ServiceCommandLine:
         options = {
             "bind": f"{args.host}:{args.port}",
             "workers": args.workers,
-            "worker_class": "sync",
+            # sync workers that answer gunicorn's own rejections (414, 431, 400) in JSON
+            "worker_class": "sim2l_service_kit.gunicorn_worker.JSONErrorWorker",
             "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
             "accesslog": os.environ.get("SIM2L_ACCESS_LOG") or None,
             "timeout": 60,

@@ -167,6 +167,7 @@ def document(title: str, version: str, paths: dict) -> dict:
 def common_paths() -> dict:
     """The routes every service has."""
     from sim2l_service_kit.sessions_blueprint import PasswordChangeSchema
+    from sim2l_service_kit.sessions_blueprint import RoleChangeSchema
     from sim2l_service_kit.sessions_blueprint import SessionRequestSchema
     from sim2l_service_kit.sessions_blueprint import UserCreateSchema
 
@@ -220,7 +221,12 @@ def common_paths() -> dict:
                 privilege=None,
                 body=json_body(json_schema(SessionRequestSchema)),
                 responses={**json_ok(session_body, status=201), **error_responses(401, 403, 429)},
-            )
+            ),
+            "delete": operation(
+                "Log out everywhere: every token of the caller's user",
+                privilege="session",
+                responses=json_ok(),
+            ),
         },
         "/sessions/current": {
             "get": operation(
@@ -260,6 +266,23 @@ def common_paths() -> dict:
                 parameters=[path_parameter("username")],
                 body=json_body(json_schema(PasswordChangeSchema)),
                 responses={**json_ok(), **error_responses(404)},
+            )
+        },
+        "/users/{username}/role": {
+            "put": operation(
+                "Set a user's role (ends their sessions)",
+                privilege="manage_users",
+                parameters=[path_parameter("username")],
+                body=json_body(json_schema(RoleChangeSchema)),
+                responses={**json_ok(), **error_responses(404)},
+            )
+        },
+        "/users/{username}/sessions": {
+            "delete": operation(
+                "End every session of a user",
+                privilege="manage_users",
+                parameters=[path_parameter("username")],
+                responses=json_ok(),
             )
         },
     }

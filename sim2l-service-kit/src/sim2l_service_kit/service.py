@@ -9,10 +9,13 @@ database, calls this, and registers its blueprint. This wires:
 - per-request database connections (SQLite stays open per worker thread; a
   PostgreSQL connection is checked out of the pool and returned after);
 - ``/health``, ``/ready``, ``/metrics`` and ``/openapi.json``;
+- the text rule (no NUL, no lone surrogate, UTF-8 only: ``text.py``) on
+  every request and in the OpenAPI document;
 - the body size limit (413) and the refusal to start on an unmigrated
   database, with the command that fixes it.
 """
 
+import copy
 import importlib.metadata
 import logging
 
@@ -37,6 +40,9 @@ from sim2l_service_kit.jsonio import json_response
 from sim2l_service_kit.metrics import RequestMetrics
 from sim2l_service_kit.openapi import common_paths
 from sim2l_service_kit.sessions_blueprint import sessions_blueprint
+from sim2l_service_kit.text import TextCheckedRequest
+from sim2l_service_kit.text import check_request_text
+from sim2l_service_kit.text import document_text_rule
 
 logger = logging.getLogger("sim2l.service")
 
@@ -60,6 +66,7 @@ def create_service_app(
     callable returning ``{metric_name: value}`` for ``/metrics``.
     """
     app = Flask(import_name, static_folder=None)
+    app.request_class = TextCheckedRequest
     app.json = OrjsonProvider(app)
     app.config.update(
         SIM2L_SERVICE=service,
@@ -71,6 +78,7 @@ def create_service_app(
         ),
     )
     register_error_handlers(app)
+    app.before_request(check_request_text)
 
     migrate_command = (
         f"sim2l-{service}-service migrate --db-url {redact_url(config['database_url'])}"
@@ -142,9 +150,10 @@ def _add_operational_routes(
         version = importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         version = "0"
-    document = dict(openapi)
+    document = copy.deepcopy(openapi)
     document.setdefault("info", {"title": f"sim2l {service} service", "version": version})
-    document["paths"] = {**common_paths(), **openapi.get("paths", {})}
+    document["paths"] = {**common_paths(), **document.get("paths", {})}
+    document_text_rule(document)
 
     @app.get("/health")
     @public

@@ -4,7 +4,11 @@
   anonymous session (``anonymous: true``, optional ``privileges``); anonymous
   sessions never get more than the service's anonymous policy allows.
 - ``GET /sessions/current``: the caller's session; ``DELETE`` logs it out.
-- ``/users``: list, create, delete users and set passwords (``manage_users``).
+- ``DELETE /sessions``: log out everywhere (every token of the caller's user).
+- ``/users``: list, create, delete users, set passwords and roles, and end
+  every session of a user (``manage_users``). Deleting a user or changing
+  their password or role ends every token they hold, at every service
+  sharing the store, within the revocation refresh.
 """
 
 from flask import Blueprint
@@ -80,6 +84,12 @@ class PasswordChangeSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class RoleChangeSchema(Schema):
+    """A new role for a user."""
+
+    role = fields.String(required=True, validate=validate.OneOf(sorted(ROLES)))
+
+
 def _manager():
     return current_app.extensions[EXTENSION_KEY]
 
@@ -147,6 +157,15 @@ def delete_current_session():
     return json_response({"revoked": True})
 
 
+@sessions_blueprint.delete("/sessions")
+@require_session
+def delete_all_sessions():
+    """Log out everywhere: every token of the caller's user (an anonymous caller: this one)."""
+    session = current_session()
+    _manager().logout_everywhere(session.session_id)
+    return json_response({"revoked": True, "username": session.username})
+
+
 def _int_argument(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -209,3 +228,26 @@ def set_password(username):
     except PasswordError as error:
         raise APIError(400, "validation_error", str(error)) from None
     return json_response({"username": username, "password_changed": True})
+
+
+@sessions_blueprint.put("/users/<username>/role")
+@require_privilege("manage_users")
+def set_role(username):
+    """Give a user another role; their tokens (which name the old role) end."""
+    data = RoleChangeSchema().load(request_json(request))
+    try:
+        _manager().set_role(username, data["role"])
+    except UserNotFoundError as error:
+        raise APIError(404, "not_found", str(error)) from None
+    return json_response({"username": username, "role": data["role"]})
+
+
+@sessions_blueprint.delete("/users/<username>/sessions")
+@require_privilege("manage_users")
+def revoke_user_sessions(username):
+    """End every session the user holds, at every service sharing the store."""
+    try:
+        _manager().revoke_user_sessions(username)
+    except InvalidUserError as error:
+        raise APIError(400, "validation_error", str(error)) from None
+    return json_response({"username": username, "sessions_revoked": True})

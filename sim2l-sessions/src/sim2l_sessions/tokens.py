@@ -11,6 +11,7 @@ accepted is refused.
 import base64
 import binascii
 import hashlib
+import math
 import secrets
 import time
 
@@ -94,7 +95,8 @@ def new_claims(username, role, privileges, ttl_seconds: float) -> dict:
         "sub": username,
         "role": role,
         "prv": sorted(privileges),
-        "iat": round(now, 3),
+        # Rounded up, so a user cut-off taken later is always later than it.
+        "iat": math.ceil(now * 1000) / 1000,
         "exp": now + ttl_seconds,
     }
 
