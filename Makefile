@@ -11,12 +11,12 @@ STAMP := $(VENV)/.installed
 ALL_DISTS := sim2l-sessions sim2l-service-kit \
 	sim2l-cache-service/client sim2l-catalog-service/client sim2l-results-service/client \
 	sim2l-cache-service sim2l-catalog-service sim2l-results-service \
-	sim2l-core
+	sim2l-core sim2l-web
 DISTS := $(foreach d,$(ALL_DISTS),$(if $(wildcard $(d)/pyproject.toml),$(d)))
 PYPROJECTS := $(foreach d,$(DISTS),$(d)/pyproject.toml)
-DEV_TOOLS := pytest tox ruff schemathesis jsonschema kubernetes-validate pyyaml
+DEV_TOOLS := pytest tox ruff schemathesis jsonschema kubernetes-validate pyyaml build "setuptools>=68" wheel
 
-.PHONY: setup demo test lint bench deploy-check clean
+.PHONY: setup demo test lint bench deploy-check dist clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,8 @@ test: setup
 		echo "=== system-tests ==="; \
 		(cd system-tests && $(CURDIR)/$(BIN)/python -m pytest -q) || failed="$$failed system-tests"; \
 	fi; \
+	echo "=== tools/tests ==="; \
+	(cd tools/tests && $(CURDIR)/$(BIN)/python -m pytest -q) || failed="$$failed tools/tests"; \
 	if [ -d deploy ] && grep -q '^deploy-check:' Makefile; then \
 		$(MAKE) --no-print-directory deploy-check || failed="$$failed deploy"; \
 		echo "=== deploy/tests ==="; \
@@ -65,5 +67,16 @@ demo: setup
 deploy-check: setup
 	$(BIN)/python deploy/check.py
 
+# Every distribution's wheel and sdist into dist/: our distributions are on no
+# public index, so `pip install --find-links dist sim2l-cache-client` (say) is
+# how one piece is installed alone.
+dist: setup
+	rm -rf dist
+	for d in $(DISTS); do \
+		$(BIN)/python -m build --no-isolation --outdir dist $$d >/dev/null || exit 1; \
+		rm -rf $$d/build; \
+	done
+	@ls dist
+
 clean:
-	rm -rf $(VENV) .tox */.tox */*/.tox
+	rm -rf $(VENV) dist .tox */.tox */*/.tox

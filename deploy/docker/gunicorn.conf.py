@@ -9,6 +9,14 @@ over this file, and ``GUNICORN_CMD_ARGS`` over both defaults.
 import os
 import subprocess
 
+from sim2l_service_kit.access_log import configure_logging
+
+# /metrics sums the counters of every worker: the kit's metrics directory
+# (PROMETHEUS_MULTIPROC_DIR, made in /dev/shm unless set) and its hooks.
+from sim2l_service_kit.gunicorn_config import child_exit  # noqa: F401 - a gunicorn hook
+from sim2l_service_kit.gunicorn_config import on_exit  # noqa: F401 - a gunicorn hook
+from sim2l_service_kit.gunicorn_config import prepare_metrics_directory
+
 # All interfaces: inside a container the pod network is the only way in.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 # Sync workers: the services' handlers are short and database-bound, and sync
@@ -27,8 +35,11 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 errorlog = "-"
-# "-" logs requests to stdout; an empty SIM2L_ACCESS_LOG turns them off.
-accesslog = os.environ.get("SIM2L_ACCESS_LOG", "-") or None
+# The app logs one line per request (sim2l_service_kit.access_log) to stderr,
+# as JSON lines with SIM2L_LOG_FORMAT=json; an empty SIM2L_ACCESS_LOG (or
+# "off") turns request lines off. gunicorn's own access log stays off.
+accesslog = None
+configure_logging()
 # No control socket (gunicorn >= 25.1 puts one in $HOME/.gunicorn): nothing
 # manages workers at run time here (Kubernetes replaces pods instead), and
 # the root filesystem is read-only. Older gunicorns ignore the name.
@@ -47,8 +58,9 @@ def on_starting(server):
     For single-host deployments (compose). In Kubernetes the migration Job
     does this and the variable stays unset: several replicas starting at once
     should not all race to migrate, and the service refuses to start on an
-    unmigrated database instead.
+    unmigrated database instead. First of all, the metrics directory.
     """
+    prepare_metrics_directory()
     if not _truthy("SIM2L_MIGRATE_ON_START"):
         return
     service = os.environ.get("SIM2L_SERVICE")

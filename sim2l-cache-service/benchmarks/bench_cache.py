@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from sim2l_cache_service.models import CacheStore
+from sim2l_cache_service.store import CacheStore
 from sim2l_service_kit.testing.benchmarking import GunicornServer
 from sim2l_service_kit.testing.benchmarking import report
 from sim2l_service_kit.testing.benchmarking import run_wrk

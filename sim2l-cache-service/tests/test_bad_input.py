@@ -151,3 +151,44 @@ def test_bad_input_is_a_4xx_json_error(url, tokens, cache, name, method, path, b
     error = answer.json()["error"]
     assert error["code"] and error["message"]
     assert _snapshot(cache) == before
+
+
+@pytest.fixture
+def short_keys_url(make_app, app_config, live_server):
+    """A service configured for keys of at most 100 characters."""
+    return live_server(make_app({**app_config, "max_key_length": 100}))
+
+
+def test_the_configured_key_length_applies_to_stores_and_reads_alike(short_keys_url, tokens):
+    headers = {"X-Session-ID": tokens["admin"]}
+    long_key, short_key = "k" * 200, "k" * 100
+    stored = requests.post(
+        short_keys_url + "/cache", json=entry(cache_key=long_key), headers=headers, timeout=10
+    )
+    assert stored.status_code == 400
+    assert stored.json()["error"]["details"] == {"cache_key": ["longer than 100 characters"]}
+    read = requests.get(
+        short_keys_url + "/cache", params={"key": long_key}, headers=headers, timeout=10
+    )
+    assert read.status_code == 400
+    listed = requests.get(short_keys_url + "/cache/entries", headers=headers, timeout=10).json()
+    assert listed["entries"] == []  # the refused store left nothing behind
+
+    assert (
+        requests.post(
+            short_keys_url + "/cache", json=entry(cache_key=short_key), headers=headers, timeout=10
+        ).status_code
+        == 200
+    )
+    read = requests.get(
+        short_keys_url + "/cache", params={"key": short_key}, headers=headers, timeout=10
+    )
+    assert read.status_code == 200 and read.json()["cache_key"] == short_key
+
+
+def test_a_key_length_beyond_the_key_column_is_a_configuration_error():
+    from sim2l_cache_service.config import cache_config
+    from sim2l_service_kit import ConfigError
+
+    with pytest.raises(ConfigError, match="max_key_length"):
+        cache_config({"max_key_length": 600})

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import requests
 from sim2l_cache_client import CacheClient
 from sim2l_cache_service.cli import main
@@ -24,14 +23,15 @@ def test_migrate_applies_every_migration(database_url):
     database.close()
 
 
-def test_postgresql_backend_needs_a_url():
-    with pytest.raises(SystemExit, match="--db-url"):
-        main(["serve", "--backend", "postgresql"])
+def test_postgresql_backend_needs_a_url(capsys):
+    assert main(["serve", "--backend", "postgresql"]) == 1
+    assert "--db-url" in capsys.readouterr().err
 
 
-def test_backend_and_url_must_agree(tmp_path):
-    with pytest.raises(SystemExit, match="does not match"):
-        main(["migrate", "--backend", "postgresql", "--db-url", f"sqlite:///{tmp_path}/c.db"])
+def test_backend_and_url_must_agree(tmp_path, capsys):
+    arguments = ["migrate", "--backend", "postgresql", "--db-url", f"sqlite:///{tmp_path}/c.db"]
+    assert main(arguments) == 1
+    assert "does not match" in capsys.readouterr().err
 
 
 def _wait_ready(url: str, process) -> None:

@@ -31,15 +31,20 @@ EXPECTED = {
     ("POST", "/sessions"): "public",
     ("GET", "/sessions/current"): "session",
     ("DELETE", "/sessions/current"): "session",
+    ("DELETE", "/sessions"): "session",
     ("GET", "/users"): "manage_users",
     ("POST", "/users"): "manage_users",
     ("DELETE", "/users/<username>"): "manage_users",
     ("PUT", "/users/<username>/password"): "manage_users",
+    ("PUT", "/users/<username>/role"): "manage_users",
+    ("DELETE", "/users/<username>/sessions"): "manage_users",
 }
 CONCRETE = {
     "/cache/<path:cache_key>": "/cache/thermal_sim/350K/result",
     "/users/<username>": "/users/nobody",
     "/users/<username>/password": "/users/nobody/password",
+    "/users/<username>/role": "/users/nobody/role",
+    "/users/<username>/sessions": "/users/nobody/sessions",
 }
 QUERIES = {"/cache": {"key": "thermal_sim/350K/result"}}
 ROLES_TO_TRY = ("user", "developer", "admin", "anonymous", "service-anonymous")

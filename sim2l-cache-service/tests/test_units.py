@@ -2,10 +2,10 @@
 
 import pytest
 from sim2l_cache_service.counters import HitCounter
-from sim2l_cache_service.models import CacheStore
-from sim2l_cache_service.models import glob_to_like
-from sim2l_cache_service.models import glob_to_sqlite
 from sim2l_cache_service.openapi import cache_paths
+from sim2l_cache_service.store import CacheStore
+from sim2l_cache_service.store import glob_to_like
+from sim2l_cache_service.store import glob_to_sqlite
 from sim2l_sessions.database import database_from_url
 
 
@@ -64,13 +64,27 @@ def test_every_blueprint_route_is_documented(app):
     assert routes == documented
 
 
-def test_postgresql_stores_skip_the_wal_flush_and_invalidations_do_not(app, database_url):
+def test_postgresql_writes_wait_for_the_wal_flush_by_default(app, database_url):
     from sim2l_cache_service.config import cache_config
     from sim2l_cache_service.config import connection_url
 
     if database_url.startswith("sqlite"):
         assert connection_url(cache_config({"database_url": database_url})) == database_url
         return
+    database = app.extensions["sim2l_database"]
+    database.connect(reuse_if_open=True)
+    try:
+        assert database.execute_sql("SHOW synchronous_commit").fetchone() == ("on",)
+    finally:
+        database.close()
+
+
+def test_opt_in_fast_stores_skip_the_wal_flush_and_invalidations_do_not(
+    make_app, app_config, database_url
+):
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's synchronous_commit")
+    app = make_app({**app_config, "postgresql_synchronous_commit": "off"})
     database = app.extensions["sim2l_database"]
     database.connect(reuse_if_open=True)
     try:

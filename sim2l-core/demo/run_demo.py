@@ -44,10 +44,13 @@ def main() -> int:
     from sim2l.cli import local_services
 
     try:
-        step(f"Starting the three services on SQLite under gunicorn (files in {home})")
+        step(f"Starting the three services and the dashboard under gunicorn (files in {home})")
         state = local_services.up(say=lambda message: say("    " + message))
         urls = {name: state[name]["url"] for name in local_services.SERVICE_NAMES}
-        return run_story(home, urls)
+        code = run_story(home, urls)
+        if local_services.WEB in state:
+            show_dashboard(state[local_services.WEB]["url"])
+        return code
     finally:
         step("Stopping what the demo started")
         local_services.down(say=lambda message: say("    " + message))
@@ -169,6 +172,16 @@ def run_story(home: Path, urls: dict) -> int:
         ".venv/bin/sim2l run thermal_sim temperature=350"
     )
     return 0
+
+
+def show_dashboard(url: str) -> None:
+    """Where the dashboard was, and the commands that keep one running after the demo."""
+    step("The dashboard")
+    say(f"    During the demo the dashboard answered at {url} (it stops with the demo).")
+    say("    Keep it running, with a user to sign in as:")
+    say("      .venv/bin/sim2l services up")
+    say("      .venv/bin/sim2l-sessions create-user alice --role developer")
+    say("    then open the dashboard URL it prints (http://127.0.0.1:8000) and sign in as alice.")
 
 
 def show_result(result, elapsed_ms: float) -> None:

@@ -6,7 +6,9 @@ import subprocess
 import sys
 
 import pytest
+import requests
 from runner_support import configure_services
+from sim2l.cli import local_services
 from sim2l.cli import main
 from sim2l.cli.commands import CommandError
 from sim2l.cli.commands import parse_filters
@@ -153,6 +155,7 @@ def test_sync_reports_what_waits(capsys, services, tmp_path):
 
 def test_services_up_status_down(capsys, tmp_path):
     ports = [str(free_port()) for _ in range(3)]
+    web_port = str(free_port())
     try:
         code, out, _ = sim2l(
             capsys,
@@ -164,21 +167,30 @@ def test_services_up_status_down(capsys, tmp_path):
             ports[1],
             "--results-port",
             ports[2],
+            "--web-port",
+            web_port,
         )
-        assert code == 0 and out.count("ready at") == 3
+        # The three services, and the dashboard where sim2l-web is installed.
+        started = 4 if local_services.web_installed() else 3
+        assert code == 0 and out.count("ready at") == started
         code, out, _ = sim2l(capsys, "services", "status", "--json")
         rows = json.loads(out)
         assert code == 0 and all(row["healthy"] for row in rows)
-        assert {row["url"].rsplit(":", 1)[1] for row in rows} == set(ports)
+        service_rows = [row for row in rows if row["service"] != "web"]
+        assert {row["url"].rsplit(":", 1)[1] for row in service_rows} == set(ports)
         # With nothing configured, `run` uses the services `up` started.
         code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=360")
         code, out, _ = sim2l(capsys, "run", "thermal_sim", "temperature=360")
         assert code == 0 and "from the cache" in out
         code, out, _ = sim2l(capsys, "services", "up")
-        assert out.count("already running") == 3
+        assert out.count("already running") == started
+        if started == 4:
+            dashboard = [row for row in rows if row["service"] == "web"][0]
+            page = requests.get(dashboard["url"] + "/login", timeout=10)
+            assert page.status_code == 200 and 'name="username"' in page.text
     finally:
         code, out, _ = sim2l(capsys, "services", "down")
-    assert out.count("stopped the") == 3
+    assert out.count("stopped the") == started
     code, out, _ = sim2l(capsys, "services", "status", "--json")
     assert code == 3 and not any(row["running"] for row in json.loads(out))
 

@@ -186,10 +186,14 @@ def test_operational_routes(toy_url):
     assert requests.get(toy_url + "/ready", timeout=10).json()["status"] == "ready"
     requests.get(toy_url + "/health", timeout=10)
     metrics = requests.get(toy_url + "/metrics", timeout=10).text
-    assert (
-        'sim2l_http_requests_total{service="toy",method="GET",route="/health",status="200"}'
-        in metrics
-    )
+    health = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("sim2l_http_requests_total{") and 'route="/health"' in line
+    ]
+    assert len(health) == 1
+    for label in ('service="toy"', 'method="GET"', 'status="200"'):
+        assert label in health[0]
     document = requests.get(toy_url + "/openapi.json", timeout=10).json()
     assert "/sessions" in document["paths"] and "/health" in document["paths"]
 
@@ -268,3 +272,17 @@ def test_a_multipart_field_breaking_the_text_rule_is_a_400(toy_app, value):
         with pytest.raises(APIError) as raised:
             request.form  # noqa: B018 - parsing the form applies the rule
     assert raised.value.status == 400 and "execution_id" in raised.value.details
+
+
+def test_deeply_nested_json_with_escapes_is_a_400_not_a_500(toy_url):
+    _, tokens = tokens_by_role()
+    body = b'{"key": ' + b"[" * 2000 + b'"\\u0000"' + b"]" * 2000 + b"}"  # < 4096 bytes
+    response = call(
+        toy_url,
+        "POST",
+        "/notes",
+        tokens["developer"],
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text

@@ -12,6 +12,8 @@ from sim2l_service_kit import ConfigError
 from sim2l_service_kit import load_config
 from sim2l_sessions.database import is_sqlite_url
 
+from sim2l_cache_service.schemas import MAX_KEY_LENGTH
+
 SERVICE = "cache"
 DISTRIBUTION = "sim2l-cache-service"
 DEFAULT_PORT = 8001
@@ -22,7 +24,8 @@ DEFAULTS = {
     "default_ttl_hours": 24.0,
     # Longest TTL accepted (ten years): past it a typo, not a wish.
     "max_ttl_hours": 24.0 * 365 * 10,
-    # Keys longer than this are refused (400) everywhere, reads included.
+    # Keys longer than this are refused (400) by every route, stores and reads
+    # alike; at most the key column's width (512).
     "max_key_length": 512,
     # Encoded size limit of an entry's metadata object (413 beyond it).
     "max_metadata_bytes": 64 * 1024,
@@ -31,12 +34,13 @@ DEFAULTS = {
     "stats_flush_seconds": 1.0,
     # Largest page of a listing; larger limits are capped to it.
     "max_page_size": 500,
-    # PostgreSQL only: commit stores of entries without waiting for the WAL
-    # flush. A crash can lose the last fraction of a second of stored entries
-    # (they become misses and are recomputed), never corrupt anything; an
-    # invalidation or deletion always waits for its flush, so it cannot be
-    # lost and let a stale entry be served again. "on" waits for every write.
-    "postgresql_synchronous_commit": "off",
+    # PostgreSQL only: "on" (the default) makes every acknowledged write wait
+    # for its WAL flush, so a 2xx survives a crash of the service or of the
+    # database. "off" is an opt-in faster mode for stores of entries: a crash
+    # of the database can lose the last fraction of a second of acknowledged
+    # stores (they become misses and are recomputed), never corrupt anything;
+    # invalidations and deletions wait for their flush in either mode.
+    "postgresql_synchronous_commit": "on",
     # PostgreSQL only: run the hot read and store as server-side prepared
     # statements, prepared once per connection. Turn off behind a
     # transaction-mode PgBouncer, which does not keep them.
@@ -52,17 +56,24 @@ def cache_config(overrides: dict | None = None) -> dict:
             "postgresql_synchronous_commit must be on or off, not "
             f"{config['postgresql_synchronous_commit']!r}"
         )
+    if not 1 <= config["max_key_length"] <= MAX_KEY_LENGTH:
+        raise ConfigError(
+            f"max_key_length must be between 1 and {MAX_KEY_LENGTH} (the key column's width), "
+            f"not {config['max_key_length']!r}"
+        )
     return config
 
 
 def connection_url(config: dict) -> str:
     """The database URL with the session settings the service wants on every connection."""
     url = config["database_url"]
-    if is_sqlite_url(url) or config["postgresql_synchronous_commit"] == "on":
+    if is_sqlite_url(url):
         return url
     parts = urllib.parse.urlsplit(url)
     query = urllib.parse.parse_qsl(parts.query)
     if any(name == "options" for name, _ in query):
         return url  # the operator's own connection options win
-    query.append(("options", "-c synchronous_commit=off"))
+    # Named explicitly either way: a server configured with
+    # synchronous_commit=off must not silently weaken the default.
+    query.append(("options", f"-c synchronous_commit={config['postgresql_synchronous_commit']}"))
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))

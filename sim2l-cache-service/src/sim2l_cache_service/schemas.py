@@ -17,12 +17,19 @@ from marshmallow import validates_schema
 MAX_KEY_LENGTH = 512
 MAX_ID = 2**63 - 1
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# The same rule for the OpenAPI document (ECMA-262 syntax).
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
 
 
 class StrictInteger(fields.Integer):
-    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
+    """An integer that must arrive as a JSON integer (not a string or boolean).
+
+    A number with no fraction (``3.0``) is an integer, as JSON Schema has it.
+    """
 
     def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
         return super()._validated(value)
@@ -59,7 +66,9 @@ def text(max_length: int, **kwargs) -> fields.String:
 def cache_key_field(**kwargs) -> fields.String:
     """A cache key: 1 to 512 characters, no control characters; may contain ``/``."""
     return fields.String(
-        validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control], **kwargs
+        validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control],
+        metadata={"json_schema": {"pattern": NO_CONTROL_PATTERN}},
+        **kwargs,
     )
 
 
@@ -182,7 +191,7 @@ class InvalidateSchema(Schema):
     simulation_id = identifier()
     simulation_name = text(200)
     simulation_version = text(100)
-    key_pattern = fields.String(validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control])
+    key_pattern = cache_key_field()
     reason = fields.String(validate=[validate.Length(max=1000), no_nul], allow_none=True)
 
     @validates_schema

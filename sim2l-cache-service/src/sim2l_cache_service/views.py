@@ -29,7 +29,6 @@ from sim2l_service_kit import raw_json_response
 from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
 
-from sim2l_cache_service.models import UNATTRIBUTED
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
 from sim2l_cache_service.schemas import InvalidateSchema
 from sim2l_cache_service.schemas import InvalidationQuerySchema
@@ -38,6 +37,7 @@ from sim2l_cache_service.schemas import ListQuerySchema
 from sim2l_cache_service.schemas import PurgeSchema
 from sim2l_cache_service.schemas import StatsQuerySchema
 from sim2l_cache_service.schemas import load_entry
+from sim2l_cache_service.tables import UNATTRIBUTED
 
 EXTENSION_KEY = "sim2l_cache"
 blueprint = Blueprint("cache", __name__)
@@ -79,8 +79,9 @@ def _key_from_query() -> str:
 
 
 def _check_key(state: CacheState, cache_key: str) -> None:
-    # The rules POST applies, so a key that cannot be stored cannot be asked
-    # for either (PostgreSQL would refuse a NUL in the query outright).
+    # One rule for every key that comes in, stored or asked for: a key that
+    # cannot be read back must not be stored, and one that cannot be stored
+    # cannot be asked for (PostgreSQL would refuse a NUL in the query outright).
     if len(cache_key) > state.max_key_length:
         raise APIError(
             400,
@@ -113,6 +114,10 @@ def _get(state: CacheState, cache_key: str):
     return raw_json_response(body)
 
 
+# The routes /cache/<name> that are not cache keys (see app.py).
+LITERAL_CACHE_ROUTES = ("entries", "invalidate", "invalidations", "purge", "stats")
+
+
 @blueprint.get("/cache/<path:cache_key>")
 @require_privilege("read_cache")
 def get_entry(cache_key):
@@ -136,6 +141,7 @@ def set_entry():
     """Store an entry, or atomically replace the one under the same key."""
     state = _state()
     data = load_entry(request_json(request))
+    _check_key(state, data["cache_key"])
     config = state.config
     if "ttl_seconds" in data:
         ttl_seconds = data["ttl_seconds"]

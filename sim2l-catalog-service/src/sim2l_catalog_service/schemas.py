@@ -16,6 +16,7 @@ from marshmallow import validates_schema
 
 from sim2l_catalog_service.catalog import STATUSES
 from sim2l_catalog_service.executions import STATUSES as EXECUTION_STATUSES
+from sim2l_catalog_service.versions import VERSION_PATTERN
 from sim2l_catalog_service.versions import is_valid_version
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
@@ -47,7 +48,10 @@ def _check_json_size(value) -> None:
 
 
 class StrictInteger(fields.Integer):
-    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
+    """An integer that must arrive as a JSON integer (not a string or boolean).
+
+    A number with no fraction (``3.0``) is an integer, as JSON Schema has it.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
@@ -55,6 +59,8 @@ class StrictInteger(fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
             raise self.make_error("invalid")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -113,6 +119,21 @@ def _check_schema(value: dict) -> None:
     _check_json_size(value)
 
 
+_PARAMETERS_DOCUMENT = {
+    "type": "object",
+    "propertyNames": {"minLength": 1, "maxLength": 200},
+    "additionalProperties": {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "units": {"type": ["string", "null"]}},
+    },
+}
+# What _check_schema accepts, for the OpenAPI document.
+_SCHEMA_DOCUMENT = {
+    "properties": {"inputs": _PARAMETERS_DOCUMENT, "outputs": _PARAMETERS_DOCUMENT},
+    "additionalProperties": False,
+}
+
+
 class ContentFields(Schema):
     """The fields a registration and an update share."""
 
@@ -121,7 +142,11 @@ class ContentFields(Schema):
     authors = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=50)
     )
-    schema = fields.Dict(keys=fields.String(), validate=_check_schema)
+    schema = fields.Dict(
+        keys=fields.String(),
+        validate=_check_schema,
+        metadata={"json_schema": _SCHEMA_DOCUMENT},
+    )
     metadata = fields.Dict(keys=fields.String(), validate=_check_json_size)
 
 
@@ -129,7 +154,11 @@ class RegisterSchema(ContentFields):
     """``POST /simulations``."""
 
     name = NameField(required=True)
-    version = fields.String(required=True, validate=_check_version)
+    version = fields.String(
+        required=True,
+        validate=_check_version,
+        metadata={"json_schema": {"pattern": VERSION_PATTERN.pattern, "maxLength": 64}},
+    )
 
 
 class UpdateSchema(ContentFields):

@@ -6,9 +6,11 @@ is read each time settings are resolved (not once at import), so a process can
 change ``SIM2L_*`` variables and tests can patch them.
 """
 
+import contextvars
 import os
 import threading
 import urllib.parse
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,8 +133,36 @@ def configure(**settings) -> Settings:
     return get_settings()
 
 
+# Settings pinned for one thread or task by settings_in_force(): a sweep's
+# point runs on a worker with the caller's settings, whatever the worker's own
+# configure() values and environment say.
+_pinned: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(
+    "sim2l_settings_in_force", default=None
+)
+
+
+@contextmanager
+def settings_in_force(settings: Settings):
+    """Make ``get_settings()`` return exactly ``settings`` in this thread for the block.
+
+    This is how a sweep point runs on a worker process or machine with the
+    settings of the process that started the sweep. ``configure()`` inside
+    the block changes the process's settings, which apply after the block.
+    """
+    if not isinstance(settings, Settings):
+        raise TypeError(f"settings_in_force() takes a Settings, not {type(settings).__name__}")
+    token = _pinned.set(settings)
+    try:
+        yield settings
+    finally:
+        _pinned.reset(token)
+
+
 def get_settings() -> Settings:
     """The settings in force: ``configure()`` values, else environment, else defaults."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     with _lock:
         overrides = dict(_overrides)
     values = {}

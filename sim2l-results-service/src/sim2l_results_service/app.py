@@ -4,6 +4,7 @@ import importlib.metadata
 
 import peewee
 from sim2l_service_kit import create_service_app
+from sim2l_service_kit.routing import string_converter_excluding
 from sim2l_sessions.database import database_from_url
 
 from sim2l_results_service.config import SERVICE
@@ -47,5 +48,8 @@ def create_app(config: dict | None = None):
         gauges=lambda: {"sim2l_results_registered": result_count()},
     )
     app.extensions["sim2l_results_store"] = store
+    # /results/search belongs to its own route for every method, never to
+    # /results/<execution_id> (Allow names only its methods).
+    app.url_map.converters["execution"] = string_converter_excluding("search")
     app.register_blueprint(views)
     return app

@@ -6,15 +6,31 @@ from marshmallow import fields
 from marshmallow import validate
 from marshmallow import validates_schema
 
+from sim2l_results_service.queries import TIME_SORTS
 from sim2l_results_service.storage import EXECUTION_ID_PATTERN
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000_000
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
+# What queries._order accepts, for the OpenAPI document.
+SORT_PATTERN = "^-?(?:" + "|".join(TIME_SORTS) + r"|(?:input|output)\..+)$"
+
+
+def sort_field() -> fields.String:
+    """``created_at``, ``-duration_seconds``, ``output.max_stress``, ..."""
+    return fields.String(
+        validate=validate.Length(min=1, max=210),
+        load_default=None,
+        metadata={"json_schema": {"pattern": SORT_PATTERN}},
+    )
+
+
 EXECUTION_ID = validate.And(
     validate.Regexp(EXECUTION_ID_PATTERN.pattern + r"\Z"), validate.Length(max=128)
 )
+# The same rule for the OpenAPI document.
+EXECUTION_ID_DOCUMENT = {"pattern": "^" + EXECUTION_ID_PATTERN.pattern + "$", "maxLength": 128}
 
 
 class FilterMap(fields.Dict):
@@ -45,7 +61,7 @@ class _Criteria(Schema):
 class SearchSchema(_Criteria):
     """``POST /results/search``."""
 
-    sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
+    sort = sort_field()
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
@@ -56,7 +72,7 @@ class ListQuerySchema(Schema):
     simulation_name = fields.String(validate=NAME, load_default=None)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
     status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
-    sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
+    sort = sort_field()
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
@@ -89,7 +105,11 @@ class SchemasQuerySchema(Schema):
 class RegisterQuerySchema(Schema):
     """``POST /results`` query parameters (or multipart form fields)."""
 
-    execution_id = fields.String(validate=EXECUTION_ID, load_default=None)
+    execution_id = fields.String(
+        validate=EXECUTION_ID,
+        load_default=None,
+        metadata={"json_schema": EXECUTION_ID_DOCUMENT},
+    )
     replace = fields.Boolean(load_default=False)
 
 

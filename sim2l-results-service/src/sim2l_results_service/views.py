@@ -204,7 +204,7 @@ def search():
     return raw_json_response(body)
 
 
-@views.get("/results/<execution_id>")
+@views.get("/results/<execution:execution_id>")
 @require_privilege("read_results")
 def get_result(execution_id):
     """The results view of one run."""
@@ -214,7 +214,7 @@ def get_result(execution_id):
     return raw_json_response(body)
 
 
-@views.get("/results/<execution_id>/file")
+@views.get("/results/<execution:execution_id>/file")
 @require_privilege("read_results")
 def download(execution_id):
     """The stored run database file."""
@@ -238,7 +238,7 @@ def download(execution_id):
     return response
 
 
-@views.delete("/results/<execution_id>")
+@views.delete("/results/<execution:execution_id>")
 @require_privilege("delete_results")
 def delete(execution_id):
     """Delete a result, its values and its stored file."""

@@ -12,11 +12,20 @@ import importlib
 import os
 import sys
 
+import peewee
+from sim2l_sessions.database import InvalidDatabaseURL
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.database import redact_url
 from sim2l_sessions.migrations import migrate
 from sim2l_sessions.paths import default_sqlite_url
 from sim2l_sessions.store import SessionStore
+
+from sim2l_service_kit.access_log import LOG_FORMATS
+from sim2l_service_kit.access_log import configure_logging
+from sim2l_service_kit.preflight import StartupError
+from sim2l_service_kit.preflight import check_port_free
+from sim2l_service_kit.preflight import check_schema
+from sim2l_service_kit.preflight import explain_database_error
 
 
 class ServiceCommandLine:
@@ -52,11 +61,25 @@ class ServiceCommandLine:
             action="store_true",
             help="do not apply pending migrations before serving",
         )
+        serve.add_argument(
+            "--log-format",
+            choices=LOG_FORMATS,
+            default=None,
+            help="text (default; or SIM2L_LOG_FORMAT) or json lines for a log collector",
+        )
+        serve.add_argument(
+            "--no-access-log",
+            action="store_true",
+            help="do not log one line per request (method, route, status, time, who)",
+        )
         migrate_command = commands.add_parser("migrate", help="apply pending database migrations")
         self._database_flags(migrate_command)
         return parser
 
     def _database_flags(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--debug", action="store_true", help="show the traceback of a start-up error"
+        )
         parser.add_argument("--backend", choices=["sqlite", "postgresql"], default=None)
         parser.add_argument(
             "--db-url",
@@ -70,34 +93,57 @@ class ServiceCommandLine:
         backend = args.backend
         if url is None:
             if backend == "postgresql":
-                raise SystemExit(
+                raise StartupError(
                     "--backend postgresql needs --db-url postgresql://user:pass@host/db"
                 )
             return default_sqlite_url(self.service)
         scheme = "sqlite" if url.startswith("sqlite:") else "postgresql"
         if backend and backend != scheme:
-            raise SystemExit(
+            raise StartupError(
                 f"--backend {backend} does not match the database URL {redact_url(url)}"
             )
         return url
 
     def migrate(self, url: str) -> None:
         """Apply the service's migrations and the sessions store's."""
-        database = database_from_url(url)
-        applied = migrate(database, self.migrations_package)
-        database.close()
+        applied = self._with_database(
+            url, lambda database: migrate(database, self.migrations_package)
+        )
         SessionStore().ensure_migrated()
         print(
             f"{self.service}: {len(applied)} migration(s) applied to {redact_url(url)}",
             file=sys.stderr,
         )
 
+    def _with_database(self, url: str, work):
+        """Run ``work(database)``; a database that cannot be used is a ``StartupError``."""
+        try:
+            database = database_from_url(url)
+        except InvalidDatabaseURL as error:
+            raise StartupError(f"{error}.") from error
+        try:
+            # A schema newer than this code must stop a migration as well as a start.
+            check_schema(database, self.migrations_package, url, self.service, pending_ok=True)
+            return work(database)
+        except (peewee.OperationalError, peewee.InterfaceError) as error:
+            raise explain_database_error(error, url, self.service) from error
+        finally:
+            database.close()
+
     def serve(self, args, url: str) -> None:
-        """Run gunicorn in this process."""
+        """Check the port and the database, then run gunicorn in this process."""
         os.environ[self.env_prefix + "DATABASE_URL"] = url
-        if not args.no_migrate:
+        check_port_free(args.host, args.port)
+        if args.no_migrate:
+            self._with_database(
+                url,
+                lambda database: check_schema(database, self.migrations_package, url, self.service),
+            )
+        else:
             self.migrate(url)
         from gunicorn.app.base import BaseApplication
+
+        from sim2l_service_kit.gunicorn_config import HOOKS
 
         module_name, factory_name = self.app_factory.split(":")
         factory = getattr(importlib.import_module(module_name), factory_name)
@@ -107,11 +153,14 @@ class ServiceCommandLine:
             # sync workers that answer gunicorn's own rejections (414, 431, 400) in JSON
             "worker_class": "sim2l_service_kit.gunicorn_worker.JSONErrorWorker",
             "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
-            "accesslog": os.environ.get("SIM2L_ACCESS_LOG") or None,
+            # Requests are logged by the app (sim2l_service_kit.access_log).
+            "accesslog": None,
             "timeout": 60,
             # gunicorn >= 25 opens a control socket in $HOME/.gunicorn, shared by
             # every instance of the user; sim2l does not use it.
             "control_socket_disable": True,
+            # /metrics sums every worker: the shared metrics directory's hooks.
+            **HOOKS,
         }
 
         class Server(BaseApplication):
@@ -123,6 +172,7 @@ class ServiceCommandLine:
             def load(self):
                 return factory()
 
+        configure_logging(args.log_format, access_log=not args.no_access_log)
         print(
             f"sim2l {self.service} service on http://{args.host}:{args.port} ({redact_url(url)})",
             file=sys.stderr,
@@ -135,9 +185,15 @@ class ServiceCommandLine:
         if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
             argv.insert(0, "serve")
         args = self.parser().parse_args(argv)
-        url = self.database_url(args)
-        if args.command == "migrate":
-            self.migrate(url)
-        else:
-            self.serve(args, url)
+        try:
+            url = self.database_url(args)
+            if args.command == "migrate":
+                self.migrate(url)
+            else:
+                self.serve(args, url)
+        except StartupError as error:
+            if args.debug:
+                raise
+            print(f"error: {error}\n(run with --debug for the traceback)", file=sys.stderr)
+            return 1
         return 0

@@ -23,6 +23,9 @@ COMMON_DEFAULTS = {
     "auto_migrate": False,
     "pool_size": 16,
     "revocation_refresh_seconds": 1.0,
+    # /metrics: a service's gauges (row counts) are recomputed at most this
+    # often per worker, so a scrape never scans a table.
+    "metrics_gauge_max_age_seconds": 15.0,
 }
 _SHARED_ENVIRONMENT = {
     "secret_key": "SIM2L_SECRET_KEY",

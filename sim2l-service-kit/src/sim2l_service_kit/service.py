@@ -22,7 +22,6 @@ import logging
 import peewee
 from flask import Flask
 from flask import Response
-from flask import current_app
 from sim2l_sessions.database import is_sqlite_url
 from sim2l_sessions.database import redact_url
 from sim2l_sessions.manager import SessionManager
@@ -30,13 +29,16 @@ from sim2l_sessions.migrations import migrate
 from sim2l_sessions.migrations import pending_migrations
 from sim2l_sessions.migrations import require_migrated
 from sim2l_sessions.privileges import expand_privileges
+from sim2l_sessions.service_client import SERVICE_HEADER
 from sim2l_sessions.store import SessionStore
 
+from sim2l_service_kit.access_log import install_access_log
 from sim2l_service_kit.auth import EXTENSION_KEY
 from sim2l_service_kit.auth import public
 from sim2l_service_kit.errors import register_error_handlers
 from sim2l_service_kit.jsonio import OrjsonProvider
 from sim2l_service_kit.jsonio import json_response
+from sim2l_service_kit.metrics import CONTENT_TYPE
 from sim2l_service_kit.metrics import RequestMetrics
 from sim2l_service_kit.openapi import common_paths
 from sim2l_service_kit.sessions_blueprint import sessions_blueprint
@@ -78,6 +80,14 @@ def create_service_app(
         ),
     )
     register_error_handlers(app)
+    install_access_log(app, service)
+
+    @app.after_request
+    def name_the_service(response):
+        # Clients check it: a client pointed at another service's port says so.
+        response.headers[SERVICE_HEADER] = service
+        return response
+
     app.before_request(check_request_text)
 
     migrate_command = (
@@ -96,11 +106,10 @@ def create_service_app(
     app.register_blueprint(sessions_blueprint)
 
     _manage_connections(app, database, store, config)
-    metrics = RequestMetrics(service)
+    metrics = RequestMetrics(service, gauges, config["metrics_gauge_max_age_seconds"])
     metrics.install(app)
-    _add_operational_routes(
-        app, service, distribution, database, migrations_package, openapi, metrics, gauges
-    )
+    app.extensions["sim2l_metrics"] = metrics
+    _add_operational_routes(app, service, distribution, database, migrations_package, openapi)
     return app
 
 
@@ -143,9 +152,7 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
             store.close()
 
 
-def _add_operational_routes(
-    app, service, distribution, database, migrations_package, openapi, metrics, gauges
-):
+def _add_operational_routes(app, service, distribution, database, migrations_package, openapi):
     try:
         version = importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -177,14 +184,9 @@ def _add_operational_routes(
     @app.get("/metrics")
     @public
     def prometheus_metrics():
-        """Request counts and durations, and the service's gauges."""
-        values = {}
-        if gauges is not None:
-            try:
-                values = gauges()
-            except peewee.PeeweeException:
-                current_app.logger.warning("metrics gauges unavailable")
-        return Response(metrics.render(values), mimetype="text/plain; version=0.0.4")
+        """Request counts and durations summed over every worker, and the service's gauges."""
+        metrics = app.extensions["sim2l_metrics"]
+        return Response(metrics.render(), mimetype=None, content_type=CONTENT_TYPE)
 
     @app.get("/openapi.json")
     @public

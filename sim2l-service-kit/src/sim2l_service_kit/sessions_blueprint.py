@@ -25,7 +25,10 @@ from sim2l_sessions.errors import RateLimitedError
 from sim2l_sessions.errors import UserExistsError
 from sim2l_sessions.errors import UserNotFoundError
 from sim2l_sessions.manager import MAX_TTL_HOURS
+from sim2l_sessions.manager import USERNAME_PATTERN
+from sim2l_sessions.passwords import BCRYPT_MAX_BYTES
 from sim2l_sessions.passwords import PasswordError
+from sim2l_sessions.privileges import ALL_PRIVILEGES
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import UnknownPrivilegeError
 from sim2l_sessions.privileges import expand_privileges
@@ -46,6 +49,36 @@ _TTL = fields.Float(
 )
 
 
+def _fits_bcrypt(password: str) -> None:
+    size = len(password.encode("utf-8", "surrogatepass"))
+    if size > BCRYPT_MAX_BYTES:
+        raise ValidationError(
+            f"password is {size} bytes long; bcrypt accepts at most {BCRYPT_MAX_BYTES}"
+        )
+
+
+def new_password() -> fields.String:
+    """A password to store: 1 to 72 bytes of UTF-8 (bcrypt's limit; longer is refused).
+
+    JSON Schema counts characters, not bytes, so the document states the
+    limit as "72 ASCII characters, or 18 of any kind" (18 four-byte
+    characters are 72 bytes): every password it describes is accepted.
+    """
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1), _fits_bcrypt],
+        metadata={
+            "json_schema": {
+                "description": f"at most {BCRYPT_MAX_BYTES} bytes of UTF-8",
+                "anyOf": [
+                    {"maxLength": BCRYPT_MAX_BYTES, "pattern": "^[\\u0001-\\u007f]*$"},
+                    {"maxLength": BCRYPT_MAX_BYTES // 4},
+                ],
+            }
+        },
+    )
+
+
 class SessionRequestSchema(Schema):
     """A login (username + password) or an anonymous session request."""
 
@@ -53,7 +86,8 @@ class SessionRequestSchema(Schema):
     password = fields.String(validate=validate.Length(min=1, max=1024))
     anonymous = fields.Boolean()
     privileges = fields.List(
-        fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=32)
+        fields.String(validate=validate.OneOf(sorted(ALL_PRIVILEGES | set(ROLES)))),
+        validate=validate.Length(max=32),
     )
     ttl_hours = _TTL
 
@@ -72,16 +106,18 @@ class SessionRequestSchema(Schema):
 class UserCreateSchema(Schema):
     """A new user."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    username = fields.String(
+        required=True, validate=validate.Regexp("^" + USERNAME_PATTERN.pattern + "$")
+    )
+    password = new_password()
     role = fields.String(load_default="user", validate=validate.OneOf(sorted(ROLES)))
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
 
 
 class PasswordChangeSchema(Schema):
     """A new password for a user."""
 
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    password = new_password()
 
 
 class RoleChangeSchema(Schema):

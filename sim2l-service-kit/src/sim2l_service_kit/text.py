@@ -51,7 +51,7 @@ def find_bad_text(value, path: str = "") -> tuple[str, str] | None:
                 if problem:
                     return (
                         _printable(child_path),
-                        f"has a key that {problem.removeprefix('must')}",
+                        f"has a key that {problem}",
                     )
             found = find_bad_text(child, child_path)
             if found:
@@ -136,9 +136,9 @@ def _check_json_body() -> None:
         return
     try:
         value = json.loads(data)
-    except ValueError:
-        return  # not JSON at all: the view's parser answers that
-    found = find_bad_text(value)
+        found = find_bad_text(value)
+    except (ValueError, RecursionError):
+        return  # not JSON, or nested past any limit: the view's parser answers that
     if found:
         _refuse(*found)
 
@@ -220,7 +220,9 @@ def _constrain(node) -> None:
     if _is(node, "string") and not {"pattern", "format", "enum", "const"} & node.keys():
         node["pattern"] = TEXT_PATTERN
     if _is(node, "object"):
-        node.setdefault("propertyNames", {"pattern": TEXT_PATTERN})
+        names = node.setdefault("propertyNames", {})
+        if isinstance(names, dict):
+            names.setdefault("pattern", TEXT_PATTERN)
         if "properties" not in node and node.get("additionalProperties", True) is True:
             node["additionalProperties"] = _json_value(FREE_FORM_DEPTH)
     for key, child in node.items():

@@ -65,6 +65,10 @@ class ServiceConnectionError(ServiceError):
     """The service could not be reached, or did not answer within the timeout."""
 
 
+class WrongServiceError(ServiceError):
+    """The URL answers, but as another sim2l service (or not as a sim2l service at all)."""
+
+
 _BY_STATUS = {
     400: InvalidRequestError,
     401: UnauthenticatedError,

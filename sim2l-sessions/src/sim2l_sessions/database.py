@@ -11,6 +11,8 @@ is discarded and the work is retried once on a new connection, so no request
 fails after the database is back.
 """
 
+import contextlib
+import os
 import threading
 import urllib.parse
 import weakref
@@ -149,13 +151,38 @@ def sqlite_path(url: str) -> Path:
     return Path(path).expanduser()
 
 
-def database_from_url(url: str, max_connections: int = 16) -> peewee.Database:
-    """Open (lazily) the database a URL names; see the module docstring."""
+def make_private_sqlite_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by its owner only, or tighten it to 0600.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it creates the mode of the
+    database file, whatever the umask, so a 0600 database keeps them 0600;
+    ones left by an older, laxer version are tightened too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # O_CREAT with 0600: the umask can only remove bits, never add them.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if companion.stat().st_mode & 0o077:
+                os.chmod(companion, 0o600)
+
+
+def database_from_url(
+    url: str, max_connections: int = 16, private: bool = False
+) -> peewee.Database:
+    """Open (lazily) the database a URL names; see the module docstring.
+
+    ``private``: a SQLite file holding secrets (password hashes, say) is
+    created, or tightened, to mode 0600 with its ``-wal`` and ``-shm`` files.
+    """
     if not isinstance(url, str) or not url:
         raise InvalidDatabaseURL("a database URL is required, like sqlite:///path.db")
     if is_sqlite_url(url):
         path = sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if private:
+            make_private_sqlite_file(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10)
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):

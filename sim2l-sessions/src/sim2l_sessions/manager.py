@@ -17,7 +17,6 @@ password is checked, so concurrent wrong passwords never buy more bcrypt
 checks than the limit.
 """
 
-import math
 import os
 import re
 import threading
@@ -180,9 +179,9 @@ class SessionManager:
 
     @staticmethod
     def _new_cutoff() -> tuple[float, float]:
-        # Tokens carry their issue time rounded up to the millisecond
-        # (tokens.new_claims); a token minted up to now has iat <= this.
-        not_before = math.ceil(time.time() * 1000) / 1000 + 0.001
+        # Tokens carry their unrounded issue time (tokens.new_claims): every
+        # token minted before this call is earlier, every one after is later.
+        not_before = time.time()
         return not_before, not_before + MAX_TTL_HOURS * 3600
 
     def _remember_cutoff(self, username: str, cutoff: tuple[float, float]) -> None:

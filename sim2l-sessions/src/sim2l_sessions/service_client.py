@@ -21,10 +21,14 @@ from urllib3.util.retry import Retry
 from sim2l_sessions.client_errors import RateLimitedError
 from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
+from sim2l_sessions.client_errors import WrongServiceError
 from sim2l_sessions.client_errors import error_class_for_status
 
 DEFAULT_TIMEOUT = (3.05, 30)  # connect, read (seconds)
 SESSION_HEADER = "X-Session-ID"
+# Every answer of a sim2l service names the service, so a client pointed at
+# the wrong port says so instead of reading another service's 404 as a miss.
+SERVICE_HEADER = "X-Sim2l-Service"
 
 
 def _is_timeout(error: requests.RequestException) -> bool:
@@ -53,8 +57,14 @@ class ServiceClient:
     ``base_url`` is the service's root (``http://localhost:8001``);
     ``session_id`` the token sent as ``X-Session-ID``; ``timeout`` seconds (or
     a ``(connect, read)`` pair); ``retries`` how often an idempotent call is
-    retried after a connection failure or a 502/503/504.
+    retried after a connection failure or a 502/503/504. A subclass names the
+    service it talks to in ``service``; an answer from another service raises
+    ``WrongServiceError``.
     """
+
+    #: The service this client talks to ("cache", "catalog", "results"), or
+    #: None for any sim2l service (the sessions routes every service mounts).
+    service: str | None = None
 
     def __init__(
         self,
@@ -161,6 +171,7 @@ class ServiceClient:
                 time.sleep(0.2 * (2**attempt))
                 continue
             break
+        self._check_service(response, method, url)
         if response.status_code == 404 and not_found_none:
             response.close()
             return None
@@ -179,6 +190,24 @@ class ServiceClient:
                 method=method,
                 url=url,
             ) from None
+
+    def _check_service(self, response, method: str, url: str) -> None:
+        """Raise ``WrongServiceError`` when the answer comes from another service."""
+        if self.service is None:
+            return
+        answered_by = response.headers.get(SERVICE_HEADER)
+        if answered_by == self.service:
+            return
+        if answered_by is None and response.status_code != 404:
+            return  # a proxy's own answer (a 502, say) is reported as itself
+        response.close()
+        if answered_by is None:
+            message = f"{self.base_url} does not answer as a sim2l {self.service} service"
+        else:
+            message = (
+                f"{self.base_url} is the {answered_by} service, not the {self.service} service"
+            )
+        raise WrongServiceError(message, status=response.status_code, method=method, url=url)
 
     @staticmethod
     def _error(response, method: str, url: str) -> ServiceError:

@@ -88,7 +88,8 @@ class SessionStore:
 
     def __init__(self, url: str | None = None):
         self.url = url or sessions_database_url()
-        self.database = database_from_url(self.url, max_connections=8)
+        # Password hashes: the SQLite file (and its -wal, -shm) is 0600.
+        self.database = database_from_url(self.url, max_connections=8, private=True)
         models = bind_models(self.database, [User, RevokedSession, UserCutoff, LoginAttempt])
         self.User = models["User"]
         self.RevokedSession = models["RevokedSession"]

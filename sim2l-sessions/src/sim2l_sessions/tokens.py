@@ -11,7 +11,6 @@ accepted is refused.
 import base64
 import binascii
 import hashlib
-import math
 import secrets
 import time
 
@@ -95,8 +94,8 @@ def new_claims(username, role, privileges, ttl_seconds: float) -> dict:
         "sub": username,
         "role": role,
         "prv": sorted(privileges),
-        # Rounded up, so a user cut-off taken later is always later than it.
-        "iat": math.ceil(now * 1000) / 1000,
+        # Unrounded: a user cut-off taken after this is always later than it.
+        "iat": now,
         "exp": now + ttl_seconds,
     }
 

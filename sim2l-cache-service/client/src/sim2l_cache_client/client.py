@@ -43,6 +43,8 @@ class CacheClient(ServiceClient):
     >>> cache.get("thermal_sim/350K/result")      # a dict, or None on a miss
     """
 
+    service = "cache"
+
     def set(
         self,
         cache_key: str,

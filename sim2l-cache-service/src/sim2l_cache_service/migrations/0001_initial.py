@@ -1,7 +1,8 @@
 """The entries, the per-simulation statistics and the invalidation log.
 
-The models are frozen copies of what this migration creates, so later changes
-to ``models.py`` do not change what this migration does.
+The schema's single source: the models are frozen copies of what this migration
+creates (``tables.py`` names only the columns the queries use), so later changes
+to the code do not change what this migration does.
 """
 
 import peewee

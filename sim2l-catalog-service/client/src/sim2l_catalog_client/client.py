@@ -22,6 +22,8 @@ class CatalogClient(ServiceClient):
     (``NotFoundError``, ``ConflictError``, ``ForbiddenError``, ...).
     """
 
+    service = "catalog"
+
     def register_simulation(
         self,
         name: str,

@@ -2,9 +2,10 @@
 
 ::
 
-    sim2l services up|down|status        the three services on this machine (gunicorn, SQLite)
+    sim2l services up|down|status        the three services and the dashboard on this machine
     sim2l list                           declared and installed simulations
     sim2l run NAME key=value ...         run a simulation (or re-use its cached result)
+    sim2l sweep NAME t=300:450:16 m=a,b  every combination, here, on --workers N or --scheduler
     sim2l runs list | show ID            runs recorded on this machine
     sim2l results search NAME --input 'temperature>300' --output 'max_stress<2e8'
     sim2l results stats NAME PARAM       count, min, max, average of a parameter
@@ -18,6 +19,7 @@ import argparse
 import sys
 
 from sim2l.cli import commands
+from sim2l.cli import sweep_command
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,11 +32,15 @@ def parser() -> argparse.ArgumentParser:
 
     services = sub.add_parser("services", help="start, stop or check the local services")
     services_sub = services.add_subparsers(dest="action", required=True)
-    up = services_sub.add_parser("up", help="start the three services under gunicorn")
+    up = services_sub.add_parser(
+        "up", help="start the three services and the dashboard (sim2l-web) under gunicorn"
+    )
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--cache-port", type=int, default=8001)
     up.add_argument("--catalog-port", type=int, default=8002)
     up.add_argument("--results-port", type=int, default=8003)
+    up.add_argument("--web-port", type=int, default=8000, help="the dashboard's port")
+    up.add_argument("--no-web", action="store_true", help="do not start the dashboard")
     up.add_argument("--workers", type=int, default=2)
     services_sub.add_parser("down", help="stop the services `up` started")
     services_sub.add_parser("status", help="show the local services", parents=[json_flag])
@@ -46,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="*", metavar="key=value")
     run.add_argument("--version", dest="sim_version", default=None)
     run.add_argument("--no-cache", action="store_true", help="execute even when cached")
+
+    sweep_command.add_parser(sub, json_flag)
 
     runs = sub.add_parser("runs", help="runs recorded on this machine")
     runs_sub = runs.add_subparsers(dest="action", required=True)

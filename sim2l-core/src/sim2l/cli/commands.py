@@ -20,14 +20,19 @@ def services(args) -> int:
             "cache": args.cache_port,
             "catalog": args.catalog_port,
             "results": args.results_port,
+            local_services.WEB: args.web_port,
         }
         try:
-            state = local_services.up(host=args.host, ports=ports, workers=args.workers)
+            state = local_services.up(
+                host=args.host, ports=ports, workers=args.workers, web=not args.no_web
+            )
         except RuntimeError as error:
             raise CommandError(str(error)) from None
         print("\nThe services are up. `sim2l run ...` on this machine uses them; elsewhere:")
         for name in local_services.SERVICE_NAMES:
             print(f"  export SIM2L_{name.upper()}_SERVICE_URL={state[name]['url']}")
+        if local_services.WEB in state:
+            print(f"The dashboard: {state[local_services.WEB]['url']} (sign in as a sim2l user)")
         return 0
     if args.action == "down":
         local_services.down()
@@ -69,8 +74,8 @@ def list_simulations(args) -> int:
     return 0
 
 
-def parse_input(simulation, text: str) -> tuple[str, object]:
-    """``name=value`` as the input's declared type (``temperature=350`` -> 350.0)."""
+def split_input(simulation, text: str):
+    """``name=raw`` -> (name, its declared ``Input``, raw text); CommandError names a bad one."""
     name, separator, raw = text.partition("=")
     if not separator or not name:
         raise CommandError(f"inputs are given as key=value, not {text!r}")
@@ -79,21 +84,32 @@ def parse_input(simulation, text: str) -> tuple[str, object]:
         raise CommandError(
             f"{simulation.name} has no input {name!r} (inputs: {', '.join(simulation.inputs)})"
         )
+    return name, spec, raw
+
+
+def typed_value(name: str, spec, raw: str):
+    """``raw`` as the declared type of input ``name`` (``"350"`` -> 350.0 for a number)."""
     try:
         if spec.type == "number":
-            return name, float(raw)
+            return float(raw)
         if spec.type == "integer":
-            return name, int(raw)
+            return int(raw)
         if spec.type == "boolean":
             lowered = raw.lower()
             if lowered not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError(raw)
-            return name, lowered in ("true", "1", "yes")
+            return lowered in ("true", "1", "yes")
         if spec.type in ("list", "dict"):
-            return name, json.loads(raw)
+            return json.loads(raw)
     except ValueError:
         raise CommandError(f"input {name!r} must be a {spec.type}, not {raw!r}") from None
-    return name, raw
+    return raw
+
+
+def parse_input(simulation, text: str) -> tuple[str, object]:
+    """``name=value`` as the input's declared type (``temperature=350`` -> 350.0)."""
+    name, spec, raw = split_input(simulation, text)
+    return name, typed_value(name, spec, raw)
 
 
 def run(args) -> int:
@@ -325,7 +341,9 @@ def dispatch(args) -> int:
         "catalog": catalog,
         "sync": sync,
     }
+    # A command declared in a module of its own names its handler on the parser.
+    handler = getattr(args, "handler", None) or handlers[args.command]
     try:
-        return handlers[args.command](args)
+        return handler(args)
     except ServiceError as error:
         raise CommandError(str(error)) from None

@@ -1,11 +1,13 @@
-"""``sim2l services up|down|status``: the three services on this machine, under gunicorn.
+"""``sim2l services up|down|status``: the three services and the dashboard on this machine.
 
 Each service runs through its seed launcher
 (``python -m sim2l.services.cache_service --backend sqlite --port 8001``) in
 its own process group, with its SQLite file, log and pid file under
 ``$SIM2L_HOME`` (``services/{service}.pid``, ``services/{service}.log``) and the
 URLs in ``services/services.json``, so ``sim2l run`` finds them without any
-configuration, and ``down`` stops exactly what ``up`` started.
+configuration, and ``down`` stops exactly what ``up`` started. The dashboard
+(``python -m sim2l.services.web``, from sim2l-web) starts beside them when it
+is installed, pointed at the three.
 """
 
 import contextlib
@@ -22,11 +24,36 @@ import requests
 from sim2l_sessions.paths import sim2l_home
 
 SERVICE_NAMES = ("cache", "catalog", "results")
+WEB = "web"  # the dashboard: started after the services, stopped with them
 
 # The services this process started, by pid: kept so ``down`` in the same
 # process can reap them (and Python does not warn about running children).
 _children: dict = {}
-DEFAULT_PORTS = {"cache": 8001, "catalog": 8002, "results": 8003}
+DEFAULT_PORTS = {"cache": 8001, "catalog": 8002, "results": 8003, WEB: 8000}
+
+
+def web_installed() -> bool:
+    """Whether sim2l-web (the dashboard) is installed here."""
+    import importlib.util
+
+    return importlib.util.find_spec("sim2l_web") is not None
+
+
+def _launcher_command(name: str, host: str, port: int, workers: int, state: dict, database_url):
+    if name == WEB:
+        urls = [
+            argument
+            for service in SERVICE_NAMES
+            for argument in (f"--{service}-url", state[service]["url"])
+        ]
+        return [sys.executable, "-m", "sim2l.services.web", *urls, "--host", host, "--port",
+                str(port), "--workers", str(workers)]  # fmt: skip
+    url_arguments = ["--backend", "sqlite"]
+    if database_url:
+        backend = "sqlite" if database_url.startswith("sqlite:") else "postgresql"
+        url_arguments = ["--backend", backend, "--db-url", database_url]
+    return [sys.executable, "-m", f"sim2l.services.{name}_service", *url_arguments, "--host",
+            host, "--port", str(port), "--workers", str(workers)]  # fmt: skip
 
 
 def state_folder() -> Path:
@@ -93,7 +120,7 @@ def status() -> list[dict]:
     """One row per service: url, pid, whether its process runs and whether it answers."""
     state = read_state()
     rows = []
-    for name in SERVICE_NAMES:
+    for name in (*SERVICE_NAMES, WEB) if WEB in state else SERVICE_NAMES:
         entry = state.get(name)
         if not entry:
             rows.append(
@@ -119,39 +146,31 @@ def up(
     database_urls: dict | None = None,
     timeout: float = 60,
     say=print,
+    web: bool = True,
 ) -> dict:
-    """Start the services not already running; returns the state (URLs, pids)."""
+    """Start the services (and the dashboard) not already running; returns the state."""
     state = read_state()
     folder = state_folder()
     folder.mkdir(parents=True, exist_ok=True)
     started = []
+    names = list(SERVICE_NAMES)
+    if web and web_installed():
+        names.append(WEB)
+    elif web:
+        say("the dashboard is not installed (pip install sim2l-web); starting the services only")
     try:
-        for name in SERVICE_NAMES:
+        for name in names:
             entry = state.get(name)
             if entry and is_our_process(entry["pid"]) and healthy(entry["url"]):
-                say(f"{name} service already running at {entry['url']} (pid {entry['pid']})")
+                say(f"{_label(name)} already running at {entry['url']} (pid {entry['pid']})")
                 continue
             port = (ports or {}).get(name) or DEFAULT_PORTS[name]
             if not port_is_free(host, port):
                 wanted, port = port, _free_port(host)
                 say(f"port {wanted} is busy; the {name} service uses port {port} instead")
-            url_arguments = ["--backend", "sqlite"]
-            database_url = (database_urls or {}).get(name)
-            if database_url:
-                backend = "sqlite" if database_url.startswith("sqlite:") else "postgresql"
-                url_arguments = ["--backend", backend, "--db-url", database_url]
-            command = [
-                sys.executable,
-                "-m",
-                f"sim2l.services.{name}_service",
-                *url_arguments,
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ]
+            command = _launcher_command(
+                name, host, port, workers, state, (database_urls or {}).get(name)
+            )
             log_path = folder / f"{name}.log"
             with open(log_path, "ab") as log:
                 process = subprocess.Popen(
@@ -167,20 +186,24 @@ def up(
             (folder / f"{name}.pid").write_text(str(process.pid))
             _write_state(state)
             started.append((name, process, url, log_path))
-            say(f"starting the {name} service on {url} (pid {process.pid}, log {log_path})")
+            say(f"starting the {_label(name)} on {url} (pid {process.pid}, log {log_path})")
         deadline = time.monotonic() + timeout
         for name, process, url, log_path in started:
             while not healthy(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     tail = log_path.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"the {name} service did not start; its log ends:\n{tail}")
+                    raise RuntimeError(f"the {_label(name)} did not start; its log ends:\n{tail}")
                 time.sleep(0.1)
-            say(f"{name} service ready at {url}")
+            say(f"{_label(name)} ready at {url}")
     except BaseException:
         for name, *_ in started:
             _stop(name, state)
         raise
     return state
+
+
+def _label(name: str) -> str:
+    return "dashboard" if name == WEB else f"{name} service"
 
 
 def _stop(name: str, state: dict, timeout: float = 15) -> bool:
@@ -225,11 +248,11 @@ def down(say=print) -> list[str]:
     """Stop every service ``up`` started; returns the names stopped."""
     state = read_state()
     stopped = []
-    for name in SERVICE_NAMES:
+    for name in (WEB, *SERVICE_NAMES):
         if name in state:
             if _stop(name, state):
                 stopped.append(name)
-                say(f"stopped the {name} service")
+                say(f"stopped the {_label(name)}")
             else:
-                say(f"the {name} service was not running")
+                say(f"the {_label(name)} was not running")
     return stopped

@@ -25,6 +25,7 @@ from sim2l.runner.result import SimulationFailedError
 from sim2l.runner.simulation import Simulation
 from sim2l.runner.simulation import load
 from sim2l.runner.simulation import simulation
+from sim2l.runner.sweep import SweepResults
 from sim2l.runner.sweep import sweep
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "SimulationDefinitionError",
     "SimulationFailedError",
     "SimulationNotFoundError",
+    "SweepResults",
     "cache_key",
     "canonical_json",
     "input_hash",

@@ -60,6 +60,24 @@ def run_simulation(
     return result
 
 
+def cached_run(simulation, inputs: dict, settings=None, *, unavailable=None) -> RunResult | None:
+    """The cached earlier run of these validated ``inputs``, or None.
+
+    None on a miss, without a cache service, without a run database, or when
+    the entry cannot be used. A sweep asks this in the calling process before
+    sending a point to a worker, so a cache hit never reaches one.
+    ``unavailable`` is shared by many calls: once the cache is found down it
+    is not asked again.
+    """
+    settings = settings or get_settings()
+    links = ServiceLinks(settings, unavailable=unavailable)
+    if not settings.use_run_database or not links.configured("cache"):
+        return None
+    input_hash = make_input_hash(simulation.name, simulation.version, inputs)
+    key = make_cache_key(simulation.name, simulation.version, input_hash)
+    return _cached_result(simulation, inputs, input_hash, key, links, settings)
+
+
 def _run_unrecorded(simulation, inputs, input_hash, key, links, raise_on_failure) -> RunResult:
     """``use_run_database=False``: compute only; nothing recorded, cached or published."""
     status, error, outputs = "completed", None, {}

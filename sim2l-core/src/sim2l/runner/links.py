@@ -109,6 +109,21 @@ def forget_clients() -> None:
         _simulation_ids.clear()
 
 
+def _drop_inherited_clients() -> None:
+    """In a forked child (a sweep's process pool): never reuse the parent's connections.
+
+    Parent and child would otherwise write to the same kept-alive sockets and
+    read each other's answers. The clients are dropped, not closed: closing
+    would close the parent's connections too.
+    """
+    global _clients_lock
+    _clients_lock = threading.Lock()  # the parent may have held it while forking
+    _clients.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_clients)
+
+
 def describe_error(error: BaseException) -> str:
     """One line saying what went wrong with a service call."""
     if isinstance(error, ServiceError):
@@ -119,7 +134,7 @@ def describe_error(error: BaseException) -> str:
 class ServiceLinks:
     """The configured services of one run, and what went wrong with them during it."""
 
-    def __init__(self, settings, timeout=None):
+    def __init__(self, settings, timeout=None, unavailable: dict | None = None):
         self.settings = settings
         self.timeout = timeout
         self.urls = {
@@ -132,7 +147,9 @@ class ServiceLinks:
             "catalog": settings.catalog_session_id,
             "results": settings.results_session_id,
         }
-        self.unavailable: dict[str, str] = {}
+        # Services found down: shared between the links of many runs (a sweep),
+        # so a down service costs one timeout, not one per point.
+        self.unavailable: dict[str, str] = {} if unavailable is None else unavailable
         self.warnings: list[str] = []
 
     def configured(self, service: str) -> bool:

@@ -38,6 +38,11 @@ class _Required:
     def __repr__(self):
         return "REQUIRED"
 
+    def __reduce__(self):
+        # Pickled by name, so a declaration shipped to a sweep's worker still
+        # holds the one REQUIRED that ``is REQUIRED`` checks compare against.
+        return "REQUIRED"
+
 
 REQUIRED = _Required()
 

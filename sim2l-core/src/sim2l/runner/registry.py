@@ -56,7 +56,8 @@ def registered() -> list:
         ]
 
 
-def _lookup(name: str, version: str | None):
+def lookup(name: str, version: str | None):
+    """The registered simulation ``name`` (latest version when ``version`` is None), or None."""
     with _lock:
         versions = _registry.get(name)
         if not versions:
@@ -66,28 +67,32 @@ def _lookup(name: str, version: str | None):
         return versions.get(version)
 
 
-def _load_entry_point(name: str) -> None:
-    from sim2l.runner.simulation import Simulation
+def _is_simulation(candidate) -> bool:
+    # Told by its shape, not its class: the registry sits below simulation.py,
+    # which imports it, so importing Simulation here would close a cycle.
+    return all(hasattr(candidate, attribute) for attribute in ("name", "version", "run_with"))
 
+
+def _load_entry_point(name: str) -> None:
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         if entry_point.name != name:
             continue
         loaded = entry_point.load()  # importing the module declares (registers) it
-        if isinstance(loaded, type) and issubclass(loaded, Simulation):
+        if isinstance(loaded, type) and _is_simulation(loaded):
             loaded = loaded()
-        if isinstance(loaded, Simulation):
+        if not isinstance(loaded, type) and _is_simulation(loaded):
             register(loaded)
 
 
 def load(name: str, version: str | None = None):
     """The simulation called ``name`` (its latest version unless ``version`` is given)."""
-    simulation = _lookup(name, version)
+    simulation = lookup(name, version)
     if simulation is None:
         _load_entry_point(name)
-        simulation = _lookup(name, version)
+        simulation = lookup(name, version)
     if simulation is None:
         importlib.import_module(EXAMPLES_MODULE)
-        simulation = _lookup(name, version)
+        simulation = lookup(name, version)
     if simulation is None:
         with _lock:
             known = sorted(_registry)

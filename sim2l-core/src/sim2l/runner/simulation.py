@@ -26,10 +26,14 @@ import inspect
 import re
 
 from sim2l.runner import registry
+from sim2l.runner.engine import run_simulation
 from sim2l.runner.hashing import cache_key
 from sim2l.runner.hashing import input_hash
 from sim2l.runner.parameters import Declaration
 from sim2l.runner.parameters import SimulationDefinitionError
+from sim2l.runner.portable import reference_to
+from sim2l.runner.portable import resolve
+from sim2l.runner.sweep import sweep as sweep_simulation
 
 # Names end up in cache keys, execution ids and URLs: keep them plain.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -114,6 +118,11 @@ class Simulation:
     def __repr__(self):
         return f"<Simulation {self.name} {self.version}>"
 
+    def __reduce__(self):
+        # Pickled as a reference a worker resolves: by name where its module
+        # can be imported there, by value (cloudpickle) where it cannot.
+        return resolve, (reference_to(self),)
+
     # Inputs
 
     def validate(self, **inputs) -> dict:
@@ -136,21 +145,15 @@ class Simulation:
 
     def run(self, **inputs):
         """Run with these inputs (or return the cached result); returns a ``RunResult``."""
-        from sim2l.runner.engine import run_simulation
-
         return run_simulation(self, inputs)
 
     def run_with(self, inputs: dict, *, use_cache: bool = True, raise_on_failure: bool = True):
         """``run`` with options: ``use_cache=False`` always executes; a failure can be returned."""
-        from sim2l.runner.engine import run_simulation
-
         return run_simulation(self, inputs, use_cache=use_cache, raise_on_failure=raise_on_failure)
 
     def sweep(self, grid=None, points=None, **options):
-        """Run over a grid or a list of inputs; see ``sim2l.sweep``."""
-        from sim2l.runner.sweep import sweep
-
-        return sweep(self, grid=grid, points=points, **options)
+        """Run over a grid or a list of inputs, here or on workers; see ``sim2l.sweep``."""
+        return sweep_simulation(self, grid=grid, points=points, **options)
 
 
 def simulation(name=None, version="1.0.0", description=None, tags=None, inputs=None, outputs=None):

@@ -15,6 +15,7 @@ SERVICES = {
     "cache": ("sim2l_cache_service.cli", "sim2l-cache-service", 8001),
     "catalog": ("sim2l_catalog_service.cli", "sim2l-catalog-service", 8002),
     "results": ("sim2l_results_service.cli", "sim2l-results-service", 8003),
+    "web": ("sim2l_web.cli", "sim2l-web", 8000),
 }
 
 
@@ -31,8 +32,9 @@ def service_main(service: str):
         # Only the service's own package missing means "not installed"; an
         # ImportError from inside an installed service is a real bug to show.
         if error.name and module_name.startswith(error.name):
+            what = "dashboard" if service == "web" else f"{service} service"
             raise ServiceNotInstalledError(
-                f"the sim2l {service} service is not installed; install it with:\n"
+                f"the sim2l {what} is not installed; install it with:\n"
                 f"    pip install {distribution}\n"
                 f"(or, from a source checkout: pip install -e ./{distribution})"
             ) from None

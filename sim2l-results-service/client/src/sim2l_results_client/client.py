@@ -86,6 +86,8 @@ class _Progress:
 class ResultsClient(ServiceClient):
     """Client of the sim2l results service (default port 8003)."""
 
+    service = "results"
+
     def __init__(
         self,
         base_url: str,

@@ -100,6 +100,15 @@ class GunicornServer:
         self.ready_path = ready_path
         self.process = None
 
+    def _config_arguments(self) -> list[str]:
+        # /metrics sums every worker with the kit's metrics directory hooks,
+        # unless the caller brings a configuration file of its own (the
+        # container's, which imports the same hooks) in GUNICORN_CMD_ARGS:
+        # a --config on the command line would replace it.
+        if "--config" in self.env.get("GUNICORN_CMD_ARGS", ""):
+            return []
+        return ["--config", "python:sim2l_service_kit.gunicorn_config"]
+
     def start(self):
         """Start gunicorn and wait until it answers on the ready path."""
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
@@ -119,6 +128,7 @@ class GunicornServer:
                 "--log-level",
                 "warning",
                 "--no-control-socket",
+                *self._config_arguments(),
                 self.app,
             ],
             env=self.env,

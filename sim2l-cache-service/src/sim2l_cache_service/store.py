@@ -1,12 +1,7 @@
-"""The cache's tables, and the queries on them (``CacheStore``).
+"""``CacheStore``: every query of the cache service, as SQL on one Peewee database.
 
 (The SQL here is assembled only from column names and the driver's parameter
 marker; every value travels as a parameter, hence the file-wide S608 waiver.)
-
-Three tables: ``cache_entry`` (one row per key; the answer to a GET is kept
-ready-encoded in ``body``), ``cache_stats`` (hit, miss and invalidation
-counts per simulation, fed in batches by each worker's ``HitCounter``) and
-``cache_invalidation`` (who invalidated what, why, and how many entries).
 
 The hot paths (read one key, store one entry) are single prepared SQL
 statements that return tuples: measured on this machine, that is about 1.4x
@@ -16,95 +11,18 @@ the throughput of the same read through model instances
 
 # ruff: noqa: S608
 
-import contextlib
 import datetime
-import fcntl
-import os
-import threading
-import time
-import weakref
 
 import orjson
 import peewee
+from sim2l_service_kit.database import PreparedStatements
+from sim2l_service_kit.database import WalCheckpointer
+from sim2l_service_kit.database import write_lock_for
 from sim2l_sessions.database import is_sqlite_url
-from sim2l_sessions.database import sqlite_path
 
-database_proxy = peewee.DatabaseProxy()
-
-# The stats row that counts misses on keys never stored (no simulation to
-# charge them to). Simulation ids are never negative.
-UNATTRIBUTED = -1
-
-ENTRY_FIELDS = (
-    "cache_key",
-    "simulation_id",
-    "simulation_name",
-    "simulation_version",
-    "execution_id",
-    "squid_id",
-    "input_hash",
-    "run_db_path",
-    "result_id",
-)
-SELECTOR_FIELDS = ("simulation_id", "simulation_name", "simulation_version", "key_pattern")
-
-
-class BaseModel(peewee.Model):
-    """Models bound to the database ``create_app`` opens."""
-
-    class Meta:
-        database = database_proxy
-
-
-class CacheEntry(BaseModel):
-    """One cached result: the seed's fields, the ready-encoded answer, times."""
-
-    cache_key = peewee.CharField(max_length=512, unique=True)
-    simulation_id = peewee.BigIntegerField(index=True)
-    simulation_name = peewee.CharField(max_length=200)
-    simulation_version = peewee.CharField(max_length=100)
-    execution_id = peewee.CharField(max_length=200)
-    squid_id = peewee.CharField(max_length=512)
-    input_hash = peewee.CharField(max_length=256)
-    run_db_path = peewee.TextField()
-    result_id = peewee.BigIntegerField(null=True)
-    body = peewee.TextField()  # the GET answer, JSON, passed through as is
-    created_at = peewee.DoubleField()  # seconds since the epoch, UTC
-    # No index beyond the key's and the simulation's: each index costs about
-    # 15 us per stored entry on SQLite, and invalidations and purges are rare.
-    expires_at = peewee.DoubleField()
-    invalidated_at = peewee.DoubleField(null=True)
-    invalidation_id = peewee.BigIntegerField(null=True)
-
-    class Meta:
-        table_name = "cache_entry"
-
-
-class CacheStats(BaseModel):
-    """Hits, misses and invalidated entries per simulation (``UNATTRIBUTED``: unknown keys)."""
-
-    simulation_id = peewee.BigIntegerField(primary_key=True)
-    hits = peewee.BigIntegerField(default=0)
-    misses = peewee.BigIntegerField(default=0)
-    invalidated = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        table_name = "cache_stats"
-
-
-class CacheInvalidation(BaseModel):
-    """One invalidation: its selector, reason, who asked, how many entries it hit."""
-
-    created_at = peewee.DoubleField()
-    reason = peewee.TextField(null=True)
-    selector = peewee.TextField()  # JSON object of the selectors given
-    simulation_id = peewee.BigIntegerField(null=True, index=True)
-    entry_count = peewee.IntegerField(default=0)
-    invalidated_by = peewee.CharField(max_length=200)
-    role = peewee.CharField(max_length=50)
-
-    class Meta:
-        table_name = "cache_invalidation"
+from sim2l_cache_service.tables import ENTRY_FIELDS
+from sim2l_cache_service.tables import SELECTOR_FIELDS
+from sim2l_cache_service.tables import CacheInvalidation
 
 
 def iso_time(seconds: float) -> str:
@@ -133,98 +51,6 @@ def glob_to_like(pattern: str) -> str:
     return "".join(out)
 
 
-class ProcessWriteLock:
-    """Serialises SQLite writers across worker processes with ``flock``.
-
-    SQLite lets one writer in at a time; a second writer gets SQLITE_BUSY and
-    its busy handler sleeps at least a millisecond before trying again, which
-    under concurrent writes costs more than the write itself. A blocking
-    ``flock`` wakes the next writer as soon as the lock is released. The file
-    is opened once per process (after gunicorn forks: an inherited descriptor
-    would share the lock), and a thread lock covers threads of one process.
-    """
-
-    def __init__(self, path: str):
-        self.path = path
-        self._descriptor = None
-        self._pid = None
-        self._threads = threading.Lock()
-
-    def __enter__(self):
-        self._threads.acquire()
-        try:
-            if self._pid != os.getpid():
-                self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                self._pid = os.getpid()
-            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
-        except BaseException:
-            self._threads.release()
-            raise
-        return self
-
-    def __exit__(self, *exc_info):
-        try:
-            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
-
-
-class PreparedStatements:
-    """PostgreSQL server-side prepared statements, prepared once per pooled connection.
-
-    A GET is one trivial indexed query, so parsing and planning it is a large
-    share of the server's work: ``EXECUTE`` of a prepared statement measured
-    about 20 us less per query here than sending the SQL text each time, and
-    with the server on the same two cores that is throughput. A statement
-    lives as long as its connection; a connection the pool replaces (after an
-    outage, say) prepares its own on first use. Parameter types are left to
-    the server to infer from the columns, as for the plain statement.
-
-    Named statements do not survive a transaction-mode PgBouncer, which hands
-    each transaction another server connection: behind one, set the service's
-    ``postgresql_prepared_statements`` to false.
-    """
-
-    def __init__(self, database: peewee.Database):
-        self.database = database
-        # name -> (PREPARE text, EXECUTE text, connections it is prepared on)
-        self._statements: dict[str, tuple[str, str, weakref.WeakSet]] = {}
-
-    def execute(self, name: str, sql: str, params):
-        """Run ``sql`` (written with ``%s`` markers) as the prepared statement ``name``."""
-        entry = self._statements.get(name)
-        if entry is None:
-            entry = self._statements[name] = self._compile(f"sim2l_cache_{name}", sql)
-        prepare, execute, prepared_on = entry
-
-        def prepare_and_execute():
-            connection = self.database.connection()
-            if connection not in prepared_on:
-                self.database.execute_sql(prepare)
-                prepared_on.add(connection)
-            return self.database.execute_sql(execute, params)
-
-        # One retry scope for both statements: a pooled connection found dead
-        # is replaced and the new one is prepared before it executes.
-        run_with_reconnect = getattr(self.database, "run_with_reconnect", None)
-        if run_with_reconnect is None:
-            return prepare_and_execute()
-        return run_with_reconnect(prepare_and_execute)
-
-    @staticmethod
-    def _compile(statement: str, sql: str) -> tuple[str, str, weakref.WeakSet]:
-        parts = sql.split("%s")
-        numbered = parts[0] + "".join(
-            f"${index}{part}" for index, part in enumerate(parts[1:], start=1)
-        )
-        markers = ", ".join(["%s"] * (len(parts) - 1))
-        return (
-            f"PREPARE {statement} AS {numbered}",
-            f"EXECUTE {statement} ({markers})",
-            weakref.WeakSet(),
-        )
-
-
 class CacheStore:
     """Every query of the cache service, as SQL on one Peewee database.
 
@@ -236,11 +62,7 @@ class CacheStore:
         self.database = database
         self.url = url
         self.sqlite = is_sqlite_url(url)
-        self.write_lock = (
-            ProcessWriteLock(f"{sqlite_path(url)}-writelock")
-            if self.sqlite
-            else contextlib.nullcontext()
-        )
+        self.write_lock = write_lock_for(url)
         p = database.param
         self._p = p
         live = f"invalidated_at IS NULL AND expires_at > {p}"
@@ -264,8 +86,11 @@ class CacheStore:
             "invalidated = cache_stats.invalidated + excluded.invalidated"
         )
         self.live_clause = live
+        self.checkpointer = None
         self.statements = (
-            PreparedStatements(database) if prepared_statements and not self.sqlite else None
+            PreparedStatements(database, "sim2l_cache")
+            if prepared_statements and not self.sqlite
+            else None
         )
 
     def _execute_hot(self, name: str, sql: str, params):
@@ -275,48 +100,15 @@ class CacheStore:
         return self.statements.execute(name, sql, params)
 
     def disable_automatic_checkpoints(self) -> None:
-        """SQLite: leave WAL checkpoints to a background thread (call before connecting).
-
-        An automatic checkpoint runs inside the commit that crosses the
-        threshold and fsyncs while every queued writer waits behind it (and
-        the requests queued at that worker wait too). A thread of each worker
-        runs a PASSIVE checkpoint every second instead, on its own
-        connection, outside the write lock; SQLite releases the GIL while it
-        works, so requests go on meanwhile.
-        """
+        """SQLite: leave WAL checkpoints to a background thread (call before connecting)."""
         if self.sqlite:
-            self.database.pragma("wal_autocheckpoint", 0, permanent=True)
-            if not self.database.is_closed():
-                self.database.close()
-            self._checkpoint_pid = None
-            self._checkpoint_lock = threading.Lock()
+            self.checkpointer = WalCheckpointer(self.database, self.url)
+            self.checkpointer.disable_automatic_checkpoints()
 
-    def ensure_checkpointer(self, interval: float = 1.0) -> None:
+    def ensure_checkpointer(self) -> None:
         """SQLite: start this process's checkpoint thread unless it runs (after a fork too)."""
-        if not self.sqlite or getattr(self, "_checkpoint_pid", os.getpid()) == os.getpid():
-            return
-        with self._checkpoint_lock:
-            if self._checkpoint_pid == os.getpid():
-                return
-            self._checkpoint_pid = os.getpid()
-            thread = threading.Thread(
-                target=self._checkpoint_forever,
-                args=(interval,),
-                name="sim2l-wal-checkpoint",
-                daemon=True,
-            )
-            thread.start()
-
-    def _checkpoint_forever(self, interval: float) -> None:
-        pid = os.getpid()
-        path = sqlite_path(self.url)
-        while self._checkpoint_pid == pid and path.exists():
-            time.sleep(interval)
-            try:
-                # Peewee keeps one connection per thread: this is the thread's own.
-                self.database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            except peewee.PeeweeException:
-                continue  # busy or gone: try again next time
+        if self.checkpointer is not None:
+            self.checkpointer.ensure_running()
 
     def _durable_commit(self) -> None:
         """Make the current transaction wait for its WAL flush on PostgreSQL.

@@ -1,0 +1,92 @@
+"""The database mechanics services share: backend SQL, the write lock, prepared statements."""
+
+import contextlib
+import fcntl
+import multiprocessing
+import os
+import threading
+
+import peewee
+from sim2l_service_kit.database import BackendSQL
+from sim2l_service_kit.database import PreparedStatements
+from sim2l_service_kit.database import ProcessWriteLock
+from sim2l_service_kit.database import WalCheckpointer
+from sim2l_service_kit.database import write_lock_for
+from sim2l_sessions.database import database_from_url
+
+
+def test_backend_sql_runs_question_mark_sql_on_either_backend(database_url):
+    proxy = peewee.DatabaseProxy()
+    database = database_from_url(database_url)
+    proxy.initialize(database)
+    sql = BackendSQL(proxy)
+    sql.execute("CREATE TABLE kit_probe (name TEXT, size INTEGER)")
+    sql.execute("INSERT INTO kit_probe VALUES (?, ?), (?, ?)", ("a", 1, "b", 2))
+    assert sql.fetchall("SELECT name FROM kit_probe WHERE size > ? ORDER BY name", (0,)) == [
+        ("a",),
+        ("b",),
+    ]
+    assert sql.fetchone("SELECT size FROM kit_probe WHERE name = ?", ("b",)) == (2,)
+    assert sql.is_postgresql() == database_url.startswith("postgresql")
+    database.close()
+
+
+def _try_lock(path: str, answer) -> None:
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        answer.put("acquired")
+    except BlockingIOError:
+        answer.put("blocked")
+    finally:
+        os.close(descriptor)
+
+
+def test_process_write_lock_keeps_other_processes_out_while_held(tmp_path):
+    lock = ProcessWriteLock(str(tmp_path / "db-writelock"))
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    with lock:
+        child = context.Process(target=_try_lock, args=(lock.path, answers))
+        child.start()
+        child.join(10)
+        assert answers.get(timeout=10) == "blocked"
+    child = context.Process(target=_try_lock, args=(lock.path, answers))
+    child.start()
+    child.join(10)
+    assert answers.get(timeout=10) == "acquired"
+
+
+def test_write_lock_only_for_sqlite(tmp_path):
+    assert isinstance(write_lock_for(f"sqlite:///{tmp_path}/x.db"), ProcessWriteLock)
+    lock = write_lock_for("postgresql://u@127.0.0.1/db")
+    assert isinstance(lock, contextlib.nullcontext)
+
+
+def test_prepared_statements_prepare_once_per_connection(database_url):
+    if not database_url.startswith("postgresql"):
+        return  # SQLite has no server-side statements
+    database = database_from_url(database_url)
+    statements = PreparedStatements(database, "kit_probe")
+    for value in (1, 2, 3):
+        assert statements.execute("echo", "SELECT %s::int + 1", (value,)).fetchone() == (value + 1,)
+    (count,) = database.execute_sql(
+        "SELECT COUNT(*) FROM pg_prepared_statements WHERE name = 'kit_probe_echo'"
+    ).fetchone()
+    assert count == 1
+    database.close()
+
+
+def test_wal_checkpointer_turns_automatic_checkpoints_off_and_runs_one_thread(tmp_path):
+    url = f"sqlite:///{tmp_path}/wal.db"
+    database = database_from_url(url)
+    checkpointer = WalCheckpointer(database, url, interval=0.05)
+    checkpointer.disable_automatic_checkpoints()
+    database.connect()
+    assert database.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    database.close()
+    checkpointer.ensure_running()
+    checkpointer.ensure_running()
+    names = [thread.name for thread in threading.enumerate()]
+    assert names.count("sim2l-wal-checkpoint") >= 1
+    checkpointer._pid = None  # lets the thread end at its next tick

@@ -1,0 +1,151 @@
+"""What the runs explorer asks the results service, through ``ResultsClient`` only.
+
+- ``explorer_columns``: one column per input and output with its type and
+  units, from the parameter schemas the results service saw in the runs
+  (the catalog's declaration fills in what no run has shown yet);
+- ``fetch_page``: one page of matching runs, keyset-paged with the opaque
+  ``cursor`` where the client offers it (``offset`` on older services);
+- ``fetch_columns``: the chosen columns over **all** matching runs, as
+  columns (not rows), for the plots and the CSV download. It uses the
+  results service's columnar answer (``ResultsClient.columns``) where the
+  client has it, and otherwise pages through the search, which is slower.
+"""
+
+import functools
+import inspect
+
+from sim2l_results_client import ResultsClient
+from sim2l_sessions.client_errors import ServiceError
+
+BASE_COLUMNS = ("execution_id", "status", "created_at")
+FALLBACK_PAGE_SIZE = 1000
+
+
+def _schema_of(entry: dict) -> dict:
+    schema = entry.get("schema")
+    return schema if isinstance(schema, dict) else {}
+
+
+def explorer_columns(results, catalog, name: str, version: str | None) -> list[dict]:
+    """``[{"key": "inputs.x", "name", "param_class", "type", "units", "min", "max", ...}]``."""
+    columns = {}
+    for entry in results.parameter_schemas(name, version):
+        prefix = "inputs" if entry["param_class"] == "input" else "outputs"
+        key = f"{prefix}.{entry['name']}"
+        schema = _schema_of(entry)
+        column = columns.setdefault(
+            key, {"key": key, "name": entry["name"], "param_class": entry["param_class"]}
+        )
+        for field in ("type", "units", "min_value", "max_value", "description"):
+            if schema.get(field) is not None and column.get(field) is None:
+                column[field] = schema[field]
+    try:
+        declared = catalog.get_simulation(name, version).get("schema") or {}
+    except ServiceError:
+        declared = {}  # not in the catalog (or it is down): the runs' schemas are enough
+    for prefix in ("inputs", "outputs"):
+        for param, spec in (declared.get(prefix) or {}).items():
+            spec = spec if isinstance(spec, dict) else {}
+            key = f"{prefix}.{param}"
+            column = columns.setdefault(
+                key, {"key": key, "name": param, "param_class": prefix[:-1]}
+            )
+            for field, source in (("type", "type"), ("units", "units"), ("min_value", "min")):
+                if column.get(field) is None and spec.get(source) is not None:
+                    column[field] = spec[source]
+            if column.get("max_value") is None and spec.get("max") is not None:
+                column["max_value"] = spec["max"]
+    return sorted(columns.values(), key=lambda column: (column["param_class"], column["name"]))
+
+
+@functools.cache
+def _pages_by_cursor() -> bool:
+    return "cursor" in inspect.signature(ResultsClient.search_page).parameters
+
+
+def fetch_page(results, *, position: str | None, **criteria) -> tuple[list[dict], str | None]:
+    """``(runs, next position)``: one page; ``position`` is an opaque cursor (or an offset)."""
+    if _pages_by_cursor():
+        page = results.search_page(cursor=position or None, **criteria)
+        return page["items"], page.get("next_cursor")
+    offset = int(position) if position and position.isdigit() else 0
+    page = results.search_page(offset=offset, **criteria)
+    following = page.get("next_offset")
+    return page["items"], None if following is None else str(following)
+
+
+def iter_pages(results, page_size: int, **criteria):
+    """Every page of a search, in order: lists of runs (for the CSV and the slow path)."""
+    position = None
+    while True:
+        items, position = fetch_page(results, position=position, limit=page_size, **criteria)
+        yield items
+        if position is None:
+            return
+
+
+def value_of(run: dict, key: str):
+    """The value of column ``key`` (``inputs.x``, ``outputs.y`` or a run field) in a run."""
+    prefix, _, name = key.partition(".")
+    if prefix == "inputs" and name:
+        return (run.get("input_params") or {}).get(name)
+    if prefix == "outputs" and name:
+        return (run.get("output_params") or {}).get(name)
+    return run.get(key)
+
+
+def has_columnar_answer(results) -> bool:
+    """Whether the client offers the results service's columnar answer."""
+    return callable(getattr(results, "columns", None))
+
+
+def fetch_columns(
+    results,
+    name: str,
+    input_filters: dict,
+    output_filters: dict,
+    *,
+    version: str | None,
+    columns: list[str],
+    units: dict | None = None,
+    types: dict | None = None,
+) -> dict:
+    """``{"count", "columns": {key: [...]}, "units", "types", "source"}`` over all matching runs."""
+    wanted = list(dict.fromkeys([*BASE_COLUMNS, *columns]))
+    if has_columnar_answer(results):
+        answer = results.columns(
+            name,
+            input_filters or None,
+            output_filters or None,
+            simulation_version=version,
+            columns=wanted,
+        )
+        answer.setdefault("units", {})
+        answer.setdefault("types", {})
+        answer["source"] = "columnar"
+        return answer
+    gathered = {key: [] for key in wanted}
+    count = 0
+    # The slower fallback: every page of the search, turned into columns here.
+    pages = iter_pages(
+        results,
+        FALLBACK_PAGE_SIZE,
+        simulation_name=name,
+        input_filters=input_filters or None,
+        output_filters=output_filters or None,
+        simulation_version=version,
+        sort="created_at",
+    )
+    for items in pages:
+        for run in items:
+            for key in wanted:
+                gathered[key].append(value_of(run, key))
+        count += len(items)
+    return {
+        "simulation_name": name,
+        "count": count,
+        "columns": gathered,
+        "units": {key: value for key, value in (units or {}).items() if key in gathered},
+        "types": {key: value for key, value in (types or {}).items() if key in gathered},
+        "source": "search pages",
+    }
