@@ -68,6 +68,7 @@ EXPECTED = {
         ("GET", "/results/<execution:execution_id>"): "read_results",
         ("GET", "/results/<execution:execution_id>/file"): "read_results",
         ("POST", "/results/search"): "read_results",
+        ("POST", "/results/columns"): "read_results",
         ("POST", "/parameters/stats"): "read_results",
         ("GET", "/parameters/distinct"): "read_results",
         ("GET", "/parameters/schemas"): "read_results",

@@ -50,6 +50,9 @@ def make_app():
 
     yield make
     for application in made:
+        # Its counts go to its own database before that is reset for the next test.
+        state = application.extensions["sim2l_cache"]
+        state.counter.stop(state.store)
         database = application.extensions["sim2l_database"]
         if hasattr(database, "close_all"):
             database.close_all()

@@ -154,13 +154,21 @@ def run_story(home: Path, urls: dict) -> int:
         f"{executions['total_executions']} executions, success rate "
         f"{executions['success_rate']:.0%}"
     )
-    # Each cache worker adds its hit and miss counts to the totals at most
-    # once a second, when it next answers: the figures may lag a little.
-    cache_stats = CacheClient(urls["cache"], session_id=session.session_id).get_stats()
+    # Every run looked its inputs up in the cache once: the runs served from
+    # the cache were its hits, the executed ones its misses.
+    expected = {"hits": reused, "misses": len(runs) - reused}
+    cache_stats = wait_for_cache_counts(
+        CacheClient(urls["cache"], session_id=session.session_id), expected
+    )
     say(
         f"    cache: {cache_stats['hits']} hits, {cache_stats['misses']} misses, "
-        f"hit rate {cache_stats['hit_rate']:.0%}"
+        f"hit rate {cache_stats['hit_rate']:.0%} "
+        f"(this demo looked up {len(runs)} keys: {expected['hits']} found, "
+        f"{expected['misses']} not)"
     )
+    if (cache_stats["hits"], cache_stats["misses"]) != (expected["hits"], expected["misses"]):
+        say("    UNEXPECTED: the cache's counts differ from what this demo did")
+        return 1
 
     step("Done")
     say(
@@ -172,6 +180,22 @@ def run_story(home: Path, urls: dict) -> int:
         ".venv/bin/sim2l run thermal_sim temperature=350"
     )
     return 0
+
+
+def wait_for_cache_counts(cache, expected: dict, within_seconds: float = 2.0) -> dict:
+    """The cache's statistics once they show ``expected``, or after ``within_seconds``.
+
+    Each cache worker writes its counts from a thread every half second, so
+    a count answered by one worker reaches the statistics within about a
+    second, whichever worker answers ``get_stats``.
+    """
+    deadline = time.monotonic() + within_seconds
+    while True:
+        stats = cache.get_stats()
+        reached = stats["hits"] >= expected["hits"] and stats["misses"] >= expected["misses"]
+        if reached or time.monotonic() > deadline:
+            return stats
+        time.sleep(0.05)
 
 
 def show_dashboard(url: str) -> None:

@@ -50,12 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     def gauges() -> dict:
         counts = store.counts(None, time.time())
-        hits, misses = counter.pending()
         return {
             "sim2l_cache_entries": counts["entries"],
             "sim2l_cache_stored_entries": counts["stored_entries"],
-            "sim2l_cache_hits": counts["hits"] + hits,
-            "sim2l_cache_misses": counts["misses"] + misses,
+            "sim2l_cache_hits": counts["hits"],
+            "sim2l_cache_misses": counts["misses"],
         }
 
     app = create_service_app(

@@ -29,9 +29,10 @@ DEFAULTS = {
     "max_key_length": 512,
     # Encoded size limit of an entry's metadata object (413 beyond it).
     "max_metadata_bytes": 64 * 1024,
-    # Hit and miss counts are kept per worker and written to the database at
-    # most this often (seconds); 0 writes them on every request.
-    "stats_flush_seconds": 1.0,
+    # Hit and miss counts are kept per worker and written to the database by
+    # a thread of each worker this often (seconds), so GET /cache/stats sees
+    # every answered read within about this long; 0 writes them on every read.
+    "stats_flush_seconds": 0.5,
     # Largest page of a listing; larger limits are capped to it.
     "max_page_size": 500,
     # PostgreSQL only: "on" (the default) makes every acknowledged write wait

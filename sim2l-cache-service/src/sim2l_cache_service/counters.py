@@ -1,17 +1,25 @@
-"""Hit and miss counting that does not turn every read into a write.
+"""Hit and miss counting that does not turn every read into a write, yet stays exact.
 
-Each worker process counts hits and misses per simulation in memory and adds
-the deltas to the ``cache_stats`` table at most every ``flush_seconds``
-(``count = count + delta``, one small transaction per flush), and once more
-when the process exits. Reads therefore never wait for one another on a
-write lock; the price is that the stored counters trail the truth by at
-most the flush interval per worker (``GET /cache/stats`` adds the answering
-worker's unflushed counts, so a single-process server is exact). The flush
-is made by the first read after the interval: a worker that gets no further
-reads holds its last counts until its next read or its exit.
+Each worker process counts hits and misses per simulation in memory; a
+background thread of that worker adds the deltas to the ``cache_stats``
+table every ``flush_seconds`` (``count = count + delta``, one small
+transaction, only when there is something to add), and once more when the
+process exits. ``GET /cache/stats`` reads the table only (after adding its
+own worker's deltas), so:
+
+- every hit and miss answered is counted once (a failed write keeps its
+  deltas for the next flush);
+- it is visible to every reader within ``flush_seconds`` plus one write,
+  also when the service is idle (the thread does not wait for requests);
+- two reads never go down, whichever workers answer them (the table only
+  grows; a worker's unflushed counts are never mixed in).
+
+With ``flush_seconds`` 0 every read writes its count at once. A worker
+killed with SIGKILL loses at most its last ``flush_seconds`` of counts.
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -26,15 +34,42 @@ class HitCounter:
         self._lock = threading.Lock()
         self._pending: dict[int, list[int]] = {}
         self._flushed_at = time.monotonic()
+        self._flusher_pid = None
 
     def record(self, simulation_id: int, hit: bool) -> bool:
-        """Count one read; whether a flush is due."""
+        """Count one read; whether it must be flushed now (``flush_seconds`` 0)."""
         with self._lock:
             counts = self._pending.get(simulation_id)
             if counts is None:
                 counts = self._pending[simulation_id] = [0, 0]
             counts[0 if hit else 1] += 1
-        return time.monotonic() - self._flushed_at >= self.flush_seconds
+        return self.flush_seconds <= 0
+
+    def ensure_flusher(self, store) -> None:
+        """Start this process's flush thread unless it runs (workers fork: one each)."""
+        if self.flush_seconds <= 0 or self._flusher_pid == os.getpid():
+            return
+        with self._lock:
+            if self._flusher_pid == os.getpid():
+                return
+            self._flusher_pid = os.getpid()
+        thread = threading.Thread(
+            target=self._flush_forever, args=(store,), name="sim2l-cache-stats", daemon=True
+        )
+        thread.start()
+
+    def stop(self, store) -> None:
+        """Flush what is pending and end the flush thread (an app that is thrown away)."""
+        self._flusher_pid = None
+        self.flush(store)
+
+    def _flush_forever(self, store) -> None:
+        pid = os.getpid()
+        while self._flusher_pid == pid:
+            time.sleep(self.flush_seconds)
+            if self._pending:
+                self.flush(store)
+                store.release_connection()
 
     def pending(self, simulation_id: int | None = None) -> tuple[int, int]:
         """Unflushed ``(hits, misses)`` for one simulation, or for all (None)."""

@@ -109,6 +109,8 @@ def _get(state: CacheState, cache_key: str):
         due = state.counter.record(row[0], body is not None)
     if due:
         state.counter.flush(state.store)
+    else:
+        state.counter.ensure_flusher(state.store)
     if body is None:
         return raw_json_response(_MISS, 404)
     return raw_json_response(body)
@@ -251,15 +253,16 @@ def list_invalidations():
 def stats():
     """Hits, misses, hit rate, entries and invalidations, overall or per simulation.
 
-    Stored counters plus this worker's unflushed counts: with several
-    workers the figures trail by at most ``stats_flush_seconds``.
+    Read from the stored counters only, after adding this worker's own
+    unflushed counts: exact up to the other workers' last flush (at most
+    ``stats_flush_seconds`` ago), and never lower than an earlier answer.
     """
     state = _state()
     simulation_id = _query(_stats_query_schema).get("simulation_id")
+    state.counter.flush(state.store)
     figures = state.store.counts(simulation_id, time.time())
-    pending_hits, pending_misses = state.counter.pending(simulation_id)
-    hits = figures["hits"] + pending_hits
-    misses = figures["misses"] + pending_misses
+    hits = figures["hits"]
+    misses = figures["misses"]
     lookups = hits + misses
     return json_response(
         {

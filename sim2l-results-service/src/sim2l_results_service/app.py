@@ -48,8 +48,8 @@ def create_app(config: dict | None = None):
         gauges=lambda: {"sim2l_results_registered": result_count()},
     )
     app.extensions["sim2l_results_store"] = store
-    # /results/search belongs to its own route for every method, never to
-    # /results/<execution_id> (Allow names only its methods).
-    app.url_map.converters["execution"] = string_converter_excluding("search")
+    # /results/search and /results/columns belong to their own routes for
+    # every method, never to /results/<execution_id> (Allow names only theirs).
+    app.url_map.converters["execution"] = string_converter_excluding("search", "columns")
     app.register_blueprint(views)
     return app

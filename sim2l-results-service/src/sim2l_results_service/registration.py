@@ -16,6 +16,7 @@ from pathlib import Path
 
 import orjson
 import peewee
+from sim2l_service_kit import format_timestamp
 
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
@@ -68,6 +69,14 @@ def _finite(value):
     return value
 
 
+def stored_artifacts(artifacts: list[dict]) -> list[dict]:
+    """The artifacts as answers show them: times in the one timestamp format."""
+    return [
+        {**artifact, "created_at": format_timestamp(artifact["created_at"])}
+        for artifact in artifacts
+    ]
+
+
 def summary(result: Result, created: bool) -> dict:
     """What ``POST /results`` answers."""
     return {
@@ -82,7 +91,7 @@ def summary(result: Result, created: bool) -> dict:
         "input_count": result.input_count,
         "output_count": result.output_count,
         "artifact_count": result.artifact_count,
-        "registered_at": result.registered_at,
+        "registered_at": format_timestamp(result.registered_at),
     }
 
 
@@ -148,7 +157,7 @@ def _result_row(
         "inputs_json": _dumps(inputs),
         "outputs_json": _dumps(outputs),
         "units_json": _dumps(units),
-        "artifacts_json": _dumps(record.artifacts),
+        "artifacts_json": _dumps(stored_artifacts(record.artifacts)),
         "schema_keys_json": _dumps(schema_keys),
     }
 

@@ -32,6 +32,7 @@ from sim2l_sessions.privileges import ALL_PRIVILEGES
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import UnknownPrivilegeError
 from sim2l_sessions.privileges import expand_privileges
+from sim2l_sessions.timestamps import format_timestamp
 
 from sim2l_service_kit.auth import EXTENSION_KEY
 from sim2l_service_kit.auth import current_session
@@ -132,6 +133,8 @@ def _manager():
 
 def _session_body(session, include_token: bool) -> dict:
     body = session.to_dict()
+    body["issued_at"] = format_timestamp(session.issued_at)
+    body["expires_at"] = format_timestamp(session.expires_at)
     if include_token:
         body["session_id"] = session.session_id
     return body
@@ -202,6 +205,10 @@ def delete_all_sessions():
     return json_response({"revoked": True, "username": session.username})
 
 
+def _user_body(user: dict) -> dict:
+    return {**user, "created_at": format_timestamp(user["created_at"])}
+
+
 def _int_argument(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -221,7 +228,7 @@ def list_users():
     """Users by name, paginated with ``limit`` (at most 500) and ``offset``."""
     limit = _int_argument("limit", 100, 1, 500)
     offset = _int_argument("offset", 0, 0, 10**9)
-    users = _manager().list_users(limit=limit, offset=offset)
+    users = [_user_body(user) for user in _manager().list_users(limit=limit, offset=offset)]
     return json_response({"items": users, "limit": limit, "offset": offset})
 
 
@@ -238,7 +245,7 @@ def create_user():
         raise APIError(409, "conflict", str(error)) from None
     except (InvalidUserError, PasswordError) as error:
         raise APIError(400, "validation_error", str(error)) from None
-    return json_response(user, status=201)
+    return json_response(_user_body(user), status=201)
 
 
 @sessions_blueprint.delete("/users/<username>")
