@@ -39,8 +39,17 @@ def migrate_service(service: str, database_url: str) -> None:
 class KillableService:
     """One service under gunicorn (sync workers) in its own process group."""
 
-    def __init__(self, service: str, database_url: str, workers: int = 2, env=None):
+    def __init__(
+        self,
+        service: str,
+        database_url: str,
+        workers: int = 2,
+        env=None,
+        config: str = "python:sim2l_service_kit.gunicorn_config",
+    ):
+        """``config`` is gunicorn's ``--config``: the kit's hooks, or a file that imports them."""
         self.service = service
+        self.config = config
         self.database_url = database_url
         self.workers = workers
         self.port = free_port()
@@ -72,7 +81,7 @@ class KillableService:
                 "--no-control-socket",
                 # /metrics sums every worker (the kit's metrics directory hooks).
                 "--config",
-                "python:sim2l_service_kit.gunicorn_config",
+                self.config,
                 APP_SPECS[self.service],
             ],
             env=self.env,

@@ -51,14 +51,15 @@ EXPECTED = {
     },
     "results": {
         ("GET", "/results"): "read_results",
-        ("GET", "/results/<execution_id>"): "read_results",
-        ("GET", "/results/<execution_id>/file"): "read_results",
+        ("GET", "/results/<execution:execution_id>"): "read_results",
+        ("GET", "/results/<execution:execution_id>/file"): "read_results",
         ("POST", "/results/search"): "read_results",
+        ("POST", "/results/columns"): "read_results",
         ("POST", "/parameters/stats"): "read_results",
         ("GET", "/parameters/distinct"): "read_results",
         ("GET", "/parameters/schemas"): "read_results",
         ("POST", "/results"): "register_result",
-        ("DELETE", "/results/<execution_id>"): "delete_results",
+        ("DELETE", "/results/<execution:execution_id>"): "delete_results",
     },
 }
 BAD_TOKENS = ("none", "forged", "edited", "expired", "revoked")

@@ -28,6 +28,8 @@ CONCRETE = {
     "/cache/<path:cache_key>": "/cache/thermal_sim/350K/result",
     "/users/<username>": "/users/nobody",
     "/users/<username>/password": "/users/nobody/password",
+    "/users/<username>/role": "/users/nobody/role",
+    "/users/<username>/sessions": "/users/nobody/sessions",
 }
 QUERIES = {"/cache": {"key": "thermal_sim/350K/result"}}
 

@@ -256,3 +256,60 @@ def test_multipart_upload_and_fields(url, tokens, tmp_path, client):
     assert [r["execution_id"] for r in client.search(simulation_name="thermal_sim")] == [
         "run-multipart"
     ]
+
+
+BIG = 123456789012345678901234567890  # beyond 64 bits
+
+
+def _with_input_value(good_run, target, kind: str, value_json: str):
+    return copy_of(
+        good_run,
+        target,
+        [
+            f"UPDATE inputs SET value_kind = '{kind}', value_json = '{value_json}' "  # noqa: S608 (a crafted test file)
+            "WHERE name = 'temperature'"
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "value_json", "expected"),
+    [
+        ("int", str(BIG), BIG),
+        ("int", str(-(BIG**11)), -(BIG**11)),  # beyond a double too
+        ("list", f"[1, {BIG}]", [1, BIG]),
+        ("dict", f'{{"n": {BIG}, "x": [{BIG}]}}', {"n": BIG, "x": [BIG]}),
+    ],
+)
+def test_integers_beyond_64_bits_are_kept_with_every_digit(
+    client, good_run, tmp_path, kind, value_json, expected
+):
+    path = _with_input_value(good_run, tmp_path / "big.db", kind, value_json)
+    assert client.register_result(path)["input_count"] == 1
+    assert client.get_result("run-hostile")["input_params"]["temperature"] == expected
+    if kind == "int" and expected > 0:  # a number where it fits a double: searchable
+        found = client.search(
+            simulation_name="thermal_sim", input_filters={"temperature": {"gt": 1e29}}
+        )
+        assert [r["input_params"]["temperature"] for r in found] == [BIG]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value_json", "where"),
+    [
+        ("str", '"\\ud800"', "lone surrogate"),
+        ("dict", '{"\\udfff": 1}', "lone surrogate"),
+        ("list", '["ok", "a\\u0000b"]', "NUL"),
+        ("str", '"a\\u0000b"', "NUL"),
+    ],
+)
+def test_strings_breaking_the_text_rule_are_a_422_naming_the_parameter(
+    client, good_run, tmp_path, storage_dir, kind, value_json, where
+):
+    path = _with_input_value(good_run, tmp_path / "bad.db", kind, value_json)
+    with pytest.raises(InvalidRequestError) as refused:
+        client.register_result(path)
+    assert refused.value.status == 422, refused.value
+    assert refused.value.details == {"parameter": "temperature"}
+    assert "temperature" in refused.value.message and where in refused.value.message
+    _stored_nothing(client, storage_dir)

@@ -15,17 +15,20 @@ REQUESTS = {
     ("POST", "/sessions"): {"json": {"anonymous": True}},
     ("GET", "/sessions/current"): {},
     ("DELETE", "/sessions/current"): {},
+    ("DELETE", "/sessions"): {},
     ("GET", "/users"): {},
     ("POST", "/users"): {"json": {}},
     ("DELETE", "/users/<username>"): {},
     ("PUT", "/users/<username>/password"): {"json": {}},
+    ("PUT", "/users/<username>/role"): {"json": {}},
+    ("DELETE", "/users/<username>/sessions"): {},
     ("POST", "/results"): {"upload": True},
     ("GET", "/results"): {"params": {"simulation_name": "thermal_sim"}},
     ("POST", "/results/search"): {"json": {"simulation_name": "thermal_sim"}},
     ("POST", "/results/columns"): {"json": {"simulation_name": "thermal_sim"}},
-    ("GET", "/results/<execution_id>"): {},
-    ("GET", "/results/<execution_id>/file"): {},
-    ("DELETE", "/results/<execution_id>"): {},
+    ("GET", "/results/<execution:execution_id>"): {},
+    ("GET", "/results/<execution:execution_id>/file"): {},
+    ("DELETE", "/results/<execution:execution_id>"): {},
     ("POST", "/parameters/stats"): {"json": {"simulation_name": "thermal_sim", "param_name": "y"}},
     ("GET", "/parameters/distinct"): {
         "params": {"simulation_name": "thermal_sim", "param_name": "x"}
@@ -45,7 +48,9 @@ def test_privilege_matrix(app, url, manager, tmp_path):
 
     def call(method, rule, token):
         spec = REQUESTS[(method, rule)]
-        path = rule.replace("<execution_id>", "run-matrix").replace("<username>", "nobody")
+        path = rule.replace("<execution:execution_id>", "run-matrix").replace(
+            "<username>", "nobody"
+        )
         headers = {"X-Session-ID": token} if token else {}
         kwargs = {key: value for key, value in spec.items() if key != "upload"}
         if spec.get("upload"):

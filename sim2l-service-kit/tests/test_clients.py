@@ -132,3 +132,34 @@ def test_remote_user_management_needs_an_admin_session(toy_url):
             admin_session_id=remote.authenticate  # noqa: B023
             and SessionManager().create_session("x", "user").session_id,
         ).list_users()
+
+
+def test_remote_manager_withdraws_rights_through_the_sessions_endpoints(toy_url):
+    admin = SessionManager().create_session("root", "admin").session_id
+    remote = RemoteSessionManager(toy_url, admin_session_id=admin)
+    remote.create_user("tmpdev", "pw", "developer")
+
+    def still_valid(token):
+        return remote.get_session(token) is not None
+
+    first, second = (remote.authenticate("tmpdev", "pw").session_id for _ in range(2))
+    assert remote.logout_everywhere(first) is True  # DELETE /sessions, by the user
+    assert not still_valid(first) and not still_valid(second)
+    assert remote.logout_everywhere(first) is False
+
+    token = remote.authenticate("tmpdev", "pw").session_id
+    remote.revoke_user_sessions("tmpdev")  # DELETE /users/tmpdev/sessions, by an admin
+    assert not still_valid(token)
+
+    token = remote.authenticate("tmpdev", "pw", ttl_hours=720).session_id
+    remote.set_role("tmpdev", "user")  # PUT /users/tmpdev/role
+    assert not still_valid(token)
+    assert remote.authenticate("tmpdev", "pw").role == "user"
+
+    token = remote.authenticate("tmpdev", "pw").session_id
+    remote.change_password("tmpdev", "pw2")
+    assert not still_valid(token)
+    token = remote.authenticate("tmpdev", "pw2").session_id
+    remote.delete_user("tmpdev")
+    assert not still_valid(token)
+    assert still_valid(admin)

@@ -2,6 +2,8 @@
 
 import pytest
 import requests
+from flask import request
+from sim2l_service_kit import APIError
 from sim2l_service_kit import route_privileges
 from sim2l_service_kit.testing import RFC3339_UTC
 from sim2l_sessions.manager import SessionManager
@@ -148,7 +150,7 @@ def test_brute_force_through_the_blueprint_gets_429(toy_url):
     [
         (b"{not json", {}, 400, "invalid_json"),
         (b"[1, 2]", {}, 400, "invalid_json"),
-        (b"\xff\xfe\x00", {}, 400, "invalid_json"),
+        (b"\xff\xfe\x00", {}, 400, "validation_error"),  # the text rule: not UTF-8
         (b"[" * 100 + b"]" * 100, {}, 400, "invalid_json"),
         (b'{"key": "' + b"x" * 5000 + b'", "text": "t"}', {}, 413, "payload_too_large"),
         (b'{"key": 1, "text": "t"}', {}, 400, "validation_error"),
@@ -225,3 +227,67 @@ def test_user_management_routes_need_manage_users(toy_url):
     )
     assert call(toy_url, "DELETE", "/users/zed", tokens["admin"]).status_code == 200
     assert call(toy_url, "DELETE", "/users/zed", tokens["admin"]).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "method, path, body, field",
+    [
+        ("GET", "/notes/a%00b", None, "key"),
+        ("GET", "/notes/caf%E9", None, "key"),  # Latin-1, not UTF-8
+        ("GET", "/notes/%ED%A0%80", None, "key"),  # an encoded lone surrogate
+        ("GET", "/notes/k?q=a%00b", None, "q"),
+        ("GET", "/notes/k?q=%FF", None, "q"),
+        ("POST", "/notes", b'{"key": "a\\u0000b", "text": "t"}', "key"),
+        ("POST", "/notes", b'{"key": "k", "text": "\\ud800"}', "text"),
+        ("POST", "/notes", b'{"key": "k", "text": "t", "\\udfff": 1}', "\\udfff"),
+        ("POST", "/notes", b'{"key": "k", "text": "caf\xe9"}', "body"),
+        ("POST", "/sessions", b'{"username": "a\\u0000b", "password": "x"}', "username"),
+    ],
+)
+def test_the_text_rule_is_a_400_naming_the_field(toy_url, method, path, body, field):
+    _, tokens = tokens_by_role()
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    response = call(toy_url, method, path, tokens["developer"], data=body, headers=headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and field in error["details"], error
+    assert call(toy_url, "GET", "/notes/k", tokens["developer"]).status_code == 404
+
+
+def multipart(name: str, value: bytes) -> tuple[bytes, str]:
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="'
+        + name.encode()
+        + b'"\r\n\r\n'
+        + value
+        + b"\r\n--XX--\r\n"
+    )
+    return body, "multipart/form-data; boundary=XX"
+
+
+@pytest.mark.parametrize("value", ["caf\xe9".encode("latin-1"), b"a\x00b", b"ok"])
+def test_a_multipart_field_breaking_the_text_rule_is_a_400(toy_app, value):
+    body, content_type = multipart("execution_id", value)
+    with toy_app.test_request_context(
+        "/notes", method="POST", data=body, content_type=content_type
+    ):
+        if value == b"ok":
+            assert request.form["execution_id"] == "ok"
+            return
+        with pytest.raises(APIError) as raised:
+            request.form  # noqa: B018 - parsing the form applies the rule
+    assert raised.value.status == 400 and "execution_id" in raised.value.details
+
+
+def test_deeply_nested_json_with_escapes_is_a_400_not_a_500(toy_url):
+    _, tokens = tokens_by_role()
+    body = b'{"key": ' + b"[" * 2000 + b'"\\u0000"' + b"]" * 2000 + b"}"  # < 4096 bytes
+    response = call(
+        toy_url,
+        "POST",
+        "/notes",
+        tokens["developer"],
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text

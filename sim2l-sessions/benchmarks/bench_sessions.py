@@ -4,6 +4,8 @@ Figures:
 - verifications/s of a token never seen before (HMAC check + JSON parse);
 - verifications/s of ``SessionManager.get_session`` for a token seen before
   (the service's hot path: verified-token map + expiry + revocation set);
+- the same for a user's token while 1,000 users have a cut-off (withdrawn
+  rights: one more dictionary look-up), against the figure above;
 - the cost of one login (bcrypt at cost 12) as the baseline it replaces.
 """
 
@@ -47,6 +49,14 @@ def main():
     manager.get_session(token)
     warm = rate(lambda: manager.get_session(token), seconds=1.0)
 
+    for index in range(1000):
+        manager.revoke_user_sessions(f"former-{index}")
+    user_token = manager.create_session("alice", "developer").session_id
+    manager.revoke_user_sessions("alice")  # alice's rights withdrawn, then given back:
+    user_token = manager.create_session("alice", "developer").session_id
+    assert manager.get_session(user_token).is_valid()
+    warm_user = rate(lambda: manager.get_session(user_token), seconds=1.0)
+
     manager.create_user("alice", "correct horse battery staple")
     logins = 5
     started = time.perf_counter()
@@ -58,6 +68,13 @@ def main():
     report("sessions: login (bcrypt cost 12)", login_seconds * 1000, "ms/login")
     report("sessions: token verify, new token", fresh, "verif/s", login_rate, "logins/s")
     report("sessions: get_session, seen token", warm, "verif/s", login_rate, "logins/s")
+    report(
+        "sessions: get_session, user token, 1,000 cut-offs",
+        warm_user,
+        "verif/s",
+        warm,
+        "get_session, seen token",
+    )
 
 
 if __name__ == "__main__":

@@ -51,3 +51,26 @@ def test_anonymous_and_mint_tokens():
     minted = run("mint", "root", "--role", "admin")
     assert json.loads(run("check", minted.stdout.strip(), "manage_users").stdout)["role"] == "admin"
     assert run("anonymous", "--privileges", "superuser").returncode == 1
+
+
+def test_withdrawing_rights_from_the_command_line_ends_tokens():
+    run("create-user", "dora", "--role", "developer", password="pw")
+    tokens = [run("login", "dora", password="pw").stdout.strip() for _ in range(3)]
+
+    def valid(token):
+        return json.loads(run("check", token).stdout)["valid"]
+
+    assert run("logout-everywhere", tokens[0]).returncode == 0
+    assert not any(valid(token) for token in tokens)
+    fresh = run("login", "dora", password="pw").stdout.strip()
+    assert valid(fresh)
+    assert run("revoke-sessions", "dora").returncode == 0
+    assert not valid(fresh)
+    fresh = run("login", "dora", password="pw").stdout.strip()
+    assert run("set-role", "dora", "user").returncode == 0
+    assert not valid(fresh)
+    assert (
+        json.loads(run("check", run("login", "dora", password="pw").stdout.strip()).stdout)["role"]
+        == "user"
+    )
+    assert run("set-role", "nobody", "user").returncode == 1

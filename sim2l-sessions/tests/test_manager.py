@@ -246,8 +246,112 @@ def test_store_migrates_itself_and_purges(store):
 def test_failures_just_before_a_window_boundary_still_count(manager, store):
     manager.create_user("leo", "pw")
     window = int(time.time() // manager.login_window_seconds)
-    store.record_failure(["user:leo"] * 1, window - 1)
-    for _ in range(manager.login_failures_per_user - 1):
-        store.record_failure(["user:leo"], window - 1)
+    for _ in range(manager.login_failures_per_user):
+        store.reserve_attempt(["user:leo"], window - 1)
     with pytest.raises(RateLimitedError):
         manager.authenticate("leo", "pw")
+
+
+WITHDRAWALS = {
+    "delete the user": lambda manager, token: manager.delete_user("tmpdev"),
+    "change the password": lambda manager, token: manager.change_password("tmpdev", "new-pw"),
+    "change the role": lambda manager, token: manager.set_role("tmpdev", "user"),
+    "revoke every session": lambda manager, token: manager.revoke_user_sessions("tmpdev"),
+    "log out everywhere": lambda manager, token: manager.logout_everywhere(token),
+}
+
+
+@pytest.mark.parametrize("withdraw", sorted(WITHDRAWALS))
+def test_withdrawn_rights_end_every_token_at_every_manager_sharing_the_store(
+    manager, store, withdraw
+):
+    other = SessionManager(store=SessionStore(store.url), revocation_refresh_seconds=0)
+    manager.create_user("tmpdev", "pw", "developer")
+    manager.create_user("bystander", "pw", "developer")
+    tokens = [manager.authenticate("tmpdev", "pw", ttl_hours=720).session_id for _ in range(3)]
+    minted = manager.create_session("tmpdev", "admin").session_id
+    bystander = manager.authenticate("bystander", "pw").session_id
+    for token in [*tokens, minted]:
+        assert other.check_privilege(token, "register_simulation")
+
+    WITHDRAWALS[withdraw](manager, tokens[0])
+
+    for checker in (manager, other):
+        for token in [*tokens, minted]:
+            session = checker.get_session(token)
+            assert session.revoked and not session.is_valid(), (withdraw, checker)
+        assert checker.check_privilege(bystander, "register_simulation")
+    # What the user may still do afterwards gets new tokens that work.
+    if withdraw != "delete the user":
+        password = "new-pw" if withdraw == "change the password" else "pw"
+        fresh = manager.authenticate("tmpdev", password).session_id
+        assert other.get_session(fresh).is_valid()
+
+
+def test_a_role_change_takes_effect_in_the_next_login(manager):
+    manager.create_user("rolf", "pw", "developer")
+    manager.set_role("rolf", "user")
+    assert manager.authenticate("rolf", "pw").role == "user"
+    with pytest.raises(InvalidUserError):
+        manager.set_role("rolf", "emperor")
+    with pytest.raises(UserNotFoundError):
+        manager.set_role("nobody", "user")
+
+
+def test_an_anonymous_logout_everywhere_ends_only_its_own_token(manager):
+    first = manager.create_anonymous_session().session_id
+    second = manager.create_anonymous_session().session_id
+    assert manager.logout_everywhere(first) is True
+    assert manager.get_session(first).revoked
+    assert manager.get_session(second).is_valid()
+    assert manager.logout_everywhere("forged.token") is False
+
+
+def test_cutoffs_are_read_at_most_every_refresh_interval(store):
+    # No store query per check: a slow refresh does not see a cut-off made elsewhere...
+    writer = SessionManager(store=store, revocation_refresh_seconds=0)
+    reader = SessionManager(store=SessionStore(store.url), revocation_refresh_seconds=3600)
+    token = writer.create_session("carl", "developer").session_id
+    assert reader.get_session(token).is_valid()
+    writer.revoke_user_sessions("carl")
+    assert reader.get_session(token).is_valid()
+    # ...until its next refresh, which brings it.
+    reader._revoked_checked_at = float("-inf")
+    assert reader.get_session(token).revoked
+
+
+def test_concurrent_wrong_passwords_make_at_most_the_limit_of_bcrypt_checks(manager, monkeypatch):
+    import threading
+
+    import bcrypt
+
+    manager.create_user("vic", "right")
+    checks = []
+    real_checkpw = bcrypt.checkpw
+
+    def counting_checkpw(password, hashed):
+        checks.append(1)
+        return real_checkpw(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", counting_checkpw)
+    barrier = threading.Barrier(8)  # the store's pool holds 8 connections
+    outcomes = []
+
+    def attempt(index):
+        barrier.wait()
+        for _ in range(10):
+            try:
+                manager.authenticate("vic", "wrong", client_address=f"10.0.0.{index}")
+            except (AuthenticationError, RateLimitedError) as error:
+                outcomes.append(type(error).__name__)
+            finally:
+                manager.store.close()  # as a service does after each request
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 80
+    assert len(checks) <= manager.login_failures_per_user
+    assert outcomes.count("AuthenticationError") == len(checks)

@@ -13,14 +13,22 @@ from sim2l_service_kit.openapi import operation
 from sim2l_service_kit.openapi import path_parameter
 from sim2l_service_kit.openapi import query_parameter
 
+from sim2l_cache_service.schemas import MAX_ID
 from sim2l_cache_service.schemas import MAX_KEY_LENGTH
+from sim2l_cache_service.schemas import NO_CONTROL_PATTERN
+from sim2l_cache_service.schemas import SELECTORS
 from sim2l_cache_service.schemas import EntrySchema
 from sim2l_cache_service.schemas import InvalidateSchema
 
 _TEXT = {"type": "string"}
-_ID = {"type": "integer", "minimum": 0}
+_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 _NULLABLE_ID = {"type": ["integer", "null"], "minimum": 0}
-_KEY = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH}
+_KEY = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_KEY_LENGTH,
+    "pattern": NO_CONTROL_PATTERN,
+}
 
 ENTRY = {
     "type": "object",
@@ -162,14 +170,22 @@ def cache_paths() -> dict:
     store = operation(
         "Store an entry, or atomically replace the entry with the same key",
         privilege="write_cache",
-        body=json_body(json_schema(EntrySchema)),
+        body=json_body(
+            # ttl_hours or ttl_seconds, not both
+            {**json_schema(EntrySchema), "not": {"required": ["ttl_hours", "ttl_seconds"]}}
+        ),
         responses={**json_ok(ENTRY)},
     )
     invalidate = operation(
         "Invalidate the live entries matching every selector given (at least one); "
         "key_pattern is a glob: * any run of characters, ? one character",
         privilege="invalidate_cache",
-        body=json_body(json_schema(InvalidateSchema)),
+        body=json_body(
+            {
+                **json_schema(InvalidateSchema),
+                "anyOf": [{"required": [selector]} for selector in SELECTORS],
+            }
+        ),
         responses=json_ok(INVALIDATION),
     )
     purge = operation(
@@ -218,6 +234,16 @@ def cache_paths() -> dict:
     }
 
 
-def openapi_document(version: str) -> dict:
-    """The cache service's OpenAPI document (the kit adds the shared routes)."""
-    return document("sim2l cache service", version, cache_paths())
+def openapi_document(version: str, max_ttl_hours: float | None = None) -> dict:
+    """The cache service's OpenAPI document (the kit adds the shared routes).
+
+    ``max_ttl_hours``: the configured longest time to live, stated on
+    ``ttl_hours`` and ``ttl_seconds``.
+    """
+    result = document("sim2l cache service", version, cache_paths())
+    if max_ttl_hours is not None:
+        body = result["paths"]["/cache"]["post"]["requestBody"]["content"]["application/json"]
+        properties = body["schema"]["properties"]
+        properties["ttl_hours"]["maximum"] = max_ttl_hours
+        properties["ttl_seconds"]["maximum"] = max_ttl_hours * 3600.0
+    return result

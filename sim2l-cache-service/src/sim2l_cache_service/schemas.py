@@ -19,6 +19,8 @@ from sim2l_service_kit.fields import StrictNumber
 MAX_KEY_LENGTH = 512
 MAX_ID = 2**63 - 1
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# The same rule for the OpenAPI document (ECMA-262 syntax).
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
 
 
 def no_nul(value: str) -> None:
@@ -41,7 +43,9 @@ def text(max_length: int, **kwargs) -> fields.String:
 def cache_key_field(**kwargs) -> fields.String:
     """A cache key: 1 to 512 characters, no control characters; may contain ``/``."""
     return fields.String(
-        validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control], **kwargs
+        validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control],
+        metadata={"json_schema": {"pattern": NO_CONTROL_PATTERN}},
+        **kwargs,
     )
 
 
@@ -164,7 +168,7 @@ class InvalidateSchema(Schema):
     simulation_id = identifier()
     simulation_name = text(200)
     simulation_version = text(100)
-    key_pattern = fields.String(validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control])
+    key_pattern = cache_key_field()
     reason = fields.String(validate=[validate.Length(max=1000), no_nul], allow_none=True)
 
     @validates_schema

@@ -123,6 +123,10 @@ def _get(state: CacheState, cache_key: str):
     return raw_json_response(body)
 
 
+# The routes /cache/<name> that are not cache keys (see app.py).
+LITERAL_CACHE_ROUTES = ("entries", "invalidate", "invalidations", "purge", "stats")
+
+
 @blueprint.get("/cache/<path:cache_key>")
 @require_privilege("read_cache")
 def get_entry(cache_key):

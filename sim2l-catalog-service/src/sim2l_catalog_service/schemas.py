@@ -18,6 +18,7 @@ from sim2l_service_kit.fields import StrictNumber
 
 from sim2l_catalog_service.catalog import STATUSES
 from sim2l_catalog_service.executions import STATUSES as EXECUTION_STATUSES
+from sim2l_catalog_service.versions import VERSION_PATTERN
 from sim2l_catalog_service.versions import is_valid_version
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
@@ -94,6 +95,21 @@ def _check_schema(value: dict) -> None:
     _check_json_size(value)
 
 
+_PARAMETERS_DOCUMENT = {
+    "type": "object",
+    "propertyNames": {"minLength": 1, "maxLength": 200},
+    "additionalProperties": {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "units": {"type": ["string", "null"]}},
+    },
+}
+# What _check_schema accepts, for the OpenAPI document.
+_SCHEMA_DOCUMENT = {
+    "properties": {"inputs": _PARAMETERS_DOCUMENT, "outputs": _PARAMETERS_DOCUMENT},
+    "additionalProperties": False,
+}
+
+
 class ContentFields(Schema):
     """The fields a registration and an update share."""
 
@@ -102,7 +118,11 @@ class ContentFields(Schema):
     authors = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=50)
     )
-    schema = fields.Dict(keys=fields.String(), validate=_check_schema)
+    schema = fields.Dict(
+        keys=fields.String(),
+        validate=_check_schema,
+        metadata={"json_schema": _SCHEMA_DOCUMENT},
+    )
     metadata = fields.Dict(keys=fields.String(), validate=_check_json_size)
 
 
@@ -110,7 +130,11 @@ class RegisterSchema(ContentFields):
     """``POST /simulations``."""
 
     name = NameField(required=True)
-    version = fields.String(required=True, validate=_check_version)
+    version = fields.String(
+        required=True,
+        validate=_check_version,
+        metadata={"json_schema": {"pattern": VERSION_PATTERN.pattern, "maxLength": 64}},
+    )
 
 
 class UpdateSchema(ContentFields):

@@ -6,6 +6,7 @@ import peewee
 from sim2l_service_kit import ServiceState
 from sim2l_service_kit import create_service_app
 from sim2l_service_kit import service_version
+from sim2l_service_kit.routing import string_converter_excluding
 from sim2l_sessions.database import database_from_url
 
 from sim2l_results_service.config import SERVICE
@@ -44,5 +45,8 @@ def create_app(config: dict | None = None):
         gauges=lambda: {"sim2l_results_registered": result_count()},
         state=ResultsState(settings, store),
     )
+    # /results/search and /results/columns belong to their own routes for
+    # every method, never to /results/<execution_id> (Allow names only theirs).
+    app.url_map.converters["execution"] = string_converter_excluding("search", "columns")
     app.register_blueprint(views)
     return app

@@ -28,10 +28,11 @@ _OPERAND = {
             "additionalProperties": False,
             "minProperties": 1,
             "properties": {
+                # eq and ne take any scalar; the orderings a number or a string
                 **{
-                    name: {"type": ["number", "string", "boolean", "null"]}
-                    for name in OPERATORS[:6]
+                    name: {"type": ["number", "string", "boolean", "null"]} for name in ("eq", "ne")
                 },
+                **{name: _NUMBER_OR_STRING for name in ("gt", "ge", "lt", "le")},
                 "in": {
                     "type": "array",
                     "minItems": 1,
@@ -42,7 +43,8 @@ _OPERAND = {
                     "type": "array",
                     "minItems": 2,
                     "maxItems": 2,
-                    "items": _NUMBER_OR_STRING,
+                    # two numbers or two strings
+                    "anyOf": [{"items": {"type": "number"}}, {"items": {"type": "string"}}],
                 },
             },
         },
@@ -50,6 +52,7 @@ _OPERAND = {
 }
 _FILTERS = {
     "type": "object",
+    "propertyNames": {"minLength": 1, "maxLength": 200},
     "additionalProperties": _OPERAND,
     "description": "parameter name -> value (equality) or {operator: operand}; operators: "
     + ", ".join(OPERATORS),
@@ -180,6 +183,7 @@ def openapi_document(version: str) -> dict:
                 "schema": {
                     "type": "object",
                     "required": ["run_db"],
+                    "additionalProperties": False,
                     "properties": {
                         "run_db": {"type": "string", "format": "binary"},
                         "execution_id": _EXECUTION_ID,

@@ -9,6 +9,8 @@ the transaction's last step, so a failure leaves the previous state.
 """
 
 import hashlib
+import json
+import math
 import time
 from pathlib import Path
 
@@ -48,7 +50,23 @@ class RegistrationConflict(Exception):
 
 
 def _dumps(value) -> str:
-    return orjson.dumps(value, option=_DUMPS_OPTIONS).decode()
+    try:
+        return orjson.dumps(value, option=_DUMPS_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        # orjson stops at 64-bit integers; a run may hold bigger ones, kept
+        # with every digit by the standard encoder (same key order, and
+        # non-finite floats as null as orjson writes them).
+        return json.dumps(_finite(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(child) for key, child in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(child) for child in value]
+    return value
 
 
 def stored_artifacts(artifacts: list[dict]) -> list[dict]:

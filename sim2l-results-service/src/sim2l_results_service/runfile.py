@@ -10,6 +10,12 @@ schema (sim2l-core's SCHEMA.md) run, and each required table must be a real
 table, not a view. Everything read is checked for type and size before it is
 stored. Any problem is a ``RunFileError`` with a status (4xx) and a message.
 
+Every string read, including strings and keys inside JSON values, keeps the
+services' text rule (``sim2l_service_kit.text``: no NUL, no lone surrogate),
+or the file is refused with a 422 naming the parameter. Integers beyond 64
+bits are kept with every digit (registration writes them with the standard
+JSON encoder) and indexed as numbers when they fit a double.
+
 This module deliberately does not import sim2l-core: the service and the
 runner are released separately, and the file format is the contract.
 """
@@ -21,6 +27,9 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+
+from sim2l_service_kit.text import find_bad_text
+from sim2l_service_kit.text import text_problem
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 KNOWN_SCHEMA_VERSIONS = frozenset({1, 2})
@@ -71,11 +80,14 @@ ARTIFACT_COLUMNS = (
 class RunFileError(Exception):
     """An uploaded file that cannot be registered; ``status`` is the HTTP status to answer."""
 
-    def __init__(self, message: str, status: int = 422, code: str = "invalid_run_file"):
+    def __init__(
+        self, message: str, status: int = 422, code: str = "invalid_run_file", details=None
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        self.details = details or {}
 
 
 @dataclass
@@ -141,9 +153,28 @@ def _text(value, what: str, max_length: int | None = None, required: bool = Fals
         raise RunFileError(f"{what} must be text, not {type(value).__name__}")
     if max_length is not None and len(value) > max_length:
         raise RunFileError(f"{what} is longer than {max_length} characters")
-    if "\x00" in value:
-        raise RunFileError(f"{what} contains a NUL character")
+    problem = text_problem(value)
+    if problem:
+        raise RunFileError(f"{what} {problem}")
     return value
+
+
+def _check_text_inside(value, what: str, name: str) -> None:
+    """Refuse a decoded JSON value holding a string or key that breaks the text rule."""
+    found = find_bad_text(value)
+    if found:
+        path, problem = found
+        where = "" if path == "value" else f" at {path}"
+        raise RunFileError(f"{what}{where} {problem}", details={"parameter": name})
+
+
+def _as_double(value) -> float | None:
+    """``value`` as a finite double, or None (NaN, the infinities, integers beyond 1.8e308)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _number(value, what: str) -> float | None:
@@ -179,7 +210,12 @@ def _decode(kind, value_json, what: str):
     }[kind]
     if not isinstance(value, expected) or (kind == "int" and isinstance(value, bool)):
         raise RunFileError(f"{what} does not hold a {kind}")
-    return float(value) if kind == "float" else value
+    if kind == "float" and isinstance(value, int):
+        number = _as_double(value)
+        if number is None:
+            raise RunFileError(f"{what} holds a float beyond the range of a double")
+        return number
+    return value
 
 
 def _tables(connection) -> dict[str, str]:
@@ -280,12 +316,13 @@ def _parameters(
         if not name:
             raise RunFileError(f"an empty name in {table}")
         value = _decode(kind, value_json, what)
+        _check_text_inside(value, what, name)
         json_text = None if kind == "bytes" else value_json
         if json_text is not None and len(json_text) > limits.max_value_json_bytes:
             json_text = None  # kept in the stored file, too large for the index
         num_value = str_value = None
         if kind in ("int", "float", "bool"):
-            num_value = float(value) if math.isfinite(float(value)) else None
+            num_value = _as_double(value)
             if kind == "float" and json_text is not None:
                 json_text = json.dumps(value) if num_value is not None else "null"
         elif (
@@ -335,7 +372,9 @@ def _schemas(connection, columns: set[str], limits: Limits) -> list[dict]:
         default = None
         if entry["default_kind"] is not None and entry["default_kind"] != "bytes":
             default = _decode(entry["default_kind"], entry["default_json"], f"default of {name!r}")
+            _check_text_inside(default, f"default of {name!r}", name)
         options = _options(entry["options_json"], name)
+        _check_text_inside(options, f"options of {name!r}", name)
         schemas.append(
             {
                 "param_class": direction,

@@ -6,11 +6,13 @@ from marshmallow import fields
 from marshmallow import post_load
 from marshmallow import validate
 from marshmallow import validates_schema
+from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN
 from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
 from sim2l_sessions.execution_ids import is_valid_execution_id
 
 from sim2l_results_service.filters import QueryError
 from sim2l_results_service.filters import parse_filters
+from sim2l_results_service.queries import TIME_SORTS
 from sim2l_results_service.queries import check_sort
 
 MAX_LIMIT = 1000
@@ -36,6 +38,21 @@ def _domain_checked(check):
             raise ValidationError(error.message) from None
 
     return validator
+
+
+# The execution-id rule, for the OpenAPI document.
+EXECUTION_ID_DOCUMENT = {"pattern": "^" + EXECUTION_ID_PATTERN.pattern + "$", "maxLength": 128}
+# What queries.check_sort accepts, for the OpenAPI document.
+SORT_PATTERN = "^-?(?:" + "|".join(TIME_SORTS) + r"|(?:input|output)\..+)$"
+
+
+def sort_field() -> fields.String:
+    """``created_at``, ``-duration_seconds``, ``output.max_stress``, ..."""
+    return fields.String(
+        validate=[validate.Length(min=1, max=210), _domain_checked(check_sort)],
+        load_default=None,
+        metadata={"json_schema": {"pattern": SORT_PATTERN}},
+    )
 
 
 class FilterMap(fields.Dict):
@@ -75,9 +92,7 @@ class _Criteria(Schema):
 class SearchSchema(_Criteria):
     """``POST /results/search``."""
 
-    sort = fields.String(
-        validate=[validate.Length(min=1, max=210), _domain_checked(check_sort)], load_default=None
-    )
+    sort = sort_field()
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
@@ -99,9 +114,7 @@ class ListQuerySchema(Schema):
     simulation_name = fields.String(validate=NAME, load_default=None)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
     status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
-    sort = fields.String(
-        validate=[validate.Length(min=1, max=210), _domain_checked(check_sort)], load_default=None
-    )
+    sort = sort_field()
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
@@ -134,7 +147,11 @@ class SchemasQuerySchema(Schema):
 class RegisterQuerySchema(Schema):
     """``POST /results`` query parameters (or multipart form fields)."""
 
-    execution_id = fields.String(validate=EXECUTION_ID, load_default=None)
+    execution_id = fields.String(
+        validate=EXECUTION_ID,
+        load_default=None,
+        metadata={"json_schema": EXECUTION_ID_DOCUMENT},
+    )
     replace = fields.Boolean(load_default=False)
 
 

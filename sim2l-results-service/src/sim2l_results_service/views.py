@@ -158,7 +158,7 @@ def register():
         try:
             record = read_run_file(path, limits)
         except RunFileError as error:
-            raise APIError(error.status, error.code, error.message) from None
+            raise APIError(error.status, error.code, error.message, error.details) from None
         execution_id = parameters["execution_id"] or record.metadata["execution_id"]
         if not is_valid_execution_id(record.metadata["execution_id"]):
             raise APIError(
@@ -237,7 +237,7 @@ def columns():
     return Response(lines, mimetype="application/x-ndjson")
 
 
-@views.get("/results/<execution_id>")
+@views.get("/results/<execution:execution_id>")
 @require_privilege("read_results")
 def get_result(execution_id):
     """The results view of one run."""
@@ -247,7 +247,7 @@ def get_result(execution_id):
     return raw_json_response(body)
 
 
-@views.get("/results/<execution_id>/file")
+@views.get("/results/<execution:execution_id>/file")
 @require_privilege("read_results")
 def download(execution_id):
     """The stored run database file."""
@@ -271,7 +271,7 @@ def download(execution_id):
     return response
 
 
-@views.delete("/results/<execution_id>")
+@views.delete("/results/<execution:execution_id>")
 @require_privilege("delete_results")
 def delete(execution_id):
     """Delete a result, its values and its stored file."""

@@ -10,9 +10,14 @@ from marshmallow import fields
 
 
 class StrictInteger(fields.Integer):
-    """An integer that must arrive as a JSON integer (not a string, float or boolean)."""
+    """An integer that must arrive as a JSON integer (not a string or boolean).
+
+    A number with no fraction (``3.0``) is an integer, as JSON Schema has it.
+    """
 
     def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
         return super()._validated(value)

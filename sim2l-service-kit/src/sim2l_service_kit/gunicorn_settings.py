@@ -30,7 +30,8 @@ def gunicorn_settings(environ=os.environ) -> dict:
         "bind": f"{environ.get('HOST', '0.0.0.0')}:{default_port(environ)}",  # noqa: S104
         # Sync workers: the services' handlers are short and database-bound,
         # and sync workers gave the tightest tail latency in the benchmarks.
-        "worker_class": "sync",
+        # This one answers gunicorn's own rejections (414, 431, 400) in JSON.
+        "worker_class": "sim2l_service_kit.gunicorn_worker.JSONErrorWorker",
         "workers": int(environ.get("WEB_CONCURRENCY", "2")),
         # The heartbeat file lives in memory: a read-only root filesystem or a
         # disk-backed /tmp can stall the heartbeat and get workers killed.

@@ -26,6 +26,8 @@ ERROR_SCHEMA = {
     },
 }
 
+# Marks the operations after which the caller's token no longer works.
+ENDS_CALLER_SESSION = "x-sim2l-ends-caller-session"
 SESSION_SECURITY = [{"sessionHeader": []}, {"bearer": []}]
 SECURITY_SCHEMES = {
     "sessionHeader": {"type": "apiKey", "in": "header", "name": "X-Session-ID"},
@@ -71,6 +73,10 @@ def _field_schema(field: fields.Field) -> dict:
                 result["maximum" if validator.max_inclusive else "exclusiveMaximum"] = validator.max
         elif isinstance(validator, validate.OneOf):
             result["enum"] = list(validator.choices)
+        elif isinstance(validator, validate.Regexp):
+            result["pattern"] = validator.regex.pattern
+    # What validators cannot show (a byte limit, say) the field states itself.
+    result.update(field.metadata.get("json_schema", {}))
     if field.allow_none and result:
         result = {"anyOf": [result, {"type": "null"}]}
     return result
@@ -164,9 +170,39 @@ def document(title: str, version: str, paths: dict) -> dict:
     }
 
 
+def _session_request_schema(schema) -> dict:
+    """``POST /sessions`` takes a login or an anonymous request, never a mix."""
+    properties = json_schema(schema)["properties"]
+    login = ["username", "password", "ttl_hours"]
+    anonymous = ["privileges", "ttl_hours"]
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {
+                    **{name: properties[name] for name in login},
+                    "anonymous": {"const": False},
+                },
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "required": ["anonymous"],
+                "properties": {
+                    **{name: properties[name] for name in anonymous},
+                    "anonymous": {"const": True},
+                },
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
 def common_paths() -> dict:
     """The routes every service has."""
     from sim2l_service_kit.sessions_blueprint import PasswordChangeSchema
+    from sim2l_service_kit.sessions_blueprint import RoleChangeSchema
     from sim2l_service_kit.sessions_blueprint import SessionRequestSchema
     from sim2l_service_kit.sessions_blueprint import UserCreateSchema
 
@@ -218,15 +254,26 @@ def common_paths() -> dict:
             "post": operation(
                 "Log in, or start an anonymous session",
                 privilege=None,
-                body=json_body(json_schema(SessionRequestSchema)),
+                body=json_body(_session_request_schema(SessionRequestSchema)),
                 responses={**json_ok(session_body, status=201), **error_responses(401, 403, 429)},
-            )
+            ),
+            "delete": {
+                **operation(
+                    "Log out everywhere: every token of the caller's user",
+                    privilege="session",
+                    responses=json_ok(),
+                ),
+                ENDS_CALLER_SESSION: True,
+            },
         },
         "/sessions/current": {
             "get": operation(
                 "The caller's session", privilege="session", responses=json_ok(session_body)
             ),
-            "delete": operation("Log out", privilege="session", responses=json_ok()),
+            "delete": {
+                **operation("Log out", privilege="session", responses=json_ok()),
+                ENDS_CALLER_SESSION: True,
+            },
         },
         "/users": {
             "get": operation(
@@ -260,6 +307,23 @@ def common_paths() -> dict:
                 parameters=[path_parameter("username")],
                 body=json_body(json_schema(PasswordChangeSchema)),
                 responses={**json_ok(), **error_responses(404)},
+            )
+        },
+        "/users/{username}/role": {
+            "put": operation(
+                "Set a user's role (ends their sessions)",
+                privilege="manage_users",
+                parameters=[path_parameter("username")],
+                body=json_body(json_schema(RoleChangeSchema)),
+                responses={**json_ok(), **error_responses(404)},
+            )
+        },
+        "/users/{username}/sessions": {
+            "delete": operation(
+                "End every session of a user",
+                privilege="manage_users",
+                parameters=[path_parameter("username")],
+                responses=json_ok(),
             )
         },
     }

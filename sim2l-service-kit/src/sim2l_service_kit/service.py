@@ -9,10 +9,13 @@ database, calls this, and registers its blueprint. This wires:
 - per-request database connections (SQLite stays open per worker thread; a
   PostgreSQL connection is checked out of the pool and returned after);
 - ``/health``, ``/ready``, ``/metrics`` and ``/openapi.json``;
+- the text rule (no NUL, no lone surrogate, UTF-8 only: ``text.py``) on
+  every request and in the OpenAPI document;
 - the body size limit (413) and the refusal to start on an unmigrated
   database, with the command that fixes it.
 """
 
+import copy
 import importlib.metadata
 import logging
 
@@ -42,6 +45,9 @@ from sim2l_service_kit.openapi import common_paths
 from sim2l_service_kit.sessions_blueprint import sessions_blueprint
 from sim2l_service_kit.state import ServiceState
 from sim2l_service_kit.state import install_state
+from sim2l_service_kit.text import TextCheckedRequest
+from sim2l_service_kit.text import check_request_text
+from sim2l_service_kit.text import document_text_rule
 
 logger = logging.getLogger("sim2l.service")
 
@@ -75,6 +81,7 @@ def create_service_app(
     service = info.name
     migrations_package = info.migrations_package
     app = Flask(import_name, static_folder=None)
+    app.request_class = TextCheckedRequest
     app.json = OrjsonProvider(app)
     app.config.update(
         MAX_CONTENT_LENGTH=config["max_body_bytes"],
@@ -91,6 +98,8 @@ def create_service_app(
         # Clients check it: a client pointed at another service's port says so.
         response.headers[SERVICE_HEADER] = service
         return response
+
+    app.before_request(check_request_text)
 
     migrate_command = f"{info.command} migrate --db-url {redact_url(config['database_url'])}"
     _check_schema(database, migrations_package, migrate_command, config["auto_migrate"])
@@ -156,9 +165,11 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
 
 
 def _add_operational_routes(app, service, version, database, migrations_package, openapi):
-    document = dict(openapi)
+    # A deep copy: the text rule is written into the document's schemas.
+    document = copy.deepcopy(openapi)
     document.setdefault("info", {"title": f"sim2l {service} service", "version": version})
-    document["paths"] = {**common_paths(), **openapi.get("paths", {})}
+    document["paths"] = {**common_paths(), **document.get("paths", {})}
+    document_text_rule(document)
 
     @app.get("/health")
     @public

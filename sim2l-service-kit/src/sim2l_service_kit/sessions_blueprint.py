@@ -4,7 +4,11 @@
   anonymous session (``anonymous: true``, optional ``privileges``); anonymous
   sessions never get more than the service's anonymous policy allows.
 - ``GET /sessions/current``: the caller's session; ``DELETE`` logs it out.
-- ``/users``: list, create, delete users and set passwords (``manage_users``).
+- ``DELETE /sessions``: log out everywhere (every token of the caller's user).
+- ``/users``: list, create, delete users, set passwords and roles, and end
+  every session of a user (``manage_users``). Deleting a user or changing
+  their password or role ends every token they hold, at every service
+  sharing the store, within the revocation refresh.
 """
 
 from flask import Blueprint
@@ -21,7 +25,10 @@ from sim2l_sessions.errors import RateLimitedError
 from sim2l_sessions.errors import UserExistsError
 from sim2l_sessions.errors import UserNotFoundError
 from sim2l_sessions.manager import MAX_TTL_HOURS
+from sim2l_sessions.manager import USERNAME_PATTERN
+from sim2l_sessions.passwords import BCRYPT_MAX_BYTES
 from sim2l_sessions.passwords import PasswordError
+from sim2l_sessions.privileges import ALL_PRIVILEGES
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import UnknownPrivilegeError
 from sim2l_sessions.privileges import expand_privileges
@@ -43,6 +50,36 @@ _TTL = fields.Float(
 )
 
 
+def _fits_bcrypt(password: str) -> None:
+    size = len(password.encode("utf-8", "surrogatepass"))
+    if size > BCRYPT_MAX_BYTES:
+        raise ValidationError(
+            f"password is {size} bytes long; bcrypt accepts at most {BCRYPT_MAX_BYTES}"
+        )
+
+
+def new_password() -> fields.String:
+    """A password to store: 1 to 72 bytes of UTF-8 (bcrypt's limit; longer is refused).
+
+    JSON Schema counts characters, not bytes, so the document states the
+    limit as "72 ASCII characters, or 18 of any kind" (18 four-byte
+    characters are 72 bytes): every password it describes is accepted.
+    """
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1), _fits_bcrypt],
+        metadata={
+            "json_schema": {
+                "description": f"at most {BCRYPT_MAX_BYTES} bytes of UTF-8",
+                "anyOf": [
+                    {"maxLength": BCRYPT_MAX_BYTES, "pattern": "^[\\u0001-\\u007f]*$"},
+                    {"maxLength": BCRYPT_MAX_BYTES // 4},
+                ],
+            }
+        },
+    )
+
+
 class SessionRequestSchema(Schema):
     """A login (username + password) or an anonymous session request."""
 
@@ -50,7 +87,8 @@ class SessionRequestSchema(Schema):
     password = fields.String(validate=validate.Length(min=1, max=1024))
     anonymous = fields.Boolean()
     privileges = fields.List(
-        fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=32)
+        fields.String(validate=validate.OneOf(sorted(ALL_PRIVILEGES | set(ROLES)))),
+        validate=validate.Length(max=32),
     )
     ttl_hours = _TTL
 
@@ -69,16 +107,24 @@ class SessionRequestSchema(Schema):
 class UserCreateSchema(Schema):
     """A new user."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    username = fields.String(
+        required=True, validate=validate.Regexp("^" + USERNAME_PATTERN.pattern + "$")
+    )
+    password = new_password()
     role = fields.String(load_default="user", validate=validate.OneOf(sorted(ROLES)))
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
 
 
 class PasswordChangeSchema(Schema):
     """A new password for a user."""
 
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    password = new_password()
+
+
+class RoleChangeSchema(Schema):
+    """A new role for a user."""
+
+    role = fields.String(required=True, validate=validate.OneOf(sorted(ROLES)))
 
 
 def _manager():
@@ -150,6 +196,15 @@ def delete_current_session():
     return json_response({"revoked": True})
 
 
+@sessions_blueprint.delete("/sessions")
+@require_session
+def delete_all_sessions():
+    """Log out everywhere: every token of the caller's user (an anonymous caller: this one)."""
+    session = current_session()
+    _manager().logout_everywhere(session.session_id)
+    return json_response({"revoked": True, "username": session.username})
+
+
 def _user_body(user: dict) -> dict:
     return {**user, "created_at": format_timestamp(user["created_at"])}
 
@@ -216,3 +271,26 @@ def set_password(username):
     except PasswordError as error:
         raise APIError(400, "validation_error", str(error)) from None
     return json_response({"username": username, "password_changed": True})
+
+
+@sessions_blueprint.put("/users/<username>/role")
+@require_privilege("manage_users")
+def set_role(username):
+    """Give a user another role; their tokens (which name the old role) end."""
+    data = RoleChangeSchema().load(request_json(request))
+    try:
+        _manager().set_role(username, data["role"])
+    except UserNotFoundError as error:
+        raise APIError(404, "not_found", str(error)) from None
+    return json_response({"username": username, "role": data["role"]})
+
+
+@sessions_blueprint.delete("/users/<username>/sessions")
+@require_privilege("manage_users")
+def revoke_user_sessions(username):
+    """End every session the user holds, at every service sharing the store."""
+    try:
+        _manager().revoke_user_sessions(username)
+    except InvalidUserError as error:
+        raise APIError(400, "validation_error", str(error)) from None
+    return json_response({"username": username, "sessions_revoked": True})

@@ -9,6 +9,9 @@ Examples::
     sim2l-sessions list-users
     sim2l-sessions check TOKEN register_simulation
     sim2l-sessions logout TOKEN
+    sim2l-sessions logout-everywhere TOKEN   # every token of that token's user
+    sim2l-sessions revoke-sessions alice     # every token alice holds
+    sim2l-sessions set-role alice user       # also ends alice's tokens
 
 Passwords are read from ``SIM2L_PASSWORD`` or asked for without echo, never
 taken from the command line (it would land in shell history and ``ps``).
@@ -60,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("privilege", nargs="?")
     logout = commands.add_parser("logout", help="revoke a token")
     logout.add_argument("token")
+    everywhere = commands.add_parser(
+        "logout-everywhere", help="revoke every token of this token's user"
+    )
+    everywhere.add_argument("token")
+    revoke = commands.add_parser("revoke-sessions", help="revoke every token a user holds")
+    revoke.add_argument("username")
+    role = commands.add_parser("set-role", help="change a user's role (revokes their tokens)")
+    role.add_argument("username")
+    role.add_argument("role", choices=sorted(ROLES))
     return parser
 
 
@@ -106,6 +118,12 @@ def main(argv=None) -> int:
                 return 1
         elif args.command == "logout":
             return 0 if manager.invalidate_session(args.token) else 1
+        elif args.command == "logout-everywhere":
+            return 0 if manager.logout_everywhere(args.token) else 1
+        elif args.command == "revoke-sessions":
+            manager.revoke_user_sessions(args.username)
+        elif args.command == "set-role":
+            manager.set_role(args.username, args.role)
     except (SessionError, PasswordError, UnknownPrivilegeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,6 +5,16 @@ them with no database round trip. Revocations are read from the shared store
 incrementally, at most every ``revocation_refresh_seconds`` (1 s by default),
 so a logout at one process is honoured by every process sharing the store
 within that time, without a query per request.
+
+Withdrawing a user's rights (deleting the user, changing their password or
+role, ``revoke_user_sessions``, ``logout_everywhere``) writes a cut-off time
+for the user to the store; it is read with the revocations, and every token
+of that user issued before it (tokens carry their issue time, ``iat``) is
+refused from then on, at every process sharing the store.
+
+A login reserves its attempt in the store (an atomic counter) before the
+password is checked, so concurrent wrong passwords never buy more bcrypt
+checks than the limit.
 """
 
 import os
@@ -22,6 +32,7 @@ from sim2l_sessions.errors import UserExistsError
 from sim2l_sessions.errors import UserNotFoundError
 from sim2l_sessions.keys import load_secret_keys
 from sim2l_sessions.privileges import ANONYMOUS_ROLE
+from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import expand_privileges
 from sim2l_sessions.privileges import role_privileges
 from sim2l_sessions.store import SessionStore
@@ -34,6 +45,9 @@ USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
 DEFAULT_TTL_HOURS = 8.0
 DEFAULT_ANONYMOUS_ROLE = "developer"
 MAX_TTL_HOURS = 24.0 * 30
+# Rows of the store's revocation logs read again at each refresh: a row whose
+# id was taken before a newer one's but committed after it is still seen.
+REREAD_ROWS = 100
 
 
 def _float_env(name: str, default: float) -> float:
@@ -87,6 +101,8 @@ class SessionManager:
         self.login_window_seconds = login_window_seconds
         self._revoked: set[str] = set()
         self._revoked_last_id = 0
+        self._cutoffs: dict[str, float] = {}
+        self._cutoffs_last_id = 0
         self._revoked_checked_at = float("-inf")
         self._revocation_lock = threading.Lock()
 
@@ -115,16 +131,62 @@ class SessionManager:
         return self.store.list_users(limit=limit, offset=offset)
 
     def delete_user(self, username: str) -> None:
-        """Delete a user; their existing tokens expire on their own or can be revoked."""
-        if not self.store.delete_user(username):
+        """Delete a user and end every token they hold."""
+        cutoff = self._new_cutoff()
+        if not self.store.delete_user(username, cutoff):
             raise UserNotFoundError(f"no user named {username!r}")
+        self._remember_cutoff(username, cutoff)
 
     def change_password(self, username: str, new_password: str, old_password: str | None = None):
-        """Set a new password; checks ``old_password`` first when given."""
+        """Set a new password and end every token the user holds; checks ``old_password`` first."""
         if old_password is not None:
             self.authenticate(username, old_password)
-        if not self.store.set_password_hash(username, passwords.hash_password(new_password)):
+        password_hash = passwords.hash_password(new_password)
+        cutoff = self._new_cutoff()
+        if not self.store.set_password_hash(username, password_hash, cutoff):
             raise UserNotFoundError(f"no user named {username!r}")
+        self._remember_cutoff(username, cutoff)
+
+    def set_role(self, username: str, role: str) -> None:
+        """Give a user another role and end every token they hold (it names the old role)."""
+        if role not in ROLES:
+            raise InvalidUserError(f"unknown role {role!r}; use one of {', '.join(sorted(ROLES))}")
+        cutoff = self._new_cutoff()
+        if not self.store.set_role(username, role, cutoff):
+            raise UserNotFoundError(f"no user named {username!r}")
+        self._remember_cutoff(username, cutoff)
+
+    def revoke_user_sessions(self, username: str) -> None:
+        """End every token issued to ``username`` so far, at every process sharing the store."""
+        if not isinstance(username, str) or not username:
+            raise InvalidUserError(f"invalid username {username!r}")
+        cutoff = self._new_cutoff()
+        self.store.cut_off_user(username, *cutoff)
+        self._remember_cutoff(username, cutoff)
+
+    def logout_everywhere(self, session_id: str) -> bool:
+        """End every token of this token's user (just this one for an anonymous session).
+
+        Returns whether the token was genuine.
+        """
+        claims = self.codec.decode(session_id)
+        if claims is None:
+            return False
+        if claims.get("sub") is None:
+            return self.invalidate_session(session_id)
+        self.revoke_user_sessions(claims["sub"])
+        return True
+
+    @staticmethod
+    def _new_cutoff() -> tuple[float, float]:
+        # Tokens carry their unrounded issue time (tokens.new_claims): every
+        # token minted before this call is earlier, every one after is later.
+        not_before = time.time()
+        return not_before, not_before + MAX_TTL_HOURS * 3600
+
+    def _remember_cutoff(self, username: str, cutoff: tuple[float, float]) -> None:
+        with self._revocation_lock:
+            self._cutoffs[username] = max(cutoff[0], self._cutoffs.get(username, cutoff[0]))
 
     # Logins and sessions
 
@@ -146,30 +208,38 @@ class SessionManager:
         if client_address:
             keys["address"] = f"address:{client_address}"[:400]
         window = int(time.time() // self.login_window_seconds)
-        self._check_login_rate(keys, window)
+        self._reserve_login_attempt(keys, window)
         user = self.store.get_user(username) if isinstance(username, str) else None
         if user is None:
             passwords.spend_check_time(password if isinstance(password, str) else "")
-            self.store.record_failure(list(keys.values()), window)
             raise AuthenticationError("unknown user or wrong password")
         if not passwords.check_password(password, user.password_hash):
-            self.store.record_failure(list(keys.values()), window)
             raise AuthenticationError("unknown user or wrong password")
         self.store.clear_failures(keys["user"])
+        if "address" in keys:
+            self.store.release_attempt(keys["address"], window)
         return self._mint(user.username, user.role, role_privileges(user.role), ttl_seconds)
 
-    def _check_login_rate(self, keys: dict[str, str], window: int) -> None:
-        # Failures of this window and the one before count together, so no
-        # burst gets twice the limit through by straddling a window boundary.
-        failures = self.store.failures(list(keys.values()), [window - 1, window])
+    def _reserve_login_attempt(self, keys: dict[str, str], window: int) -> None:
+        """Count this attempt before any password check; refuse it when over a limit.
+
+        The reservation is one atomic counter update per key in the store, so
+        concurrent attempts see distinct counts: at most the limit of them
+        reach bcrypt per window, however many run at once. Attempts of this
+        window and the one before count together, so no burst gets twice the
+        limit through by straddling a window boundary.
+        """
+        counts = self.store.reserve_attempt(list(keys.values()), window)
+        earlier = self.store.failures(list(keys.values()), [window - 1])
         retry_after = 2 * self.login_window_seconds - int(time.time() % self.login_window_seconds)
-        if failures.get(keys["user"], 0) >= self.login_failures_per_user:
+        if counts[keys["user"]] + earlier.get(keys["user"], 0) > self.login_failures_per_user:
             raise RateLimitedError(
                 "too many failed logins for this user; try again later", retry_after
             )
         if (
             "address" in keys
-            and failures.get(keys["address"], 0) >= self.login_failures_per_address
+            and counts[keys["address"]] + earlier.get(keys["address"], 0)
+            > self.login_failures_per_address
         ):
             raise RateLimitedError(
                 "too many failed logins from this address; try again later", retry_after
@@ -211,7 +281,12 @@ class SessionManager:
         claims = self.codec.decode(session_id)
         if claims is None:
             return None
-        return session_from_claims(session_id, claims, revoked=self.is_revoked(claims["jti"]))
+        revoked = self.is_revoked(claims["jti"])
+        if not revoked:
+            # One dictionary look-up: the cut-offs were read with the revocations.
+            cutoff = self._cutoffs.get(claims.get("sub"))
+            revoked = cutoff is not None and claims["iat"] < cutoff
+        return session_from_claims(session_id, claims, revoked=revoked)
 
     def check_privilege(self, session_id: str, privilege: str) -> bool:
         """Whether the token is genuine, valid, and holds ``privilege``."""
@@ -233,14 +308,23 @@ class SessionManager:
     # Revocation cache
 
     def is_revoked(self, token_id: str) -> bool:
-        """Whether ``token_id`` was revoked, reading the store at most every refresh interval."""
+        """Whether ``token_id`` was revoked, reading the store at most every refresh interval.
+
+        Each read also brings the user cut-offs (``get_session`` checks them).
+        """
         now = time.monotonic()
         if now - self._revoked_checked_at >= self.revocation_refresh_seconds:
             with self._revocation_lock:
                 if now - self._revoked_checked_at >= self.revocation_refresh_seconds:
-                    token_ids, self._revoked_last_id = self.store.revoked_since(
-                        self._revoked_last_id
-                    )
-                    self._revoked.update(token_ids)
+                    self._read_revocations()
                     self._revoked_checked_at = now
         return token_id in self._revoked
+
+    def _read_revocations(self) -> None:
+        token_ids, newest = self.store.revoked_since(max(self._revoked_last_id - REREAD_ROWS, 0))
+        self._revoked.update(token_ids)
+        self._revoked_last_id = max(newest, self._revoked_last_id)
+        cutoffs, newest = self.store.user_cutoffs_since(max(self._cutoffs_last_id - REREAD_ROWS, 0))
+        for username, not_before in cutoffs.items():
+            self._cutoffs[username] = max(not_before, self._cutoffs.get(username, not_before))
+        self._cutoffs_last_id = max(newest, self._cutoffs_last_id)

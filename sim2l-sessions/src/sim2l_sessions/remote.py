@@ -85,6 +85,22 @@ class RemoteSessionManager:
 
     logout = invalidate_session
 
+    def logout_everywhere(self, session_id: str) -> bool:
+        """End every token of this token's user at the service; whether it was accepted."""
+        try:
+            self.client._request("DELETE", "/sessions", headers={"X-Session-ID": session_id})
+        except UnauthenticatedError:
+            return False
+        return True
+
+    def revoke_user_sessions(self, username: str) -> None:
+        """End every session of a user (needs an admin session)."""
+        self.client._request("DELETE", f"/users/{username}/sessions")
+
+    def set_role(self, username: str, role: str) -> None:
+        """Give a user another role, ending their sessions (needs an admin session)."""
+        self.client._request("PUT", f"/users/{username}/role", json={"role": role})
+
     def create_user(self, username: str, password: str, role: str = "user", email=None) -> dict:
         """Create a user (needs an admin session)."""
         return self.client._request(

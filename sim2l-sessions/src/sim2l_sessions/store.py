@@ -1,4 +1,4 @@
-"""The sessions store: users, revoked sessions and login attempts, in Peewee.
+"""The sessions store: users, revoked sessions, user cut-offs and login attempts, in Peewee.
 
 SQLite at ``<SIM2L_HOME>/sessions.db`` by default, PostgreSQL (or another
 SQLite file) via ``SIM2L_SESSIONS_DATABASE_URL``. Every process that shares
@@ -45,8 +45,29 @@ class RevokedSession(peewee.Model):
         table_name = "sim2l_revoked_session"
 
 
+class UserCutoff(peewee.Model):
+    """Every token of ``username`` issued before ``not_before`` is void.
+
+    An append-only log (a new row per cut-off), so processes read it
+    incrementally by row id with the revocations; kept until every token it
+    could void has expired (``expires_at``).
+    """
+
+    username = peewee.CharField(max_length=150, index=True)
+    not_before = peewee.DoubleField()
+    expires_at = peewee.DoubleField(index=True)
+
+    class Meta:
+        table_name = "sim2l_user_cutoff"
+
+
 class LoginAttempt(peewee.Model):
-    """Failed logins of one key (a user or a client address) in one time window."""
+    """Login attempts of one key (a user or a client address) in one time window.
+
+    An attempt is reserved (counted) before its password is checked and
+    released when the password was right, so ``failures`` counts the failed
+    and the in-flight attempts.
+    """
 
     key = peewee.CharField(max_length=400)
     window = peewee.BigIntegerField()
@@ -69,9 +90,10 @@ class SessionStore:
         self.url = url or sessions_database_url()
         # Password hashes: the SQLite file (and its -wal, -shm) is 0600.
         self.database = database_from_url(self.url, max_connections=8, private=True)
-        models = bind_models(self.database, [User, RevokedSession, LoginAttempt])
+        models = bind_models(self.database, [User, RevokedSession, UserCutoff, LoginAttempt])
         self.User = models["User"]
         self.RevokedSession = models["RevokedSession"]
+        self.UserCutoff = models["UserCutoff"]
         self.LoginAttempt = models["LoginAttempt"]
         self._migrated = False
 
@@ -114,16 +136,35 @@ class SessionStore:
         query = self.User.select().order_by(self.User.username).limit(limit).offset(offset)
         return [self._user_dict(user) for user in query]
 
-    def delete_user(self, username: str) -> bool:
-        """Delete a user; whether one was deleted."""
+    def delete_user(self, username: str, cutoff: tuple[float, float] | None = None) -> bool:
+        """Delete a user (and cut off their tokens, in the same transaction); whether one was."""
         self.ensure_migrated()
-        return self.User.delete().where(self.User.username == username).execute() > 0
+        with self.database.atomic():
+            deleted = self.User.delete().where(self.User.username == username).execute() > 0
+            if deleted and cutoff:
+                self.cut_off_user(username, *cutoff)
+        return deleted
 
-    def set_password_hash(self, username: str, password_hash: str) -> bool:
-        """Replace a user's password hash; whether the user exists."""
+    def set_password_hash(
+        self, username: str, password_hash: str, cutoff: tuple[float, float] | None = None
+    ) -> bool:
+        """Replace a user's password hash (and cut off their tokens); whether the user exists."""
+        return self._update_user(
+            username, {"password_hash": password_hash, "password_changed_at": time.time()}, cutoff
+        )
+
+    def set_role(self, username: str, role: str, cutoff: tuple[float, float] | None = None) -> bool:
+        """Change a user's role (and cut off their tokens); whether the user exists."""
+        return self._update_user(username, {"role": role}, cutoff)
+
+    def _update_user(self, username: str, values: dict, cutoff) -> bool:
         self.ensure_migrated()
-        query = self.User.update(password_hash=password_hash, password_changed_at=time.time())
-        return query.where(self.User.username == username).execute() > 0
+        with self.database.atomic():
+            query = self.User.update(**values).where(self.User.username == username)
+            updated = query.execute() > 0
+            if updated and cutoff:
+                self.cut_off_user(username, *cutoff)
+        return updated
 
     @staticmethod
     def _user_dict(user) -> dict:
@@ -156,11 +197,35 @@ class SessionStore:
         newest = rows[-1][0] if rows else last_id
         return [token_id for _, token_id in rows], newest
 
+    def cut_off_user(self, username: str, not_before: float, expires_at: float) -> None:
+        """Void every token of ``username`` issued before ``not_before``."""
+        self.ensure_migrated()
+        self.UserCutoff.insert(
+            username=username, not_before=not_before, expires_at=expires_at
+        ).execute()
+
+    def user_cutoffs_since(self, last_id: int) -> tuple[dict[str, float], int]:
+        """``{username: latest not_before}`` of cut-offs after row ``last_id``; the newest id."""
+        self.ensure_migrated()
+        model = self.UserCutoff
+        rows = list(
+            model.select(model.id, model.username, model.not_before)
+            .where((model.id > last_id) & (model.expires_at > time.time()))
+            .order_by(model.id)
+            .tuples()
+        )
+        cutoffs: dict[str, float] = {}
+        for _, username, not_before in rows:
+            cutoffs[username] = max(not_before, cutoffs.get(username, not_before))
+        newest = rows[-1][0] if rows else last_id
+        return cutoffs, newest
+
     def purge_expired(self) -> int:
         """Forget revocations of expired tokens and old login windows."""
         self.ensure_migrated()
         now = time.time()
         removed = self.RevokedSession.delete().where(self.RevokedSession.expires_at < now).execute()
+        removed += self.UserCutoff.delete().where(self.UserCutoff.expires_at < now).execute()
         removed += (
             self.LoginAttempt.delete()
             .where(self.LoginAttempt.window < int(now // 60) - 60)
@@ -181,16 +246,38 @@ class SessionStore:
         )
         return {key: int(total) for key, total in query.tuples()}
 
-    def record_failure(self, keys: list[str], window: int) -> None:
-        """Count one failed login against every key, atomically across processes."""
+    def reserve_attempt(self, keys: list[str], window: int) -> dict[str, int]:
+        """Count one attempt against every key, atomically; the counts after it, per key.
+
+        One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per key: two
+        processes reserving at once get different counts, so a limit checked
+        on the returned count can never be passed by racing.
+        """
         self.ensure_migrated()
         model = self.LoginAttempt
+        counts = {}
         with self.database.atomic():
             for key in keys:
-                model.insert(key=key, window=window, failures=1).on_conflict(
-                    conflict_target=[model.key, model.window],
-                    update={model.failures: model.failures + 1},
-                ).execute()
+                cursor = (
+                    model.insert(key=key, window=window, failures=1)
+                    .on_conflict(
+                        conflict_target=[model.key, model.window],
+                        update={model.failures: model.failures + 1},
+                    )
+                    .returning(model.failures)
+                    .tuples()
+                    .execute()
+                )
+                counts[key] = next(iter(cursor))[0]
+        return counts
+
+    def release_attempt(self, key: str, window: int) -> None:
+        """Give back one reserved attempt of ``key`` (its password was right)."""
+        self.ensure_migrated()
+        model = self.LoginAttempt
+        model.update(failures=model.failures - 1).where(
+            (model.key == key) & (model.window == window) & (model.failures > 0)
+        ).execute()
 
     def clear_failures(self, key: str) -> None:
         """Forget the failures of one key (after a successful login)."""

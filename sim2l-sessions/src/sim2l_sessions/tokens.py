@@ -121,7 +121,8 @@ def new_claims(username, role, privileges, ttl_seconds: float) -> dict:
         "sub": username,
         "role": role,
         "prv": sorted(privileges),
-        "iat": round(now, 3),
+        # Unrounded: a user cut-off taken after this is always later than it.
+        "iat": now,
         "exp": now + ttl_seconds,
     }
 

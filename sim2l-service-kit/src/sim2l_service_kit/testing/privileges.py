@@ -24,10 +24,13 @@ KIT_ROUTES = {
     ("POST", "/sessions"): "public",
     ("GET", "/sessions/current"): "session",
     ("DELETE", "/sessions/current"): "session",
+    ("DELETE", "/sessions"): "session",
     ("GET", "/users"): "manage_users",
     ("POST", "/users"): "manage_users",
     ("DELETE", "/users/<username>"): "manage_users",
     ("PUT", "/users/<username>/password"): "manage_users",
+    ("PUT", "/users/<username>/role"): "manage_users",
+    ("DELETE", "/users/<username>/sessions"): "manage_users",
 }
 ROLES_TO_TRY = ("user", "developer", "admin", "anonymous", "service-anonymous")
 
