@@ -19,12 +19,15 @@ matches a string value and the other way round. Nothing is filtered in Python.
 """
 
 import math
+from pathlib import Path
 
 import orjson
 from sim2l_service_kit import APIError
 
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
+from sim2l_results_service.runfile import Limits
+from sim2l_results_service.runfile import ValueReader
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between")
 _COMPARISONS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
@@ -283,12 +286,21 @@ def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> l
     return rows if len(rows) == limit + 1 else None
 
 
-def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
+def search(
+    criteria: dict,
+    sort: str | None,
+    limit: int,
+    offset: int,
+    params: list[str] | None = None,
+    params_budget: int = 16 * 1024,
+) -> bytes:
     """The JSON page of results matching ``criteria`` (stored values passed through as JSON).
 
     The page's ids are chosen and sorted first (narrow rows), and only the
     page's rows are read whole, in the same statement. Searches by time try
-    the newest runs first (``_windowed_page``).
+    the newest runs first (``_windowed_page``). Each item's inputs and
+    outputs are bounded (``params`` chooses names, ``params_budget`` caps the
+    bytes per class), so a page's size is bounded whatever the runs hold.
     """
     where, where_params = where_clause(criteria)
     join, columns, direction, order_params = _order(sort)
@@ -308,16 +320,40 @@ def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
             f"ORDER BY {_order_by(['page.' + key for key in keys], direction, 'page.id')}"
         )
         rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
-    items = [_item(row) for row in rows[:limit]]
+    chosen = frozenset(params) if params else None
+    items = [_item(row, chosen, params_budget) for row in rows[:limit]]
     next_offset = offset + limit if len(rows) > limit else None
     page = {"items": items, "limit": limit, "offset": offset, "next_offset": next_offset}
     return orjson.dumps(page)
 
 
-def _item(row) -> dict:
+def _bounded_params(params_json: str, chosen: frozenset | None, budget: int):
+    """A run's stored parameters for a page: the ``chosen`` names, at most ``budget`` bytes.
+
+    Returns the parameters (passed through untouched when they fit) and,
+    when some were left out, ``{"shown": n, "total": m}``.
+    """
+    if chosen is None and len(params_json) <= budget:
+        return orjson.Fragment(params_json), None
+    stored = orjson.loads(params_json)
+    names = sorted(stored) if chosen is None else sorted(chosen.intersection(stored))
+    shown, used = {}, 2
+    for name in names:
+        size = len(orjson.dumps({name: stored[name]}))
+        if used + size > budget:
+            break
+        shown[name] = stored[name]
+        used += size
+    omitted = len(names) - len(shown)
+    return shown, ({"shown": len(shown), "total": len(names)} if omitted else None)
+
+
+def _item(row, chosen: frozenset | None = None, budget: int = 16 * 1024) -> dict:
     (result_id, execution_id, name, version, status, username, created_at, completed_at, duration,
      registered_at, inputs_json, outputs_json) = row  # fmt: skip
-    return {
+    inputs, inputs_cut = _bounded_params(inputs_json, chosen, budget)
+    outputs, outputs_cut = _bounded_params(outputs_json, chosen, budget)
+    item = {
         "result_id": result_id,
         "execution_id": execution_id,
         "simulation_name": name,
@@ -328,9 +364,14 @@ def _item(row) -> dict:
         "completed_at": completed_at,
         "duration_seconds": duration,
         "registered_at": registered_at,
-        "input_params": orjson.Fragment(inputs_json),
-        "output_params": orjson.Fragment(outputs_json),
+        "input_params": inputs,
+        "output_params": outputs,
     }
+    if inputs_cut:
+        item["input_params_truncated"] = inputs_cut
+    if outputs_cut:
+        item["output_params_truncated"] = outputs_cut
+    return item
 
 
 def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
@@ -486,8 +527,23 @@ VIEW_COLUMNS = (
 )
 
 
-def result_view(execution_id: str) -> bytes | None:
-    """The results view of one run: metadata, inputs, outputs, units, artifacts; or None."""
+def _whole_values(params_json: str, param_class: str, reader) -> object:
+    """Stored parameters with every truncated value read back whole from the run file."""
+    if '"truncated":true' not in params_json:
+        return orjson.Fragment(params_json)  # nothing truncated: passed through as stored
+    params = orjson.loads(params_json)
+    for name, value in params.items():
+        if isinstance(value, dict) and value.get("truncated") is True:
+            params[name] = reader.value(param_class, name)
+    return params
+
+
+def result_view(execution_id: str, run_file=None, limits=None) -> bytes | None:
+    """The results view of one run: metadata, inputs, outputs, units, artifacts; or None.
+
+    Values too large to embed in pages (``max_embedded_value_bytes``) are
+    read back whole from the stored ``run_file`` when it is given.
+    """
     row = execute(
         f"SELECT {', '.join(VIEW_COLUMNS)}, inputs_json, outputs_json, units_json, artifacts_json "  # noqa: S608 (fixed SQL; values are bound parameters)
         "FROM results_result WHERE execution_id = ?",
@@ -500,6 +556,11 @@ def result_view(execution_id: str) -> bytes | None:
     inputs_json, outputs_json, units_json, artifacts_json = row[len(VIEW_COLUMNS) :]
     view["input_params"] = orjson.Fragment(inputs_json)
     view["output_params"] = orjson.Fragment(outputs_json)
+    truncated = '"truncated":true' in inputs_json or '"truncated":true' in outputs_json
+    if truncated and run_file is not None and Path(run_file).exists():
+        with ValueReader(Path(run_file), limits or Limits()) as reader:
+            view["input_params"] = _whole_values(inputs_json, "input", reader)
+            view["output_params"] = _whole_values(outputs_json, "output", reader)
     view["units"] = orjson.Fragment(units_json)
     view["artifacts"] = orjson.Fragment(artifacts_json)
     return orjson.dumps(view)

@@ -139,9 +139,10 @@ def _value_rows(record: RunRecord, result_id: int) -> list[tuple]:
     rows = []
     simulation = record.metadata["simulation_name"]
     for p in record.parameters:
-        # json_value only for values that have neither a number nor an indexed string
+        # json_value only for lists, dicts and long strings small enough to be
+        # embedded (nothing larger is kept in memory: see runfile.Parameter)
         json_value = None
-        if p.num_value is None and p.str_value is None and p.json_text is not None:
+        if p.indexed_json and not p.truncated:
             json_value = _dumps(p.value)
         rows.append(
             (

@@ -61,6 +61,17 @@ def _execution_id(execution_id: str) -> str:
     return execution_id
 
 
+def _limits() -> Limits:
+    config = _config()
+    return Limits(
+        config["max_parameters"],
+        config["max_artifacts"],
+        config["max_value_json_bytes"],
+        config["introspection_timeout_seconds"],
+        config["max_embedded_value_bytes"],
+    )
+
+
 def _too_large(limit: int) -> APIError:
     return APIError(
         413,
@@ -129,12 +140,7 @@ def register():
             parameters["replace"] = parameters["replace"] or from_form["replace"]
         if size == 0:
             raise APIError(400, "empty_upload", "the uploaded run file is empty")
-        limits = Limits(
-            config["max_parameters"],
-            config["max_artifacts"],
-            config["max_value_json_bytes"],
-            config["introspection_timeout_seconds"],
-        )
+        limits = _limits()
         try:
             record = read_run_file(path, limits)
         except RunFileError as error:
@@ -191,7 +197,14 @@ def register():
 def list_results():
     """Results of a simulation (version, status), sorted and paginated; no parameter filters."""
     query = ListQuerySchema().load(request.args.to_dict())
-    body = queries.search(query, query["sort"], query["limit"], query["offset"])
+    body = queries.search(
+        query,
+        query["sort"],
+        query["limit"],
+        query["offset"],
+        query["params"],
+        _config()["max_page_params_bytes"],
+    )
     return raw_json_response(body)
 
 
@@ -200,7 +213,14 @@ def list_results():
 def search():
     """Results matching simulation, version, status and input/output filters."""
     query = SearchSchema().load(request_json(request))
-    body = queries.search(query, query["sort"], query["limit"], query["offset"])
+    body = queries.search(
+        query,
+        query["sort"],
+        query["limit"],
+        query["offset"],
+        query["params"],
+        _config()["max_page_params_bytes"],
+    )
     return raw_json_response(body)
 
 
@@ -208,7 +228,8 @@ def search():
 @require_privilege("read_results")
 def get_result(execution_id):
     """The results view of one run."""
-    body = queries.result_view(_execution_id(execution_id))
+    execution_id = _execution_id(execution_id)
+    body = queries.result_view(execution_id, _store().path_of(execution_id), _limits())
     if body is None:
         raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
     return raw_json_response(body)
