@@ -192,12 +192,9 @@ def register():
     return json_response(summary(result, created), status=201 if created else 200)
 
 
-@views.get("/results")
-@require_privilege("read_results")
-def list_results():
-    """Results of a simulation (version, status), sorted and paginated; no parameter filters."""
-    query = ListQuerySchema().load(request.args.to_dict())
-    body = queries.search(
+def _page(query: dict) -> bytes:
+    """One list or search page, each item's parameters bounded (see the README)."""
+    return queries.search(
         query,
         query["sort"],
         query["limit"],
@@ -205,6 +202,14 @@ def list_results():
         query["params"],
         _config()["max_page_params_bytes"],
     )
+
+
+@views.get("/results")
+@require_privilege("read_results")
+def list_results():
+    """Results of a simulation (version, status), sorted and paginated; no parameter filters."""
+    query = ListQuerySchema().load(request.args.to_dict())
+    body = _page(query)
     return raw_json_response(body)
 
 
@@ -213,14 +218,7 @@ def list_results():
 def search():
     """Results matching simulation, version, status and input/output filters."""
     query = SearchSchema().load(request_json(request))
-    body = queries.search(
-        query,
-        query["sort"],
-        query["limit"],
-        query["offset"],
-        query["params"],
-        _config()["max_page_params_bytes"],
-    )
+    body = _page(query)
     return raw_json_response(body)
 
 
