@@ -33,6 +33,11 @@ DEPLOY = Path(__file__).resolve().parent
 REPOSITORY = DEPLOY.parent
 TARGETS = ["base", "overlays/dev", "overlays/prod"]
 SERVICES = {"cache": 8001, "catalog": 8002, "results": 8003}
+# The dashboard (sim2l-web): one more Deployment of the same shape, with no
+# database and so no migration Job; it only talks to the services.
+DASHBOARD = "web"
+DASHBOARD_PORT = 8000
+DASHBOARD_APP = "sim2l_web.app:create_app()"
 DEFAULT_KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 SERVING_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
@@ -320,6 +325,75 @@ def check_services(objects: list[dict], where: str, report: Report) -> None:
         )
 
 
+def check_dashboard(objects: list[dict], where: str, report: Report) -> None:
+    """The dashboard: Deployment, Service, ServiceAccount, probes, its own NetworkPolicy."""
+    named = {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
+    here = f"{where} {DASHBOARD}"
+    deployment = named.get(("Deployment", DASHBOARD))
+    if not report.check(deployment is not None, here, f"no Deployment {DASHBOARD}"):
+        return
+    report.check(
+        pod_labels(deployment).get("app") == DASHBOARD, here, f"pod lacks label app: {DASHBOARD}"
+    )
+    pod = pod_spec(deployment)
+    containers = pod.get("containers") or [{}]
+    server = containers[0]
+    report.check(server.get("name") == "server", here, "the first container is not server")
+    ports = {p.get("name"): p.get("containerPort") for p in server.get("ports", [])}
+    report.check(ports.get("http") == DASHBOARD_PORT, here, f"port http is not {DASHBOARD_PORT}")
+    for probe, path in (("livenessProbe", "/health"), ("readinessProbe", "/ready")):
+        got = server.get(probe, {}).get("httpGet", {}).get("path")
+        report.check(got == path, here, f"{probe} is not GET {path}")
+    env = {item["name"]: item for item in server.get("env", [])}
+    report.check(
+        "secretKeyRef" in env.get("SIM2L_SECRET_KEY", {}).get("valueFrom", {}),
+        here,
+        "SIM2L_SECRET_KEY does not come from a Secret",
+    )
+    for service, port in SERVICES.items():
+        variable = f"SIM2L_{service.upper()}_SERVICE_URL"
+        report.check(
+            env.get(variable, {}).get("value") == f"http://{service}-service:{port}",
+            here,
+            f"{variable} is not the in-cluster {service} Service",
+        )
+    report.check(
+        not any(name.endswith("_DATABASE_URL") for name in env),
+        here,
+        "the dashboard is given a database URL; it reaches the services only",
+    )
+    report.check(
+        pod.get("serviceAccountName") == DASHBOARD and ("ServiceAccount", DASHBOARD) in named,
+        here,
+        f"no ServiceAccount {DASHBOARD} in use",
+    )
+    service = named.get(("Service", DASHBOARD))
+    if report.check(service is not None, here, f"no Service {DASHBOARD}"):
+        service_ports = [(p.get("name"), p.get("port")) for p in service["spec"].get("ports", [])]
+        report.check(
+            service_ports == [("http", DASHBOARD_PORT)]
+            and service["spec"].get("selector") == {"app": DASHBOARD},
+            here,
+            f"Service is {service_ports} {service['spec'].get('selector')}",
+        )
+    policy = named.get(("NetworkPolicy", DASHBOARD))
+    if report.check(policy is not None, here, "no NetworkPolicy for the dashboard"):
+        opened = {
+            rule.get("port") for entry in policy["spec"].get("ingress", [])
+            for rule in entry.get("ports", [])
+        }  # fmt: skip
+        reached = {
+            rule.get("port") for entry in policy["spec"].get("egress", [])
+            for rule in entry.get("ports", [])
+        }  # fmt: skip
+        report.check(opened == {DASHBOARD_PORT}, here, f"ingress opens {sorted(opened)}")
+        report.check(
+            reached == set(SERVICES.values()),
+            here,
+            f"egress reaches {sorted(reached)}, not only the services' ports",
+        )
+
+
 def check_references(
     objects: list[dict], where: str, report: Report, secrets_generated: bool
 ) -> None:
@@ -460,8 +534,15 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY)", re.IGNORECASE)
 
 
-def check_dockerfile(path: Path, service: str, report: Report) -> None:
-    """One service's Dockerfile: stages, base, user, healthcheck, entry, sources."""
+def check_dockerfile(
+    path: Path, service: str, report: Report, app: str | None = None, port: int | None = None
+) -> None:
+    """One image's Dockerfile: stages, base, user, healthcheck, entry, sources.
+
+    ``app`` and ``port`` default to the service's (``sim2l_cache_service.app:create_app()``).
+    """
+    app = app or f"sim2l_{service}_service.app:create_app()"
+    port = port or SERVICES[service]
     here = f"docker/{path.name}"
     instructions = dockerfile_instructions(path)
     stages = [arguments for keyword, arguments in instructions if keyword == "FROM"]
@@ -488,15 +569,9 @@ def check_dockerfile(path: Path, service: str, report: Report) -> None:
         here,
         "the entry is not gunicorn with --worker-tmp-dir /dev/shm",
     )
-    report.check(
-        f"sim2l_{service}_service.app:create_app()" in entry,
-        here,
-        "the entry does not serve the service's create_app()",
-    )
+    report.check(app in entry, here, f"the entry does not serve {app}")
     exposed = [a for k, a in final if k == "EXPOSE"]
-    report.check(
-        exposed == [str(SERVICES[service])], here, f"EXPOSE is {exposed}, not {SERVICES[service]}"
-    )
+    report.check(exposed == [str(port)], here, f"EXPOSE is {exposed}, not {port}")
     for keyword, argument in instructions:
         if keyword in ("ENV", "ARG"):
             for name in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=", argument):
@@ -523,7 +598,12 @@ def check_dockerfile(path: Path, service: str, report: Report) -> None:
             here,
             f"{ignore.name} lets env files or .venv in",
         )
-    if not (REPOSITORY / f"sim2l-{service}-service/src/sim2l_{service}_service/app.py").exists():
+    if (
+        service in SERVICES
+        and not (
+            REPOSITORY / f"sim2l-{service}-service/src/sim2l_{service}_service/app.py"
+        ).exists()
+    ):
         report.note(
             f"{here}: sim2l-{service}-service has no app.py yet; the image could not serve it"
         )
@@ -700,12 +780,16 @@ def run(versions: list[str], verbose: bool = True) -> tuple[Report, dict]:
             counts[target]["_validated"] = validated
             check_workloads(objects, target, report)
             check_services(objects, target, report)
+            check_dashboard(objects, target, report)
             check_references(objects, target, report, secrets_generated=target != "base")
             check_overlay(target, objects, report)
     for service in SERVICES:
         path = DEPLOY / "docker" / f"{service}.Dockerfile"
         if report.check(path.exists(), "docker", f"no {path.name}"):
             check_dockerfile(path, service, report)
+    path = DEPLOY / "docker" / f"{DASHBOARD}.Dockerfile"
+    if report.check(path.exists(), "docker", f"no {path.name}"):
+        check_dockerfile(path, DASHBOARD, report, DASHBOARD_APP, DASHBOARD_PORT)
     counts["compose"] = check_compose(report)
     counts["scanned"] = scan_for_secrets(committed_files(), report)
     return report, counts
@@ -725,7 +809,8 @@ def print_report(report: Report, counts: dict, versions: list[str]) -> None:
         validations = counts[target]["_validated"]
         print(f"  {target:<15} {total:>3} objects ({detail}); {validations} schema validations")
     print(
-        f"  docker          {len(SERVICES)} Dockerfiles checked statically (no Docker engine used)"
+        f"  docker          {len(SERVICES) + 1} Dockerfiles checked statically "
+        "(no Docker engine used)"
     )
     print(f"  compose.yaml    {counts.get('compose', 0)} services checked")
     print(f"  secret scan     {counts.get('scanned', 0)} committed files under deploy/")

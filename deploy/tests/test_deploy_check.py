@@ -28,10 +28,11 @@ def test_committed_deploy_tree_passes_every_check(deploy_check):
     report, counts = deploy_check.run(["1.30.0"])
     assert report.failures == []
     assert counts["overlays/dev"]["StatefulSet"] == 1
-    assert counts["overlays/prod"]["HorizontalPodAutoscaler"] == 3
-    assert counts["overlays/prod"]["PodDisruptionBudget"] == 3
+    # Three services and the dashboard; a migration Job per service only.
+    assert counts["overlays/prod"]["HorizontalPodAutoscaler"] == 4
+    assert counts["overlays/prod"]["PodDisruptionBudget"] == 4
     for target in deploy_check.TARGETS:
-        assert counts[target]["Deployment"] == 3
+        assert counts[target]["Deployment"] == 4
         assert counts[target]["Job"] == 3
 
 
@@ -94,8 +95,9 @@ def test_prod_without_autoscaler_or_budget_is_reported(deploy_check, rendered):
     ]
     report = deploy_check.Report()
     deploy_check.check_overlay("overlays/prod", objects, report)
-    assert sum("no HorizontalPodAutoscaler" in f for f in report.failures) == 3
-    assert sum("no PodDisruptionBudget" in f for f in report.failures) == 3
+    # The three services and the dashboard.
+    assert sum("no HorizontalPodAutoscaler" in f for f in report.failures) == 4
+    assert sum("no PodDisruptionBudget" in f for f in report.failures) == 4
 
 
 def test_a_dangling_secret_reference_is_reported(deploy_check, rendered):
@@ -177,4 +179,44 @@ def test_a_damaged_dockerfile_is_reported(deploy_check, tmp_path, edit, message)
     damaged.write_text(text)
     shutil.copy(source.with_name("cache.Dockerfile.dockerignore"), tmp_path)
     failures = failures_of(deploy_check, deploy_check.check_dockerfile, damaged, "cache")
+    assert any(message in failure for failure in failures), failures
+
+
+def _dashboard(objects, kind: str) -> dict:
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == "web")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda objects: _dashboard(objects, "Deployment")["spec"]["template"]["spec"][
+                "containers"
+            ][0]["env"].append({"name": "SIM2L_RESULTS_DATABASE_URL", "value": "sqlite://"}),
+            "database URL",
+        ),
+        (
+            lambda objects: _dashboard(objects, "Deployment")["spec"]["template"]["spec"][
+                "containers"
+            ][0]["readinessProbe"]["httpGet"].update(path="/"),
+            "readinessProbe is not GET /ready",
+        ),
+        (
+            lambda objects: _dashboard(objects, "NetworkPolicy")["spec"]["egress"][0][
+                "ports"
+            ].append({"port": 5432, "protocol": "TCP"}),
+            "not only the services' ports",
+        ),
+        (
+            lambda objects: _dashboard(objects, "Deployment")["spec"]["template"]["spec"][
+                "containers"
+            ][0]["env"][1].update(value="http://elsewhere:8001"),
+            "SIM2L_CACHE_SERVICE_URL is not the in-cluster cache Service",
+        ),
+    ],
+)
+def test_a_damaged_dashboard_is_reported(deploy_check, rendered, damage, message):
+    objects = copy.deepcopy(rendered["overlays/prod"])
+    damage(objects)
+    failures = failures_of(deploy_check, deploy_check.check_dashboard, objects, "prod")
     assert any(message in failure for failure in failures), failures

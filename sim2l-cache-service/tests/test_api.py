@@ -8,6 +8,7 @@ from sim2l_cache_client import ForbiddenError
 from sim2l_cache_client import InvalidRequestError
 from sim2l_cache_client import UnauthenticatedError
 from sim2l_cache_service.app import create_app
+from sim2l_service_kit.testing import RFC3339_UTC
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import UnmigratedDatabaseError
 from tests.conftest import ENTRY
@@ -41,6 +42,7 @@ def test_set_then_get_returns_every_field(cache):
     assert got["metadata"] == {"temperature": 350}
     assert got["result_id"] == 7
     assert got["created_at"] < got["expires_at"]
+    assert RFC3339_UTC.match(got["created_at"]) and RFC3339_UTC.match(got["expires_at"])
 
 
 def test_a_miss_is_none(cache):

@@ -152,3 +152,33 @@ def test_postgresql_hot_statements_are_prepared_once_per_connection(
     }
     expected = {"sim2l_cache_lookup", "sim2l_cache_upsert"} if prepared else set()
     assert names == expected
+
+
+def test_migration_rewrites_stored_answers_to_the_one_timestamp_format(database_url):
+    import importlib
+
+    import orjson
+    from sim2l_service_kit.testing import RFC3339_UTC
+    from sim2l_sessions.migrations import migrate
+
+    database = database_from_url(database_url)
+    migrate(database, "sim2l_cache_service.migrations")
+    old_body = orjson.dumps(
+        {"cache_key": "k", "created_at": "2026-12-01T04:00:00+00:00", "expires_at": "x"}
+    ).decode()
+    database.execute_sql(
+        "INSERT INTO cache_entry (cache_key, simulation_id, simulation_name, simulation_version, "  # noqa: S608 (only the marker)
+        "execution_id, squid_id, input_hash, run_db_path, body, created_at, expires_at) "
+        f"VALUES ('k', 1, 's', '1', 'e', 'q', 'h', 'p', {database.param}, 1796097600.0, "
+        "1796184000.0)",
+        (old_body,),
+    )
+    importlib.import_module("sim2l_cache_service.migrations.0002_rfc3339_entry_times").up(
+        database, None
+    )
+    (body,) = database.execute_sql("SELECT body FROM cache_entry").fetchone()
+    answer = orjson.loads(body)
+    assert answer["created_at"] == "2026-12-01T04:00:00.000000Z"
+    assert answer["expires_at"] == "2026-12-02T04:00:00.000000Z"
+    assert RFC3339_UTC.match(answer["created_at"]) and answer["cache_key"] == "k"
+    database.close()

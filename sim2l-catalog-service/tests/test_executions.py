@@ -51,7 +51,7 @@ def test_get_execution(developer, thermal):
     )
     record = developer.get_execution("runs/2024/exec-7")
     assert record["user"] == "alice"
-    assert record["executed_at"] == "2024-05-01T10:00:00.000Z"
+    assert record["executed_at"] == "2024-05-01T10:00:00.000000Z"
     assert record["metadata"] == {"host": "n1"}
     assert record["recorded_by"] == "dev"
 

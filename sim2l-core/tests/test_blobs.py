@@ -75,6 +75,7 @@ def test_export_never_overwrites_unless_asked(run, tmp_path):
 
 
 def test_missing_artifact(run):
+    run.save_artifact("present.txt", content=b"x")
     with pytest.raises(ArtifactNotFoundError, match="nope"):
         run.read_artifact("nope")
 

@@ -8,6 +8,7 @@ from sim2l.database import RunDatabase
 from sim2l.file_manager import EntryNotFoundError
 from sim2l.file_manager import InvalidEntryError
 from sim2l.file_manager import NameConflictError
+from sim2l.rundb import ArtifactNotFoundError
 from sim2l.rundb import InvalidExecutionIdError
 from sim2l.rundb import RunNotFoundError
 
@@ -83,10 +84,12 @@ def test_export_never_overwrites_unless_asked(fm, tmp_path):
     assert dest.read_bytes() == b"new"
 
 
-def test_export_of_missing_file_or_run_is_false(fm, tmp_path):
+def test_export_of_missing_file_or_run_is_a_clear_error(fm, tmp_path):
     make_run("exec-1", files={"out.txt": b"x"})
-    assert fm.export_run_file("exec-1", "absent.txt", tmp_path / "a") is False
-    assert fm.export_run_file("exec-nope", "out.txt", tmp_path / "b") is False
+    with pytest.raises(ArtifactNotFoundError, match="'exec-1' has no artifact 'absent.txt'"):
+        fm.export_run_file("exec-1", "absent.txt", tmp_path / "a")
+    with pytest.raises(RunNotFoundError, match="exec-nope"):
+        fm.export_run_file("exec-nope", "out.txt", tmp_path / "b")
     assert list(tmp_path.glob("[ab]")) == []
 
 
@@ -97,7 +100,9 @@ def test_export_writes_only_the_destination(fm, tmp_path):
     with RunDatabase("exec-1") as run_db, pytest.raises(ValueError):
         run_db.save_artifact("../../evil.txt", content=b"x")
     # ... and asking for one exports nothing.
-    assert fm.export_run_file("exec-1", "../../evil.txt", tmp_path / "x") is False
+    with pytest.raises(ArtifactNotFoundError):
+        fm.export_run_file("exec-1", "../../evil.txt", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
     dest = tmp_path / "chosen-name"
     assert fm.export_run_file("exec-1", "evil.txt", dest) is True
     assert dest.read_bytes() == b"payload"

@@ -41,22 +41,28 @@ def test_seed_context_manager_example(run_folder):
     run_db.close()
 
 
+def started(*args, **kwargs) -> None:
+    """Create a run file the way a writer does: open it and write to it."""
+    with RunDatabase(*args, **kwargs) as run_db:
+        run_db.initialize_run("thermal_sim", "1.0.0", capture_environment=False)
+
+
 def test_default_folder_is_under_sim2l_home(sim2l_home):
-    RunDatabase("exec-home").close()
+    started("exec-home")
     assert (sim2l_home / "runs" / "exec-home.db").exists()
 
 
 def test_environment_variable_sets_the_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("SIM2L_RUN_DB_BASE_PATH", str(tmp_path / "env"))
-    RunDatabase("exec-env").close()
+    started("exec-env")
     assert (tmp_path / "env" / "exec-env.db").exists()
 
 
 def test_explicit_path_and_base_path(tmp_path):
-    RunDatabase(path=tmp_path / "exec-p.db").close()
+    started(path=tmp_path / "exec-p.db")
     with RunDatabase(path=tmp_path / "exec-p.db") as run_db:
         assert run_db.execution_id == "exec-p"
-    RunDatabase("exec-b", base_path=tmp_path / "b").close()
+    started("exec-b", base_path=tmp_path / "b")
     assert (tmp_path / "b" / "exec-b.db").exists()
 
 
@@ -69,7 +75,7 @@ def test_create_false_and_read_only_need_an_existing_file(run_folder):
 
 
 def test_file_of_another_run_is_refused(tmp_path):
-    RunDatabase("exec-a", base_path=tmp_path).close()
+    started("exec-a", base_path=tmp_path)
     with pytest.raises(RunStateError):
         RunDatabase("exec-b", path=tmp_path / "exec-a.db")
 
@@ -285,7 +291,7 @@ def test_snapshot_is_a_single_consistent_file(run, tmp_path):
 
 def test_configure_changes_the_folder_for_new_runs(tmp_path):
     configure(run_db_base_path=str(tmp_path / "custom"))
-    RunDatabase("exec-c").close()
+    started("exec-c")
     assert (tmp_path / "custom" / "exec-c.db").exists()
 
 

@@ -29,7 +29,8 @@ def test_describe_names_every_table():
 
 
 def test_new_file_has_every_table_and_the_version(tmp_path):
-    RunDatabase("exec-1", base_path=tmp_path).close()
+    with RunDatabase("exec-1", base_path=tmp_path) as run:
+        run.initialize_run("thermal_sim", "1.0.0", capture_environment=False)
     connection = sqlite3.connect(tmp_path / "exec-1.db")
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert set(TABLES) <= names
@@ -72,7 +73,8 @@ def test_read_only_open_of_an_old_file_says_to_migrate(tmp_path):
 
 
 def test_newer_schema_is_refused(tmp_path):
-    RunDatabase("exec-1", base_path=tmp_path).close()
+    with RunDatabase("exec-1", base_path=tmp_path) as run:
+        run.initialize_run("thermal_sim", "1.0.0", capture_environment=False)
     connection = sqlite3.connect(tmp_path / "exec-1.db")
     connection.execute("INSERT INTO schema_version VALUES (99, 0, 'future')")
     connection.commit()

@@ -88,6 +88,8 @@ def test_registering_a_250_mb_run_file_keeps_workers_under_200_mb(tmp_path, mana
         "SIM2L_RESULTS_DATABASE_URL": url,
         "SIM2L_RESULTS_STORAGE_DIR": str(tmp_path / "store"),
         "SIM2L_RESULTS_MAX_UPLOAD_BYTES": str(300 * 1024 * 1024),
+        # A busy test machine may take longer than gunicorn's default 30 s.
+        "GUNICORN_CMD_ARGS": "--timeout 300",
     }
     token = manager.create_session("ada", "admin").session_id
     with GunicornServer(APP, env=env, workers=2) as server:

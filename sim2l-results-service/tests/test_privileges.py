@@ -22,6 +22,7 @@ REQUESTS = {
     ("POST", "/results"): {"upload": True},
     ("GET", "/results"): {"params": {"simulation_name": "thermal_sim"}},
     ("POST", "/results/search"): {"json": {"simulation_name": "thermal_sim"}},
+    ("POST", "/results/columns"): {"json": {"simulation_name": "thermal_sim"}},
     ("GET", "/results/<execution_id>"): {},
     ("GET", "/results/<execution_id>/file"): {},
     ("DELETE", "/results/<execution_id>"): {},

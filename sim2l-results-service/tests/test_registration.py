@@ -9,6 +9,7 @@ from runfiles import make_run
 from sim2l_results_client import ConflictError
 from sim2l_results_client import ForbiddenError
 from sim2l_results_client import NotFoundError
+from sim2l_service_kit.testing import RFC3339_UTC
 
 INPUTS = {"temperature": 350, "material": "steel", "refine": True, "mesh": [1, 2, 3]}
 OUTPUTS = {"max_stress": 1.5e8, "converged": True, "notes": None, "field": {"a": 1.5}}
@@ -44,6 +45,15 @@ def test_register_by_path_and_view(client, tmp_path):
     assert view["simulation_name"] == "thermal_sim" and view["status"] == "completed"
     assert view["duration_seconds"] == 12.5 and view["username"] == "alice"
     assert [(a["name"], a["size"]) for a in view["artifacts"]] == [("output.dat", 100)]
+    times = [view[name] for name in ("created_at", "started_at", "completed_at", "registered_at")]
+    times += [registered["registered_at"], view["artifacts"][0]["created_at"]]
+    assert all(RFC3339_UTC.match(text) for text in times), times
+    item = client.search(simulation_name="thermal_sim")[0]
+    assert all(RFC3339_UTC.match(item[name]) for name in ("created_at", "registered_at"))
+    schemas = client.parameter_schemas("thermal_sim")
+    assert all(
+        RFC3339_UTC.match(s["first_seen"]) and RFC3339_UTC.match(s["last_seen"]) for s in schemas
+    )
     assert client.get_result("never-registered") is None
 
 

@@ -354,3 +354,75 @@ def test_time_sorted_pages_are_right_with_and_without_the_window(
                 pages += [r["execution_id"] for r in page["items"]]
                 offset = page["next_offset"]
             assert pages == order, (filters, sort)
+
+
+# ---------------------------------------------------------------- plans and statistics
+
+
+def test_postgresql_statistics_follow_registrations(client, tmp_path, app, database_url):
+    """With autovacuum off, registrations themselves keep the planner's statistics current."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite plans here need no statistics")
+    from sim2l_results_service import maintenance
+    from sim2l_results_service.models import execute
+
+    def planner_rows():
+        with app.app_context():
+            database = app.extensions["sim2l_database"]
+            with database.connection_context():
+                return execute(
+                    "SELECT c.reltuples, s.last_analyze IS NOT NULL, s.last_vacuum IS NOT NULL "
+                    "FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                    "WHERE c.oid = 'results_parameter_value'::regclass"
+                ).fetchone()
+
+    paths = [
+        make_run(tmp_path, f"stat-{n:03d}", {"temperature": float(n)}, {"y": n}) for n in range(40)
+    ]
+    client.bulk_register(paths, progress=False)
+    rows, analyzed, vacuumed = planner_rows()
+    assert analyzed and vacuumed
+    # 40 runs x 2 values; what came after the last refresh stays under the threshold
+    assert 80 - rows <= maintenance.ANALYZE_BASE + maintenance.ANALYZE_FRACTION * 80
+
+
+def test_time_sorted_search_with_a_selective_filter_on_many_runs(client, tmp_path, monkeypatch):
+    """A filter matching few of many runs skips the newest-first window (it would find too
+    few); a broad filter is answered from the window. Both exactly right."""
+    from sim2l_results_service import queries
+
+    monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)
+    answered = []
+    windowed = queries._windowed_page
+
+    def spy(*args):
+        page = windowed(*args)
+        answered.append(page is not None)
+        return page
+
+    monkeypatch.setattr(queries, "_windowed_page", spy)
+    paths = [
+        make_run(
+            tmp_path,
+            f"many-{n:03d}",
+            {"temperature": float(n), "material": "steel" if n % 2 else "copper"},
+            {"y": n},
+        )
+        for n in range(120)
+    ]
+    client.bulk_register(paths, progress=False)
+    rare = client.search(simulation_name="thermal_sim", input_filters={"temperature": 7.0})
+    assert [run["execution_id"] for run in rare] == ["many-007"]
+    broad = client.search(
+        simulation_name="thermal_sim", input_filters={"material": "steel"}, limit=2
+    )
+    assert [run["execution_id"] for run in broad] == ["many-119", "many-117"]
+    assert answered == [False, True]  # the rare filter went straight to the exact plan
+    oldest = client.search(
+        simulation_name="thermal_sim",
+        input_filters={"material": "steel"},
+        output_filters={"y": {"ge": 100}},
+        sort="created_at",
+        limit=3,
+    )
+    assert [run["execution_id"] for run in oldest] == ["many-101", "many-103", "many-105"]

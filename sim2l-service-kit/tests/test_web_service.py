@@ -5,6 +5,7 @@ import time
 import pytest
 import requests
 from sim2l_service_kit import route_privileges
+from sim2l_service_kit.testing import RFC3339_UTC
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.privileges import ROLES
 
@@ -79,6 +80,9 @@ def test_login_anonymous_and_logout_through_the_blueprint(toy_url):
     assert login.status_code == 201
     token = login.json()["session_id"]
     assert login.json()["role"] == "developer"
+    assert RFC3339_UTC.match(login.json()["issued_at"])
+    current = call(toy_url, "GET", "/sessions/current", token).json()
+    assert current["issued_at"] < current["expires_at"] and RFC3339_UTC.match(current["expires_at"])
     assert call(toy_url, "GET", "/sessions/current", token).json()["username"] == "alice"
     assert call(toy_url, "DELETE", "/sessions/current", token).status_code == 200
     revoked = call(toy_url, "GET", "/sessions/current", token)
@@ -212,6 +216,7 @@ def test_user_management_routes_need_manage_users(toy_url):
     assert call(toy_url, "POST", "/users", tokens["admin"], json=new_user).status_code == 409
     listed = call(toy_url, "GET", "/users", tokens["admin"]).json()["items"]
     assert [user["username"] for user in listed] == ["zed"]
+    assert RFC3339_UTC.match(listed[0]["created_at"])
     assert (
         call(
             toy_url, "PUT", "/users/zed/password", tokens["admin"], json={"password": "p2"}

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sim2l_sessions.manager import SessionManager
-from sim2l_sessions.store import SessionStore
 from sim2l_service_kit.testing import LiveServer
 from sim2l_service_kit.testing import reset_postgres_schema
+from sim2l_sessions.manager import SessionManager
+from sim2l_sessions.store import SessionStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -154,3 +154,15 @@ def as_admin(web):
     client = web.test_client()
     sign_in(client, "root")
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the browser tests were skipped."""
+    from browser_support import MISSING_BROWSER
+
+    if MISSING_BROWSER:
+        terminalreporter.section("BROWSER NOT TESTED", sep="!", red=True, bold=True)
+        terminalreporter.write_line(
+            "The browser tests were SKIPPED: " + MISSING_BROWSER[0], red=True, bold=True
+        )
+        terminalreporter.write_line("Set SIM2L_REQUIRE_BROWSER=1 to make this a failure.")

@@ -11,10 +11,9 @@ the throughput of the same read through model instances
 
 # ruff: noqa: S608
 
-import datetime
-
 import orjson
 import peewee
+from sim2l_service_kit import format_timestamp
 from sim2l_service_kit.database import PreparedStatements
 from sim2l_service_kit.database import WalCheckpointer
 from sim2l_service_kit.database import write_lock_for
@@ -23,11 +22,6 @@ from sim2l_sessions.database import is_sqlite_url
 from sim2l_cache_service.tables import ENTRY_FIELDS
 from sim2l_cache_service.tables import SELECTOR_FIELDS
 from sim2l_cache_service.tables import CacheInvalidation
-
-
-def iso_time(seconds: float) -> str:
-    """An epoch time as an ISO 8601 UTC string."""
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat()
 
 
 def glob_to_sqlite(pattern: str) -> str:
@@ -139,8 +133,8 @@ class CacheStore:
         expires_at = now + ttl_seconds
         answer = {name: values.get(name) for name in ENTRY_FIELDS}
         answer["metadata"] = metadata
-        answer["created_at"] = iso_time(now)
-        answer["expires_at"] = iso_time(expires_at)
+        answer["created_at"] = format_timestamp(now)
+        answer["expires_at"] = format_timestamp(expires_at)
         body = orjson.dumps(answer).decode()
         params = [values.get(name) for name in ENTRY_FIELDS]
         params += [body, now, expires_at]
@@ -203,7 +197,7 @@ class CacheStore:
         identifier, created_at, reason, selector, simulation_id, count, who, role = row
         return {
             "invalidation_id": identifier,
-            "created_at": iso_time(created_at),
+            "created_at": format_timestamp(created_at),
             "reason": reason,
             "selector": orjson.loads(selector),
             "invalidated_entries": count,
@@ -269,7 +263,7 @@ class CacheStore:
             "selector": given,
             "reason": reason,
             "invalidated_by": record.invalidated_by,
-            "created_at": iso_time(now),
+            "created_at": format_timestamp(now),
         }
 
     # Statistics

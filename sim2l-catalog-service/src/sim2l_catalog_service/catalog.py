@@ -12,6 +12,7 @@ import time
 import orjson
 import peewee
 from sim2l_service_kit import APIError
+from sim2l_service_kit import format_timestamp
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.models import Simulation
@@ -46,8 +47,8 @@ def _full(row: tuple) -> dict:
         "status": row[8],
         "registered_by": row[9],
         "updated_by": row[10],
-        "created_at": sql.iso_time(row[11]),
-        "updated_at": sql.iso_time(row[12]),
+        "created_at": format_timestamp(row[11]),
+        "updated_at": format_timestamp(row[12]),
     }
 
 
@@ -59,8 +60,8 @@ def _summary(row: tuple) -> dict:
         "description": row[3],
         "tags": sql.stored_json(row[4]),
         "status": row[5],
-        "created_at": sql.iso_time(row[6]),
-        "updated_at": sql.iso_time(row[7]),
+        "created_at": format_timestamp(row[6]),
+        "updated_at": format_timestamp(row[7]),
     }
 
 

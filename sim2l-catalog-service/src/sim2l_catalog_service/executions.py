@@ -13,6 +13,7 @@ import time
 
 import peewee
 from sim2l_service_kit import APIError
+from sim2l_service_kit import format_timestamp
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.catalog import counts
@@ -37,10 +38,10 @@ def _execution(row: tuple) -> dict:
         "status": row[3],
         "duration_seconds": row[4],
         "user": row[5],
-        "executed_at": sql.iso_time(row[6]),
+        "executed_at": format_timestamp(row[6]),
         "metadata": sql.stored_json(row[7]),
         "recorded_by": row[8],
-        "recorded_at": sql.iso_time(row[9]),
+        "recorded_at": format_timestamp(row[9]),
     }
 
 
@@ -167,7 +168,7 @@ def _usage(scope: str, params: tuple) -> dict:
         "p95_duration_seconds": float(p95) if p95 is not None else None,
         "min_duration_seconds": low,
         "max_duration_seconds": high,
-        "last_run": sql.iso_time(last_run),
+        "last_run": format_timestamp(last_run),
         "distinct_users": users,
     }
 
@@ -226,7 +227,7 @@ def overview(days: int, limit: int) -> dict:
                 "executions": count,
                 "successful_executions": ok,
                 "distinct_users": users,
-                "last_run": sql.iso_time(last),
+                "last_run": format_timestamp(last),
             }
             for name, count, ok, users, last in most_used
         ],

@@ -5,7 +5,6 @@ statements returning tuples, written once with ``?`` placeholders and adapted
 to the backend's placeholder (``%s`` for psycopg2).
 """
 
-import datetime
 import functools
 
 import orjson
@@ -37,14 +36,6 @@ def fetchone(statement: str, params=()) -> tuple | None:
 def is_postgresql() -> bool:
     """Whether the proxy holds a PostgreSQL database."""
     return database_proxy.obj.param != "?"
-
-
-def iso_time(timestamp: float | None) -> str | None:
-    """An epoch timestamp as an ISO 8601 UTC string."""
-    if timestamp is None:
-        return None
-    moment = datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def dumps(value) -> str:

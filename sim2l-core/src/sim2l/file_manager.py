@@ -3,7 +3,8 @@
 Run files are the artifacts inside run databases: listed, exported to the
 file system (never over an existing file unless asked; an artifact's stored
 name is never used as a path), and collected per simulation by scanning the
-run folder. The folder tree is a Peewee store: SQLite at
+run folder. Every one of these opens run databases read-only: reading a run
+never changes it. The folder tree is a Peewee store: SQLite at
 ``<SIM2L_HOME>/files.db`` by default, or any ``sqlite:///`` or
 ``postgresql://`` URL (``database_url=``, ``configure(file_manager_database_url=)``
 or ``SIM2L_FILE_MANAGER_DATABASE_URL``).
@@ -19,8 +20,6 @@ from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate
 from sim2l_sessions.paths import default_sqlite_url
 
-from sim2l.rundb.errors import ArtifactNotFoundError
-from sim2l.rundb.errors import RunNotFoundError
 from sim2l.rundb.execution_ids import EXECUTION_ID_PATTERN
 from sim2l.rundb.execution_ids import run_file_path
 from sim2l.rundb.execution_ids import validate_execution_id
@@ -134,7 +133,7 @@ class FileManager:
         return run_file_path(validate_execution_id(execution_id), self.run_db_base_path)
 
     def _open_run(self, execution_id: str) -> RunDatabase:
-        return RunDatabase(execution_id, path=self._run_path(execution_id), create=False)
+        return RunDatabase(execution_id, path=self._run_path(execution_id), read_only=True)
 
     @staticmethod
     def _file_record(execution_id: str, artifact: dict) -> dict:
@@ -164,8 +163,9 @@ class FileManager:
         """Copy one run file to ``dest_path``; True when written.
 
         Returns False (and logs why) when ``dest_path`` exists and ``overwrite``
-        is false, or the run or the file does not exist. Only ``dest_path`` is
-        written; the stored name only selects the artifact.
+        is false. Raises ``RunNotFoundError`` when the run does not exist and
+        ``ArtifactNotFoundError`` when it has no file of that name. Only
+        ``dest_path`` is written; the stored name only selects the artifact.
         """
         dest = Path(dest_path)
         if dest.exists() and not overwrite:
@@ -174,9 +174,6 @@ class FileManager:
         try:
             with self._open_run(execution_id) as run:
                 run.export_artifact(name, dest, overwrite=overwrite)
-        except (RunNotFoundError, ArtifactNotFoundError) as error:
-            logger.warning("not exporting %s of %s: %s", name, execution_id, error)
-            return False
         except FileExistsError:
             # Created by someone else between the check and the exclusive open.
             logger.warning("not exporting %s of %s: %s exists", name, execution_id, dest)
@@ -196,7 +193,7 @@ class FileManager:
             if not EXECUTION_ID_PATTERN.fullmatch(path.stem) or ".." in path.stem:
                 continue
             try:
-                with RunDatabase(path.stem, path=path, create=False) as run:
+                with RunDatabase(path.stem, path=path, read_only=True) as run:
                     summary = run.get_summary()
                     if summary["simulation_name"] != simulation_name:
                         continue

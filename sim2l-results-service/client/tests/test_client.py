@@ -7,6 +7,7 @@ whose environment has the service installed.
 import io
 import os
 import sqlite3
+import sys
 
 import pytest
 from sim2l_results_client import NotFoundError
@@ -106,3 +107,10 @@ def test_errors_map_from_a_real_service(live_server, tmp_path):
         client.download("nothing", tmp_path / "x.db")
     assert not os.path.exists(tmp_path / "x.db")
     assert client.health()["service"] == "results"
+
+
+def test_to_dataframe_without_pandas_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # what an install without the extra sees
+    client = ResultsClient("http://127.0.0.1:9", retries=0, timeout=1)
+    with pytest.raises(ImportError, match=r"sim2l-results-client\[pandas\]"):
+        client.to_dataframe("thermal_sim")

@@ -10,6 +10,7 @@ from sim2l_service_kit.openapi import path_parameter
 from sim2l_service_kit.openapi import query_parameter
 
 from sim2l_results_service.queries import OPERATORS
+from sim2l_results_service.schemas import ColumnsSchema
 from sim2l_results_service.schemas import DistinctQuerySchema
 from sim2l_results_service.schemas import ListQuerySchema
 from sim2l_results_service.schemas import RegisterQuerySchema
@@ -63,10 +64,10 @@ _ITEM = {
         "simulation_version": {"type": "string"},
         "status": {"type": "string"},
         "username": {"type": ["string", "null"]},
-        "created_at": {"type": ["number", "null"]},
-        "completed_at": {"type": ["number", "null"]},
+        "created_at": {"type": ["string", "null"], "format": "date-time"},
+        "completed_at": {"type": ["string", "null"], "format": "date-time"},
         "duration_seconds": {"type": ["number", "null"]},
-        "registered_at": {"type": "number"},
+        "registered_at": {"type": "string", "format": "date-time"},
         "input_params": _PARAMS,
         "output_params": _PARAMS,
     },
@@ -80,6 +81,31 @@ _PAGE = {
         "offset": {"type": "integer"},
         "next_offset": {"type": ["integer", "null"]},
     },
+}
+_COLUMN_LINE = {
+    "description": "one line of the NDJSON answer: the header, then chunks, then the trailer",
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["simulation_name", "columns", "types", "units"],
+            "properties": {
+                "simulation_name": {"type": "string"},
+                "simulation_version": {"type": ["string", "null"]},
+                "columns": {"type": "array", "items": {"type": "string"}},
+                "types": {"type": "object"},
+                "units": {"type": "object"},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["rows", "columns"],
+            "properties": {
+                "rows": {"type": "integer"},
+                "columns": {"type": "object", "additionalProperties": {"type": "array"}},
+            },
+        },
+        {"type": "object", "required": ["count"], "properties": {"count": {"type": "integer"}}},
+    ],
 }
 _REGISTERED = {
     "type": "object",
@@ -96,7 +122,7 @@ _REGISTERED = {
         "input_count": {"type": "integer"},
         "output_count": {"type": "integer"},
         "artifact_count": {"type": "integer"},
-        "registered_at": {"type": "number"},
+        "registered_at": {"type": "string", "format": "date-time"},
     },
 }
 _VIEW = {
@@ -198,6 +224,20 @@ def openapi_document(version: str) -> dict:
                 privilege="read_results",
                 body=json_body(_with_filters(SearchSchema)),
                 responses=json_ok(_PAGE),
+            )
+        },
+        "/results/columns": {
+            "post": operation(
+                "Chosen parameters of every matching run as columns, streamed as NDJSON",
+                privilege="read_results",
+                body=json_body(_with_filters(ColumnsSchema)),
+                responses={
+                    "200": {
+                        "description": "a header line, chunks of columns, a trailer line",
+                        "content": {"application/x-ndjson": {"schema": _COLUMN_LINE}},
+                    },
+                    **error_responses(400),
+                },
             )
         },
         "/results/{execution_id}": {

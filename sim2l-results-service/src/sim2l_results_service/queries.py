@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 from sim2l_service_kit import APIError
+from sim2l_service_kit import format_timestamp
 
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
@@ -37,6 +38,9 @@ MAX_FILTERS = 32
 WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
 MAX_WINDOW_NEED = 1000
 MAX_IN_VALUES = 1000
+# Up to this many matches of the driving filter, statistics probe each match's
+# value by key; beyond it (PostgreSQL) one range scan of the values is hash-joined.
+STATS_PROBE_LIMIT = 2000
 TIME_SORTS = (
     "created_at",
     "started_at",
@@ -242,10 +246,33 @@ def _order(sort: str | None) -> tuple[str, list, str, list]:
     )
 
 
-def _order_by(columns: list[str], direction: str, id_column: str) -> str:
-    # NULLs last on both backends (their defaults differ), then the id breaks ties
-    keys = [f"({column} IS NULL), {column} {direction}" for column in columns]
+NEVER_NULL_SORTS = ("created_at", "execution_id")  # registration always fills them
+
+
+def _order_by(columns: list[str], direction: str, id_column: str, never_null: bool) -> str:
+    # NULLs last on both backends (their defaults differ), then the id breaks ties.
+    # A key that is never NULL gets no "IS NULL" term: that term would keep
+    # the database from reading the rows in the order of an index.
+    keys = [
+        f"{column} {direction}" if never_null else f"({column} IS NULL), {column} {direction}"
+        for column in columns
+    ]
     return ", ".join(keys + [f"{id_column} {direction}"])
+
+
+def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
+    """How many runs the most selective filter matches, counted up to ``cap + 1`` only.
+
+    One index-only range scan of at most ``cap + 1`` entries: a bounded price
+    for knowing whether the matches are few enough to collect and sort.
+    """
+    entry = min(filters, key=lambda item: item[0])
+    conditions, params = _filter_select("f0", simulation_name, entry)
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
+        f"WHERE {' AND '.join(conditions)} LIMIT ?) capped"
+    )
+    return int(execute(sql, params + [cap + 1]).fetchone()[0])
 
 
 def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> list | None:
@@ -254,35 +281,55 @@ def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> l
     For a search sorted by time, the page is among the ``WINDOW_FACTOR``
     times ``offset + limit + 1`` newest runs whenever those hold at least
     ``offset + limit + 1`` matches: any match outside them is older than
-    all of them. Each run of the window costs one primary-key probe per
-    filter, so a broad search (most runs match some filter) stops early
-    instead of collecting every match to sort it.
+    all of them. The runs are read newest first along the time index, each
+    checked with one primary-key probe per filter, and the reading stops at
+    the page's last match or at the window's edge (the ``created_at`` of its
+    oldest run), so a broad search stops early instead of collecting every
+    match to sort it. Used only when the driving filter matches more runs
+    than the window holds; fewer are cheaper to collect and sort.
     """
     need = offset + limit + 1
     conditions, params, filters = _parse_criteria(criteria)
     if not filters or need > MAX_WINDOW_NEED:
         return None
-    window_where = " AND ".join(["r.simulation_name = ?", *conditions])
-    window_params = [criteria["simulation_name"], *params, need * WINDOW_FACTOR]
+    window = need * WINDOW_FACTOR
+    name = criteria["simulation_name"]
+    if _driving_matches(name, filters, window) <= window:
+        # The driving filter alone matches fewer runs than the window holds:
+        # collecting and sorting its matches reads less than the window would,
+        # and a selective filter would leave the window without enough matches.
+        return None
+    edge_sign = ">=" if direction == "DESC" else "<="
+    # OFFSET 0 keeps PostgreSQL from turning a probe into a join that reads
+    # every match of the filter: here only the window's runs get probed.
+    # (SQLite always probes per row, and takes no OFFSET without a LIMIT.)
+    fence = "" if uses_question_marks() else " OFFSET 0"
     probes, probe_params = [], []
     for index, entry in enumerate(sorted(filters, key=lambda item: item[0])):
         alias = f"f{index}"
         probe, values = _filter_select(alias, None, entry)
-        probe.insert(0, f"{alias}.result_id = w.id")
+        probe.insert(0, f"{alias}.result_id = r.id")
         probes.append(
-            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} WHERE {' AND '.join(probe)})"  # noqa: S608 (fixed SQL)
+            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
+            f"WHERE {' AND '.join(probe)}{fence})"
         )
         probe_params += values
+    edge = (
+        "(SELECT e.created_at FROM results_result e WHERE e.simulation_name = ? "  # noqa: S608 (fixed SQL)
+        f"ORDER BY e.created_at {direction}, e.id {direction} LIMIT 1 OFFSET ?)"
+    )
+    where = " AND ".join(
+        ["r.simulation_name = ?", f"r.created_at {edge_sign} {edge}", *conditions, *probes]
+    )
     sql = (
-        f"SELECT {RESULT_COLUMNS} FROM (SELECT w.id AS id, w.created_at AS k0 FROM "  # noqa: S608 (fixed SQL)
-        "(SELECT r.id AS id, r.created_at AS created_at FROM results_result r "
-        f"WHERE {window_where} "
-        f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ?) w "
-        f"WHERE {' AND '.join(probes)} ORDER BY w.created_at {direction}, w.id {direction} "
-        f"LIMIT ? OFFSET ?) page JOIN results_result r ON r.id = page.id "
+        f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, r.created_at AS k0 "  # noqa: S608 (fixed SQL)
+        f"FROM results_result r WHERE {where} "
+        f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ? OFFSET ?) page "
+        f"JOIN results_result r ON r.id = page.id "
         f"ORDER BY page.k0 {direction}, page.id {direction}"
     )
-    rows = execute(sql, window_params + probe_params + [limit + 1, offset]).fetchall()
+    values = [name, name, window - 1, *params, *probe_params, limit + 1, offset]
+    rows = execute(sql, values).fetchall()
     return rows if len(rows) == limit + 1 else None
 
 
@@ -305,6 +352,7 @@ def search(
     where, where_params = where_clause(criteria)
     join, columns, direction, order_params = _order(sort)
     rows = None
+    never_null = columns[0].removeprefix("r.") in NEVER_NULL_SORTS
     if columns == ["r.created_at"]:
         rows = _windowed_page(criteria, direction, limit, offset)
     if rows is None:
@@ -315,9 +363,9 @@ def search(
         sql = (
             f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} "  # noqa: S608 (fixed SQL)
             f"FROM results_result r {join} WHERE {where} "
-            f"ORDER BY {_order_by(columns, direction, 'r.id')} LIMIT ? OFFSET ?) page "
-            f"JOIN results_result r ON r.id = page.id "
-            f"ORDER BY {_order_by(['page.' + key for key in keys], direction, 'page.id')}"
+            f"ORDER BY {_order_by(columns, direction, 'r.id', never_null)} LIMIT ? OFFSET ?) "
+            f"page JOIN results_result r ON r.id = page.id "
+            f"ORDER BY {_order_by(['page.' + k for k in keys], direction, 'page.id', never_null)}"
         )
         rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
     chosen = frozenset(params) if params else None
@@ -360,10 +408,10 @@ def _item(row, chosen: frozenset | None = None, budget: int = 16 * 1024) -> dict
         "simulation_version": version,
         "status": status,
         "username": username,
-        "created_at": created_at,
-        "completed_at": completed_at,
+        "created_at": format_timestamp(created_at),
+        "completed_at": format_timestamp(completed_at),
         "duration_seconds": duration,
-        "registered_at": registered_at,
+        "registered_at": format_timestamp(registered_at),
         "input_params": inputs,
         "output_params": outputs,
     }
@@ -381,8 +429,9 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     (the parameter's smallest value: one index seek), which avoids most of the
     cancellation of the textbook sum-of-squares formula while reading the
     values once. Without filters the values are one index-only range scan.
-    With filters on PostgreSQL, when none is an equality or ``in`` list (the
-    matches are many), the parameter's values are one index-only range scan
+    With filters on PostgreSQL, when none is an equality or ``in`` list and the
+    driving filter matches more than ``STATS_PROBE_LIMIT`` runs (counted up to
+    that, one bounded index scan), the parameter's values are one index-only range scan
     (narrowed by the parameter's own filter, if it has one) hash-joined with
     the ids matching the other filters: the scan is a subquery (``OFFSET 0``)
     so the planner, which underestimates a range of one parameter, cannot
@@ -397,7 +446,12 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         "WHERE simulation_name = ? AND param_class = ? AND name = ?) s"
     )
     values = [name, param_class, param_name]
-    if filters and min(entry[0] for entry in filters) >= 2 and not uses_question_marks():
+    if (
+        filters
+        and min(entry[0] for entry in filters) >= 2
+        and not uses_question_marks()
+        and _driving_matches(name, filters, STATS_PROBE_LIMIT) > STATS_PROBE_LIMIT
+    ):
         own = [entry for entry in filters if entry[1:3] == (param_class, param_name)]
         others = [entry for entry in filters if entry[1:3] != (param_class, param_name)]
         own_conditions, own_params = _filter_select(
@@ -492,8 +546,8 @@ def parameter_schemas(simulation_name: str, simulation_version: str | None) -> b
             "name": name,
             "schema": orjson.Fragment(schema_json),
             "run_count": run_count,
-            "first_seen": first_seen,
-            "last_seen": last_seen,
+            "first_seen": format_timestamp(first_seen),
+            "last_seen": format_timestamp(last_seen),
         }
         for version, param_class, name, schema_json, run_count, first_seen, last_seen in execute(
             sql, params
@@ -526,6 +580,8 @@ VIEW_COLUMNS = (
     "artifact_count",
 )
 
+TIME_COLUMNS = ("created_at", "started_at", "completed_at", "registered_at")
+
 
 def _whole_values(params_json: str, param_class: str, reader) -> object:
     """Stored parameters with every truncated value read back whole from the run file."""
@@ -553,6 +609,8 @@ def result_view(execution_id: str, run_file=None, limits=None) -> bytes | None:
         return None
     view = dict(zip(VIEW_COLUMNS, row[: len(VIEW_COLUMNS)], strict=True))
     view["result_id"] = view.pop("id")
+    for name in TIME_COLUMNS:
+        view[name] = format_timestamp(view[name])
     inputs_json, outputs_json, units_json, artifacts_json = row[len(VIEW_COLUMNS) :]
     view["input_params"] = orjson.Fragment(inputs_json)
     view["output_params"] = orjson.Fragment(outputs_json)

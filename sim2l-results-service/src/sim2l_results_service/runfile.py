@@ -86,9 +86,10 @@ class Parameter:
 
     Only small values are kept: ``value`` is the value itself when its JSON
     is at most ``Limits.max_embedded_value_bytes``, else a ``truncated``
-    marker (the whole value stays in the stored run file, and
-    ``ValueReader`` reads it back for the view of that one result), so a run
-    file's values are never all in memory at once.
+    marker (the whole value stays in the stored run file). ``ValueReader``
+    reads a value back, one at a time: for the index's JSON of a list or
+    dict up to ``max_value_json_bytes`` as its row is written, and for the
+    view of one result. So a run file's values are never all in memory.
     """
 
     param_class: str
@@ -96,7 +97,7 @@ class Parameter:
     value_type: str  # the stored value kind: int, float, str, bool, null, list, dict, array, bytes
     value: object
     json_bytes: int  # size of the value's JSON in the run file (0 for bytes)
-    indexed_json: bool  # neither a number nor a short string: the index may keep it as JSON
+    indexed_json: bool  # neither a number nor a short string, small enough for the index's JSON
     truncated: bool  # too large to embed: ``value`` is the marker
     num_value: float | None
     str_value: str | None
@@ -114,6 +115,7 @@ class RunRecord:
     parameters: list[Parameter] = field(default_factory=list)
     schemas: list[dict] = field(default_factory=list)
     artifacts: list[dict] = field(default_factory=list)
+    limits: "Limits | None" = None  # what it was read with (ValueReader reads with them too)
 
 
 @dataclass
@@ -314,7 +316,12 @@ def _parameters(
             str_value = value
         if kind == "float" and num_value is None:
             value = None  # NaN and the infinities have no JSON form
-        indexed_json = kind != "bytes" and num_value is None and str_value is None
+        indexed_json = (
+            kind != "bytes"
+            and num_value is None
+            and str_value is None
+            and json_bytes <= limits.max_value_json_bytes
+        )
         truncated = json_bytes > limits.max_embedded_value_bytes
         if truncated:
             value = truncated_marker(kind, json_bytes)  # the decoded value is dropped here
@@ -474,6 +481,7 @@ def read_run_file(path: Path, limits: Limits | None = None) -> RunRecord:
             parameters=inputs + outputs,
             schemas=_schemas(connection, columns["parameter_schemas"], limits),
             artifacts=_artifacts(connection, columns["artifacts"], limits),
+            limits=limits,
         )
     except sqlite3.OperationalError as error:
         if "interrupt" in str(error).lower():

@@ -10,6 +10,7 @@ from sim2l_results_service.storage import EXECUTION_ID_PATTERN
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000_000
+MAX_COLUMNS = 2000  # chosen parameters per columnar request
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
 EXECUTION_ID = validate.And(
@@ -70,6 +71,17 @@ class SearchSchema(_Criteria):
     sort = fields.String(validate=validate.Length(min=1, max=210), load_default=None)
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
     offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
+
+
+class ColumnsSchema(_Criteria):
+    """``POST /results/columns``: parameters by name (``x``, ``inputs.x``, ``outputs.x``)."""
+
+    simulation_name = fields.String(validate=NAME, required=True)
+    columns = fields.List(
+        fields.String(validate=validate.Length(min=1, max=210)),
+        validate=validate.Length(max=MAX_COLUMNS),
+        load_default=None,
+    )
 
 
 class ListQuerySchema(Schema):

@@ -1,9 +1,14 @@
 """The results blueprint: thin handlers that validate, call the query layer and answer."""
 
+import logging
+
+import peewee
 from flask import Blueprint
+from flask import Response
 from flask import current_app
 from flask import request
 from flask import send_file
+from flask import stream_with_context
 from sim2l_service_kit import APIError
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
@@ -13,6 +18,9 @@ from sim2l_service_kit import require_privilege
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sim2l_results_service import queries
+from sim2l_results_service.columnar import column_stream
+from sim2l_results_service.columnar import first_and_rest
+from sim2l_results_service.maintenance import keep_statistics_current
 from sim2l_results_service.registration import RegistrationConflict
 from sim2l_results_service.registration import delete_result
 from sim2l_results_service.registration import register_run
@@ -20,6 +28,7 @@ from sim2l_results_service.registration import summary
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import RunFileError
 from sim2l_results_service.runfile import read_run_file
+from sim2l_results_service.schemas import ColumnsSchema
 from sim2l_results_service.schemas import DistinctQuerySchema
 from sim2l_results_service.schemas import ListQuerySchema
 from sim2l_results_service.schemas import RegisterQuerySchema
@@ -32,6 +41,7 @@ from sim2l_results_service.storage import discard
 from sim2l_results_service.storage import is_valid_execution_id
 
 views = Blueprint("results", __name__)
+logger = logging.getLogger(__name__)
 
 RAW_CONTENT_TYPES = ("application/vnd.sqlite3", "application/x-sqlite3", "application/octet-stream")
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the small form fields around the file
@@ -189,6 +199,8 @@ def register():
             ) from None
     finally:
         discard(path)
+    if created:
+        _keep_statistics_current()
     return json_response(summary(result, created), status=201 if created else 200)
 
 
@@ -202,6 +214,14 @@ def _page(query: dict) -> bytes:
         query["params"],
         _config()["max_page_params_bytes"],
     )
+
+
+def _keep_statistics_current() -> None:
+    # The run is stored; failing to refresh statistics must not fail its registration.
+    try:
+        keep_statistics_current()
+    except peewee.DatabaseError:
+        logger.warning("could not refresh the planner statistics", exc_info=True)
 
 
 @views.get("/results")
@@ -220,6 +240,17 @@ def search():
     query = SearchSchema().load(request_json(request))
     body = _page(query)
     return raw_json_response(body)
+
+
+@views.post("/results/columns")
+@require_privilege("read_results")
+def columns():
+    """Chosen parameters of every matching run as columns, streamed as NDJSON."""
+    query = ColumnsSchema().load(request_json(request))
+    # The request context (and its database connection) lasts until the
+    # stream ends; the first line is made now so a bad request is a 4xx.
+    lines = first_and_rest(stream_with_context(column_stream(query)))
+    return Response(lines, mimetype="application/x-ndjson")
 
 
 @views.get("/results/<execution_id>")

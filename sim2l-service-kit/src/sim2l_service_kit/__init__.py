@@ -5,8 +5,11 @@
   authentication of requests.
 - ``APIError`` and ``json_response``: answers in the shared JSON shapes.
 - ``load_config``: layered configuration.
+- ``format_timestamp``: the one timestamp format of every answer (RFC 3339, UTC, ``Z``).
 - ``ServiceCommandLine``: ``serve`` and ``migrate``.
 """
+
+from sim2l_sessions.timestamps import format_timestamp
 
 from sim2l_service_kit.auth import current_session
 from sim2l_service_kit.auth import public
@@ -28,6 +31,7 @@ __all__ = [
     "ServiceCommandLine",
     "create_service_app",
     "current_session",
+    "format_timestamp",
     "json_response",
     "load_config",
     "public",

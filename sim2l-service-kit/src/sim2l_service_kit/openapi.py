@@ -178,8 +178,8 @@ def common_paths() -> dict:
             "username": {"type": ["string", "null"]},
             "role": {"type": "string"},
             "privileges": {"type": "array", "items": {"type": "string"}},
-            "issued_at": {"type": "number"},
-            "expires_at": {"type": "number"},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time"},
             "anonymous": {"type": "boolean"},
         },
     }
@@ -189,7 +189,7 @@ def common_paths() -> dict:
             "username": {"type": "string"},
             "email": {"type": ["string", "null"]},
             "role": {"type": "string"},
-            "created_at": {"type": "number"},
+            "created_at": {"type": "string", "format": "date-time"},
         },
     }
     return {

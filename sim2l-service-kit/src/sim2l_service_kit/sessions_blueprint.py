@@ -25,6 +25,7 @@ from sim2l_sessions.passwords import PasswordError
 from sim2l_sessions.privileges import ROLES
 from sim2l_sessions.privileges import UnknownPrivilegeError
 from sim2l_sessions.privileges import expand_privileges
+from sim2l_sessions.timestamps import format_timestamp
 
 from sim2l_service_kit.auth import EXTENSION_KEY
 from sim2l_service_kit.auth import current_session
@@ -86,6 +87,8 @@ def _manager():
 
 def _session_body(session, include_token: bool) -> dict:
     body = session.to_dict()
+    body["issued_at"] = format_timestamp(session.issued_at)
+    body["expires_at"] = format_timestamp(session.expires_at)
     if include_token:
         body["session_id"] = session.session_id
     return body
@@ -147,6 +150,10 @@ def delete_current_session():
     return json_response({"revoked": True})
 
 
+def _user_body(user: dict) -> dict:
+    return {**user, "created_at": format_timestamp(user["created_at"])}
+
+
 def _int_argument(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -166,7 +173,7 @@ def list_users():
     """Users by name, paginated with ``limit`` (at most 500) and ``offset``."""
     limit = _int_argument("limit", 100, 1, 500)
     offset = _int_argument("offset", 0, 0, 10**9)
-    users = _manager().list_users(limit=limit, offset=offset)
+    users = [_user_body(user) for user in _manager().list_users(limit=limit, offset=offset)]
     return json_response({"items": users, "limit": limit, "offset": offset})
 
 
@@ -183,7 +190,7 @@ def create_user():
         raise APIError(409, "conflict", str(error)) from None
     except (InvalidUserError, PasswordError) as error:
         raise APIError(400, "validation_error", str(error)) from None
-    return json_response(user, status=201)
+    return json_response(_user_body(user), status=201)
 
 
 @sessions_blueprint.delete("/users/<username>")

@@ -12,6 +12,7 @@ from sim2l_sessions.errors import AuthenticationError
 from sim2l_sessions.errors import PrivilegeDeniedError
 from sim2l_sessions.service_client import ServiceClient
 from sim2l_sessions.session import Session
+from sim2l_sessions.timestamps import parse_timestamp
 
 
 def _session(token: str, body: dict, revoked: bool = False) -> Session:
@@ -21,8 +22,8 @@ def _session(token: str, body: dict, revoked: bool = False) -> Session:
         username=body.get("username"),
         role=body["role"],
         privileges=frozenset(body["privileges"]),
-        issued_at=body["issued_at"],
-        expires_at=body["expires_at"],
+        issued_at=parse_timestamp(body["issued_at"]),
+        expires_at=parse_timestamp(body["expires_at"]),
         revoked=revoked,
     )
 

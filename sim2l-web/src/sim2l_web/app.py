@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sim2l_web import formatting
 from sim2l_web.assets import asset_version
 from sim2l_web.assets import assets_blueprint
+from sim2l_web.assets import plotly_injected_sheets
 from sim2l_web.auth import auth_blueprint
 from sim2l_web.auth import can
 from sim2l_web.auth import signed_in
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         current_user=lambda: session.get("username"),
         current_role=lambda: session.get("role"),
         asset_version=asset_version,
+        plotly_injected_sheets=plotly_injected_sheets,
     )
     formatting.register(app)
     app.register_blueprint(assets_blueprint)
@@ -62,7 +64,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/health")
     def health():
-        """Alive (no service is asked): the probes' endpoint."""
+        """Alive (no service is asked): the liveness probe."""
         return {"status": "ok"}
+
+    @app.get("/ready")
+    def ready():
+        """Ready to serve pages (the factory ran with a valid configuration).
+
+        No service is asked: a service that is down is shown on the pages,
+        it must not take every dashboard replica out of rotation.
+        """
+        return {"status": "ready"}
 
     return app

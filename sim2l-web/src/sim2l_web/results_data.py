@@ -13,6 +13,8 @@
 
 import functools
 import inspect
+import threading
+import time
 
 from sim2l_results_client import ResultsClient
 from sim2l_sessions.client_errors import ServiceError
@@ -26,7 +28,34 @@ def _schema_of(entry: dict) -> dict:
     return schema if isinstance(schema, dict) else {}
 
 
+COLUMNS_TTL_SECONDS = 30.0
+_columns_cache: dict = {}
+_columns_lock = threading.Lock()
+
+
 def explorer_columns(results, catalog, name: str, version: str | None) -> list[dict]:
+    """The simulation's columns, kept ``COLUMNS_TTL_SECONDS`` per process.
+
+    Every page of the explorer needs them and they change only when a new
+    parameter first appears; asking two services for them on every page
+    would cost more than the page's own search. The data itself is never
+    kept: each page still asks the results service with the user's token.
+    """
+    key = (results.base_url, catalog.base_url, name, version)
+    now = time.monotonic()
+    with _columns_lock:
+        cached = _columns_cache.get(key)
+    if cached and now - cached[0] < COLUMNS_TTL_SECONDS:
+        return cached[1]
+    columns = read_explorer_columns(results, catalog, name, version)
+    with _columns_lock:
+        if len(_columns_cache) > 1000:  # many simulations: start over rather than grow
+            _columns_cache.clear()
+        _columns_cache[key] = (now, columns)
+    return columns
+
+
+def read_explorer_columns(results, catalog, name: str, version: str | None) -> list[dict]:
     """``[{"key": "inputs.x", "name", "param_class", "type", "units", "min", "max", ...}]``."""
     columns = {}
     for entry in results.parameter_schemas(name, version):

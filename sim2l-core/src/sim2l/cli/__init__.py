@@ -9,6 +9,7 @@
     sim2l runs list | show ID            runs recorded on this machine
     sim2l results search NAME --input 'temperature>300' --output 'max_stress<2e8'
     sim2l results stats NAME PARAM       count, min, max, average of a parameter
+    sim2l results export NAME --where 'temperature>300' --format csv|parquet|json --output FILE
     sim2l catalog search [QUERY] --tag T simulations in the catalog
     sim2l sync                           send what could not be sent when a service was down
 
@@ -19,6 +20,7 @@ import argparse
 import sys
 
 from sim2l.cli import commands
+from sim2l.cli import results_export
 from sim2l.cli import sweep_command
 
 
@@ -86,6 +88,7 @@ def parser() -> argparse.ArgumentParser:
     stats.add_argument("simulation")
     stats.add_argument("parameter")
     stats.add_argument("--class", dest="param_class", choices=["input", "output"], default="output")
+    results_export.add_parser(results_sub)
 
     catalog = sub.add_parser("catalog", help="search the catalog")
     catalog_sub = catalog.add_subparsers(dest="action", required=True)

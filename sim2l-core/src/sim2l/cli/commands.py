@@ -1,5 +1,6 @@
 """What each ``sim2l`` command does."""
 
+import datetime
 import json
 import re
 import sys
@@ -157,13 +158,21 @@ def _run_folder() -> Path:
     return Path(get_settings().run_db_base_path)
 
 
+def _status_text(summary: dict) -> str:
+    """The status, and for a crashed run when its writer was last seen (UTC)."""
+    if summary.get("last_seen_at") is None:
+        return summary.get("status")
+    seen = datetime.datetime.fromtimestamp(summary["last_seen_at"], datetime.UTC)
+    return f"{summary['status']}, last seen {seen:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def runs(args) -> int:
     from sim2l.rundb import RunDatabase
     from sim2l.rundb import RunDatabaseError
 
     if args.action == "show":
         try:
-            run_db = RunDatabase(args.execution_id, base_path=_run_folder(), create=False)
+            run_db = RunDatabase(args.execution_id, base_path=_run_folder(), read_only=True)
         except RunDatabaseError as error:
             raise CommandError(str(error)) from None
         with run_db:
@@ -178,7 +187,7 @@ def runs(args) -> int:
         if args.json:
             output.as_json(details)
             return 0
-        summary = details["summary"]
+        summary = {**details["summary"], "status": _status_text(details["summary"])}
         output.pairs(
             {
                 key: summary[key]
@@ -218,7 +227,7 @@ def runs(args) -> int:
             continue
         if args.simulation and summary["simulation_name"] != args.simulation:
             continue
-        rows.append(summary)
+        rows.append(summary if args.json else {**summary, "status": _status_text(summary)})
     if args.json:
         output.as_json(rows)
     else:
@@ -346,4 +355,6 @@ def dispatch(args) -> int:
     try:
         return handler(args)
     except ServiceError as error:
-        raise CommandError(str(error)) from None
+        # The details say which field was wrong; the message alone often does not.
+        details = f": {json.dumps(error.details)}" if error.details else ""
+        raise CommandError(f"{error}{details}") from None

@@ -5,6 +5,9 @@ clients (``CacheClient``, ``CatalogClient``, ``ResultsClient``) and
 ``get_session_manager`` are re-exported here by the issue that adds them.
 """
 
+import tempfile
+from pathlib import Path
+
 from sim2l_cache_client import CacheClient
 from sim2l_catalog_client import CatalogClient
 from sim2l_results_client import ResultsClient as _ServiceResultsClient
@@ -13,6 +16,8 @@ from sim2l_sessions import get_session_manager
 
 from sim2l.file_manager import FileManager
 from sim2l.rundb import RunDatabase
+from sim2l.rundb import RunDatabaseError
+from sim2l.rundb.crash_report import crashed_copy
 
 # --- service clients and the session manager -------------------------------
 
@@ -35,6 +40,24 @@ class ResultsClient(_ServiceResultsClient):
         super().__init__(
             base_url, session_id=session_id, run_db_base_path=run_db_base_path, **options
         )
+
+    def register_result(self, execution_id_or_path, *, replace: bool = False) -> dict:
+        """Upload a run file for registration (see the service client's ``register_result``).
+
+        A run whose writing process is gone before it ended is registered as
+        ``crashed`` (with when it was last seen): what is uploaded is a copy
+        marked so; the run file itself is not changed.
+        """
+        path, _ = self._resolve(execution_id_or_path)
+        if path.is_file():
+            with tempfile.TemporaryDirectory(prefix="sim2l-crashed-") as folder:
+                try:
+                    copy = crashed_copy(path, Path(folder))
+                except RunDatabaseError:
+                    copy = None  # not a readable run file: the service says what is wrong
+                if copy is not None:
+                    return super().register_result(copy, replace=replace)
+        return super().register_result(execution_id_or_path, replace=replace)
 
 
 __all__ = [

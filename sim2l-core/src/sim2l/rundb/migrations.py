@@ -56,14 +56,21 @@ MIGRATIONS = {
 
 
 def schema_version_of(connection: sqlite3.Connection) -> int | None:
-    """The file's schema version; None for an empty file; error for a foreign one."""
+    """The schema version; None for an empty file or one being created; error if foreign."""
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     if "schema_version" not in tables:
         if tables:
             raise SchemaVersionError("not a sim2l run file (it has no schema_version table)")
         return None
-    version = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    if "run" not in tables:
+        raise SchemaVersionError("not a sim2l run file (it has no run table)")
+    # One statement, so both counts come from the same moment of the file.
+    version, runs = connection.execute(
+        "SELECT (SELECT max(version) FROM schema_version), (SELECT count(*) FROM run)"
+    ).fetchone()
     if version is None:
+        if runs == 0:
+            return None  # a file being created: the whole schema, its rows not yet written
         raise SchemaVersionError("damaged run file: its schema_version table is empty")
     return version
 

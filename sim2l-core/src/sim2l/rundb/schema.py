@@ -194,6 +194,17 @@ CREATE TABLE IF NOT EXISTS cell_executions (
     duration_seconds REAL,
     output TEXT
 )""",
+    # Added within version 2 (files written before lack it; the first writer
+    # to open such a file adds it): who writes the run and when it was last seen.
+    "writer": """
+CREATE TABLE IF NOT EXISTS writer (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pid INTEGER NOT NULL,
+    host TEXT,
+    boot_id TEXT,
+    started_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL
+)""",
     "dependencies": """
 CREATE TABLE IF NOT EXISTS dependencies (
     id INTEGER PRIMARY KEY,
@@ -277,6 +288,7 @@ TABLE_DESCRIPTIONS = {
     "status_events": "every status change of the run, in order",
     "cell_executions": "notebook cells executed as part of the run",
     "dependencies": "other runs, files, packages or services this run depends on",
+    "writer": "the process writing the run (pid, host, boot id) and when it was last seen",
 }
 
 

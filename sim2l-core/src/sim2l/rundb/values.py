@@ -89,19 +89,3 @@ def decode_value(kind: str, value_json, value_blob=None):
     if kind in KINDS:
         return json.loads(value_json)
     raise ValueError(f"unknown stored value kind {kind!r}")
-
-
-def infer_type(value) -> str:
-    """The sim2l parameter type a value suggests, when the caller gave none."""
-    kind = encode_value(value)[0]
-    return {
-        "null": "null",
-        "bool": "boolean",
-        "int": "integer",
-        "float": "number",
-        "str": "string",
-        "bytes": "bytes",
-        "list": "list",
-        "dict": "dict",
-        "array": "array",
-    }[kind]

@@ -21,7 +21,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import orjson
+import requests
 from sim2l_sessions.client_errors import NotFoundError
+from sim2l_sessions.client_errors import ServerError
 from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.client_errors import ServiceUnavailableError
@@ -270,6 +273,131 @@ class ResultsClient(ServiceClient):
             )
             yield from page["items"]
             offset = page["next_offset"]
+
+    def column_chunks(
+        self,
+        simulation_name: str,
+        input_filters=None,
+        output_filters=None,
+        *,
+        simulation_version=None,
+        status=None,
+        columns=None,
+    ):
+        """The columnar answer as it streams in: the header first, then one dict per chunk.
+
+        The header is ``{"simulation_name", "simulation_version", "columns": [names],
+        "types", "units"}``; every chunk maps each column name to the next runs'
+        values (at most a few thousand). Raises ``ServerError`` when the stream
+        ends early or reports a failure, so a short answer is never taken for a whole one.
+        """
+        body = self._criteria(
+            simulation_name, input_filters, output_filters, simulation_version, status
+        )
+        if columns is not None:
+            body["columns"] = list(columns)
+        url = self.base_url + "/results/columns"
+        response = self._request(
+            "POST", "/results/columns", json=body, idempotent=True, stream=True, raw=True
+        )
+        with response:
+            lines = response.iter_lines(chunk_size=1 << 20)
+            try:
+                yield orjson.loads(next(lines))
+                for line in lines:
+                    message = orjson.loads(line)
+                    if "columns" in message:
+                        yield message["columns"]
+                    elif "count" in message:
+                        return
+                    else:
+                        error = message.get("error") or {}
+                        raise ServerError(
+                            error.get("message", "the service ended the answer with an error"),
+                            status=response.status_code,
+                            code=error.get("code"),
+                            method="POST",
+                            url=url,
+                        )
+            except (requests.RequestException, StopIteration, orjson.JSONDecodeError) as error:
+                raise ServerError(
+                    f"the columnar answer was cut short ({error.__class__.__name__})",
+                    status=response.status_code,
+                    method="POST",
+                    url=url,
+                ) from error
+        raise ServerError("the columnar answer ended without its trailer", method="POST", url=url)
+
+    def columns(
+        self,
+        simulation_name: str,
+        input_filters=None,
+        output_filters=None,
+        *,
+        simulation_version=None,
+        columns=None,
+    ) -> dict:
+        """Chosen parameters of every matching run, as columns (one request, streamed).
+
+        Returns ``{"simulation_name", "simulation_version", "count", "columns":
+        {"execution_id": [...], "status": [...], "created_at": [...],
+        "inputs.<name>": [...], "outputs.<name>": [...]}, "types": {...},
+        "units": {...}}``, every list one value per run in registration order;
+        ``created_at`` is an RFC 3339 string, a run without a parameter (or a NaN)
+        has ``None``. ``columns=["temperature", "outputs.max_stress"]`` picks
+        parameters (a bare name takes the input and the output of that name);
+        the default is every parameter of the simulation. Filters as in ``search``.
+        """
+        chunks = self.column_chunks(
+            simulation_name,
+            input_filters,
+            output_filters,
+            simulation_version=simulation_version,
+            columns=columns,
+        )
+        header = next(chunks)
+        values = {name: [] for name in header["columns"]}
+        for chunk in chunks:
+            for name, column in chunk.items():
+                values[name].extend(column)
+        return {
+            "simulation_name": header["simulation_name"],
+            "simulation_version": header["simulation_version"],
+            "count": len(values["execution_id"]),
+            "columns": values,
+            "types": header["types"],
+            "units": header["units"],
+        }
+
+    def to_dataframe(
+        self,
+        simulation_name: str,
+        input_filters=None,
+        output_filters=None,
+        *,
+        simulation_version=None,
+        columns=None,
+    ):
+        """Every matching run as a pandas DataFrame, one row per run (needs the ``pandas`` extra).
+
+        Columns ``execution_id``, ``status``, ``created_at`` (UTC datetimes), then
+        ``inputs.<name>`` and ``outputs.<name>``; numbers get numeric dtypes
+        (NaN where a run lacks the value), and ``df.attrs["units"]`` maps every
+        column to its units (``df.attrs["types"]`` to its declared type).
+        """
+        from sim2l_results_client.frames import columns_to_dataframe
+        from sim2l_results_client.frames import require_pandas
+
+        require_pandas()  # before the request: a missing extra should not cost a download
+        return columns_to_dataframe(
+            self.columns(
+                simulation_name,
+                input_filters,
+                output_filters,
+                simulation_version=simulation_version,
+                columns=columns,
+            )
+        )
 
     def get_parameter_stats(
         self,

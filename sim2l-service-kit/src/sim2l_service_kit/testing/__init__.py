@@ -20,12 +20,15 @@ they fail.
 """
 
 import os
+import re
 import secrets
 import threading
 import urllib.parse
 
 import pytest
 
+# The one timestamp format of every answer (see sim2l_sessions.timestamps).
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/test"
 _skipped_postgres_reason = []
 

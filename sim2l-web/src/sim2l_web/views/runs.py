@@ -22,6 +22,7 @@ from sim2l_web import services
 from sim2l_web.auth import login_required
 from sim2l_web.explorer_state import STATUSES
 from sim2l_web.explorer_state import read_state
+from sim2l_web.formatting import number
 from sim2l_web.formatting import rfc3339
 from sim2l_web.results_data import BASE_COLUMNS
 from sim2l_web.results_data import explorer_columns
@@ -29,6 +30,7 @@ from sim2l_web.results_data import fetch_columns
 from sim2l_web.results_data import fetch_page
 from sim2l_web.results_data import iter_pages
 from sim2l_web.results_data import value_of
+from sim2l_web.security import allow_plot_code
 
 runs_blueprint = Blueprint("runs", __name__)
 
@@ -82,12 +84,17 @@ def explorer(name):
         **_criteria(name, state, input_filters, output_filters),
     )
     base = url_for("runs.explorer", name=name)
+    if state.plot["x"] and state.plot["y"] or state.plot["hist"] or state.parallel:
+        allow_plot_code()
+    visible = _visible(columns, state, rows)
     return render_template(
         "runs.html",
         name=name,
         columns=columns,
-        visible=_visible(columns, state, rows),
+        visible=visible,
         rows=rows,
+        # The cells as text, made here: 100 rows x 24 columns is slow in Jinja.
+        cells=[[number(value_of(row, column["key"])) for column in visible] for row in rows],
         state=state,
         statuses=STATUSES,
         operators=filtering.OPERATORS,

@@ -1,0 +1,264 @@
+"""All matching runs as columns: ``POST /results/columns``, ``ResultsClient.columns`` and
+``to_dataframe``, checked value by value against what the run files hold."""
+
+import datetime
+import math
+
+import orjson
+import pandas
+import pytest
+import requests
+from runfiles import make_run
+from sim2l.rundb import RunDatabase
+from sim2l_results_client import InvalidRequestError
+from sim2l_results_client import ServerError
+from sim2l_results_service import columnar
+
+LONG_TEXT = "x" * 3000  # longer than the string index keeps: stored as JSON
+UNITS = {"temperature": "K", "pressure": "bar", "max_stress": "Pa"}
+
+
+def run_values(n: int) -> tuple[dict, dict]:
+    inputs = {
+        "temperature": 300.0 + 10 * n,
+        "steps": 10 + n,
+        "material": ["steel", "copper"][n % 2],
+        "refine": n % 3 == 0,
+    }
+    if n % 4 != 1:
+        inputs["pressure"] = 1.5 * n  # missing from every fourth run
+    outputs = {"max_stress": 1e8 * (n + 1), "mesh": [n, n + 1]}
+    if n == 2:
+        outputs["max_stress"] = float("nan")
+    if n == 3:
+        outputs["note"] = LONG_TEXT
+    if n == 4:
+        outputs["note"] = None
+    return inputs, outputs
+
+
+@pytest.fixture
+def runs(client, tmp_path):
+    """Eight runs of thermal_sim 1.0.0 and one of 2.0.0; returns their run file paths by id."""
+    paths = {}
+    for n in range(8):
+        inputs, outputs = run_values(n)
+        paths[f"col-{n}"] = make_run(
+            tmp_path,
+            f"col-{n}",
+            inputs,
+            outputs,
+            units=UNITS,
+            schemas={"inputs": {"temperature": {"type": "number", "units": "K"}}},
+        )
+    paths["other-version"] = make_run(
+        tmp_path, "other-version", {"temperature": 1.0}, {"max_stress": 2.0}, version="2.0.0"
+    )
+    summary = client.bulk_register(list(paths.values()), progress=False)
+    assert summary["registered"] == 9, summary["failed"]
+    return paths
+
+
+def file_values(path) -> dict:
+    """``{column name: value}`` of one run file, read with sim2l-core's RunDatabase."""
+    with RunDatabase(path=path) as run:
+        values = {f"inputs.{item['name']}": item["value"] for item in run.get_inputs()}
+        values.update({f"outputs.{item['name']}": item["value"] for item in run.get_outputs()})
+        values["status"] = run.get_summary()["status"]
+    return values
+
+
+def same(expected, actual) -> bool:
+    if isinstance(expected, float) and math.isnan(expected):
+        return actual is None or (isinstance(actual, float) and math.isnan(actual))
+    return expected == actual and type(expected) is type(actual)
+
+
+def test_columns_hold_every_value_of_every_run(client, runs):
+    answer = client.columns("thermal_sim", simulation_version="1.0.0")
+    assert answer["simulation_name"] == "thermal_sim"
+    assert answer["count"] == 8
+    names = list(answer["columns"])
+    assert names[:3] == ["execution_id", "status", "created_at"]
+    assert names[3:] == [
+        "inputs.material",
+        "inputs.pressure",
+        "inputs.refine",
+        "inputs.steps",
+        "inputs.temperature",
+        "outputs.max_stress",
+        "outputs.mesh",
+        "outputs.note",
+    ]
+    assert {len(column) for column in answer["columns"].values()} == {8}
+    assert answer["columns"]["execution_id"] == [f"col-{n}" for n in range(8)]
+    for row, execution_id in enumerate(answer["columns"]["execution_id"]):
+        expected = file_values(runs[execution_id])
+        for name in names[3:]:
+            value = answer["columns"][name][row]
+            if name not in expected:
+                assert value is None, (execution_id, name)
+            else:
+                assert same(expected[name], value), (execution_id, name, value)
+        assert answer["columns"]["status"][row] == expected["status"] == "completed"
+        created = answer["columns"]["created_at"][row]
+        assert created.endswith("Z") and datetime.datetime.fromisoformat(created).tzinfo
+    assert answer["units"]["inputs.temperature"] == "K"
+    assert answer["units"]["outputs.max_stress"] == "Pa"
+    assert answer["units"]["inputs.material"] is None
+    assert answer["types"]["inputs.temperature"] == "number"
+    assert answer["types"]["created_at"] == "datetime"
+
+
+def test_filters_and_chosen_columns(client, runs):
+    answer = client.columns(
+        "thermal_sim",
+        {"temperature": {"ge": 320}, "material": {"in": ["steel"]}},
+        {"max_stress": {"between": [1e8, 8e8]}},
+        simulation_version="1.0.0",
+        columns=["temperature", "outputs.max_stress"],
+    )
+    assert list(answer["columns"]) == [
+        "execution_id",
+        "status",
+        "created_at",
+        "inputs.temperature",
+        "outputs.max_stress",
+    ]
+    # steel is every even run; temperature >= 320 from run 2 on; run 2's stress is NaN
+    assert answer["columns"]["execution_id"] == ["col-4", "col-6"]
+    assert answer["columns"]["inputs.temperature"] == [340.0, 360.0]
+    assert answer["columns"]["outputs.max_stress"] == [5e8, 7e8]
+    named = client.columns("thermal_sim", columns=["execution_id", "created_at", "inputs.steps"])
+    assert list(named["columns"]) == ["execution_id", "status", "created_at", "inputs.steps"]
+    everything = client.columns("thermal_sim", columns=["temperature"])
+    assert everything["count"] == 9  # both versions without simulation_version
+    assert client.columns("thermal_sim", {"temperature": -1})["count"] == 0
+    assert client.columns("thermal_sim", columns=[])["columns"].keys() == {
+        "execution_id",
+        "status",
+        "created_at",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"simulation_name": "thermal_sim", "columns": ["nope"]}, "columns"),
+        ({"simulation_name": "thermal_sim", "columns": "temperature"}, "columns"),
+        ({"simulation_name": "thermal_sim", "input_filters": {"t": {"near": 1}}}, "input_filters"),
+        ({"columns": ["temperature"]}, "simulation_name"),
+        ({"simulation_name": "thermal_sim", "limit": 5}, "limit"),
+    ],
+)
+def test_bad_requests_are_400s_naming_the_field(client, runs, url, tokens, body, field):
+    response = requests.post(
+        url + "/results/columns", json=body, headers={"X-Session-ID": tokens["user"]}, timeout=10
+    )
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    with pytest.raises(InvalidRequestError):
+        client.columns("thermal_sim", columns=["no_such_parameter"])
+
+
+def test_needs_read_results(url, runs):
+    response = requests.post(
+        url + "/results/columns", json={"simulation_name": "thermal_sim"}, timeout=10
+    )
+    assert response.status_code == 401
+
+
+def test_the_answer_streams_in_chunks(client, runs, url, tokens, monkeypatch):
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 3)
+    response = requests.post(
+        url + "/results/columns",
+        json={"simulation_name": "thermal_sim", "simulation_version": "1.0.0"},
+        headers={"X-Session-ID": tokens["user"]},
+        stream=True,
+        timeout=10,
+    )
+    assert response.headers["Content-Type"] == "application/x-ndjson"
+    assert "Content-Length" not in response.headers
+    lines = [orjson.loads(line) for line in response.iter_lines()]
+    header, chunks, trailer = lines[0], lines[1:-1], lines[-1]
+    assert header["columns"][:3] == ["execution_id", "status", "created_at"]
+    assert [chunk["rows"] for chunk in chunks] == [3, 3, 2]
+    assert trailer == {"count": 8}
+    whole = client.columns("thermal_sim", simulation_version="1.0.0")
+    for name in header["columns"]:
+        joined = [value for chunk in chunks for value in chunk["columns"][name]]
+        assert orjson.dumps(joined) == orjson.dumps(whole["columns"][name])
+
+
+def test_more_parameters_than_one_statement_joins(client, tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "COLUMNS_PER_STATEMENT", 2)
+    paths = []
+    for n in range(5):
+        inputs = {f"p{i}": float(n * 10 + i) for i in range(5)}
+        paths.append(make_run(tmp_path, f"wide-{n}", inputs, {"out": n}))
+    client.bulk_register(paths, progress=False)
+    answer = client.columns("thermal_sim")
+    assert answer["count"] == 5
+    for i in range(5):
+        assert answer["columns"][f"inputs.p{i}"] == [float(n * 10 + i) for n in range(5)]
+    assert answer["columns"]["outputs.out"] == [0, 1, 2, 3, 4]
+
+
+def test_a_failure_part_way_is_an_error_not_a_short_answer(client, runs, monkeypatch):
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 3)
+    real_chunk = columnar._chunk
+    calls = []
+
+    def failing_second_chunk(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real_chunk(*args)
+
+    monkeypatch.setattr(columnar, "_chunk", failing_second_chunk)
+    with pytest.raises(ServerError, match="failed part way"):
+        client.columns("thermal_sim")
+
+
+def test_dataframe_matches_the_run_files(client, runs):
+    frame = client.to_dataframe("thermal_sim", simulation_version="1.0.0")
+    assert list(frame.columns[:3]) == ["execution_id", "status", "created_at"]
+    assert len(frame) == 8
+    assert str(frame["created_at"].dtype) == "datetime64[us, UTC]" or str(
+        frame["created_at"].dtype
+    ).startswith("datetime64")
+    assert frame["inputs.temperature"].dtype == "float64"
+    assert frame["inputs.steps"].dtype == "int64"
+    assert frame["inputs.pressure"].dtype == "float64"  # NaN where a run lacks it
+    assert frame["outputs.max_stress"].dtype == "float64"
+    assert frame["inputs.refine"].dtype == bool
+    assert frame.attrs["units"]["inputs.temperature"] == "K"
+    assert frame.attrs["units"]["inputs.pressure"] == "bar"
+    assert frame.attrs["units"]["outputs.max_stress"] == "Pa"
+    assert set(frame.attrs["units"]) == set(frame.columns)
+    for _, row in frame.iterrows():
+        expected = file_values(runs[row["execution_id"]])
+        for name in frame.columns[3:]:
+            actual = row[name]
+            if name not in expected or expected[name] is None:
+                assert actual is None or pandas.isna(actual), (row["execution_id"], name)
+            elif isinstance(expected[name], float) and math.isnan(expected[name]):
+                assert math.isnan(actual)
+            elif isinstance(expected[name], list):
+                assert list(actual) == expected[name]
+            else:
+                assert actual == expected[name], (row["execution_id"], name, actual)
+    assert frame.loc[frame["execution_id"] == "col-3", "outputs.note"].item() == LONG_TEXT
+    assert frame["outputs.max_stress"].isna().sum() == 1
+    assert frame["inputs.pressure"].isna().sum() == 2
+
+
+def test_dataframe_filters_and_columns(client, runs):
+    frame = client.to_dataframe(
+        "thermal_sim", {"material": "copper"}, columns=["inputs.temperature"]
+    )
+    assert list(frame.columns) == ["execution_id", "status", "created_at", "inputs.temperature"]
+    assert frame["execution_id"].tolist() == ["col-1", "col-3", "col-5", "col-7"]
+    assert frame["inputs.temperature"].tolist() == [310.0, 330.0, 350.0, 370.0]
+    empty = client.to_dataframe("thermal_sim", {"temperature": {"gt": 1e9}})
+    assert len(empty) == 0 and "outputs.max_stress" in empty.columns
