@@ -22,6 +22,14 @@ DEFAULTS = {
     "max_parameters": 10000,
     "max_artifacts": 10000,
     "max_value_json_bytes": 1024 * 1024,
+    # A value whose JSON is larger than this is not embedded in the result
+    # (answers show a {"truncated": true, ...} marker in its place; the run
+    # file keeps it whole), so a result's size, and a page's, stay bounded.
+    "max_embedded_value_bytes": 4096,
+    # Bytes of inputs (and as many of outputs) each item of a list or search
+    # page shows at most, in name order; the item then says how many it left
+    # out. A page is at most limit x (2 x this + about 1 KiB) bytes.
+    "max_page_params_bytes": 16 * 1024,
     # Seconds an introspection may take before it is abandoned (a corrupt or
     # crafted file cannot keep a worker busy).
     "introspection_timeout_seconds": 10.0,

@@ -6,6 +6,7 @@ Python. A search that cannot run is a ``QueryError`` (a domain error).
 """
 
 import math
+from pathlib import Path
 
 import orjson
 from sim2l_service_kit import format_timestamp
@@ -16,6 +17,8 @@ from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_filters
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
+from sim2l_results_service.runfile import Limits
+from sim2l_results_service.runfile import ValueReader
 
 WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
 MAX_WINDOW_NEED = 1000
@@ -183,12 +186,21 @@ def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> l
     return rows if len(rows) == limit + 1 else None
 
 
-def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
+def search(
+    criteria: dict,
+    sort: str | None,
+    limit: int,
+    offset: int,
+    params: list[str] | None = None,
+    params_budget: int = 16 * 1024,
+) -> bytes:
     """The JSON page of results matching ``criteria`` (stored values passed through as JSON).
 
     The page's ids are chosen and sorted first (narrow rows), and only the
     page's rows are read whole, in the same statement. Searches by time try
-    the newest runs first (``_windowed_page``).
+    the newest runs first (``_windowed_page``). Each item's inputs and
+    outputs are bounded (``params`` chooses names, ``params_budget`` caps the
+    bytes per class), so a page's size is bounded whatever the runs hold.
     """
     join, columns, direction, order_params = _order(sort)
     need = offset + limit + 1
@@ -219,16 +231,40 @@ def search(criteria: dict, sort: str | None, limit: int, offset: int) -> bytes:
             f"ORDER BY {_order_by(['page.' + k for k in keys], direction, 'page.id', never_null)}"
         )
         rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
-    items = [_item(row) for row in rows[:limit]]
+    chosen = frozenset(params) if params else None
+    items = [_item(row, chosen, params_budget) for row in rows[:limit]]
     next_offset = offset + limit if len(rows) > limit else None
     page = {"items": items, "limit": limit, "offset": offset, "next_offset": next_offset}
     return orjson.dumps(page)
 
 
-def _item(row) -> dict:
+def _bounded_params(params_json: str, chosen: frozenset | None, budget: int):
+    """A run's stored parameters for a page: the ``chosen`` names, at most ``budget`` bytes.
+
+    Returns the parameters (passed through untouched when they fit) and,
+    when some were left out, ``{"shown": n, "total": m}``.
+    """
+    if chosen is None and len(params_json) <= budget:
+        return orjson.Fragment(params_json), None
+    stored = orjson.loads(params_json)
+    names = sorted(stored) if chosen is None else sorted(chosen.intersection(stored))
+    shown, used = {}, 2
+    for name in names:
+        size = len(orjson.dumps({name: stored[name]}))
+        if used + size > budget:
+            break
+        shown[name] = stored[name]
+        used += size
+    omitted = len(names) - len(shown)
+    return shown, ({"shown": len(shown), "total": len(names)} if omitted else None)
+
+
+def _item(row, chosen: frozenset | None = None, budget: int = 16 * 1024) -> dict:
     (result_id, execution_id, name, version, status, username, created_at, completed_at, duration,
      registered_at, inputs_json, outputs_json) = row  # fmt: skip
-    return {
+    inputs, inputs_cut = _bounded_params(inputs_json, chosen, budget)
+    outputs, outputs_cut = _bounded_params(outputs_json, chosen, budget)
+    item = {
         "result_id": result_id,
         "execution_id": execution_id,
         "simulation_name": name,
@@ -239,9 +275,14 @@ def _item(row) -> dict:
         "completed_at": format_timestamp(completed_at),
         "duration_seconds": duration,
         "registered_at": format_timestamp(registered_at),
-        "input_params": orjson.Fragment(inputs_json),
-        "output_params": orjson.Fragment(outputs_json),
+        "input_params": inputs,
+        "output_params": outputs,
     }
+    if inputs_cut:
+        item["input_params_truncated"] = inputs_cut
+    if outputs_cut:
+        item["output_params_truncated"] = outputs_cut
+    return item
 
 
 def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
@@ -408,8 +449,23 @@ VIEW_COLUMNS = (
 TIME_COLUMNS = ("created_at", "started_at", "completed_at", "registered_at")
 
 
-def result_view(execution_id: str) -> bytes | None:
-    """The results view of one run: metadata, inputs, outputs, units, artifacts; or None."""
+def _whole_values(params_json: str, param_class: str, reader) -> object:
+    """Stored parameters with every truncated value read back whole from the run file."""
+    if '"truncated":true' not in params_json:
+        return orjson.Fragment(params_json)  # nothing truncated: passed through as stored
+    params = orjson.loads(params_json)
+    for name, value in params.items():
+        if isinstance(value, dict) and value.get("truncated") is True:
+            params[name] = reader.value(param_class, name)
+    return params
+
+
+def result_view(execution_id: str, run_file=None, limits=None) -> bytes | None:
+    """The results view of one run: metadata, inputs, outputs, units, artifacts; or None.
+
+    Values too large to embed in pages (``max_embedded_value_bytes``) are
+    read back whole from the stored ``run_file`` when it is given.
+    """
     row = execute(
         f"SELECT {', '.join(VIEW_COLUMNS)}, inputs_json, outputs_json, units_json, artifacts_json "  # noqa: S608 (fixed SQL; values are bound parameters)
         "FROM results_result WHERE execution_id = ?",
@@ -424,6 +480,11 @@ def result_view(execution_id: str) -> bytes | None:
     inputs_json, outputs_json, units_json, artifacts_json = row[len(VIEW_COLUMNS) :]
     view["input_params"] = orjson.Fragment(inputs_json)
     view["output_params"] = orjson.Fragment(outputs_json)
+    truncated = '"truncated":true' in inputs_json or '"truncated":true' in outputs_json
+    if truncated and run_file is not None and Path(run_file).exists():
+        with ValueReader(Path(run_file), limits or Limits()) as reader:
+            view["input_params"] = _whole_values(inputs_json, "input", reader)
+            view["output_params"] = _whole_values(outputs_json, "output", reader)
     view["units"] = orjson.Fragment(units_json)
     view["artifacts"] = orjson.Fragment(artifacts_json)
     return orjson.dumps(view)

@@ -21,11 +21,14 @@ from sim2l_service_kit import format_timestamp
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
+from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import RunRecord
+from sim2l_results_service.runfile import ValueReader
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.storage import discard
 
 INSERT_BATCH = 500  # rows per multi-row INSERT (well under SQLite's 32,766 parameters)
+INSERT_BATCH_BYTES = 4 * 1024 * 1024  # or fewer rows, when their values are large
 _SCHEMA_KEYS = (
     "type",
     "units",
@@ -162,27 +165,25 @@ def _result_row(
     }
 
 
-def _value_rows(record: RunRecord, result_id: int) -> list[tuple]:
-    rows = []
+def _value_rows(record: RunRecord, result_id: int, reader: ValueReader):
+    """The index rows of a run, one at a time; large lists and dicts are read again."""
     simulation = record.metadata["simulation_name"]
     for p in record.parameters:
         # json_value only for values that have neither a number nor an indexed string
         json_value = None
-        if p.num_value is None and p.str_value is None and p.json_text is not None:
-            json_value = _dumps(p.value)
-        rows.append(
-            (
-                result_id,
-                simulation,
-                p.param_class,
-                p.name,
-                p.value_type,
-                p.num_value,
-                p.str_value,
-                json_value,
-            )
+        if p.indexed_json:
+            whole = reader.value(p.param_class, p.name) if p.truncated else p.value
+            json_value = _dumps(whole)
+        yield (
+            result_id,
+            simulation,
+            p.param_class,
+            p.name,
+            p.value_type,
+            p.num_value,
+            p.str_value,
+            json_value,
         )
-    return rows
 
 
 _VALUE_COLUMNS = (
@@ -208,17 +209,31 @@ _SCHEMA_COLUMNS = (
 )
 
 
-def _insert_many(table: str, columns: tuple, rows: list, suffix: str = "") -> None:
-    """Multi-row INSERTs, written directly (the ORM took longer to build them than to run them)."""
+def _insert_many(table: str, columns: tuple, rows, suffix: str = "") -> None:
+    """Multi-row INSERTs, written directly (the ORM took longer to build them than to run them).
+
+    ``rows`` may be any iterable: a batch is sent when it holds INSERT_BATCH
+    rows or INSERT_BATCH_BYTES of text, so large values are never all held.
+    """
     row_marks = "(" + ", ".join("?" * len(columns)) + ")"
-    for start in range(0, len(rows), INSERT_BATCH):
-        batch = rows[start : start + INSERT_BATCH]
-        params = [value for row in batch for value in row]
-        execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (fixed SQL)
-            f"{', '.join([row_marks] * len(batch))}{suffix}",
-            params,
-        )
+    batch, batch_bytes = [], 0
+    for row in rows:
+        batch.append(row)
+        batch_bytes += sum(len(value) for value in row if isinstance(value, str))
+        if len(batch) >= INSERT_BATCH or batch_bytes >= INSERT_BATCH_BYTES:
+            _insert_batch(table, columns, row_marks, batch, suffix)
+            batch, batch_bytes = [], 0
+    if batch:
+        _insert_batch(table, columns, row_marks, batch, suffix)
+
+
+def _insert_batch(table: str, columns: tuple, row_marks: str, batch: list, suffix: str) -> None:
+    params = [value for row in batch for value in row]
+    execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (fixed SQL)
+        f"{', '.join([row_marks] * len(batch))}{suffix}",
+        params,
+    )
 
 
 def _upsert_schemas(simulation: str, version: str, entries: list, now: float) -> list:
@@ -337,9 +352,12 @@ def register_run(
                     )
                 )
                 result_id = _insert_result(row)
-                _insert_many(
-                    "results_parameter_value", _VALUE_COLUMNS, _value_rows(record, result_id)
-                )
+                with ValueReader(upload, record.limits or Limits()) as reader:
+                    _insert_many(
+                        "results_parameter_value",
+                        _VALUE_COLUMNS,
+                        _value_rows(record, result_id, reader),
+                    )
                 # Last step inside the transaction: if the rename fails, nothing is stored.
                 store.install(upload, execution_id)
         except peewee.IntegrityError:

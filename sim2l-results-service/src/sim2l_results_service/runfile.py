@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+import orjson
 from sim2l_service_kit.text import find_bad_text
 from sim2l_service_kit.text import text_problem
 
@@ -92,13 +93,23 @@ class RunFileError(Exception):
 
 @dataclass
 class Parameter:
-    """One input or output value read from a run file."""
+    """One input or output value read from a run file.
+
+    Only small values are kept: ``value`` is the value itself when its JSON
+    is at most ``Limits.max_embedded_value_bytes``, else a ``truncated``
+    marker (the whole value stays in the stored run file). ``ValueReader``
+    reads a value back, one at a time: for the index's JSON of a list or
+    dict up to ``max_value_json_bytes`` as its row is written, and for the
+    view of one result. So a run file's values are never all in memory.
+    """
 
     param_class: str
     name: str
     value_type: str  # the stored value kind: int, float, str, bool, null, list, dict, array, bytes
     value: object
-    json_text: str | None  # the value as JSON (None when too large to keep in the index)
+    json_bytes: int  # size of the value's JSON in the run file (0 for bytes)
+    indexed_json: bool  # neither a number nor a short string, small enough for the index's JSON
+    truncated: bool  # too large to embed: ``value`` is the marker
     num_value: float | None
     str_value: str | None
     declared_type: str | None = None
@@ -115,6 +126,7 @@ class RunRecord:
     parameters: list[Parameter] = field(default_factory=list)
     schemas: list[dict] = field(default_factory=list)
     artifacts: list[dict] = field(default_factory=list)
+    limits: "Limits | None" = None  # what it was read with (ValueReader reads with them too)
 
 
 @dataclass
@@ -125,6 +137,12 @@ class Limits:
     max_artifacts: int = 10000
     max_value_json_bytes: int = 1024 * 1024
     timeout_seconds: float = 10.0
+    max_embedded_value_bytes: int = 4096
+
+
+def truncated_marker(kind: str, json_bytes: int) -> dict:
+    """What stands in for a value too large to embed in a result (see the README)."""
+    return {"truncated": True, "value_type": kind, "json_bytes": json_bytes}
 
 
 def _open(path: Path, limits: Limits) -> sqlite3.Connection:
@@ -195,9 +213,14 @@ def _decode(kind, value_json, what: str):
     if not isinstance(value_json, str):
         raise RunFileError(f"{what} has no JSON value")
     try:
-        value = json.loads(value_json)
-    except (ValueError, RecursionError):
-        raise RunFileError(f"{what} holds malformed JSON") from None
+        value = orjson.loads(value_json)
+    except orjson.JSONDecodeError:
+        # NaN, the infinities and integers past 64 bits, which only the
+        # standard parser reads (and a malformed value, which neither does).
+        try:
+            value = json.loads(value_json)
+        except (ValueError, RecursionError):
+            raise RunFileError(f"{what} holds malformed JSON") from None
     expected = {
         "null": type(None),
         "bool": bool,
@@ -317,14 +340,12 @@ def _parameters(
             raise RunFileError(f"an empty name in {table}")
         value = _decode(kind, value_json, what)
         _check_text_inside(value, what, name)
-        json_text = None if kind == "bytes" else value_json
-        if json_text is not None and len(json_text) > limits.max_value_json_bytes:
-            json_text = None  # kept in the stored file, too large for the index
+        json_bytes = 0 if kind == "bytes" else len(value_json)
         num_value = str_value = None
         if kind in ("int", "float", "bool"):
+            # Integers past a double's range keep every digit in the value;
+            # they are searchable as numbers where they fit a double.
             num_value = _as_double(value)
-            if kind == "float" and json_text is not None:
-                json_text = json.dumps(value) if num_value is not None else "null"
         elif (
             kind == "str"
             and len(value) <= STRING_INDEX_MAX
@@ -333,13 +354,24 @@ def _parameters(
             str_value = value
         if kind == "float" and num_value is None:
             value = None  # NaN and the infinities have no JSON form
+        indexed_json = (
+            kind != "bytes"
+            and num_value is None
+            and str_value is None
+            and json_bytes <= limits.max_value_json_bytes
+        )
+        truncated = json_bytes > limits.max_embedded_value_bytes
+        if truncated:
+            value = truncated_marker(kind, json_bytes)  # the decoded value is dropped here
         parameters.append(
             Parameter(
                 param_class=param_class,
                 name=name,
                 value_type=kind,
                 value=value,
-                json_text=json_text,
+                json_bytes=json_bytes,
+                indexed_json=indexed_json,
+                truncated=truncated,
                 num_value=num_value,
                 str_value=str_value,
                 declared_type=_text(declared, f"{what} type", 50),
@@ -437,6 +469,33 @@ def _artifacts(connection, columns: set[str], limits: Limits) -> list[dict]:
     return artifacts
 
 
+class ValueReader:
+    """Reads single values of a run file again, one at a time (``with ValueReader(...)``)."""
+
+    def __init__(self, path: Path, limits: Limits):
+        self.path = Path(path)
+        self.limits = limits
+        self.connection = None
+
+    def __enter__(self) -> "ValueReader":
+        self.connection = _open(self.path, self.limits)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.connection.close()
+
+    def value(self, param_class: str, name: str):
+        """The whole value of one parameter (already checked by ``read_run_file``)."""
+        table = "inputs" if param_class == "input" else "outputs"
+        row = self.connection.execute(
+            f"SELECT value_kind, value_json FROM {table} WHERE name = ?",  # noqa: S608 (fixed table)
+            (name,),
+        ).fetchone()
+        if row is None:
+            raise RunFileError(f"{param_class} {name[:60]!r} disappeared from the run file")
+        return _decode(row[0], row[1], f"{param_class} {name[:60]!r}")
+
+
 def read_run_file(path: Path, limits: Limits | None = None) -> RunRecord:
     """Introspect the run file at ``path``; raise ``RunFileError`` when it cannot be registered."""
     limits = limits or Limits()
@@ -462,6 +521,7 @@ def read_run_file(path: Path, limits: Limits | None = None) -> RunRecord:
             parameters=inputs + outputs,
             schemas=_schemas(connection, columns["parameter_schemas"], limits),
             artifacts=_artifacts(connection, columns["artifacts"], limits),
+            limits=limits,
         )
     except sqlite3.OperationalError as error:
         if "interrupt" in str(error).lower():

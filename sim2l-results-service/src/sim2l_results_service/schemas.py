@@ -89,8 +89,30 @@ class _Criteria(Schema):
         return data
 
 
+class ParamNames(fields.List):
+    """Names of the parameters a page shows (all, within the size budget, when absent)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            fields.String(validate=NAME), validate=validate.Length(min=1, max=1000), **kwargs
+        )
+
+
+class CommaSeparatedNames(fields.String):
+    """``params=a,b`` in a query string: the same names as ``ParamNames``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        if not names or len(names) > 1000 or any(len(name) > 200 for name in names):
+            raise ValidationError("give 1 to 1000 parameter names of 1 to 200 characters")
+        return names
+
+
 class SearchSchema(_Criteria):
     """``POST /results/search``."""
+
+    params = ParamNames(load_default=None)
 
     sort = sort_field()
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
@@ -110,6 +132,8 @@ class ColumnsSchema(_Criteria):
 
 class ListQuerySchema(Schema):
     """``GET /results`` query parameters."""
+
+    params = CommaSeparatedNames(load_default=None)
 
     simulation_name = fields.String(validate=NAME, load_default=None)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)

@@ -69,6 +69,17 @@ def _execution_id(execution_id: str) -> str:
     return execution_id
 
 
+def _limits() -> Limits:
+    config = _config()
+    return Limits(
+        config["max_parameters"],
+        config["max_artifacts"],
+        config["max_value_json_bytes"],
+        config["introspection_timeout_seconds"],
+        config["max_embedded_value_bytes"],
+    )
+
+
 def _too_large(limit: int) -> APIError:
     return APIError(
         413,
@@ -149,12 +160,7 @@ def register():
         known = registered_with_content(sha256, parameters["execution_id"])
         if known is not None:
             return json_response(summary(known, False), status=200)
-        limits = Limits(
-            config["max_parameters"],
-            config["max_artifacts"],
-            config["max_value_json_bytes"],
-            config["introspection_timeout_seconds"],
-        )
+        limits = _limits()
         try:
             record = read_run_file(path, limits)
         except RunFileError as error:
@@ -200,6 +206,18 @@ def register():
     return json_response(summary(result, created), status=201 if created else 200)
 
 
+def _page(query: dict) -> bytes:
+    """One list or search page, each item's parameters bounded (see the README)."""
+    return queries.search(
+        query,
+        query["sort"],
+        query["limit"],
+        query["offset"],
+        query["params"],
+        _config()["max_page_params_bytes"],
+    )
+
+
 def _keep_statistics_current() -> None:
     # The run is stored; failing to refresh statistics must not fail its registration.
     try:
@@ -213,7 +231,7 @@ def _keep_statistics_current() -> None:
 def list_results():
     """Results of a simulation (version, status), sorted and paginated; no parameter filters."""
     query = ListQuerySchema().load(request.args.to_dict())
-    body = queries.search(query, query["sort"], query["limit"], query["offset"])
+    body = _page(query)
     return raw_json_response(body)
 
 
@@ -222,7 +240,7 @@ def list_results():
 def search():
     """Results matching simulation, version, status and input/output filters."""
     query = SearchSchema().load(request_json(request))
-    body = queries.search(query, query["sort"], query["limit"], query["offset"])
+    body = _page(query)
     return raw_json_response(body)
 
 
@@ -241,7 +259,8 @@ def columns():
 @require_privilege("read_results")
 def get_result(execution_id):
     """The results view of one run."""
-    body = queries.result_view(_execution_id(execution_id))
+    execution_id = _execution_id(execution_id)
+    body = queries.result_view(execution_id, _store().path_of(execution_id), _limits())
     if body is None:
         raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
     return raw_json_response(body)
