@@ -22,6 +22,7 @@ runner are released separately, and the file format is the contract.
 
 import json
 import math
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from sim2l_service_kit.text import find_bad_text
 from sim2l_service_kit.text import text_problem
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# Nineteen digits or more in a row: maybe an integer past 64 bits (see _decode).
+_LONG_DIGIT_RUN = re.compile(r"\d{19,}")
 KNOWN_SCHEMA_VERSIONS = frozenset({1, 2})
 VALUE_KINDS = frozenset({"null", "bool", "int", "float", "str", "bytes", "list", "dict", "array"})
 NAME_MAX = 200
@@ -213,6 +216,10 @@ def _decode(kind, value_json, what: str):
     if not isinstance(value_json, str):
         raise RunFileError(f"{what} has no JSON value")
     try:
+        if _LONG_DIGIT_RUN.search(value_json):
+            # orjson reads an integer past 64 bits as a float, silently
+            # dropping digits; the standard parser keeps every one.
+            raise orjson.JSONDecodeError("long digit run", value_json, 0)
         value = orjson.loads(value_json)
     except orjson.JSONDecodeError:
         # NaN, the infinities and integers past 64 bits, which only the
