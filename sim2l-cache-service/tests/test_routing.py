@@ -2,7 +2,7 @@
 
 import pytest
 import requests
-from conftest import entry
+from entries import entry
 from sim2l_cache_service.views import LITERAL_CACHE_ROUTES
 
 

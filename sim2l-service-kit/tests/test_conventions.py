@@ -58,7 +58,10 @@ def test_boolean_parser_names_a_bad_value():
 
 def test_gunicorn_settings_are_read_from_the_environment_once():
     quiet = gunicorn_settings({})
-    assert quiet["accesslog"] is None and quiet["worker_class"] == "sync"
+    assert (
+        quiet["accesslog"] is None
+        and quiet["worker_class"] == "sim2l_service_kit.gunicorn_worker.JSONErrorWorker"
+    )
     assert quiet["bind"].endswith(":8000")
     image = gunicorn_settings({"SIM2L_SERVICE": "catalog"})
     assert image["bind"] == "0.0.0.0:8002" and image["accesslog"] is None

@@ -24,7 +24,7 @@ def test_a_token_signed_with_another_key_says_so(toy_app):
     assert "SIM2L_SESSIONS_URL" in error["message"]
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b", "x" * 5000, "é.token"])
+@pytest.mark.parametrize("token", ["garbage", "a.b", "x" * 5000])
 def test_a_malformed_token_says_so(toy_app, token):
     error = refusal(toy_app, token)
     assert error["details"] == {"reason": "malformed"}
