@@ -25,10 +25,10 @@ them. All reads happen in one snapshot (a read transaction; ``REPEATABLE
 READ`` on PostgreSQL, where the runs cursor is a server-side ``DECLARE``).
 """
 
-import itertools
 import logging
 
 import orjson
+import peewee
 from sim2l_service_kit import APIError
 from sim2l_service_kit import format_timestamp
 
@@ -244,29 +244,67 @@ def column_stream(criteria: dict):
         "units": units,
     }
     database = database_proxy.obj
-    with database.atomic():
-        if not uses_question_marks():
-            # one snapshot for every statement; nothing here writes
-            execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        runs = _Runs(where, where_params)
-        yield orjson.dumps(header) + b"\n"
-        count = 0
-        try:
-            while True:
-                chunk = runs.fetch()
-                if not chunk:
-                    break
-                count += len(chunk)
-                yield _chunk(chunk, parameters, names)
-        except Exception:
-            logger.exception("the columnar answer failed after %d rows", count)
-            error = {"code": "internal_error", "message": "the answer failed part way"}
-            yield orjson.dumps({"error": error}) + b"\n"
-            return
-        yield orjson.dumps({"count": count}) + b"\n"
+    abandoned = False
+    try:
+        with database.atomic():
+            try:
+                yield from _rows_in_one_snapshot(header, where, where_params, parameters, names)
+            except GeneratorExit:
+                abandoned = True
+                raise
+    except peewee.PeeweeException:
+        # A reader that stopped reading after the request ended: the read-only
+        # transaction ended with its connection; nothing is left to undo.
+        if not abandoned:
+            raise
+
+
+def _rows_in_one_snapshot(header: dict, where: str, where_params: list, parameters, names):
+    """The header, the chunks and the trailer (or an error line), in the caller's transaction."""
+    if not uses_question_marks():
+        # one snapshot for every statement; nothing here writes
+        execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    runs = _Runs(where, where_params)
+    yield orjson.dumps(header) + b"\n"
+    count = 0
+    try:
+        while True:
+            chunk = runs.fetch()
+            if not chunk:
+                break
+            count += len(chunk)
+            yield _chunk(chunk, parameters, names)
+    except Exception:
+        logger.exception("the columnar answer failed after %d rows", count)
+        error = {"code": "internal_error", "message": "the answer failed part way"}
+        yield orjson.dumps({"error": error}) + b"\n"
+        return
+    yield orjson.dumps({"count": count}) + b"\n"
 
 
 def first_and_rest(lines):
-    """Run ``lines`` up to its first line now (errors become responses); chain the rest."""
-    first = next(lines)
-    return itertools.chain([first], lines)
+    """Run ``lines`` up to its first line now (errors become responses); then all of it.
+
+    The answer can be closed (WSGI servers close what they did not read, and
+    so does the test client): closing it closes ``lines`` right then, inside
+    the request, not later when the garbage collector gets to it.
+    """
+    return _PrimedLines(next(lines), lines)
+
+
+class _PrimedLines:
+    """The first line, already made, then the rest of ``lines``; closing closes ``lines``."""
+
+    def __init__(self, first, lines):
+        self.first = first
+        self.lines = lines
+
+    def __iter__(self):
+        yield self.first
+        yield from self.lines
+
+    def close(self) -> None:
+        """Close the underlying lines (their transaction and request context end now)."""
+        close = getattr(self.lines, "close", None)
+        if close is not None:
+            close()
