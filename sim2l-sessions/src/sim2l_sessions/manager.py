@@ -232,18 +232,22 @@ class SessionManager:
         counts = self.store.reserve_attempt(list(keys.values()), window)
         earlier = self.store.failures(list(keys.values()), [window - 1])
         retry_after = 2 * self.login_window_seconds - int(time.time() % self.login_window_seconds)
+        refusal = None
         if counts[keys["user"]] + earlier.get(keys["user"], 0) > self.login_failures_per_user:
-            raise RateLimitedError(
-                "too many failed logins for this user; try again later", retry_after
-            )
-        if (
+            refusal = "too many failed logins for this user; try again later"
+        elif (
             "address" in keys
             and counts[keys["address"]] + earlier.get(keys["address"], 0)
             > self.login_failures_per_address
         ):
-            raise RateLimitedError(
-                "too many failed logins from this address; try again later", retry_after
-            )
+            refusal = "too many failed logins from this address; try again later"
+        if refusal is not None:
+            # A refused attempt never reaches bcrypt, so it is no failure: give
+            # its reservation back. The attempts still checking their password
+            # keep theirs, so the count never drops below what is in flight.
+            for key in keys.values():
+                self.store.release_attempt(key, window)
+            raise RateLimitedError(refusal, retry_after)
 
     def create_anonymous_session(self, privileges=None, ttl_hours: float | None = None) -> Session:
         """A session with no user; ``privileges`` may name privileges and roles.
