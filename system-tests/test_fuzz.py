@@ -79,9 +79,23 @@ def test_without_a_valid_privileged_session_only_401_or_403(service, who, tmp_pa
         @hypothesis.given(case=operation.as_strategy())
         def fuzz(case):
             response = case.call(headers=headers)
+            if response.status_code == 400 and _refused_by_the_text_rule(response):
+                return  # NUL or a lone surrogate: refused before anyone is asked who sent it
             assert response.status_code in expected, (case.operation.label, response.status_code)
 
         fuzz()
+
+
+def _refused_by_the_text_rule(response) -> bool:
+    """Whether a 400 is the kit's text rule (it runs before authentication, for everyone)."""
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    message = error.get("message", "")
+    return error.get("code") == "validation_error" and (
+        "NUL" in message or "surrogate" in message or "UTF-8" in message
+    )
 
 
 # The privileges a plain user session holds, plus "any valid session".
