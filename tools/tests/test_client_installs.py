@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sim2l_service_kit.testing.benchmarking import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_STACK = {"flask", "peewee", "psycopg2", "psycopg2-binary", "marshmallow", "gunicorn"}
@@ -29,14 +30,6 @@ CLIENTS = {
     "catalog": ("sim2l-catalog-service/client", "sim2l-catalog-client", 8002),
     "results": ("sim2l-results-service/client", "sim2l-results-client", 8003),
 }
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
