@@ -115,6 +115,8 @@ class Terminal(io.StringIO):
 
 
 def test_progress_bar_on_a_terminal_only(capsys, tmp_path, exported_runs, monkeypatch):
+    # A terminal as wide as a person's, whatever make (or CI) leaves in COLUMNS.
+    monkeypatch.setenv("COLUMNS", "200")
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["results", "export", "thermal_sim", "--output", str(tmp_path / "a.csv")]) == 0
