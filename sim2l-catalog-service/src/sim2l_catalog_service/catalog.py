@@ -13,6 +13,7 @@ import orjson
 import peewee
 from sim2l_service_kit import APIError
 from sim2l_service_kit import format_timestamp
+from sim2l_service_kit.database import write_transaction
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.models import Simulation
@@ -191,7 +192,7 @@ def update(name: str, version: str, changes: dict, who: str) -> dict:
     simulation_id = _find_id(name, version)
     if simulation_id is None:
         raise not_found(name, version)
-    with database_proxy.atomic():
+    with write_transaction(database_proxy):
         _stored_hash, content = _stored_content(simulation_id)
         for field in CONTENT_FIELDS:
             if field in changes:

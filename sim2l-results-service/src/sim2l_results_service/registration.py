@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import peewee
 from sim2l_service_kit import format_timestamp
+from sim2l_service_kit.database import write_transaction
 
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
@@ -375,8 +376,7 @@ def register_run(
 
 def delete_result(execution_id: str, store: RunFileStore) -> bool:
     """Delete a result, its values and its stored file; False when it does not exist."""
-    database = database_proxy.obj
-    with database.atomic():
+    with write_transaction(database_proxy):
         existing = find_result(execution_id)
         if existing is None:
             return False

@@ -215,6 +215,22 @@ def database_from_url(
     )
 
 
+def write_transaction(database: peewee.Database | peewee.DatabaseProxy):
+    """A transaction for work that reads and then writes.
+
+    On SQLite it takes the write lock at ``BEGIN IMMEDIATE``. A deferred
+    transaction that reads first and writes later cannot wait for another
+    writer: if one committed since its read, SQLite answers "database is
+    locked" at once (the busy timeout does not apply), which a service turns
+    into a 503. Taking the lock up front makes it wait its turn instead.
+    PostgreSQL needs no such care: a plain transaction.
+    """
+    target = database.obj if isinstance(database, peewee.DatabaseProxy) else database
+    if isinstance(target, peewee.SqliteDatabase):
+        return target.atomic("IMMEDIATE")
+    return target.atomic()
+
+
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***``, for messages and logs."""
     parts = urllib.parse.urlsplit(url)

@@ -17,6 +17,8 @@ import pkgutil
 import peewee
 from playhouse.migrate import SchemaMigrator
 
+from sim2l_sessions.database import write_transaction
+
 MIGRATIONS_TABLE = "schema_migrations"
 
 
@@ -100,15 +102,6 @@ def _file_lock(path: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_transaction(database: peewee.Database):
-    # SQLite: take the write lock up front. A deferred transaction that reads
-    # (table_exists) and then writes deadlocks with a concurrent runner doing
-    # the same, and SQLite answers "database is locked" at once instead of waiting.
-    if isinstance(database, peewee.SqliteDatabase):
-        return database.atomic("IMMEDIATE")
-    return database.atomic()
-
-
 def _apply_pending(database: peewee.Database, package: str) -> list[str]:
     applied = []
     with database.bind_ctx([_AppliedMigration]):
@@ -116,7 +109,9 @@ def _apply_pending(database: peewee.Database, package: str) -> list[str]:
         for name in pending_migrations(database, package):
             module = importlib.import_module(f"{package}.{name}")
             try:
-                with _write_transaction(database):
+                # Reads (table_exists) then writes: IMMEDIATE on SQLite, or two
+                # runners at once deadlock instead of waiting their turn.
+                with write_transaction(database):
                     module.up(database, SchemaMigrator.from_database(database))
                     _AppliedMigration.create(
                         name=_record_name(package, name),

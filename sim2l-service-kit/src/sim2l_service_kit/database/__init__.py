@@ -3,6 +3,7 @@
 - ``BackendSQL``: hand-written SQL with ``?`` markers, run on whichever backend
   a ``peewee.DatabaseProxy`` holds.
 - ``ProcessWriteLock``: one SQLite writer at a time across worker processes.
+- ``write_transaction``: a read-then-write transaction that waits its turn on SQLite.
 - ``PreparedStatements``: PostgreSQL server-side prepared statements per connection.
 - ``WalCheckpointer``: SQLite WAL checkpoints in a background thread, not in commits.
 """
@@ -12,6 +13,7 @@ from sim2l_service_kit.database.prepared_statements import PreparedStatements
 from sim2l_service_kit.database.sql import BackendSQL
 from sim2l_service_kit.database.write_lock import ProcessWriteLock
 from sim2l_service_kit.database.write_lock import write_lock_for
+from sim2l_sessions.database import write_transaction
 
 __all__ = [
     "BackendSQL",
@@ -19,4 +21,5 @@ __all__ = [
     "ProcessWriteLock",
     "WalCheckpointer",
     "write_lock_for",
+    "write_transaction",
 ]
