@@ -8,12 +8,13 @@
 - ``WalCheckpointer``: SQLite WAL checkpoints in a background thread, not in commits.
 """
 
+from sim2l_sessions.database import write_transaction
+
 from sim2l_service_kit.database.checkpointer import WalCheckpointer
 from sim2l_service_kit.database.prepared_statements import PreparedStatements
 from sim2l_service_kit.database.sql import BackendSQL
 from sim2l_service_kit.database.write_lock import ProcessWriteLock
 from sim2l_service_kit.database.write_lock import write_lock_for
-from sim2l_sessions.database import write_transaction
 
 __all__ = [
     "BackendSQL",
