@@ -1,9 +1,12 @@
 """Fixtures of the system tests: the three services, and sessions of every role."""
 
 import importlib
+import os
 import time
 
 import pytest
+from sim2l_service_kit.testing.postgres_cluster import ClusterUnavailable
+from sim2l_service_kit.testing.postgres_cluster import ThrowawayCluster
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.privileges import ROLES as ROLE_PRIVILEGES
 from sim2l_sessions.tokens import new_claims
@@ -48,3 +51,23 @@ def tokens():
     manager.invalidate_session(revoked)
     result["revoked"] = revoked
     return result
+
+
+@pytest.fixture
+def cluster():
+    """A private PostgreSQL cluster on a free port, stopped and deleted after the test.
+
+    For tests that stop or crash the database, which they must never do to
+    the shared server. Without the server binaries the test is skipped, or
+    fails when ``SIM2L_REQUIRE_POSTGRES=1`` (as in CI).
+    """
+    try:
+        cluster = ThrowawayCluster()
+    except ClusterUnavailable as error:
+        if os.environ.get("SIM2L_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"SIM2L_REQUIRE_POSTGRES=1 but no throwaway cluster: {error}")
+        pytest.skip(str(error))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.close()

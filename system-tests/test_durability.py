@@ -18,26 +18,11 @@ import psycopg2
 import pytest
 from services import KillableService
 from services import migrate_service
-from sim2l_service_kit.testing.postgres_cluster import ClusterUnavailable
-from sim2l_service_kit.testing.postgres_cluster import ThrowawayCluster
 from sim2l_sessions.manager import SessionManager
 from test_faults import burst_until_killed
 
 ACKNOWLEDGED_BEFORE_CRASH = 2000  # writes confirmed before the crash, at least...
 LOAD_SECONDS = 40  # ...or as many as this many seconds of load gave
-
-
-@pytest.fixture
-def cluster():
-    """A private PostgreSQL cluster, stopped and deleted after the test."""
-    try:
-        cluster = ThrowawayCluster()
-    except ClusterUnavailable as error:
-        pytest.skip(str(error))
-    try:
-        yield cluster.start()
-    finally:
-        cluster.close()
 
 
 def stored_keys(url: str) -> set[str]:

@@ -5,18 +5,15 @@ restart; nothing half-written; a database outage is a 503 while it lasts and
 heals without restarting the service.
 """
 
-import os
 import sqlite3
 import threading
 import time
 
-import psycopg2
 import pytest
 import requests
 from services import KillableService
 from services import migrate_service
 from sim2l_cache_client import CacheClient
-from sim2l_service_kit.testing import reset_postgres_schema
 from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.manager import SessionManager
@@ -94,80 +91,53 @@ def test_sigkill_mid_burst_loses_no_acknowledged_write(cache_database_url, sim2l
         assert sample["execution_id"] == f"exec-{acknowledged[-1]}"  # whole rows, not halves
 
 
-@pytest.fixture
-def postgres_cache(postgres_database_url):
-    reset_postgres_schema(postgres_database_url)
-    migrate_service("cache", postgres_database_url)
-    return postgres_database_url
+def _answers(url: str, headers: dict) -> int:
+    return requests.get(url + "/cache/burst/1", headers=headers, timeout=10).status_code
 
 
-def _set_connections_allowed(url: str, allowed: bool) -> None:
-    """Make the service's database refuse (or accept) connections, dropping current ones."""
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
-        if not allowed:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-    connection.close()
+@pytest.mark.parametrize("how", ["stop", "crash", "restart while idle"])
+def test_database_outage_is_503_and_heals_without_restarting_the_service(cluster, sim2l_home, how):
+    """The real thing on a private cluster: the server goes away and comes back.
 
-
-def _restart_postgres() -> None:
-    cluster = os.listdir("/etc/postgresql")[0]
-    os.system(f"pg_ctlcluster --skip-systemctl-redirect {cluster} main restart")  # noqa: S605
-
-
-def test_database_outage_is_503_and_heals_without_restarting_the_service(postgres_cache):
+    While it is down the service answers 503 ``database_unavailable`` (never a
+    traceback), ``/ready`` says so and ``/health`` still answers. After it is
+    back, every request succeeds at once: the pooled connections that died
+    with the old server are dropped and replaced, not handed out again. With
+    "restart while idle" no request comes during the outage, so every worker's
+    pool still holds its dead connections when the first request arrives.
+    """
+    database_url = cluster.create_database("outage")
+    migrate_service("cache", database_url)
     token = SessionManager().create_session("reader", "admin").session_id
     headers = {"X-Session-ID": token}
-    with KillableService("cache", postgres_cache) as service:
+    with KillableService("cache", database_url, workers=2) as service:
         client = CacheClient(service.url, session_id=token)
         client.set(ttl_hours=1, **entry(1))
-        assert client.get("burst/1") is not None
+        # Several requests, so both workers hold pooled connections that will die.
+        assert [_answers(service.url, headers) for _ in range(10)] == [200] * 10
 
-        real_restart = os.environ.get("SIM2L_TEST_RESTART_POSTGRES") == "1"
-        if real_restart:
-            _restart_postgres()  # a real restart: every connection dies, the server comes back
+        if how == "crash":
+            cluster.crash()  # pg_ctl stop -m immediate: as an OOM kill or a power cut
         else:
-            # The same faults as a restart, for this database only (other tests may share
-            # the server): live connections dropped, new ones refused.
-            _set_connections_allowed(postgres_cache, False)
+            cluster.stop()  # a clean shutdown: every backend ends, new connections refused
         try:
-            if not real_restart:
+            if how != "restart while idle":
                 outage = requests.get(service.url + "/cache/burst/1", headers=headers, timeout=10)
                 assert outage.status_code == 503
                 assert outage.json()["error"]["code"] == "database_unavailable"
                 assert "Traceback" not in outage.text and "psycopg2" not in outage.text
-                ready = requests.get(service.url + "/ready", timeout=10)
-                assert ready.status_code == 503
+                assert requests.get(service.url + "/ready", timeout=10).status_code == 503
                 assert requests.get(service.url + "/health", timeout=10).status_code == 200
         finally:
-            if not real_restart:
-                _set_connections_allowed(postgres_cache, True)
+            cluster.start()  # same port, same data (after a crash: WAL recovery)
 
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if (
-                requests.get(
-                    service.url + "/cache/burst/1", headers=headers, timeout=10
-                ).status_code
-                == 200
-            ):
-                break
-            time.sleep(0.2)
-        statuses = [
-            requests.get(service.url + "/cache/burst/1", headers=headers, timeout=10).status_code
-            for _ in range(20)
-        ]
+        # The first answer after the restart is already a 200, and so is every
+        # one after it, on both workers.
+        statuses = [_answers(service.url, headers) for _ in range(20)]
         assert statuses == [200] * 20
         client.set(ttl_hours=1, **entry(2))
         assert client.get("burst/2")["execution_id"] == "exec-2"
+        assert requests.get(service.url + "/ready", timeout=10).status_code == 200
 
 
 def test_clients_fail_clearly_against_a_dead_service(sim2l_home):
