@@ -85,11 +85,21 @@ class GunicornServer:
 
     ``app`` is a gunicorn application spec such as
     ``"sim2l_cache_service.app:create_app()"``; ``env`` is added to the
-    environment of the server process.
+    environment of the server process; ``config`` is gunicorn's ``--config``
+    (the kit's hooks by default, so /metrics sums every worker). The server
+    runs in its own process group, so ``kill()`` SIGKILLs the master and its
+    workers together, as a crashed pod would die.
     """
 
     def __init__(
-        self, app, env=None, workers=2, worker_class="sync", port=None, ready_path="/health"
+        self,
+        app,
+        env=None,
+        workers=2,
+        worker_class="sync",
+        port=None,
+        ready_path="/health",
+        config="python:sim2l_service_kit.gunicorn_config",
     ):
         self.app = app
         self.port = port or free_port()
@@ -98,16 +108,17 @@ class GunicornServer:
         self.workers = workers
         self.worker_class = worker_class
         self.ready_path = ready_path
+        self.config = config
         self.process = None
+        self.log = None
 
     def _config_arguments(self) -> list[str]:
-        # /metrics sums every worker with the kit's metrics directory hooks,
-        # unless the caller brings a configuration file of its own (the
-        # container's, which imports the same hooks) in GUNICORN_CMD_ARGS:
-        # a --config on the command line would replace it.
+        # A caller that brings a configuration file of its own (the
+        # container's, which imports the same hooks) in GUNICORN_CMD_ARGS
+        # keeps it: a --config on the command line would replace it.
         if "--config" in self.env.get("GUNICORN_CMD_ARGS", ""):
             return []
-        return ["--config", "python:sim2l_service_kit.gunicorn_config"]
+        return ["--config", self.config]
 
     def start(self):
         """Start gunicorn and wait until it answers on the ready path."""
@@ -134,38 +145,54 @@ class GunicornServer:
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"gunicorn exited: {self.log.read().decode(errors='replace')}")
+                raise RuntimeError(f"gunicorn for {self.app} exited: {self.output()}")
             try:
                 if requests.get(self.url + self.ready_path, timeout=1).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        output = self.output()
         self.stop()
-        raise RuntimeError(f"gunicorn for {self.app} did not become ready")
+        raise RuntimeError(f"gunicorn for {self.app} did not become ready: {output}")
+
+    def output(self) -> str:
+        """What gunicorn printed so far."""
+        if self.log is None:
+            return ""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def kill(self):
+        """SIGKILL the master and every worker at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self):
-        """Stop gunicorn and its workers."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        """Stop gracefully (SIGTERM to the group), then forcefully if needed."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        if getattr(self, "log", None) is not None:
+        if self.log is not None:
             self.log.close()
             self.log = None
 
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type, *exc_info):
+        if exc_type is not None:
+            # A failing test shows what the server said (pytest prints captured output).
+            print(f"--- gunicorn {self.app} output ---\n{self.output()}")
         self.stop()
 
 
