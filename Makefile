@@ -22,8 +22,8 @@ setup: $(STAMP)
 
 $(STAMP): $(PYPROJECTS) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(DEV_TOOLS) $(foreach d,$(DISTS),-e ./$(d)$(if $(wildcard $(d)/.extras),[$(shell cat $(d)/.extras)]))
+	tools/pip_install.sh $(BIN)/python --quiet --upgrade pip
+	tools/pip_install.sh $(BIN)/python --quiet $(DEV_TOOLS) $(foreach d,$(DISTS),-e ./$(d)$(if $(wildcard $(d)/.extras),[$(shell cat $(d)/.extras)]))
 	touch $(STAMP)
 
 test: setup
