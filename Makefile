@@ -46,20 +46,26 @@ test: setup
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
 	echo "all distributions passed"
 
-# Each distribution's own tox run: installs it alone (from its pyproject and
-# tox.ini, the way a user of that one distribution would) and runs its tests,
-# so a test that only passes inside the shared .venv fails here. Wheels come
-# from the machine's pip index and cache; CI runs this after `make test`.
+# Each distribution's own tox run: installs it alone (its own wheel with its
+# test extra, the sibling distributions it declares editable from their
+# folders) and runs its tests, so a test that only passes inside the shared
+# .venv fails here. One at a time, stopping at the first failure; each run's
+# time and the total are printed. CI runs this after `make test`.
 tox: setup
-	@failed=""; \
+	@all_start=$$(date +%s); times=""; \
 	for d in $(DISTS); do \
-		if [ -f $$d/tox.ini ]; then \
-			echo "=== tox: $$d ==="; \
-			(cd $$d && $(CURDIR)/$(BIN)/tox -q) || failed="$$failed $$d"; \
+		[ -f $$d/tox.ini ] || continue; \
+		echo "=== tox: $$d ==="; \
+		start=$$(date +%s); \
+		if ! (cd $$d && $(CURDIR)/$(BIN)/tox -q); then \
+			echo "tox FAILED in $$d after $$(( $$(date +%s) - start ))s; the later distributions did not run."; \
+			echo "Again alone: cd $$d && $(CURDIR)/$(BIN)/tox"; \
+			exit 1; \
 		fi; \
+		times="$$times$$(printf '%-30s %5ss' $$d $$(( $$(date +%s) - start )))\n"; \
 	done; \
-	if [ -n "$$failed" ]; then echo "tox FAILED:$$failed"; exit 1; fi; \
-	echo "tox passed in every distribution"
+	printf "$$times"; \
+	echo "tox passed in every distribution in $$(( $$(date +%s) - all_start ))s"
 
 lint: setup
 	$(BIN)/ruff check .

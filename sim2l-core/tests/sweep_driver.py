@@ -8,6 +8,7 @@ point, and ends with one line ``RESULT {json}``.
 """
 
 import json
+import signal
 import sys
 
 import sim2l
@@ -16,6 +17,9 @@ from sweep_simulations import sweep_square
 
 def main() -> int:
     config = json.loads(sys.argv[1])
+    # A shell that ran the tests in the background left SIGINT ignored, and
+    # Python keeps that; what is tested is a Ctrl-C reaching a sweep.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sim2l.configure(**config["settings"])
     print("ready", flush=True)
     if config.get("wait_for_go"):

@@ -32,6 +32,10 @@ class HitCounter:
     def __init__(self, flush_seconds: float):
         self.flush_seconds = flush_seconds
         self._lock = threading.Lock()
+        # One flush at a time: a stats read flushes, then reads the table, so it
+        # must wait for a flush whose deltas are taken but not yet committed, or
+        # it answers without them.
+        self._flush_lock = threading.Lock()
         self._pending: dict[int, list[int]] = {}
         self._flushed_at = time.monotonic()
         self._flusher_pid = None
@@ -99,15 +103,16 @@ class HitCounter:
 
     def flush(self, store) -> None:
         """Write the pending deltas through ``store.add_counts``; keep them on failure."""
-        deltas = self.take()
-        if not deltas:
-            return
-        try:
-            store.add_counts(deltas)
-        except Exception as error:  # a busy or unreachable database: keep counting, retry later
-            logger.warning("cache statistics not flushed, kept for the next flush: %s", error)
-            self.give_back(deltas)
-            return
+        with self._flush_lock:
+            deltas = self.take()
+            if not deltas:
+                return
+            try:
+                store.add_counts(deltas)
+            except Exception as error:  # a busy or unreachable database: keep counting, retry later
+                logger.warning("cache statistics not flushed, kept for the next flush: %s", error)
+                self.give_back(deltas)
+                return
         store.ensure_checkpointer()
 
     def flush_at_exit(self, store) -> None:
