@@ -6,12 +6,10 @@ import re
 
 import pytest
 from conftest import csrf_from
+from conftest import post_login
+from conftest import text_of
 from stack import PIXEL_PNG
 from stack import TEMPERATURES
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def execution_ids(html: str) -> list[str]:
@@ -49,16 +47,6 @@ def test_login_sets_a_locked_down_cookie_and_logout_revokes(browser_client, stac
     assert answer.status_code == 200 and "revoked" in text_of(answer)
     assert not stack.manager.get_session(session_token).is_valid()
     assert browser_client.get("/").status_code == 302
-
-
-def post_login(client, username: str, password: str, path: str = "/login", **options):
-    """Fill the login form of ``path`` (its CSRF token included) and send it."""
-    page = client.get(path, **options)
-    return client.post(
-        path,
-        data={"username": username, "password": password, "csrf_token": csrf_from(text_of(page))},
-        **options,
-    )
 
 
 def _session_token(client) -> str:
