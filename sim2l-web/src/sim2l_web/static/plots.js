@@ -1,11 +1,14 @@
-// The runs explorer's plots, drawn from columns of ALL matching runs (data.json).
+// The runs explorer's plots, drawn from columns of ALL matching runs (data.ndjson).
 // Scatter (WebGL scattergl, colour by a third column, log axes, units on the
 // axes), histogram and parallel coordinates. Selecting points in the scatter
 // adds the selection's ranges as filters, which reloads the table.
+// This file runs before plotly.min.js (see runs.html): the data request
+// starts at once and arrives while the browser is still reading plotly.js;
+// the drawing waits for both.
 (function () {
   "use strict";
   var section = document.getElementById("plots");
-  if (!section || typeof Plotly === "undefined") { return; }
+  if (!section) { return; }
   var status = document.getElementById("plot-status");
   var config = { responsive: true, displaylogo: false };
 
@@ -15,21 +18,72 @@
     return values.map(function (v) { return typeof v === "number" ? v : (v === null ? null : Number(v)); });
   }
 
+  // Plotly's Viridis, for the colour levels below.
+  var VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e",
+    "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
+  var COLOR_LEVELS = 32;
+
+  function viridis(fraction) {
+    var position = Math.max(0, Math.min(1, fraction)) * (VIRIDIS.length - 1);
+    var low = Math.floor(position), high = Math.min(low + 1, VIRIDIS.length - 1);
+    var mix = position - low, rgb = [1, 3, 5].map(function (at) {
+      var a = parseInt(VIRIDIS[low].substr(at, 2), 16), b = parseInt(VIRIDIS[high].substr(at, 2), 16);
+      return Math.round(a + (b - a) * mix);
+    });
+    return "rgb(" + rgb.join(",") + ")";
+  }
+
+  function finiteRange(values) {
+    var low = Infinity, high = -Infinity;
+    values.forEach(function (v) { if (isFinite(v) && v !== null) { low = Math.min(low, v); high = Math.max(high, v); } });
+    return low <= high ? [low, high] : null;
+  }
+
+  // Colour by a third column in COLOR_LEVELS levels, one single-coloured
+  // trace per level (and a one-point trace that carries the colour bar):
+  // plotly turns a per-point colour array into colours point by point,
+  // which for 100,000 runs cost more than drawing them. Runs without a
+  // value of the colour column are grey.
+  function scatterTraces(data, x, y, color) {
+    var xs = numbers(data.columns[x]), ys = numbers(data.columns[y]), ids = data.columns.execution_id;
+    var hover = "%{text}<br>%{x}, %{y}";
+    var values = color && data.columns[color] ? numbers(data.columns[color]) : null;
+    var range = values ? finiteRange(values) : null;
+    if (!range) {
+      return [{ type: "scattergl", mode: "markers", x: xs, y: ys, text: ids,
+        hovertemplate: hover + "<extra></extra>", marker: { size: 4, opacity: 0.7 } }];
+    }
+    var span = range[1] - range[0] || 1;
+    var levels = [];
+    for (var level = 0; level <= COLOR_LEVELS; level += 1) { levels.push({ x: [], y: [], text: [], customdata: [] }); }
+    for (var i = 0; i < xs.length; i += 1) {
+      var v = values[i];
+      var at = v === null || !isFinite(v) ? COLOR_LEVELS : Math.min(COLOR_LEVELS - 1, Math.floor((v - range[0]) / span * COLOR_LEVELS));
+      var group = levels[at];
+      group.x.push(xs[i]); group.y.push(ys[i]); group.text.push(ids[i]); group.customdata.push(v);
+    }
+    var traces = [];
+    levels.forEach(function (group, at) {
+      if (!group.x.length) { return; }
+      var none = at === COLOR_LEVELS;
+      traces.push({
+        type: "scattergl", mode: "markers", showlegend: false, x: group.x, y: group.y,
+        text: group.text, customdata: group.customdata,
+        hovertemplate: hover + "<br>" + label(data, color) + " = %{customdata}<extra></extra>",
+        marker: { size: 4, opacity: 0.7, color: none ? "#999999" : viridis((at + 0.5) / COLOR_LEVELS) }
+      });
+    });
+    traces.push({
+      type: "scattergl", mode: "markers", x: [null], y: [null], showlegend: false, hoverinfo: "skip",
+      marker: { color: range, cmin: range[0], cmax: range[1], colorscale: "Viridis", showscale: true,
+        colorbar: { title: { text: label(data, color) } } }
+    });
+    return traces;
+  }
+
   function drawScatter(data) {
     var x = section.dataset.x, y = section.dataset.y, color = section.dataset.color;
-    var marker = { size: 4, opacity: 0.7 };
-    if (color && data.columns[color]) {
-      marker.color = numbers(data.columns[color]);
-      marker.colorscale = "Viridis";
-      marker.showscale = true;
-      marker.colorbar = { title: { text: label(data, color) } };
-    }
-    var trace = {
-      type: "scattergl", mode: "markers",
-      x: numbers(data.columns[x]), y: numbers(data.columns[y]),
-      text: data.columns.execution_id, hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>",
-      marker: marker
-    };
+    var traces = scatterTraces(data, x, y, color);
     var layout = {
       title: { text: data.count + " runs" },
       dragmode: "select", hovermode: "closest",
@@ -38,8 +92,8 @@
       margin: { t: 40 }
     };
     var element = document.getElementById("scatter");
-    return Plotly.newPlot(element, [trace], layout, config).then(function () {
-      element.dataset.points = String(trace.x.length);
+    return Plotly.newPlot(element, traces, layout, config).then(function () {
+      element.dataset.points = String(data.columns[x].length);
       element.on("plotly_selected", function (event) {
         if (!event || !event.points || !event.points.length) { return; }
         var xs = event.points.map(function (p) { return p.x; });
@@ -80,17 +134,71 @@
       .then(function () { element.dataset.points = String(data.count); });
   }
 
+  // data.ndjson, read as it arrives: the dashboard's line (labels, source),
+  // the columnar answer's header (column names, units), chunks of columns,
+  // and {"count": n} last. Without that last line the answer was cut short
+  // and nothing is drawn.
+  function readColumns(response) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var data = { columns: {}, labels: {}, count: null, source: "" };
+    var pending = "", seen = 0;
+
+    function take(line) {
+      if (!line) { return; }
+      var message = JSON.parse(line);
+      seen += 1;
+      if (seen === 1) { data.labels = message.labels; data.source = message.source; return; }
+      if (seen === 2) {
+        message.columns.forEach(function (key) { data.columns[key] = []; });
+        data.units = message.units;
+        return;
+      }
+      if (message.error) { throw new Error(message.error.message || "the results service failed"); }
+      if (message.columns) {
+        Object.keys(message.columns).forEach(function (key) {
+          var target = data.columns[key], values = message.columns[key];
+          for (var i = 0; i < values.length; i += 1) { target.push(values[i]); }
+        });
+      } else if (typeof message.count === "number") {
+        data.count = message.count;
+      }
+    }
+
+    function pump() {
+      return reader.read().then(function (step) {
+        if (step.done) {
+          take(pending + decoder.decode());
+          if (data.count === null) { throw new Error("the data arrived cut short; reload to try again"); }
+          return data;
+        }
+        var lines = (pending + decoder.decode(step.value, { stream: true })).split("\n");
+        pending = lines.pop();
+        lines.forEach(take);
+        return pump();
+      });
+    }
+    return pump();
+  }
+
   var columns = [section.dataset.x, section.dataset.y, section.dataset.color, section.dataset.hist]
     .concat(section.dataset.parallel.split(",")).filter(Boolean);
   var url = new URL(section.dataset.url, window.location.href);
   columns.forEach(function (key) { url.searchParams.append("col", key); });
   var started = performance.now();
-  fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+  var arriving = fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/x-ndjson" } })
     .then(function (response) {
       if (!response.ok) { throw new Error("the data request failed (HTTP " + response.status + ")"); }
-      return response.json();
-    })
-    .then(function (data) {
+      return readColumns(response);
+    });
+  // plotly.min.js, the next script, has run once the document is parsed.
+  var plotlyLoaded = new Promise(function (resolve) {
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", resolve); } else { resolve(); }
+  });
+  Promise.all([arriving, plotlyLoaded])
+    .then(function (both) {
+      var data = both[0];
+      if (typeof Plotly === "undefined") { throw new Error("plotly.js did not load"); }
       var drawings = [];
       if (document.getElementById("scatter")) { drawings.push(drawScatter(data)); }
       if (document.getElementById("histogram")) { drawings.push(drawHistogram(data)); }
