@@ -17,12 +17,16 @@
 import functools
 import inspect
 import itertools
+import logging
 import threading
 import time
 
 import orjson
+import requests
 from sim2l_results_client import ResultsClient
 from sim2l_sessions.client_errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 BASE_COLUMNS = ("execution_id", "status", "created_at")
 FALLBACK_PAGE_SIZE = 1000
@@ -194,6 +198,9 @@ def fetch_columns(
 
 
 STREAM_CHUNK_BYTES = 256 * 1024
+CUT_SHORT = (
+    b'\n{"error": {"code": "cut_short", "message": "the results service stopped answering"}}\n'
+)
 
 
 def column_stream(
@@ -228,7 +235,13 @@ def column_stream(
 
     def chunks():
         with response:
-            yield from response.iter_content(chunk_size=STREAM_CHUNK_BYTES)
+            try:
+                yield from response.iter_content(chunk_size=STREAM_CHUNK_BYTES)
+            except requests.RequestException as error:
+                # The headers are sent: say so in the answer's own terms. The
+                # newline first ends whatever line the service was cut in.
+                logger.warning("columnar answer from %s cut short: %s", results.base_url, error)
+                yield CUT_SHORT
 
     return chunks()
 

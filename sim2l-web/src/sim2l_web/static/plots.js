@@ -146,7 +146,8 @@
 
     function take(line) {
       if (!line) { return; }
-      var message = JSON.parse(line);
+      var message;
+      try { message = JSON.parse(line); } catch (error) { throw new Error("the data arrived damaged or cut short"); }
       seen += 1;
       if (seen === 1) { data.labels = message.labels; data.source = message.source; return; }
       if (seen === 2) {
