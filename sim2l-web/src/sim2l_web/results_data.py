@@ -206,7 +206,7 @@ CUT_SHORT = (
 def column_stream(
     results, name: str, input_filters: dict, output_filters: dict, *, version, columns
 ):
-    """The columnar answer's NDJSON bytes, passed on unparsed, or None without a columnar answer.
+    """The columnar answer's NDJSON bytes, passed on unparsed; None when it cannot be passed on.
 
     ``ResultsClient.column_chunks`` parses every line and ``columns`` joins
     them into lists, which the dashboard would encode again for the browser:
@@ -232,6 +232,11 @@ def column_stream(
     response = results._request(
         "POST", "/results/columns", json=body, idempotent=True, stream=True, raw=True
     )
+    if not response.headers.get("Content-Type", "").startswith("application/x-ndjson"):
+        # Not the lines the page reads (another version of the service):
+        # gather through the client instead, which knows its answer.
+        response.close()
+        return None
 
     def chunks():
         with response:
