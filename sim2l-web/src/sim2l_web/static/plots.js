@@ -18,72 +18,23 @@
     return values.map(function (v) { return typeof v === "number" ? v : (v === null ? null : Number(v)); });
   }
 
-  // Plotly's Viridis, for the colour levels below.
-  var VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e",
-    "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
-  var COLOR_LEVELS = 32;
-
-  function viridis(fraction) {
-    var position = Math.max(0, Math.min(1, fraction)) * (VIRIDIS.length - 1);
-    var low = Math.floor(position), high = Math.min(low + 1, VIRIDIS.length - 1);
-    var mix = position - low, rgb = [1, 3, 5].map(function (at) {
-      var a = parseInt(VIRIDIS[low].substr(at, 2), 16), b = parseInt(VIRIDIS[high].substr(at, 2), 16);
-      return Math.round(a + (b - a) * mix);
-    });
-    return "rgb(" + rgb.join(",") + ")";
-  }
-
-  function finiteRange(values) {
-    var low = Infinity, high = -Infinity;
-    values.forEach(function (v) { if (isFinite(v) && v !== null) { low = Math.min(low, v); high = Math.max(high, v); } });
-    return low <= high ? [low, high] : null;
-  }
-
-  // Colour by a third column in COLOR_LEVELS levels, one single-coloured
-  // trace per level (and a one-point trace that carries the colour bar):
-  // plotly turns a per-point colour array into colours point by point,
-  // which for 100,000 runs cost more than drawing them. Runs without a
-  // value of the colour column are grey.
-  function scatterTraces(data, x, y, color) {
-    var xs = numbers(data.columns[x]), ys = numbers(data.columns[y]), ids = data.columns.execution_id;
-    var hover = "%{text}<br>%{x}, %{y}";
-    var values = color && data.columns[color] ? numbers(data.columns[color]) : null;
-    var range = values ? finiteRange(values) : null;
-    if (!range) {
-      return [{ type: "scattergl", mode: "markers", x: xs, y: ys, text: ids,
-        hovertemplate: hover + "<extra></extra>", marker: { size: 4, opacity: 0.7 } }];
-    }
-    var span = range[1] - range[0] || 1;
-    var levels = [];
-    for (var level = 0; level <= COLOR_LEVELS; level += 1) { levels.push({ x: [], y: [], text: [], customdata: [] }); }
-    for (var i = 0; i < xs.length; i += 1) {
-      var v = values[i];
-      var at = v === null || !isFinite(v) ? COLOR_LEVELS : Math.min(COLOR_LEVELS - 1, Math.floor((v - range[0]) / span * COLOR_LEVELS));
-      var group = levels[at];
-      group.x.push(xs[i]); group.y.push(ys[i]); group.text.push(ids[i]); group.customdata.push(v);
-    }
-    var traces = [];
-    levels.forEach(function (group, at) {
-      if (!group.x.length) { return; }
-      var none = at === COLOR_LEVELS;
-      traces.push({
-        type: "scattergl", mode: "markers", showlegend: false, x: group.x, y: group.y,
-        text: group.text, customdata: group.customdata,
-        hovertemplate: hover + "<br>" + label(data, color) + " = %{customdata}<extra></extra>",
-        marker: { size: 4, opacity: 0.7, color: none ? "#999999" : viridis((at + 0.5) / COLOR_LEVELS) }
-      });
-    });
-    traces.push({
-      type: "scattergl", mode: "markers", x: [null], y: [null], showlegend: false, hoverinfo: "skip",
-      marker: { color: range, cmin: range[0], cmax: range[1], colorscale: "Viridis", showscale: true,
-        colorbar: { title: { text: label(data, color) } } }
-    });
-    return traces;
-  }
-
   function drawScatter(data) {
     var x = section.dataset.x, y = section.dataset.y, color = section.dataset.color;
-    var traces = scatterTraces(data, x, y, color);
+    var marker = { size: 4, opacity: 0.7 };
+    if (color && data.columns[color]) {
+      marker.color = numbers(data.columns[color]);
+      marker.colorscale = "Viridis";
+      marker.showscale = true;
+      marker.colorbar = { title: { text: label(data, color) } };
+    }
+    // One trace, the points in the answer's order: a trace per colour level
+    // drew 0.5 s faster but put the last level on top of every dense region.
+    var traces = [{
+      type: "scattergl", mode: "markers",
+      x: numbers(data.columns[x]), y: numbers(data.columns[y]),
+      text: data.columns.execution_id, hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>",
+      marker: marker
+    }];
     var layout = {
       title: { text: data.count + " runs" },
       dragmode: "select", hovermode: "closest",
