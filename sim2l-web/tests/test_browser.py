@@ -27,8 +27,11 @@ from sim2l_service_kit.testing import LiveServer
 pytestmark = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 
 SCATTER_RUNS = 10_000
-# The points of the scatter, over all its traces.
-SCATTER_POINTS = "document.getElementById('scatter').data.reduce((sum, t) => sum + t.x.length, 0)"
+# The points of the scatter: the runs' trace (the colour bar's trace shows none).
+SCATTER_POINTS = (
+    "document.getElementById('scatter').data.filter(t => t.hoverinfo !== 'skip')"
+    ".reduce((sum, t) => sum + t.x.length, 0)"
+)
 TIMEOUT_MS = 60_000
 
 
@@ -220,13 +223,15 @@ def test_scatter_draws_all_10000_runs(browser_page, dashboard):
     assert page.get_attribute("#scatter", "data-points") == str(SCATTER_RUNS)
     trace = page.evaluate(
         "(() => { const d = document.getElementById('scatter'); return "
-        "{type: d.data[0].type, colored: Array.isArray(d.data[0].marker.color), "
-        "scale: d.data[0].marker.showscale, ylog: d.layout.yaxis.type, "
+        "{type: d.data[0].type, colours: new Set(d.data[0].marker.color.map(String)).size, "
+        "scale: d.data.some(t => t.marker.showscale), ylog: d.layout.yaxis.type, "
         "x: d.layout.xaxis.title.text}; })()"
     )
     # Units on the axis, as the runs' parameter schemas declare them.
     assert re.fullmatch(r"inputs\.temperature \[\S+\]", trace.pop("x"))
-    assert trace == {"type": "scattergl", "colored": True, "scale": True, "ylog": "log"}
+    # Coloured by the third column, point by point, with its colour bar.
+    assert trace.pop("colours") > 1000
+    assert trace == {"type": "scattergl", "scale": True, "ylog": "log"}
     assert page.evaluate("document.getElementById('parallel').data[0].type") == "parcoords"
     expect(page.locator("#plot-status")).to_contain_text(f"{SCATTER_RUNS} matching runs plotted")
     pages.shot("08-scatter-10000-runs")

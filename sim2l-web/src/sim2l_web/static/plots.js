@@ -18,26 +18,56 @@
     return values.map(function (v) { return typeof v === "number" ? v : (v === null ? null : Number(v)); });
   }
 
+  // Plotly's Viridis (17 evenly spaced stops, as plotly.js defines it).
+  var VIRIDIS = ["#440154", "#48186a", "#472d7b", "#424086", "#3b528b", "#33638d", "#2c728e",
+    "#26828e", "#21918c", "#1fa088", "#28ae80", "#3fbc73", "#5ec962", "#84d44b", "#addc30",
+    "#d8e219", "#fde725"];
+  var VIRIDIS_RGB = VIRIDIS.map(function (hex) {
+    return [1, 3, 5].map(function (at) { return parseInt(hex.substr(at, 2), 16); });
+  });
+  var VIRIDIS_SCALE = VIRIDIS.map(function (hex, i) { return [i / (VIRIDIS.length - 1), hex]; });
+  var NO_VALUE = [153, 153, 153, 1];
+
+  // The colour of every point as [r, g, b, a], interpolated here on the
+  // scale the colour bar shows. Given numbers and a colorscale, plotly.js
+  // runs a scale function and parses a colour string per point, which for
+  // 100,000 points cost more than drawing them; an [r, g, b, a] per point it
+  // takes as it is. The points stay one trace, in the answer's order.
+  function pointColours(values) {
+    var low = Infinity, high = -Infinity;
+    values.forEach(function (v) { if (v !== null && isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); } });
+    if (low > high) { return null; }
+    var span = high - low || 1, last = VIRIDIS_RGB.length - 1;
+    var colours = values.map(function (v) {
+      if (v === null || !isFinite(v)) { return NO_VALUE; }
+      var at = (v - low) / span * last, i = Math.min(Math.floor(at), last - 1), mix = at - i;
+      var a = VIRIDIS_RGB[i], b = VIRIDIS_RGB[i + 1];
+      return [a[0] + (b[0] - a[0]) * mix, a[1] + (b[1] - a[1]) * mix, a[2] + (b[2] - a[2]) * mix, 1];
+    });
+    return { colours: colours, range: [low, high] };
+  }
+
   function drawScatter(data) {
     var x = section.dataset.x, y = section.dataset.y, color = section.dataset.color;
     var marker = { size: 4, opacity: 0.7 };
-    if (color && data.columns[color]) {
-      marker.color = numbers(data.columns[color]);
-      marker.colorscale = "Viridis";
-      marker.showscale = true;
-      marker.colorbar = { title: { text: label(data, color) } };
-    }
-    // One trace, the points in the answer's order: a trace per colour level
-    // drew 0.5 s faster but put the last level on top of every dense region.
+    var coloured = color && data.columns[color] ? pointColours(numbers(data.columns[color])) : null;
+    if (coloured) { marker.color = coloured.colours; }
     var traces = [{
       type: "scattergl", mode: "markers",
       x: numbers(data.columns[x]), y: numbers(data.columns[y]),
       text: data.columns.execution_id, hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>",
       marker: marker
     }];
+    if (coloured) {  // the colour bar, carried by a trace without a visible point
+      traces.push({
+        type: "scattergl", mode: "markers", x: [null], y: [null], showlegend: false, hoverinfo: "skip",
+        marker: { color: coloured.range, cmin: coloured.range[0], cmax: coloured.range[1],
+          colorscale: VIRIDIS_SCALE, showscale: true, colorbar: { title: { text: label(data, color) } } }
+      });
+    }
     var layout = {
       title: { text: data.count + " runs" },
-      dragmode: "select", hovermode: "closest",
+      dragmode: "select", hovermode: "closest", showlegend: false,
       xaxis: { title: { text: label(data, x) }, type: section.dataset.logx ? "log" : "linear" },
       yaxis: { title: { text: label(data, y) }, type: section.dataset.logy ? "log" : "linear" },
       margin: { t: 40 }
