@@ -11,16 +11,25 @@ HTTP, signed in like a browser:
 - the runs page (first page, 100 rows, two fresh random range filters per
   request) p50/p95, against the results service's own search with the same
   filters (the page's cost over the data it shows);
-- a later page (following "Next page" ten pages deep) p95, against the first;
-- the scatter's data for all runs (three columns of every run, as the
-  browser fetches it), against the same for the ~100 runs MLflow's chart
-  view draws per load;
+- a later page (following "Next page" ten pages deep) p95, against the first,
+  and against the results service's own search of the same pages;
+- the scatter's data for all runs (three columns of every run, streamed as
+  the browser reads it), against the same for the ~100 runs MLflow's chart
+  view draws per load, and against the results service's own columnar
+  answer read raw (what the dashboard adds); the gathered ``data.json``
+  against ``ResultsClient.columns``;
 - in headless Chromium, the page with the scatter of all runs drawn, against
   the same page over ~100 runs.
+
+With ``SIM2L_BENCH_WEB_AGAINST=<a sim2l-web src folder>`` (another revision's
+``sim2l-web/src``, from ``git archive``), a second dashboard runs that code in
+front of the same services and the figures above are measured on both with
+their requests interleaved: the ratios are this tree's against that revision's.
 
 Benchmarks measure; they never assert. ``SIM2L_BENCH_WEB_RUNS`` changes the count.
 """
 
+import json
 import os
 import random
 import re
@@ -149,20 +158,26 @@ def bench_runs_page(label: str, web_url: str, results_url: str, browser, token: 
     )
 
 
-def bench_later_page(label: str, web_url: str, browser) -> None:
+def bench_later_page(label: str, web_url: str, browser, results_url: str, token: str) -> None:
+    from sim2l_results_client import ResultsClient
+
     rng = random.Random(5)
-    first, later = [], []
-    for _ in range(4):
-        low = rng.uniform(0, 300)
-        url = f"{web_url}/simulations/{SIMULATION}/runs?p=inputs.temperature&op=gt&v={low:.2f}"
-        for depth in range(11):
-            elapsed, answer = timed(lambda u=url: browser.get(u))
-            answer.raise_for_status()
-            (first if depth == 0 else later).append(elapsed)
-            following = re.search(r'id="next-page" href="([^"]+)"', answer.text)
-            if following is None:
-                break
-            url = web_url + following.group(1).replace("&amp;", "&")
+    first, later, shallow, searched = [], [], [], []
+    with ResultsClient(results_url, session_id=token) as results:
+        for _ in range(4):
+            low = rng.uniform(0, 300)
+            times = pages_ms(browser, web_url, low)
+            first.append(times[0])
+            later += times[1:]
+            shallow += times[1:9]
+            for depth in range(1, len(times)):  # the results service's own search of that page
+                searched.append(
+                    timed(
+                        lambda lo=low, d=depth: results.search_page(
+                            SIMULATION, {"temperature": {"gt": round(lo, 2)}}, offset=100 * d
+                        )
+                    )[0]
+                )
     report(
         f"web {label}: a later page p95 (pages 2-11, 100 rows, 1 range filter)",
         percentile(later, 0.95),
@@ -170,51 +185,118 @@ def bench_later_page(label: str, web_url: str, browser) -> None:
         percentile(first, 0.95),
         "first page p95",
     )
+    report(
+        f"web {label}: a later page p95 (pages 2-11), against the results search of those pages",
+        percentile(later, 0.95),
+        "ms",
+        percentile(searched, 0.95),
+        "results search p95, same filter and offsets",
+    )
+    report(
+        f"web {label}: a later page p95 (pages 2-9: offsets the search pages by time window)",
+        percentile(shallow, 0.95),
+        "ms",
+        percentile(first, 0.95),
+        "first page p95",
+    )
+
+
+def ndjson_summary(body: bytes) -> tuple[int, str]:
+    """``(count, source)`` of a streamed plot answer (data.ndjson)."""
+    lines = [json.loads(line) for line in body.splitlines() if line]
+    return lines[-1]["count"], lines[0]["source"]
 
 
 def bench_scatter_data(label: str, web_url: str, browser, results_url: str, token: str) -> None:
+    import requests
+    from sim2l_results_client import ResultsClient
+
     columns = "&col=inputs.temperature&col=outputs.max_stress&col=inputs.in_00"
-    all_url = f"{web_url}/simulations/{SIMULATION}/runs/data.json?{SCATTER}{columns}"
+    plot = f"{web_url}/simulations/{SIMULATION}/runs/data"
     hundred = HUNDRED_RUNS.format(high=500 + 1000 * 100 / RUNS)
-    few_url = f"{web_url}/simulations/{SIMULATION}/runs/data.json?{hundred}&{SCATTER}{columns}"
-    timings, few, size, count, source = [], [], 0, 0, ""
-    for _ in range(3):
-        if timings and timings[0] > SLOW_MS:
-            break  # the slow path: one measurement says enough
-        elapsed, answer = timed(lambda: browser.get(all_url))
-        answer.raise_for_status()
-        timings.append(elapsed)
-        size = len(answer.content)
-        body = answer.json()
-        count, source = body["count"], body.get("source")
-        elapsed, answer = timed(lambda: browser.get(few_url))
-        few.append(elapsed)
-        few_count = answer.json()["count"]
+    wanted = ["execution_id", "inputs.temperature", "outputs.max_stress", "inputs.in_00"]
+    timings = {"stream": [], "few": [], "raw": [], "json": [], "client": []}
+    size, count, source, few_count = 0, 0, "", 0
+    with ResultsClient(results_url, session_id=token) as results:
+        for _ in range(3):
+            if timings["stream"] and timings["stream"][0] > SLOW_MS:
+                break  # the slow path: one measurement says enough
+            # What the browser reads: the streamed answer (plots.js).
+            elapsed, answer = timed(lambda: browser.get(f"{plot}.ndjson?{SCATTER}{columns}"))
+            answer.raise_for_status()
+            timings["stream"].append(elapsed)
+            size = len(answer.content)
+            count, source = ndjson_summary(answer.content)
+            few_url = f"{plot}.ndjson?{hundred}&{SCATTER}{columns}"
+            elapsed, answer = timed(lambda u=few_url: browser.get(u))
+            timings["few"].append(elapsed)
+            few_count = ndjson_summary(answer.content)[0]
+            # The results service's own columnar answer, its bytes read, nothing parsed.
+            elapsed, _ = timed(
+                lambda: (
+                    requests.post(
+                        f"{results_url}/results/columns",
+                        json={"simulation_name": SIMULATION, "columns": wanted},
+                        headers={"X-Session-ID": token},
+                        timeout=120,
+                    ).content
+                )
+            )
+            timings["raw"].append(elapsed)
+            # The gathered JSON answer, against the client gathering the same.
+            timings["json"].append(timed(lambda: browser.get(f"{plot}.json?{SCATTER}{columns}"))[0])
+            timings["client"].append(timed(lambda: results.columns(SIMULATION, columns=wanted))[0])
     log(
         f"{label}: scatter data {count:,} runs, {size / 1e6:.1f} MB, from {source}; "
         f"baseline {few_count} runs"
     )
-    from sim2l_results_client import ResultsClient
-
-    with ResultsClient(results_url, session_id=token) as results:
-        wanted = ["execution_id", "inputs.temperature", "outputs.max_stress", "inputs.in_00"]
-        direct = [timed(lambda: results.columns(SIMULATION, columns=wanted))[0] for _ in timings]
-    report(
-        f"web {label}: scatter data for all {count:,} runs, the dashboard over the results "
-        "service's own columnar answer",
-        statistics.median(timings),
-        "ms",
-        statistics.median(direct),
-        "ResultsClient.columns, same columns, no dashboard",
-    )
+    median = {key: statistics.median(values) for key, values in timings.items()}
     report(
         f"web {label}: scatter data for all {count:,} runs to the browser ({source}, "
-        f"median of {len(timings)})",
-        statistics.median(timings),
+        f"median of {len(timings['stream'])})",
+        median["stream"],
         "ms",
-        statistics.median(few),
+        median["few"],
         f"the same for {few_count} runs (MLflow's chart: 100 runs per load)",
     )
+    report(
+        f"web {label}: scatter data for all {count:,} runs, the dashboard's stream over the "
+        "results service's own columnar answer",
+        median["stream"],
+        "ms",
+        median["raw"],
+        "POST /results/columns, same columns, bytes read unparsed, no dashboard",
+    )
+    report(
+        f"web {label}: scatter data for all {count:,} runs gathered as one JSON (data.json)",
+        median["json"],
+        "ms",
+        median["client"],
+        "ResultsClient.columns, same columns, no dashboard",
+    )
+
+
+def chromium_page(browser, web_url: str):
+    """A page of its own browser context, signed in to the dashboard at ``web_url``."""
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(web_url + "/login")
+    page.get_by_label("Username").fill("bench")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+    return page
+
+
+def drawn_ms(page, web_url: str, query: str) -> tuple[float, int]:
+    """``(ms, points)``: the runs page with ``query`` opened until its plots are drawn."""
+    started = time.perf_counter()
+    page.goto(f"{web_url}/simulations/{SIMULATION}/runs?{query}")
+    page.wait_for_selector("#plots[data-ready='1']", timeout=120_000)
+    elapsed = (time.perf_counter() - started) * 1000
+    points = page.get_attribute("#scatter", "data-points")
+    if points is None:  # a revision from before data-points: its one trace
+        points = page.evaluate("document.getElementById('scatter').data[0].x.length")
+    return elapsed, int(points)
 
 
 def bench_drawn_scatter(label: str, web_url: str) -> None:
@@ -227,20 +309,10 @@ def bench_drawn_scatter(label: str, web_url: str) -> None:
     hundred = HUNDRED_RUNS.format(high=500 + 1000 * 100 / RUNS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        page = context.new_page()
-        page.goto(web_url + "/login")
-        page.get_by_label("Username").fill("bench")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r".*/$"))
+        page = chromium_page(browser, web_url)
 
         def ready_ms(query: str) -> tuple[float, int]:
-            started = time.perf_counter()
-            page.goto(f"{web_url}/simulations/{SIMULATION}/runs?{query}")
-            page.wait_for_selector("#plots[data-ready='1']", timeout=120_000)
-            elapsed = (time.perf_counter() - started) * 1000
-            return elapsed, page.evaluate("document.getElementById('scatter').data[0].x.length")
+            return drawn_ms(page, web_url, query)
 
         warm = ready_ms(SCATTER)  # warm the browser cache (plotly.min.js is 4.8 MB)
         full = [warm] if warm[0] > SLOW_MS else [ready_ms(SCATTER) for _ in range(3)]
@@ -258,6 +330,99 @@ def bench_drawn_scatter(label: str, web_url: str) -> None:
         "ms",
         statistics.median(ms for ms, _ in few),
         f"the same page over {few[0][1]} runs",
+    )
+
+
+def pages_ms(browser, web_url: str, low: float) -> list[float]:
+    """Times of pages 1-11 of the runs with ``temperature > low``, following "Next page"."""
+    url = f"{web_url}/simulations/{SIMULATION}/runs?p=inputs.temperature&op=gt&v={low:.2f}"
+    times = []
+    for _ in range(11):
+        elapsed, answer = timed(lambda u=url: browser.get(u))
+        answer.raise_for_status()
+        times.append(elapsed)
+        following = re.search(r'id="next-page" href="([^"]+)"', answer.text)
+        if following is None:
+            break
+        url = web_url + following.group(1).replace("&amp;", "&")
+    return times
+
+
+def plot_data_ms(browser, web_url: str) -> float:
+    """The scatter's data for all runs as the revision's page reads it (streamed, else JSON)."""
+    columns = "&col=inputs.temperature&col=outputs.max_stress&col=inputs.in_00"
+    base = f"{web_url}/simulations/{SIMULATION}/runs/data"
+    elapsed, answer = timed(lambda: browser.get(f"{base}.ndjson?{SCATTER}{columns}"))
+    if answer.status_code == 404:  # a revision from before the stream
+        elapsed, answer = timed(lambda: browser.get(f"{base}.json?{SCATTER}{columns}"))
+    answer.raise_for_status()
+    return elapsed
+
+
+def bench_against_revision(label: str, web_url: str, other_url: str, other: str) -> None:
+    """This tree's dashboard against another revision's, same services, requests interleaved.
+
+    On a shared, loaded machine two runs of the benchmark differ by more than
+    a change does; interleaving the two dashboards' requests puts both under
+    the same load, so the ratio is the change's.
+    """
+    browsers = {"this": signed_in(web_url, "bench"), "other": signed_in(other_url, "bench")}
+    urls = {"this": web_url, "other": other_url}
+    pages = {key: [] for key in urls}
+    later = {key: [] for key in urls}
+    data = {key: [] for key in urls}
+    rng = random.Random(17)
+    for _ in range(SAMPLES):
+        query = range_filters(rng)
+        for key in urls:
+            page_url = f"{urls[key]}/simulations/{SIMULATION}/runs?{query}"
+            elapsed, answer = timed(lambda k=key, u=page_url: browsers[k].get(u))
+            answer.raise_for_status()
+            pages[key].append(elapsed)
+    for _ in range(3):
+        low = rng.uniform(0, 300)
+        for key in urls:
+            later[key] += pages_ms(browsers[key], urls[key], low)[1:]
+            data[key].append(plot_data_ms(browsers[key], urls[key]))
+    against = f"the dashboard at {other}, same requests interleaved"
+    for figure, values in (
+        ("runs page p95 (100 rows, 2 range filters)", pages),
+        ("a later page p95 (pages 2-11)", later),
+    ):
+        report(
+            f"web {label}: {figure}, this tree",
+            percentile(values["this"], 0.95),
+            "ms",
+            percentile(values["other"], 0.95),
+            against,
+        )
+    report(
+        f"web {label}: scatter data for all runs as the page reads it (median), this tree",
+        statistics.median(data["this"]),
+        "ms",
+        statistics.median(data["other"]),
+        against,
+    )
+    if why_no_browser():
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        tabs = {key: chromium_page(chromium, url) for key, url in urls.items()}
+        drawn = {key: [] for key in urls}
+        for round_ in range(4):
+            for key, tab in tabs.items():
+                elapsed = drawn_ms(tab, urls[key], SCATTER)[0]
+                if round_:  # the first loads plotly.min.js into the cache
+                    drawn[key].append(elapsed)
+        chromium.close()
+    report(
+        f"web {label}: page with the scatter of all runs drawn (median of 3), this tree",
+        statistics.median(drawn["this"]),
+        "ms",
+        statistics.median(drawn["other"]),
+        against,
     )
 
 
@@ -289,9 +454,18 @@ def bench_backend(label: str, database_urls: dict, home: Path) -> None:
         ) as web:
             browser = signed_in(web.url, "bench")
             bench_runs_page(label, web.url, servers["results"].url, browser, token)
-            bench_later_page(label, web.url, browser)
+            bench_later_page(label, web.url, browser, servers["results"].url, token)
             bench_scatter_data(label, web.url, browser, servers["results"].url, token)
             bench_drawn_scatter(label, web.url)
+            other = os.environ.get("SIM2L_BENCH_WEB_AGAINST")
+            if other:
+                with GunicornServer(
+                    "sim2l_web.app:create_app()",
+                    env={**web_env, "PYTHONPATH": other},
+                    workers=2,
+                    worker_class="gthread",
+                ) as other_web:
+                    bench_against_revision(label, web.url, other_web.url, other)
     finally:
         for server in servers.values():
             server.stop()

@@ -118,12 +118,23 @@ def browser_client(web):
 
 def sign_in(client, username: str) -> None:
     """Sign ``client`` in through the login form, CSRF token and all."""
-    page = client.get("/login")
-    token = csrf_from(page.get_data(as_text=True))
-    answer = client.post(
-        "/login", data={"username": username, "password": PASSWORDS[username], "csrf_token": token}
+    answer = post_login(client, username, PASSWORDS[username])
+    assert answer.status_code == 302, text_of(answer)
+
+
+def text_of(response) -> str:
+    """A test client answer's body as text."""
+    return response.get_data(as_text=True)
+
+
+def post_login(client, username: str, password: str, path: str = "/login", **options):
+    """Fill the login form of ``path`` (its CSRF token included) and send it."""
+    page = client.get(path, **options)
+    return client.post(
+        path,
+        data={"username": username, "password": password, "csrf_token": csrf_from(text_of(page))},
+        **options,
     )
-    assert answer.status_code == 302, answer.get_data(as_text=True)
 
 
 def csrf_from(html: str) -> str:

@@ -27,6 +27,11 @@ from sim2l_service_kit.testing import LiveServer
 pytestmark = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 
 SCATTER_RUNS = 10_000
+# The points of the scatter: the runs' trace (the colour bar's trace shows none).
+SCATTER_POINTS = (
+    "document.getElementById('scatter').data.filter(t => t.hoverinfo !== 'skip')"
+    ".reduce((sum, t) => sum + t.x.length, 0)"
+)
 TIMEOUT_MS = 60_000
 
 
@@ -108,15 +113,26 @@ class Pages:
         self.page.get_by_role("button", name="Sign in").click()
 
 
-@pytest.fixture
-def browser_page(chromium, dashboard, tmp_path):
-    """A fresh browser context (no cookies) and page."""
+def _fresh_pages(chromium, dashboard, folder):
+    """A fresh browser context (no cookies) and page; closed and checked for CSP violations."""
     context = chromium.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
-    pages = Pages(context.new_page(), dashboard["url"], tmp_path)
+    pages = Pages(context.new_page(), dashboard["url"], folder)
     yield pages
     context.close()
     assert pages.csp_violations == [], pages.csp_violations
+
+
+@pytest.fixture
+def browser_page(chromium, dashboard, tmp_path):
+    """A fresh browser context (no cookies) and page."""
+    yield from _fresh_pages(chromium, dashboard, tmp_path)
+
+
+@pytest.fixture
+def second_browser_page(chromium, dashboard, tmp_path):
+    """Another browser with its own cookies (a second person), saving beside the first."""
+    yield from _fresh_pages(chromium, dashboard, tmp_path)
 
 
 def _table_ids(page) -> list[str]:
@@ -202,16 +218,20 @@ def test_scatter_draws_all_10000_runs(browser_page, dashboard):
         "&pc=outputs.max_stress&logy=1"
     )
     expect(page.locator("#plots")).to_have_attribute("data-ready", "1", timeout=TIMEOUT_MS)
-    points = page.evaluate("document.getElementById('scatter').data[0].x.length")
-    assert points == SCATTER_RUNS
+    # Every run is a point.
+    assert page.evaluate(SCATTER_POINTS) == SCATTER_RUNS
+    assert page.get_attribute("#scatter", "data-points") == str(SCATTER_RUNS)
     trace = page.evaluate(
         "(() => { const d = document.getElementById('scatter'); return "
-        "{type: d.data[0].type, colored: Array.isArray(d.data[0].marker.color), "
-        "ylog: d.layout.yaxis.type, x: d.layout.xaxis.title.text}; })()"
+        "{type: d.data[0].type, colours: new Set(d.data[0].marker.color.map(String)).size, "
+        "scale: d.data.some(t => t.marker.showscale), ylog: d.layout.yaxis.type, "
+        "x: d.layout.xaxis.title.text}; })()"
     )
     # Units on the axis, as the runs' parameter schemas declare them.
     assert re.fullmatch(r"inputs\.temperature \[\S+\]", trace.pop("x"))
-    assert trace == {"type": "scattergl", "colored": True, "ylog": "log"}
+    # Coloured by the third column, point by point, with its colour bar.
+    assert trace.pop("colours") > 1000
+    assert trace == {"type": "scattergl", "scale": True, "ylog": "log"}
     assert page.evaluate("document.getElementById('parallel').data[0].type") == "parcoords"
     expect(page.locator("#plot-status")).to_contain_text(f"{SCATTER_RUNS} matching runs plotted")
     pages.shot("08-scatter-10000-runs")
@@ -271,3 +291,59 @@ def test_a_user_does_not_get_what_needs_more_privileges(browser_page):
     pages.go("/admin/users")
     expect(page.locator("#users")).to_contain_text("ada")
     pages.shot("13-admin-users")
+
+
+def test_an_admin_changes_a_role_and_ends_sessions(browser_page, second_browser_page):
+    from playwright.sync_api import expect
+
+    admin, user = browser_page, second_browser_page
+    admin.sign_in("root")
+    admin.go("/admin/users")
+    admin.page.get_by_label("Username", exact=True).fill("hopper")
+    admin.page.get_by_label("Password", exact=True).fill("hopper-password-1")
+    admin.page.get_by_role("button", name="Create").click()
+    expect(admin.page.locator("#users")).to_contain_text("hopper")
+
+    user.go("/login")
+    user.page.get_by_label("Username").fill("hopper")
+    user.page.get_by_label("Password").fill("hopper-password-1")
+    user.page.get_by_role("button", name="Sign in").click()
+    user.go("/simulations/thermal_sim")
+    expect(user.page.locator(".who")).to_have_text("hopper (user)")
+    expect(user.page.get_by_role("button", name=re.compile("Deprecate"))).to_have_count(0)
+    # A user cannot reach the actions: the page and the forms are a 403 page.
+    answer = user.go("/admin/users")
+    assert answer.status == 403
+    expect(user.page.get_by_role("heading", name="Forbidden")).to_be_visible()
+    token = user.page.locator("form.signout input[name=csrf_token]").get_attribute("value")
+    for action in ("/admin/users/ada/role", "/admin/users/ada/sessions/revoke"):
+        refused = user.page.request.post(
+            user.base_url + action, form={"csrf_token": token, "role": "admin"}
+        )
+        assert refused.status == 403 and "manage_users" in refused.text()
+    user.shot("14-user-refused-admin-actions")
+
+    admin.page.get_by_label("role of hopper", exact=True).select_option("developer")
+    admin.page.get_by_role("button", name="change the role of hopper").click()
+    expect(admin.page.locator(".flash")).to_contain_text("hopper is now developer")
+    expect(admin.page.get_by_label("role of hopper", exact=True)).to_have_value("developer")
+    admin.shot("15-admin-changed-role")
+
+    # The services ended hopper's token with the old role: the next page asks
+    # to sign in, and what follows shows the developer's rights.
+    user.go("/simulations/thermal_sim")
+    expect(user.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(user.page.locator(".flash")).to_contain_text("Your session ended")
+    user.page.get_by_label("Username").fill("hopper")
+    user.page.get_by_label("Password").fill("hopper-password-1")
+    user.page.get_by_role("button", name="Sign in").click()
+    expect(user.page.locator(".who")).to_have_text("hopper (developer)")
+    expect(user.page.get_by_role("button", name=re.compile("Deprecate"))).to_be_visible()
+    user.shot("16-user-with-new-role")
+
+    admin.page.get_by_role("button", name="end every session of hopper").click()
+    expect(admin.page.locator(".flash")).to_contain_text("Ended every session of hopper")
+    admin.shot("17-admin-ended-sessions")
+    user.page.reload()
+    expect(user.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    user.shot("18-user-sent-to-sign-in")

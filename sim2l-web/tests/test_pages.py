@@ -2,16 +2,15 @@
 
 import csv
 import io
+import json
 import re
 
 import pytest
 from conftest import csrf_from
+from conftest import post_login
+from conftest import text_of
 from stack import PIXEL_PNG
 from stack import TEMPERATURES
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def execution_ids(html: str) -> list[str]:
@@ -49,16 +48,6 @@ def test_login_sets_a_locked_down_cookie_and_logout_revokes(browser_client, stac
     assert answer.status_code == 200 and "revoked" in text_of(answer)
     assert not stack.manager.get_session(session_token).is_valid()
     assert browser_client.get("/").status_code == 302
-
-
-def post_login(client, username: str, password: str, path: str = "/login", **options):
-    """Fill the login form of ``path`` (its CSRF token included) and send it."""
-    page = client.get(path, **options)
-    return client.post(
-        path,
-        data={"username": username, "password": password, "csrf_token": csrf_from(text_of(page))},
-        **options,
-    )
 
 
 def _session_token(client) -> str:
@@ -302,6 +291,58 @@ def test_plot_data_is_columns_over_all_matching_runs(as_user):
     assert body["source"] == "columnar"  # the results service's columnar answer
 
 
+def ndjson_of(answer) -> list[dict]:
+    """The lines of an NDJSON answer, parsed."""
+    return [json.loads(line) for line in text_of(answer).splitlines() if line]
+
+
+def columns_of(lines: list[dict]) -> dict:
+    """The columns an NDJSON plot answer carries (its chunks joined), as the browser joins them."""
+    joined = {key: [] for key in lines[1]["columns"]}
+    for line in lines[2:-1]:
+        for key, values in line["columns"].items():
+            joined[key].extend(values)
+    return joined
+
+
+def test_plot_data_streams_the_columnar_answer_as_it_arrives(as_user):
+    query = "p=inputs.temperature&op=ge&v=400&col=inputs.temperature&col=outputs.max_stress"
+    answer = as_user.get(f"/simulations/thermal_sim/runs/data.ndjson?{query}")
+    assert answer.status_code == 200 and answer.mimetype == "application/x-ndjson"
+    lines = ndjson_of(answer)
+    first, header, trailer = lines[0], lines[1], lines[-1]
+    assert first["source"] == "columnar, streamed"
+    assert first["labels"]["outputs.max_stress"] == "outputs.max_stress [pascal]"
+    assert {"execution_id", "inputs.temperature", "outputs.max_stress"} <= set(header["columns"])
+    assert header["units"]["outputs.max_stress"] == "pascal"
+    assert trailer == {"count": len([t for t in TEMPERATURES if t >= 400])}
+    streamed = columns_of(lines)
+    # The same runs and values as the gathered JSON answer.
+    gathered = as_user.get(f"/simulations/thermal_sim/runs/data.json?{query}").get_json()
+
+    def by_run(columns):
+        return {key: dict(zip(columns["execution_id"], columns[key])) for key in columns}
+
+    assert by_run(gathered["columns"]).items() <= by_run(streamed).items()
+
+
+def test_streamed_plot_data_keeps_the_status_filter(as_user):
+    lines = ndjson_of(
+        as_user.get("/simulations/fragile_sim/runs/data.ndjson?status=failed&col=inputs.load")
+    )
+    assert lines[0]["source"] == "columnar"  # gathered here: the columnar answer has no status
+    assert lines[-1] == {"count": 1} and columns_of(lines)["inputs.load"] == [2.0]
+    lines = ndjson_of(
+        as_user.get("/simulations/fragile_sim/runs/data.ndjson?status=completed&col=inputs.load")
+    )
+    assert lines[-1] == {"count": 0} and columns_of(lines)["inputs.load"] == []
+
+
+def test_bad_plot_filters_are_a_400_before_any_data(as_user):
+    answer = as_user.get("/simulations/thermal_sim/runs/data.ndjson?p=inputs.nothing&op=eq&v=1")
+    assert answer.status_code == 400 and answer.mimetype == "text/html"
+
+
 def test_plot_data_keeps_the_status_filter(as_user):
     def count(status):
         url = f"/simulations/fragile_sim/runs/data.json?status={status}&col=inputs.load"
@@ -312,6 +353,7 @@ def test_plot_data_keeps_the_status_filter(as_user):
 
 def test_without_the_columnar_answer_the_search_is_paged_to_the_same_columns(stack):
     from sim2l_results_client import ResultsClient
+    from sim2l_web.results_data import answer_lines
     from sim2l_web.results_data import fetch_columns
 
     class OlderClient(ResultsClient):
@@ -340,6 +382,11 @@ def test_without_the_columnar_answer_the_search_is_paged_to_the_same_columns(sta
         return {key: dict(zip(ids, answer["columns"][key])) for key in wanted}
 
     assert by_run(paged) == by_run(columnar)
+
+    # Sent to the browser as the columnar answer's lines, it reads back the same.
+    lines = [json.loads(line) for line in answer_lines(paged)]
+    assert lines[-1] == {"count": paged["count"]}
+    assert columns_of([{}, *lines]) == paged["columns"]
 
 
 # ------------------------------------------------------------------ one run

@@ -33,8 +33,14 @@ YEAR = 365 * 24 * 3600
 BUNDLED_ASSETS = {"plotly.min.js": ("plotly", "package_data/plotly.min.js")}
 
 
+@functools.cache
 def asset_version(name: str) -> str:
-    """The version of the package that ships ``name`` (busts browser caches on upgrade)."""
+    """The version of the package that ships ``name`` (busts browser caches on upgrade).
+
+    Kept per process: ``importlib.metadata`` scans the installed packages
+    (about 2 ms here) and a plots page asks three or four times; an upgrade
+    restarts the process anyway.
+    """
     return importlib.metadata.version(BUNDLED_ASSETS[name][0])
 
 

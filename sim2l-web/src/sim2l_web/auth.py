@@ -73,6 +73,11 @@ def privilege_required(privilege: str):
         @functools.wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
+            # The cookie's privileges date from sign-in: before refusing, ask
+            # the services, so a token they ended (the role changed, the
+            # sessions were revoked) goes to sign in, not to a stale 403.
+            if not can(privilege) and not refresh_privileges():
+                return send_to_sign_in()
             if not can(privilege):
                 abort(403, description=f"this page needs the '{privilege}' privilege")
             return view(*args, **kwargs)
@@ -87,6 +92,30 @@ def sign_out_locally() -> None:
     """Forget the session in the cookie (the services already refuse it)."""
     session.clear()
     new_csrf_token()
+
+
+def send_to_sign_in():
+    """Forget a session the services refuse and send the browser to sign in, then back here."""
+    sign_out_locally()
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), expired=1))
+
+
+def refresh_privileges() -> bool:
+    """Copy the session's role and privileges as the services see them now into the cookie.
+
+    False when the services refuse the token; True when they accept it, or
+    when they cannot be asked (the cookie's privileges stand, and the
+    services check every call anyway).
+    """
+    try:
+        current = _sessions().get_session(session["token"])
+    except ServiceError:
+        return True
+    if current is None:
+        return False
+    session["role"] = current.role
+    session["privileges"] = sorted(current.privileges)
+    return True
 
 
 @auth_blueprint.route("/login", methods=["GET", "POST"])

@@ -9,10 +9,8 @@ service's message.
 
 import logging
 
-from flask import redirect
 from flask import render_template
 from flask import request
-from flask import url_for
 from sim2l_sessions.client_errors import ForbiddenError
 from sim2l_sessions.client_errors import InvalidRequestError
 from sim2l_sessions.client_errors import NotFoundError
@@ -22,7 +20,7 @@ from sim2l_sessions.client_errors import ServiceUnavailableError
 from sim2l_sessions.client_errors import UnauthenticatedError
 from werkzeug.exceptions import HTTPException
 
-from sim2l_web.auth import sign_out_locally
+from sim2l_web.auth import send_to_sign_in
 from sim2l_web.filters import FilterError
 from sim2l_web.services import service_of
 
@@ -58,8 +56,7 @@ def _service_down(error: ServiceError):
 
 
 def _signed_out(_error):
-    sign_out_locally()
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), expired=1))
+    return send_to_sign_in()
 
 
 def register_error_handlers(app) -> None:

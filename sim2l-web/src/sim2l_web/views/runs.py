@@ -8,7 +8,9 @@ the plots' columnar data over all matching runs (``runs/data.json``).
 
 import csv
 import io
+import itertools
 
+import orjson
 from flask import Blueprint
 from flask import Response
 from flask import current_app
@@ -16,21 +18,22 @@ from flask import render_template
 from flask import request
 from flask import stream_with_context
 from flask import url_for
-from markupsafe import Markup
 
 from sim2l_web import filters as filtering
 from sim2l_web import services
 from sim2l_web.auth import login_required
 from sim2l_web.explorer_state import STATUSES
 from sim2l_web.explorer_state import read_state
-from sim2l_web.formatting import number
 from sim2l_web.formatting import rfc3339
 from sim2l_web.results_data import BASE_COLUMNS
+from sim2l_web.results_data import answer_lines
+from sim2l_web.results_data import column_stream
 from sim2l_web.results_data import explorer_columns
 from sim2l_web.results_data import fetch_columns
 from sim2l_web.results_data import fetch_page
 from sim2l_web.results_data import iter_pages
 from sim2l_web.results_data import value_of
+from sim2l_web.run_table import table_body
 from sim2l_web.security import allow_plot_code
 
 runs_blueprint = Blueprint("runs", __name__)
@@ -38,7 +41,6 @@ runs_blueprint = Blueprint("runs", __name__)
 DEFAULT_VISIBLE = 24  # columns shown before the user chooses (wide tables stay readable)
 MAX_PLOT_COLUMNS = 12
 CSV_PAGE_SIZE = 1000
-VALUE_CELL = Markup('<td class="num">{}</td>')  # Markup.format escapes the value
 
 
 def _explorer(name: str):
@@ -95,13 +97,13 @@ def explorer(name):
         columns=columns,
         visible=visible,
         rows=rows,
-        cells=[_value_cells(row, visible) for row in rows],
+        body=table_body(rows, visible),
         state=state,
         statuses=STATUSES,
         operators=filtering.OPERATORS,
         url=lambda **changes: filtering.url_with(base, state.pairs(**changes)),
         data_url=filtering.url_with(
-            url_for("runs.data", name=name), state.pairs(cursor=None, sort=None)
+            url_for("runs.data_stream", name=name), state.pairs(cursor=None, sort=None)
         ),
         csv_url=filtering.url_with(
             url_for("runs.download_csv", name=name), state.pairs(cursor=None)
@@ -109,13 +111,6 @@ def explorer(name):
         next_url=(filtering.url_with(base, state.pairs(cursor=following)) if following else None),
         first_url=(filtering.url_with(base, state.pairs(cursor=None)) if state.position else None),
         numeric=[c for c in columns if _is_numeric(c)],
-    )
-
-
-def _value_cells(row: dict, visible: list[dict]) -> Markup:
-    """A row's value cells as HTML, escaped here: 100 rows x 24 cells is slow in Jinja."""
-    return Markup("").join(
-        VALUE_CELL.format(number(value_of(row, column["key"]))) for column in visible
     )
 
 
@@ -137,12 +132,12 @@ def _plot_columns(state, columns: list[dict]) -> list[str]:
     return list(dict.fromkeys(chosen))[:MAX_PLOT_COLUMNS]
 
 
-@runs_blueprint.get("/simulations/<name>/runs/data.json")
-@login_required
-def data(name):
-    """The plots' data: the chosen columns over every matching run, as columns."""
-    columns, state, input_filters, output_filters = _explorer(name)
-    chosen = _plot_columns(state, columns)
+def _labels(columns: list[dict]) -> dict:
+    return {c["key"]: c["key"] + (f" [{c['units']}]" if c.get("units") else "") for c in columns}
+
+
+def _gathered(name: str, columns, state, input_filters, output_filters, chosen) -> dict:
+    """The plots' data gathered here: the chosen columns of every matching run, as columns."""
     answer = fetch_columns(
         services.results(),
         name,
@@ -159,22 +154,54 @@ def data(name):
         keep = [i for i, status in enumerate(answer["columns"]["status"]) if status == state.status]
         answer["columns"] = {k: [v[i] for i in keep] for k, v in answer["columns"].items()}
         answer["count"] = len(keep)
-    answer["labels"] = {
-        c["key"]: c["key"] + (f" [{c['units']}]" if c.get("units") else "") for c in columns
-    }
+    return answer
+
+
+@runs_blueprint.get("/simulations/<name>/runs/data.json")
+@login_required
+def data(name):
+    """The plots' data: the chosen columns over every matching run, as columns."""
+    columns, state, input_filters, output_filters = _explorer(name)
+    chosen = _plot_columns(state, columns)
+    answer = _gathered(name, columns, state, input_filters, output_filters, chosen)
+    answer["labels"] = _labels(columns)
     return json_response(answer)
 
 
-def json_response(body: dict) -> Response:
-    """JSON, encoded with orjson when it is installed (the results client brings it).
+@runs_blueprint.get("/simulations/<name>/runs/data.ndjson")
+@login_required
+def data_stream(name):
+    """The plots' data as it arrives: the results service's columnar answer, passed on.
 
-    100,000 runs of three columns are about 10 MB of JSON: orjson encodes them
-    several times faster than the standard library.
+    NDJSON: first the dashboard's line (``labels``, ``source``), then the
+    columnar answer's own lines unparsed (header, chunks of columns, and
+    ``{"count": n}`` last). What the columnar answer cannot do (a status
+    filter, an older client) is gathered here and sent as the same lines.
     """
-    try:
-        import orjson
-    except ImportError:
-        return current_app.json.response(body)
+    columns, state, input_filters, output_filters = _explorer(name)
+    chosen = _plot_columns(state, columns)
+    lines = None
+    if not state.status:
+        lines = column_stream(
+            services.results(),
+            name,
+            input_filters,
+            output_filters,
+            version=state.version,
+            columns=["execution_id", *chosen],
+        )
+    source = "columnar, streamed"
+    if lines is None:
+        answer = _gathered(name, columns, state, input_filters, output_filters, chosen)
+        lines, source = answer_lines(answer), answer["source"]
+    first = orjson.dumps({"labels": _labels(columns), "source": source}) + b"\n"
+    return Response(
+        stream_with_context(itertools.chain([first], lines)), mimetype="application/x-ndjson"
+    )
+
+
+def json_response(body: dict) -> Response:
+    """JSON encoded with orjson: 100,000 runs of three columns are about 10 MB of it."""
     return Response(orjson.dumps(body), mimetype="application/json")
 
 
