@@ -2,6 +2,7 @@
 ``to_dataframe``, checked value by value against what the run files hold."""
 
 import math
+import random
 
 import orjson
 import pandas
@@ -11,6 +12,7 @@ from runfiles import make_run
 from sim2l.rundb import RunDatabase
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_client import ServerError
+from sim2l_results_service import column_values
 from sim2l_results_service import columnar
 from sim2l_sessions.timestamps import format_timestamp
 from sim2l_sessions.timestamps import parse_timestamp
@@ -266,3 +268,73 @@ def test_dataframe_filters_and_columns(client, runs):
     assert frame["inputs.temperature"].tolist() == [310.0, 330.0, 350.0, 370.0]
     empty = client.to_dataframe("thermal_sim", {"temperature": {"gt": 1e9}})
     assert len(empty) == 0 and "outputs.max_stress" in empty.columns
+
+
+def changing_values(n: int) -> dict:
+    """Inputs whose kinds change from chunk to chunk (chunks of 2 runs)."""
+    inputs = {
+        "x": float(n) + 0.5 if n not in (4, 5) else n,  # floats, two ints, floats again
+        "flag": n % 3 == 0,
+        "label": LONG_TEXT if n == 7 else f"run {n}",  # one string kept only as JSON
+        "count": n if n != 9 else 9.25,  # ints, then one float
+    }
+    if n != 8:
+        inputs["maybe"] = n * 2  # missing from run 8
+    if n == 3:
+        inputs["x"] = float("nan")
+    return inputs
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch, interleaved):
+    """Reading a uniform parameter narrowly (after a uniform chunk) answers what a full read does.
+
+    Kinds change between chunks (float to int and back, a long string kept as
+    JSON, a value missing, a NaN); ``interleaved`` puts another simulation's
+    runs (same parameter names) between this one's, so its run ids are not
+    consecutive.
+    """
+    paths = []
+    for n in range(12):
+        paths.append(make_run(tmp_path, f"chg-{n}", changing_values(n), {"y": n / 3}))
+        if interleaved:
+            paths.append(
+                make_run(tmp_path, f"oth-{n}", {"x": "text", "count": n}, {}, simulation="other")
+            )
+    assert client.bulk_register(paths, progress=False)["failed"] == []
+    whole = client.columns("thermal_sim")  # one chunk: every parameter read in full
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
+    chunked = client.columns("thermal_sim")
+    assert orjson.dumps(chunked) == orjson.dumps(whole)
+    assert chunked["count"] == 12
+    by_run = dict(zip(chunked["columns"]["execution_id"], range(12), strict=True))
+    for execution_id, row in by_run.items():
+        expected = file_values(tmp_path / f"{execution_id}.db")
+        for name in chunked["columns"]:
+            if name.startswith(("inputs.", "outputs.")):
+                value = chunked["columns"][name][row]
+                if name in expected:
+                    assert same(expected[name], value), (execution_id, name, value)
+                else:
+                    assert value is None, (execution_id, name)
+    assert chunked["columns"]["inputs.x"][4:6] == [4, 5]
+    assert chunked["columns"]["inputs.count"][8:] == [8, 9.25, 10, 11]
+    assert [type(value) for value in chunked["columns"]["inputs.count"][8:]] == [
+        int,
+        float,
+        int,
+        int,
+    ]
+
+
+def test_column_timestamps_are_format_timestamp_value_for_value():
+    """The whole-column formatting rounds microseconds exactly as datetime does, at every edge."""
+    rng = random.Random(5)
+    values = [rng.uniform(-1e10, 2.5e11) for _ in range(20_000)]
+    values += [round(rng.uniform(0, 2e9), 6) + 5e-7 for _ in range(20_000)]  # half-microsecond ties
+    values += [0.0, -0.5, -1.0000005, 1.0000005, 1.9999995, 59.99999999, 1e9 + 0.9999996]
+    assert column_values.timestamps(values) == [format_timestamp(value) for value in values]
+    assert column_values.timestamps([1.5, None]) == [format_timestamp(1.5), None]
+    assert column_values.timestamps([]) == []
+    with pytest.raises((ValueError, OverflowError)):  # as format_timestamp: no year past 9999
+        column_values.timestamps([1.0, 1e12])
