@@ -47,6 +47,8 @@ REQUESTS = 100  # per query of the set
 PARAMS = 20
 SIMULATION = "bench_sim"
 UPLOADS = 200
+# "columns": only the bulk load and the columnar figures (the rest takes most of the run)
+ONLY = os.environ.get("SIM2L_BENCH_RESULTS_ONLY", "")
 
 
 def log(message: str) -> None:
@@ -500,8 +502,9 @@ def bench_backend(
         "SIM2L_RESULTS_STORAGE_DIR": str(home / f"files-{label}"),
         "SIM2L_SECRET_KEY": os.environ["SIM2L_SECRET_KEY"],
     }
-    with GunicornServer(APP, env=env) as server:
-        bench_registration(label, server.url, token, home / f"runs-{label}")
+    if ONLY != "columns":
+        with GunicornServer(APP, env=env) as server:
+            bench_registration(label, server.url, token, home / f"runs-{label}")
     started = time.perf_counter()
     (bulk_load_sqlite if label == "sqlite" else bulk_load_postgres)(url)
     log(
@@ -509,7 +512,8 @@ def bench_backend(
         f"in {time.perf_counter() - started:.1f} s"
     )
     with GunicornServer(APP, env=env) as server:
-        bench_search(label, server.url, token, bare_rps, baseline)
+        if ONLY != "columns":
+            bench_search(label, server.url, token, bare_rps, baseline)
         bench_columns(label, server.url, token)
 
 
@@ -519,10 +523,10 @@ def main() -> None:
     os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
     token = SessionManager().create_session("bench", "user", ttl_hours=2).session_id
 
-    bench_introspection(home / "introspection")
-
     bare_rps = None
-    if wrk_available():
+    if ONLY != "columns":
+        bench_introspection(home / "introspection")
+    if ONLY != "columns" and wrk_available():
         with GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()") as bare:
             bare_rps = run_wrk(bare.url + "/bare", duration=5)["requests_per_second"]
 
