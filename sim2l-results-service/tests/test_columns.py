@@ -333,8 +333,12 @@ def test_column_timestamps_are_format_timestamp_value_for_value():
     values = [rng.uniform(-1e10, 2.5e11) for _ in range(20_000)]
     values += [round(rng.uniform(0, 2e9), 6) + 5e-7 for _ in range(20_000)]  # half-microsecond ties
     values += [0.0, -0.5, -1.0000005, 1.0000005, 1.9999995, 59.99999999, 1e9 + 0.9999996]
+    values += [-62135596800.0, 253402300799.99997]  # the first and nearly the last microsecond
     assert column_values.timestamps(values) == [format_timestamp(value) for value in values]
     assert column_values.timestamps([1.5, None]) == [format_timestamp(1.5), None]
     assert column_values.timestamps([]) == []
-    with pytest.raises((ValueError, OverflowError)):  # as format_timestamp: no year past 9999
-        column_values.timestamps([1.0, 1e12])
+    for beyond in (1e12, 253402300800.0, -62135596800.5, float("nan")):
+        with pytest.raises((ValueError, OverflowError)):  # as format_timestamp: no year 10000
+            format_timestamp(beyond)
+        with pytest.raises((ValueError, OverflowError)):
+            column_values.timestamps([1.0, beyond])

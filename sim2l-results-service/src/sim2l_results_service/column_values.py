@@ -169,9 +169,9 @@ class ColumnReader:
         return found
 
 
-# datetime's range (years 1 to 9999) in epoch seconds: format_timestamp refuses the rest
-_FIRST_SECOND = -62135596800.0
-_PAST_LAST_SECOND = 253402300800.0
+# datetime's range (years 1 to 9999) in epoch microseconds: format_timestamp refuses the rest
+_FIRST_MICROSECOND = -62135596800 * 1_000_000
+_PAST_LAST_MICROSECOND = 253402300800 * 1_000_000
 
 
 def timestamps(seconds: list) -> list:
@@ -180,14 +180,18 @@ def timestamps(seconds: list) -> list:
     Formatting 100,000 times one at a time costs more than reading them; numpy
     does it in one pass. Microseconds are rounded half to even from the
     fraction of the second, exactly as ``datetime.fromtimestamp`` rounds.
-    A column holding None or a time datetime cannot show goes value by value.
+    A column holding None, or a time datetime cannot show, goes value by value
+    (where format_timestamp raises as it always did).
     """
     if not seconds or None in seconds:
         return [format_timestamp(value) for value in seconds]
     values = numpy.array(seconds, dtype=numpy.float64)
-    if not (values.min() >= _FIRST_SECOND and values.max() < _PAST_LAST_SECOND):
+    # a day either side of datetime's range keeps int64 microseconds exact; NaN fails here too
+    if not (values.min() >= -62135683200.0 and values.max() <= 253402387200.0):
         return [format_timestamp(value) for value in seconds]
     fraction, whole = numpy.modf(values)
     micros = whole.astype(numpy.int64) * 1_000_000 + numpy.rint(fraction * 1e6).astype(numpy.int64)
+    if micros.min() < _FIRST_MICROSECOND or micros.max() >= _PAST_LAST_MICROSECOND:
+        return [format_timestamp(value) for value in seconds]
     text = numpy.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
     return [value + "Z" for value in text.tolist()]
