@@ -285,6 +285,19 @@ def changing_values(n: int) -> dict:
     return inputs
 
 
+def register_changing_runs(client, folder, interleaved: bool) -> None:
+    """12 runs of thermal_sim with ``changing_values``; ``interleaved``: another simulation's
+    runs (same parameter names, other kinds) registered between them."""
+    paths = []
+    for n in range(12):
+        paths.append(make_run(folder, f"chg-{n}", changing_values(n), {"y": n / 3}))
+        if interleaved:
+            paths.append(
+                make_run(folder, f"oth-{n}", {"x": "text", "count": n}, {}, simulation="other")
+            )
+    assert client.bulk_register(paths, progress=False)["failed"] == []
+
+
 @pytest.mark.parametrize("interleaved", [False, True])
 def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch, interleaved):
     """Reading a uniform parameter narrowly (after a uniform chunk) answers what a full read does.
@@ -294,14 +307,7 @@ def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch
     runs (same parameter names) between this one's, so its run ids are not
     consecutive.
     """
-    paths = []
-    for n in range(12):
-        paths.append(make_run(tmp_path, f"chg-{n}", changing_values(n), {"y": n / 3}))
-        if interleaved:
-            paths.append(
-                make_run(tmp_path, f"oth-{n}", {"x": "text", "count": n}, {}, simulation="other")
-            )
-    assert client.bulk_register(paths, progress=False)["failed"] == []
+    register_changing_runs(client, tmp_path, interleaved)
     whole = client.columns("thermal_sim")  # one chunk: every parameter read in full
     monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
     chunked = client.columns("thermal_sim")
@@ -325,6 +331,27 @@ def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch
         int,
         int,
     ]
+
+
+@pytest.mark.parametrize("span", [1, 10**9])
+def test_a_filtered_answer_reads_by_key_or_by_range_alike(client, tmp_path, monkeypatch, span):
+    """A filter's runs, read by key (sparse: ``SPARSE_SPAN`` 1) or by range scans (never
+    sparse), over chunks of 2, are exactly the whole answer's rows for those runs."""
+    register_changing_runs(client, tmp_path, interleaved=True)
+    whole = client.columns("thermal_sim")
+    monkeypatch.setattr(column_values, "SPARSE_SPAN", span)
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
+    for filters in ({"flag": True}, {"count": {"ge": 5}}, {"maybe": {"lt": 9}}):
+        filtered = client.columns("thermal_sim", filters)
+        rows = [
+            index
+            for index, execution_id in enumerate(whole["columns"]["execution_id"])
+            if execution_id in filtered["columns"]["execution_id"]
+        ]
+        assert len(rows) == filtered["count"] > 1
+        for name, column in whole["columns"].items():
+            expected = [column[index] for index in rows]
+            assert orjson.dumps(filtered["columns"][name]) == orjson.dumps(expected), name
 
 
 def test_column_timestamps_are_format_timestamp_value_for_value():

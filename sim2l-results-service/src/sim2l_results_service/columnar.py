@@ -20,7 +20,8 @@ client takes them, so the service holds one chunk, never the whole answer.
 For each chunk, every chosen parameter is one index-only range scan of
 ``results_value_column`` (``param_class, name, result_id`` carrying the value)
 over the chunk's run ids (``column_values.ColumnReader``: only the value
-column once a parameter proved uniform), in run order; values kept only as
+column once a parameter proved uniform; key probes when the chunk's runs are
+few among many ids), in run order; values kept only as
 JSON (lists, dicts, long strings) are fetched for just the runs that hold
 them. All reads happen in one snapshot (a read transaction; ``REPEATABLE
 READ`` on PostgreSQL, where the runs cursor is a server-side ``DECLARE``).
