@@ -2,6 +2,7 @@
 ``to_dataframe``, checked value by value against what the run files hold."""
 
 import math
+import random
 
 import orjson
 import pandas
@@ -11,6 +12,7 @@ from runfiles import make_run
 from sim2l.rundb import RunDatabase
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_client import ServerError
+from sim2l_results_service import column_values
 from sim2l_results_service import columnar
 from sim2l_sessions.timestamps import format_timestamp
 from sim2l_sessions.timestamps import parse_timestamp
@@ -266,3 +268,104 @@ def test_dataframe_filters_and_columns(client, runs):
     assert frame["inputs.temperature"].tolist() == [310.0, 330.0, 350.0, 370.0]
     empty = client.to_dataframe("thermal_sim", {"temperature": {"gt": 1e9}})
     assert len(empty) == 0 and "outputs.max_stress" in empty.columns
+
+
+def changing_values(n: int) -> dict:
+    """Inputs whose kinds change from chunk to chunk (chunks of 2 runs)."""
+    inputs = {
+        "x": float(n) + 0.5 if n not in (4, 5) else n,  # floats, two ints, floats again
+        "flag": n % 3 == 0,
+        "label": LONG_TEXT if n == 7 else f"run {n}",  # one string kept only as JSON
+        "count": n if n != 9 else 9.25,  # ints, then one float
+    }
+    if n != 8:
+        inputs["maybe"] = n * 2  # missing from run 8
+    if n == 3:
+        inputs["x"] = float("nan")
+    return inputs
+
+
+def register_changing_runs(client, folder, interleaved: bool) -> None:
+    """12 runs of thermal_sim with ``changing_values``; ``interleaved``: another simulation's
+    runs (same parameter names, other kinds) registered between them."""
+    paths = []
+    for n in range(12):
+        paths.append(make_run(folder, f"chg-{n}", changing_values(n), {"y": n / 3}))
+        if interleaved:
+            paths.append(
+                make_run(folder, f"oth-{n}", {"x": "text", "count": n}, {}, simulation="other")
+            )
+    assert client.bulk_register(paths, progress=False)["failed"] == []
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch, interleaved):
+    """Reading a uniform parameter narrowly (after a uniform chunk) answers what a full read does.
+
+    Kinds change between chunks (float to int and back, a long string kept as
+    JSON, a value missing, a NaN); ``interleaved`` puts another simulation's
+    runs (same parameter names) between this one's, so its run ids are not
+    consecutive.
+    """
+    register_changing_runs(client, tmp_path, interleaved)
+    whole = client.columns("thermal_sim")  # one chunk: every parameter read in full
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
+    chunked = client.columns("thermal_sim")
+    assert orjson.dumps(chunked) == orjson.dumps(whole)
+    assert chunked["count"] == 12
+    by_run = dict(zip(chunked["columns"]["execution_id"], range(12), strict=True))
+    for execution_id, row in by_run.items():
+        expected = file_values(tmp_path / f"{execution_id}.db")
+        for name in chunked["columns"]:
+            if name.startswith(("inputs.", "outputs.")):
+                value = chunked["columns"][name][row]
+                if name in expected:
+                    assert same(expected[name], value), (execution_id, name, value)
+                else:
+                    assert value is None, (execution_id, name)
+    assert chunked["columns"]["inputs.x"][4:6] == [4, 5]
+    assert chunked["columns"]["inputs.count"][8:] == [8, 9.25, 10, 11]
+    assert [type(value) for value in chunked["columns"]["inputs.count"][8:]] == [
+        int,
+        float,
+        int,
+        int,
+    ]
+
+
+@pytest.mark.parametrize("span", [1, 10**9])
+def test_a_filtered_answer_reads_by_key_or_by_range_alike(client, tmp_path, monkeypatch, span):
+    """A filter's runs, read by key (sparse: ``SPARSE_SPAN`` 1) or by range scans (never
+    sparse), over chunks of 2, are exactly the whole answer's rows for those runs."""
+    register_changing_runs(client, tmp_path, interleaved=True)
+    whole = client.columns("thermal_sim")
+    monkeypatch.setattr(column_values, "SPARSE_SPAN", span)
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
+    for filters in ({"flag": True}, {"count": {"ge": 5}}, {"maybe": {"lt": 9}}):
+        filtered = client.columns("thermal_sim", filters)
+        rows = [
+            index
+            for index, execution_id in enumerate(whole["columns"]["execution_id"])
+            if execution_id in filtered["columns"]["execution_id"]
+        ]
+        assert len(rows) == filtered["count"] > 1
+        for name, column in whole["columns"].items():
+            expected = [column[index] for index in rows]
+            assert orjson.dumps(filtered["columns"][name]) == orjson.dumps(expected), name
+
+
+def test_column_timestamps_are_format_timestamp_value_for_value():
+    """The whole-column formatting rounds microseconds exactly as datetime does, at every edge."""
+    rng = random.Random(5)
+    values = [rng.uniform(-1e10, 2.5e11) for _ in range(20_000)]
+    values += [round(rng.uniform(0, 2e9), 6) + 5e-7 for _ in range(20_000)]  # half-microsecond ties
+    values += [0.0, -0.5, -1.0000005, 1.0000005, 1.9999995, 59.99999999, 1e9 + 0.9999996]
+    values += [-62135596800.0, 253402300799.99997]  # the first and nearly the last microsecond
+    assert column_values.timestamps(values) == [format_timestamp(value) for value in values]
+    assert column_values.timestamps([1.5, None]) == [format_timestamp(1.5), None]
+    assert column_values.timestamps([]) == []
+    for beyond in (1e12, 253402300800.0, -62135596800.5, float("nan")):
+        with pytest.raises((ValueError, OverflowError)):  # as format_timestamp: no year 10000
+            format_timestamp(beyond)
+        with pytest.raises((ValueError, OverflowError)):
+            column_values.timestamps([1.0, beyond])

@@ -6,6 +6,7 @@ import statistics
 import pytest
 from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
+from sim2l_results_service import queries
 
 MATERIALS = ["aluminium", "copper", "steel", "titanium"]
 
@@ -241,9 +242,16 @@ def _matches(values: dict, filters: dict) -> bool:
         ({"temperature": {"gt": 300}, "refine": {"ne": False}}, {"label": {"ne": "case-03"}}),
     ],
 )
-def test_filtered_stats_of_a_range_filtered_parameter(client, runs, input_filters, output_filters):
-    """Range-only filters (PostgreSQL: the hash-joined plan), with and without one on the
-    parameter itself, give the statistics of exactly the matching runs' values."""
+@pytest.mark.parametrize("plan", ["probes", "scans"])
+def test_filtered_stats_of_a_range_filtered_parameter(
+    client, runs, input_filters, output_filters, plan, monkeypatch
+):
+    """Range-only filters, with and without one on the parameter itself, give the statistics
+    of exactly the matching runs' values, whichever plan PostgreSQL takes: a key probe per
+    match (few matches) or the hash-joined scans (a probe limit of 0 forces them here)."""
+    if plan == "scans":
+        monkeypatch.setattr(queries, "PROBE_LIMIT", 0)
+        monkeypatch.setattr(queries, "SCANNED_PER_PROBE", 10**9)
     for version in (None, "1.0.0"):
         everything = dict(runs)
         if version is None:
@@ -426,3 +434,17 @@ def test_time_sorted_search_with_a_selective_filter_on_many_runs(client, tmp_pat
         limit=3,
     )
     assert [run["execution_id"] for run in oldest] == ["many-101", "many-103", "many-105"]
+
+
+def test_the_probe_limit_grows_with_the_runs_holding_the_parameters(app, runs, monkeypatch):
+    """One probe per SCANNED_PER_PROBE runs holding the most common of the parameters, at least
+    PROBE_LIMIT: from the run counts registration keeps (12 + 2 runs hold temperature)."""
+    monkeypatch.setattr(queries, "SCANNED_PER_PROBE", 2)
+    with app.app_context():
+        assert queries._probe_limit("thermal_sim", [("input", "temperature")]) == 200
+        monkeypatch.setattr(queries, "PROBE_LIMIT", 1)
+        assert queries._probe_limit("thermal_sim", [("input", "temperature")]) == 14 // 2
+        keys = [("output", "label"), ("input", "temperature")]
+        assert queries._probe_limit("thermal_sim", keys) == 14 // 2
+        assert queries._probe_limit("thermal_sim", [("output", "label")]) == 12 // 2
+        assert queries._probe_limit("no_such_simulation", [("output", "label")]) == 1

@@ -19,7 +19,9 @@ The matching runs are read from one open cursor, a chunk at a time, as the
 client takes them, so the service holds one chunk, never the whole answer.
 For each chunk, every chosen parameter is one index-only range scan of
 ``results_value_column`` (``param_class, name, result_id`` carrying the value)
-over the chunk's run ids, merged into run order here; values kept only as
+over the chunk's run ids (``column_values.ColumnReader``: only the value
+column once a parameter proved uniform; key probes when the chunk's runs are
+few among many ids), in run order; values kept only as
 JSON (lists, dicts, long strings) are fetched for just the runs that hold
 them. All reads happen in one snapshot (a read transaction; ``REPEATABLE
 READ`` on PostgreSQL, where the runs cursor is a server-side ``DECLARE``).
@@ -30,8 +32,9 @@ import logging
 import orjson
 import peewee
 from sim2l_service_kit import APIError
-from sim2l_service_kit import format_timestamp
 
+from sim2l_results_service.column_values import ColumnReader
+from sim2l_results_service.column_values import timestamps
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
@@ -104,47 +107,6 @@ def choose_parameters(catalogue: dict, names: list[str] | None) -> list[tuple[st
     return chosen
 
 
-def _decode_int(number, text, json_text):
-    return None if number is None else int(number)
-
-
-def _decode_bool(number, text, json_text):
-    return None if number is None else number != 0
-
-
-def _decode_float(number, text, json_text):
-    return number
-
-
-def _decode_str(number, text, json_text):
-    if text is not None:
-        return text
-    return None if json_text is None else orjson.Fragment(json_text)  # a long string
-
-
-def _decode_json(number, text, json_text):
-    return None if json_text is None else orjson.Fragment(json_text)
-
-
-def _decode_none(number, text, json_text):
-    return None
-
-
-# value_type -> how the stored columns make the value (see runfile.Parameter)
-_DECODERS = {
-    "float": _decode_float,
-    "int": _decode_int,
-    "bool": _decode_bool,
-    "str": _decode_str,
-    "list": _decode_json,
-    "dict": _decode_json,
-    "array": _decode_json,
-    "null": _decode_none,
-    "bytes": _decode_none,
-    None: _decode_none,  # the run lacks the parameter
-}
-
-
 class _Runs:
     """The matching runs in id order, ``CHUNK_ROWS`` at a time, without reading ahead."""
 
@@ -165,55 +127,15 @@ class _Runs:
         return self.cursor.fetchmany(CHUNK_ROWS)
 
 
-_JSON_KINDS = ("list", "dict", "array", "str")
-
-
-def _parameter_column(param_class: str, name: str, ids: list[int]) -> list:
-    """One parameter's values for the runs ``ids`` (ascending), ``None`` where a run lacks it."""
-    rows = execute(
-        "SELECT result_id, value_type, num_value, str_value FROM results_parameter_value "
-        "WHERE param_class = ? AND name = ? AND result_id BETWEEN ? AND ?",
-        (param_class, name, ids[0], ids[-1]),
-    ).fetchall()
-    need_json = [
-        row[0]
-        for row in rows
-        if row[1] in _JSON_KINDS and row[3] is None  # kept as JSON only
-    ]
-    json_texts = _json_values(param_class, name, need_json) if need_json else {}
-    decoders = _DECODERS
-    values = {
-        result_id: decoders[kind](number, text, json_texts.get(result_id))
-        for result_id, kind, number, text in rows
-    }
-    return [values.get(result_id) for result_id in ids]
-
-
-def _json_values(param_class: str, name: str, result_ids: list[int]) -> dict:
-    """``{result_id: json_value}`` by primary key, a batch at a time."""
-    found = {}
-    for start in range(0, len(result_ids), 500):
-        batch = result_ids[start : start + 500]
-        marks = ", ".join("?" * len(batch))
-        found.update(
-            execute(
-                "SELECT result_id, json_value FROM results_parameter_value "  # noqa: S608 (fixed SQL; values are bound parameters)
-                f"WHERE param_class = ? AND name = ? AND result_id IN ({marks})",
-                (param_class, name, *batch),
-            ).fetchall()
-        )
-    return found
-
-
-def _chunk(runs: list, parameters: list[tuple[str, str]], names: list[str]) -> bytes:
+def _chunk(runs: list, readers: list[ColumnReader], names: list[str]) -> bytes:
     ids = [row[0] for row in runs]
     columns = {
         "execution_id": [row[1] for row in runs],
         "status": [row[2] for row in runs],
-        "created_at": [format_timestamp(row[3]) for row in runs],
+        "created_at": timestamps([row[3] for row in runs]),
     }
-    for (param_class, name), column in zip(parameters, names[len(METADATA_COLUMNS) :], strict=True):
-        columns[column] = _parameter_column(param_class, name, ids)
+    for reader, column in zip(readers, names[len(METADATA_COLUMNS) :], strict=True):
+        columns[column] = reader.read(ids)
     return orjson.dumps({"rows": len(ids), "columns": columns}) + b"\n"
 
 
@@ -265,6 +187,7 @@ def _rows_in_one_snapshot(header: dict, where: str, where_params: list, paramete
         # one snapshot for every statement; nothing here writes
         execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     runs = _Runs(where, where_params)
+    readers = [ColumnReader(param_class, name) for param_class, name in parameters]
     yield orjson.dumps(header) + b"\n"
     count = 0
     try:
@@ -273,7 +196,7 @@ def _rows_in_one_snapshot(header: dict, where: str, where_params: list, paramete
             if not chunk:
                 break
             count += len(chunk)
-            yield _chunk(chunk, parameters, names)
+            yield _chunk(chunk, readers, names)
     except Exception:
         logger.exception("the columnar answer failed after %d rows", count)
         error = {"code": "internal_error", "message": "the answer failed part way"}

@@ -25,8 +25,12 @@ MAX_WINDOW_NEED = 1000
 # Up to this many matches of the driving filter, PostgreSQL probes the other
 # filters (and a statistic's values) by key per match; beyond it, index range
 # scans hash-joined cost less (a key probe costs PostgreSQL 4-25 us, a scanned
-# index entry well under 1 us; measured on 10,000 runs).
+# index entry well under 1 us; measured on 10,000 runs). The scans grow with
+# the runs that hold the parameters, so the limit does too: one probe per
+# SCANNED_PER_PROBE such runs (at 100,000 runs, statistics under a 1,000-match
+# range took 45 ms scanning and 13-24 ms probing; 5,000 matches, the other way).
 PROBE_LIMIT = 200
+SCANNED_PER_PROBE = 50
 TIME_SORTS = (
     "created_at",
     "started_at",
@@ -116,6 +120,23 @@ def _order_by(columns: list[str], direction: str, id_column: str, never_null: bo
         for column in columns
     ]
     return ", ".join(keys + [f"{id_column} {direction}"])
+
+
+def _probe_limit(simulation_name: str, keys: list[tuple[str, str]]) -> int:
+    """Matches up to which probing per match beats scanning the parameters ``keys`` (PostgreSQL).
+
+    ``PROBE_LIMIT``, or one per ``SCANNED_PER_PROBE`` runs holding the most
+    common of the parameters, from the run counts registration keeps (a few
+    rows of ``results_parameter_schema``, not a count of the values).
+    """
+    marks = ", ".join("(?, ?)" for _ in keys)
+    row = execute(
+        "SELECT max(runs) FROM (SELECT sum(run_count) AS runs FROM results_parameter_schema "  # noqa: S608 (fixed SQL; values are bound parameters)
+        f"WHERE simulation_name = ? AND (param_class, name) IN ({marks}) "
+        "GROUP BY param_class, name) counted",
+        [simulation_name, *(value for key in keys for value in key)],
+    ).fetchone()
+    return max(PROBE_LIMIT, int(row[0] or 0) // SCANNED_PER_PROBE)
 
 
 def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
@@ -218,7 +239,12 @@ def search(
     if columns == ["r.created_at"] and matches > window:
         rows = _windowed_page(criteria, direction, limit, offset)
     if rows is None:
-        where, where_params = where_clause(criteria, few_matches=matches <= PROBE_LIMIT)
+        few = matches <= PROBE_LIMIT
+        if not few and filters and matches <= window and not uses_question_marks():
+            # (a count that reached the window's cap says nothing about the limit)
+            keys = [entry[1:3] for entry in filters]
+            few = matches <= _probe_limit(criteria["simulation_name"], keys)
+        where, where_params = where_clause(criteria, few_matches=few)
         keys = [f"k{index}" for index in range(len(columns))]
         selected = ", ".join(
             f"{column} AS {key}" for column, key in zip(columns, keys, strict=True)
@@ -293,7 +319,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     cancellation of the textbook sum-of-squares formula while reading the
     values once. Without filters the values are one index-only range scan.
     With filters on PostgreSQL, when none is an equality or ``in`` list and the
-    driving filter matches more than ``PROBE_LIMIT`` runs (counted up to
+    driving filter matches more than ``_probe_limit`` runs (counted up to
     that, one bounded index scan), the parameter's values are one index-only range scan
     (narrowed by the parameter's own filter, if it has one) hash-joined with
     the ids matching the other filters: the scan is a subquery (``OFFSET 0``)
@@ -309,12 +335,12 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         "WHERE simulation_name = ? AND param_class = ? AND name = ?) s"
     )
     values = [name, param_class, param_name]
-    if (
-        filters
-        and min(entry[0] for entry in filters) >= 2
-        and not uses_question_marks()
-        and _driving_matches(name, filters, PROBE_LIMIT) > PROBE_LIMIT
-    ):
+    scan = False
+    if filters and min(entry[0] for entry in filters) >= 2 and not uses_question_marks():
+        keys = [entry[1:3] for entry in filters] + [(param_class, param_name)]
+        limit = _probe_limit(name, keys)
+        scan = _driving_matches(name, filters, limit) > limit
+    if scan:
         own = [entry for entry in filters if entry[1:3] == (param_class, param_name)]
         others = [entry for entry in filters if entry[1:3] != (param_class, param_name)]
         own_conditions, own_params = filter_select(
@@ -334,7 +360,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
         params = [*own_params, *params]
     elif filters:
         # Reached with an equality or ``in`` filter, on SQLite, or when the
-        # driving filter matched at most PROBE_LIMIT runs.
+        # driving filter matched at most the probe limit's runs.
         ranges_only = min(entry[0] for entry in filters) >= 2
         ids_sql, ids_params = filters_subquery(name, filters, few_matches=ranges_only)
         source = (
