@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Read before the environment is cleaned below (it names SIM2L_ variables).
+REPEATS = int(os.environ.get("SIM2L_BENCH_SWEEP_REPEATS") or 3)
+
 # A private home before anything sim2l reads the environment.
 HOME = Path(tempfile.mkdtemp(prefix="sim2l-bench-sweep-"))
 for _name in [name for name in os.environ if name.startswith("SIM2L_")]:
@@ -43,7 +46,6 @@ from sim2l_service_kit.testing.benchmarking import report  # noqa: E402
 
 POINTS = 200
 TARGET_SECONDS = 0.050
-REPEATS = int(os.environ.get("SIM2L_BENCH_SWEEP_REPEATS") or 3)
 OVERHEAD_POINTS = 200
 MACHINE_POINTS = 40  # the bare multiprocessing baseline, run after every pair
 
