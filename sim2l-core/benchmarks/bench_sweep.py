@@ -90,9 +90,9 @@ def cpu_seconds(result) -> float:
 def calibrate() -> int:
     """Rounds of ``burn`` that cost about ``TARGET_SECONDS`` of CPU per point inside a run.
 
-    Measured through ``run`` itself, because the runner traces memory while
-    the function runs, which slows allocation-heavy code; and in CPU time, not
-    wall time, which on a busy machine would count the time others ran.
+    Measured through ``run`` itself, so anything the runner does around the
+    function is counted; and in CPU time, not wall time, which on a busy
+    machine would count the time others ran.
     """
     rounds = 100_000
     for _ in range(2):

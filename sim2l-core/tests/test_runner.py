@@ -5,6 +5,7 @@ import logging
 
 import pytest
 import sim2l
+from sim2l import configure
 from sim2l.rundb import RunDatabase
 from sim2l.runner import Input
 from sim2l.runner import InputValidationError
@@ -206,11 +207,45 @@ def test_run_records_everything(make_simulation, run_folder, capsys):
         logs = run_db.get_logs(source="stdout")
         assert [log["message"] for log in logs] == ["computing 2.0 * 3.0"]
         metrics = {m["name"]: m for m in run_db.get_metrics(category="performance")}
-        assert {"wall_time", "cpu_time", "peak_memory", "peak_rss"} <= set(metrics)
-        assert metrics["peak_memory"]["value"] > 0
+        assert {"wall_time", "cpu_time", "peak_rss"} <= set(metrics)
+        assert metrics["peak_rss"]["value"] > 0
+        # Python's own peak is traced only when asked (tracing slows the function).
+        assert "peak_memory" not in metrics
         assert run_db.get_provenance()[0]["kind"] == "source_code"
         assert run_db.get_environment()["python_version"]
         assert run_db.get_tags() == {"test": None}
+
+
+def _allocates_and_reports_tracing(size: int = 100_000) -> dict:
+    """A simulation that allocates about ``size`` small objects and says whether it was traced."""
+    import tracemalloc
+
+    kept = [str(n) for n in range(size)]
+    return {"traced": float(tracemalloc.is_tracing()), "kept": float(len(kept))}
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_python_memory_is_traced_only_when_asked(run_folder, traced):
+    simulation = Simulation(
+        _allocates_and_reports_tracing,
+        name="tracing_probe",
+        inputs={"size": Input("integer", default=100_000)},
+        outputs={"traced": Output("number"), "kept": Output("number")},
+    )
+    configure(trace_python_memory=traced)
+    try:
+        result = simulation.run_with({}, use_cache=False)
+    finally:
+        configure(trace_python_memory=None)
+    assert result.outputs["traced"] == float(traced)
+    with RunDatabase(result.execution_id) as run_db:
+        metrics = {m["name"]: m["value"] for m in run_db.get_metrics(category="performance")}
+    if traced:
+        # 100,000 strings of a few characters: well over a megabyte of Python objects.
+        assert metrics["peak_memory"] > 1_000_000
+    else:
+        assert "peak_memory" not in metrics
+    assert metrics["peak_rss"] > 0
 
 
 def test_logging_and_files_written_are_kept(run_folder):

@@ -29,6 +29,7 @@ from pathlib import Path
 from sim2l.rundb import RunDatabase
 from sim2l.runner.capture import capture_output
 from sim2l.runner.result import RunResult
+from sim2l.settings import get_settings
 
 # os.chdir is process-wide: runs that change directory take turns.
 _cwd_lock = threading.Lock()
@@ -198,7 +199,11 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
         arguments = dict(inputs)
         if simulation.takes_context:
             arguments["context"] = RunContext(simulation, execution_id, run_db, workdir)
-        tracing = not tracemalloc.is_tracing()
+        # Only when asked (trace_python_memory): tracing slows allocation-heavy
+        # simulations several times over. One that another caller already
+        # traces is measured, not stopped.
+        trace_memory = get_settings().trace_python_memory
+        tracing = trace_memory and not tracemalloc.is_tracing()
         if tracing:
             tracemalloc.start()
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -219,27 +224,33 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
         finally:
             duration = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
-            peak_python = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else None
+            peak_python = (
+                tracemalloc.get_traced_memory()[1]
+                if trace_memory and tracemalloc.is_tracing()
+                else None
+            )
             if tracing:
                 tracemalloc.stop()
-        run_db.save_metrics(
-            [
-                {"name": "wall_time", "value": duration, "unit": "s", "category": "performance"},
-                {"name": "cpu_time", "value": cpu, "unit": "s", "category": "performance"},
+        metrics = [
+            {"name": "wall_time", "value": duration, "unit": "s", "category": "performance"},
+            {"name": "cpu_time", "value": cpu, "unit": "s", "category": "performance"},
+            {
+                "name": "peak_rss",
+                "value": _peak_rss_bytes(),
+                "unit": "bytes",
+                "category": "performance",
+            },
+        ]
+        if peak_python is not None:
+            metrics.append(
                 {
                     "name": "peak_memory",
                     "value": peak_python,
                     "unit": "bytes",
                     "category": "performance",
-                },
-                {
-                    "name": "peak_rss",
-                    "value": _peak_rss_bytes(),
-                    "unit": "bytes",
-                    "category": "performance",
-                },
-            ]
-        )
+                }
+            )
+        run_db.save_metrics(metrics)
         run_db.save_resource_usage(memory_bytes=_peak_rss_bytes(), peak_memory_bytes=peak_python)
         try:
             _store_artifacts(run_db, workdir)
