@@ -97,3 +97,13 @@ def test_the_docs_page_serves_only_its_own_files(toy_url):
         answer = requests.get(f"{toy_url}/docs/{name}", timeout=10)
         assert answer.status_code in (400, 404), name
         assert answer.headers["Content-Type"].startswith("application/json")
+
+
+def test_an_integer_in_the_query_may_be_written_as_json_schema_allows(toy_url, admin_token):
+    headers = {"X-Session-ID": admin_token}
+    for written in ("7", "7.0", "0.7e1"):
+        answer = requests.get(f"{toy_url}/users?limit={written}", headers=headers, timeout=10)
+        assert answer.status_code == 200 and answer.json()["limit"] == 7, written
+    for written in ("7.5", "1e400", "nan", "seven"):
+        answer = requests.get(f"{toy_url}/users?limit={written}", headers=headers, timeout=10)
+        assert answer.status_code == 400, written

@@ -31,6 +31,7 @@ string and free-form object (``text.py``). Schemas are written inline, not as
 """
 
 import copy
+import decimal
 import functools
 import http
 
@@ -71,9 +72,36 @@ class RequestParser(FlaskParser):
         """The body as a JSON object (a 400 ``invalid_json`` otherwise)."""
         return request_json(req)
 
+    def load_querystring(self, req, schema):
+        """The query string; an integer written as JSON Schema allows (``2.0``, ``1e3``) is one."""
+        values = super().load_querystring(req, schema)
+        integers = {
+            field.data_key or name
+            for name, field in schema.fields.items()
+            if isinstance(field, marshmallow.fields.Integer) and (field.data_key or name) in values
+        }
+        if not integers:
+            return values
+        return {
+            key: _integral(values[key]) if key in integers else values[key] for key in values
+        }
+
     def load_optional_json(self, req, schema):
         """The body as a JSON object; no body at all is an empty one."""
         return request_json(req) if req.get_data(cache=True) else {}
+
+
+def _integral(text):
+    """``"2.0"`` as ``"2"``, ``"1e3"`` as ``"1000"``; anything else as it is (the field judges)."""
+    if not isinstance(text, str) or text.isdigit():
+        return text
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return text
+    if number.is_finite() and number == number.to_integral_value() and abs(number) < 10**30:
+        return str(int(number))
+    return text
 
 
 class ServiceBlueprint(flask_smorest.Blueprint):

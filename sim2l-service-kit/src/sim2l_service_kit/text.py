@@ -18,6 +18,7 @@ import urllib.parse
 
 from flask import Request
 from flask import request
+from marshmallow import INCLUDE
 from marshmallow import fields
 
 from sim2l_service_kit.errors import APIError
@@ -197,7 +198,8 @@ def text_rule_properties(self, field, ret=None, **kwargs) -> dict:
     gets its key field's schema (the rule included) as ``propertyNames`` and,
     when its values are free too, a JSON value whose strings and keys keep
     the rule, to a depth of ``FREE_FORM_DEPTH`` (deeper values are accepted
-    but not described). Answers (``ResponseSchema``) are left as they are.
+    but not described); so do the keys a nested schema takes unnamed
+    (``unknown = INCLUDE``). Answers (``ResponseSchema``) are left as they are.
     """
     if not _in_request(field):
         return {}
@@ -205,6 +207,12 @@ def text_rule_properties(self, field, ret=None, **kwargs) -> dict:
     kinds = declared if isinstance(declared, list) else [declared]
     if "string" in kinds and not {"pattern", "format", "enum", "const"} & ret.keys():
         return {"pattern": TEXT_PATTERN}
+    if isinstance(field, fields.Nested) and field.schema.unknown == INCLUDE:
+        # The keys a nested schema does not name are free-form JSON values.
+        return {
+            "propertyNames": {"pattern": TEXT_PATTERN},
+            "additionalProperties": _json_value(FREE_FORM_DEPTH),
+        }
     if isinstance(field, fields.Dict):
         names = {"pattern": TEXT_PATTERN}
         if field.key_field is not None:
