@@ -240,6 +240,14 @@ class KeyPathSchema(Schema):
 
     cache_key = cache_key_field(required=True)
 
+    def load(self, data, **kwargs):
+        """A well-formed key without marshmallow (every read passes here), else the schema."""
+        key = data.get("cache_key") if type(data) is dict and len(data) == 1 else None
+        well_formed = type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH
+        if well_formed and not kwargs and not CONTROL_CHARACTERS.search(key):
+            return {"cache_key": key}
+        return super().load(data, **kwargs)
+
 
 class StatsQuerySchema(Schema):
     """``GET /cache/stats``: overall, or for one ``simulation_id``."""

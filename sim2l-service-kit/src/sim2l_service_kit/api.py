@@ -82,9 +82,7 @@ class RequestParser(FlaskParser):
         }
         if not integers:
             return values
-        return {
-            key: _integral(values[key]) if key in integers else values[key] for key in values
-        }
+        return {key: _integral(values[key]) if key in integers else values[key] for key in values}
 
     def load_optional_json(self, req, schema):
         """The body as a JSON object; no body at all is an empty one."""
