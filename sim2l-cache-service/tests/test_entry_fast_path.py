@@ -1,4 +1,4 @@
-"""The fast path of ``load_entry`` accepts only what ``EntrySchema`` accepts, unchanged."""
+"""The fast paths (``load_entry``, the path key) accept only what the schemas accept, unchanged."""
 
 import math
 import random
@@ -105,3 +105,19 @@ def test_invalid_entries_still_get_the_schemas_explanation(change):
     with pytest.raises(ValidationError) as raised:
         load_entry({**ENTRY, **change})
     assert raised.value.messages
+
+
+@pytest.mark.parametrize("key", [probe for probe in PROBES if probe is not None])
+def test_the_path_key_fast_path_answers_as_the_schema_does(key):
+    from marshmallow import Schema
+    from sim2l_cache_service.schemas import KeyPathSchema
+
+    schema = KeyPathSchema()
+    try:
+        expected = Schema.load(schema, {"cache_key": key})
+    except ValidationError as error:
+        with pytest.raises(ValidationError) as raised:
+            schema.load({"cache_key": key})
+        assert raised.value.messages == error.messages
+    else:
+        assert schema.load({"cache_key": key}) == expected

@@ -3,6 +3,7 @@
 import pytest
 import requests
 from entries import entry
+from sim2l_service_kit.testing.openapi import check_document
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -45,3 +46,7 @@ def test_answers_match_the_document(url, tokens):
     _check(document, "/cache/{cache_key}", "delete", 404, session.delete(url + path))
     _check(document, "/cache", "post", 400, session.post(url + "/cache", json={}))
     _check(document, "/cache/{cache_key}", "get", 401, requests.get(url + path, timeout=5))
+
+
+def test_the_generated_document_describes_every_route(app):
+    check_document(app)

@@ -35,6 +35,7 @@ SAMPLE_VALUES = {
     "version": "1.0.0",
     "execution_id": "exec-001",
     "username": "nobody",
+    "asset": "swagger-ui.css",
 }
 
 

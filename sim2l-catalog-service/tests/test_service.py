@@ -10,6 +10,7 @@ from sim2l_catalog_service.cli import main
 from sim2l_catalog_service.versions import InvalidVersionError
 from sim2l_catalog_service.versions import version_key
 from sim2l_service_kit import route_privileges
+from sim2l_service_kit.testing.openapi import check_document
 from sim2l_sessions.migrations import UnmigratedDatabaseError
 
 
@@ -89,3 +90,7 @@ def test_build_metadata_does_not_order():
 def test_invalid_versions(bad):
     with pytest.raises(InvalidVersionError):
         version_key(bad)
+
+
+def test_the_generated_document_describes_every_route(app):
+    check_document(app)

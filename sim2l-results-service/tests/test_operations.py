@@ -9,6 +9,7 @@ import requests
 from runfiles import make_run
 from sim2l_results_service import create_app
 from sim2l_service_kit import route_privileges
+from sim2l_service_kit.testing.openapi import check_document
 from sim2l_sessions.migrations import UnmigratedDatabaseError
 
 
@@ -59,3 +60,7 @@ def test_bad_backend_flag_is_refused():
         timeout=60,
     )
     assert done.returncode != 0 and "--db-url" in done.stderr
+
+
+def test_the_generated_document_describes_every_route(app):
+    check_document(app)

@@ -12,6 +12,8 @@ REQUESTS = {
     ("GET", "/ready"): {},
     ("GET", "/metrics"): {},
     ("GET", "/openapi.json"): {},
+    ("GET", "/docs"): {},
+    ("GET", "/docs/<asset>"): {},
     ("POST", "/sessions"): {"json": {"anonymous": True}},
     ("GET", "/sessions/current"): {},
     ("DELETE", "/sessions/current"): {},

@@ -9,7 +9,6 @@ import time
 
 from flask import Flask
 from sim2l_service_kit import create_service_app
-from sim2l_service_kit import service_version
 from sim2l_service_kit.routing import path_converter_excluding
 from sim2l_sessions.database import database_from_url
 
@@ -17,7 +16,6 @@ from sim2l_cache_service.config import SERVICE
 from sim2l_cache_service.config import cache_config
 from sim2l_cache_service.config import connection_url
 from sim2l_cache_service.counters import HitCounter
-from sim2l_cache_service.openapi import openapi_document
 from sim2l_cache_service.store import CacheStore
 from sim2l_cache_service.tables import database_proxy
 from sim2l_cache_service.views import LITERAL_CACHE_ROUTES
@@ -52,16 +50,15 @@ def create_app(config: dict | None = None) -> Flask:
         info=SERVICE,
         config=settings,
         database=database,
-        openapi=openapi_document(service_version(SERVICE), settings["max_ttl_hours"]),
+        blueprints=(blueprint,),
+        # /cache/stats, /cache/entries, ... belong to their own routes for every
+        # method, never to /cache/<path:cache_key> (Allow names only theirs).
+        converters={"path": path_converter_excluding(*LITERAL_CACHE_ROUTES)},
+        # Keys may hold "//"; merging slashes would redirect them to another key.
+        merge_slashes=False,
         gauges=gauges,
         state=CacheState(settings, store, counter),
     )
-    # Keys may hold "//"; merging slashes would redirect them to another key.
-    app.url_map.merge_slashes = False
-    # /cache/stats, /cache/entries, ... belong to their own routes for every
-    # method, never to /cache/<path:cache_key> (Allow names only theirs).
-    app.url_map.converters["path"] = path_converter_excluding(*LITERAL_CACHE_ROUTES)
-    app.register_blueprint(blueprint)
     # Counts not yet flushed when a worker stops are written on the way out.
     atexit.register(counter.flush_at_exit, store)
     return app

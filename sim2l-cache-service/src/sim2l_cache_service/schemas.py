@@ -1,4 +1,4 @@
-"""Request schemas (marshmallow 4; unknown fields are rejected).
+"""Request and answer schemas (marshmallow 4; unknown request fields are rejected).
 
 Numbers are strict in JSON bodies: ``"42"`` or ``true`` is not an id, and
 ``"24"`` is not a TTL. Text fields refuse NUL characters, which PostgreSQL
@@ -15,24 +15,20 @@ from marshmallow import validate
 from marshmallow import validates_schema
 from sim2l_service_kit.fields import StrictInteger
 from sim2l_service_kit.fields import StrictNumber
+from sim2l_service_kit.schemas import ResponseSchema
+from sim2l_service_kit.state import service_state
 
 MAX_KEY_LENGTH = 512
 MAX_ID = 2**63 - 1
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-# The same rule for the OpenAPI document (ECMA-262 syntax).
-NO_CONTROL_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
+# No control character: the same expression in Python and in JSON Schema (ECMA-262).
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
 def no_nul(value: str) -> None:
     """Refuse text with NUL characters."""
     if "\x00" in value:
         raise ValidationError("must not contain NUL characters")
-
-
-def no_control(value: str) -> None:
-    """Refuse text with control characters (cache keys and key patterns)."""
-    if CONTROL_CHARACTERS.search(value):
-        raise ValidationError("must not contain control characters")
 
 
 def text(max_length: int, **kwargs) -> fields.String:
@@ -43,8 +39,10 @@ def text(max_length: int, **kwargs) -> fields.String:
 def cache_key_field(**kwargs) -> fields.String:
     """A cache key: 1 to 512 characters, no control characters; may contain ``/``."""
     return fields.String(
-        validate=[validate.Length(min=1, max=MAX_KEY_LENGTH), no_control],
-        metadata={"json_schema": {"pattern": NO_CONTROL_PATTERN}},
+        validate=[
+            validate.Length(min=1, max=MAX_KEY_LENGTH),
+            validate.Regexp(NO_CONTROL_PATTERN, error="must not contain control characters"),
+        ],
         **kwargs,
     )
 
@@ -54,9 +52,20 @@ def identifier(**kwargs) -> StrictInteger:
     return StrictInteger(validate=validate.Range(min=0, max=MAX_ID), **kwargs)
 
 
-def positive_number(**kwargs) -> StrictNumber:
-    """A number greater than zero."""
-    return StrictNumber(validate=validate.Range(min=0, min_inclusive=False), **kwargs)
+class TimeToLive(StrictNumber):
+    """A time to live in ``unit_seconds``: more than zero, at most the configured maximum.
+
+    The view holds it to ``max_ttl_hours``; the document states that maximum
+    from the configuration of the app it describes.
+    """
+
+    def __init__(self, unit_seconds: float, **kwargs):
+        super().__init__(validate=validate.Range(min=0, min_inclusive=False), **kwargs)
+        self.unit_seconds = unit_seconds
+
+    def openapi_properties(self, converter, ret: dict) -> dict:
+        """``maximum``: the configured ``max_ttl_hours`` in this field's unit."""
+        return {"maximum": service_state().config["max_ttl_hours"] * 3600.0 / self.unit_seconds}
 
 
 # The text fields of an entry and their longest lengths (the schema and the
@@ -74,6 +83,9 @@ _ENTRY_TEXT_LIMITS = {
 class EntrySchema(Schema):
     """``POST /cache``: one entry. TTL from ``ttl_hours`` or ``ttl_seconds`` (not both)."""
 
+    class Meta:
+        not_together = ("ttl_hours", "ttl_seconds")
+
     cache_key = cache_key_field(required=True)
     simulation_id = identifier(required=True)
     simulation_name = text(_ENTRY_TEXT_LIMITS["simulation_name"], required=True)
@@ -84,14 +96,23 @@ class EntrySchema(Schema):
     run_db_path = text(_ENTRY_TEXT_LIMITS["run_db_path"], required=True)
     result_id = identifier(allow_none=True)
     metadata = fields.Dict(keys=fields.String(), allow_none=True)
-    ttl_hours = positive_number()
-    ttl_seconds = positive_number()
+    ttl_hours = TimeToLive(3600.0)
+    ttl_seconds = TimeToLive(1.0)
 
     @validates_schema
     def one_ttl(self, data, **kwargs):
         """At most one of the two TTL fields."""
         if "ttl_hours" in data and "ttl_seconds" in data:
             raise ValidationError("give ttl_hours or ttl_seconds, not both", "ttl_seconds")
+
+
+class FastEntrySchema(EntrySchema):
+    """``EntrySchema`` whose ``load`` takes the fast path of ``load_entry`` first."""
+
+    def load(self, data, **kwargs):
+        """The well-formed entry without marshmallow; anything else through the schema."""
+        accepted = _fast_entry(data) if type(data) is dict and not kwargs else None
+        return accepted if accepted is not None else super().load(data, **kwargs)
 
 
 _ENTRY_REQUIRED = frozenset(("cache_key", "simulation_id", *_ENTRY_TEXT_LIMITS))
@@ -171,6 +192,9 @@ class InvalidateSchema(Schema):
     key_pattern = cache_key_field()
     reason = fields.String(validate=[validate.Length(max=1000), no_nul], allow_none=True)
 
+    class Meta:
+        at_least_one_of = SELECTORS
+
     @validates_schema
     def some_selector(self, data, **kwargs):
         """Refuse an invalidation that would select everything by omission."""
@@ -194,7 +218,11 @@ class ListQuerySchema(Schema):
     simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
     simulation_name = text(200)
     simulation_version = text(100)
-    limit = fields.Integer(validate=validate.Range(min=1), load_default=100)
+    limit = fields.Integer(
+        validate=validate.Range(min=1),
+        load_default=100,
+        metadata={"description": "page size (capped at max_page_size)"},
+    )
     cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID), load_default=0)
 
 
@@ -206,7 +234,100 @@ class InvalidationQuerySchema(Schema):
     cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID), load_default=0)
 
 
+class KeyPathSchema(Schema):
+    """``/cache/{cache_key}``: keys equal to a fixed route (stats, entries, ...) or with
+    empty, ``.`` or ``..`` segments are reached with ``?key=`` instead."""
+
+    cache_key = cache_key_field(required=True)
+
+    def load(self, data, **kwargs):
+        """A well-formed key without marshmallow (every read passes here), else the schema."""
+        key = data.get("cache_key") if type(data) is dict and len(data) == 1 else None
+        well_formed = type(key) is str and 0 < len(key) <= MAX_KEY_LENGTH
+        if well_formed and not kwargs and not CONTROL_CHARACTERS.search(key):
+            return {"cache_key": key}
+        return super().load(data, **kwargs)
+
+
 class StatsQuerySchema(Schema):
     """``GET /cache/stats``: overall, or for one ``simulation_id``."""
 
     simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
+
+
+# Answers
+
+
+class StoredEntrySchema(ResponseSchema):
+    """A stored entry, as ``POST /cache`` and ``GET /cache/{key}`` answer it."""
+
+    cache_key = fields.String(required=True)
+    simulation_id = fields.Integer(required=True)
+    simulation_name = fields.String(required=True)
+    simulation_version = fields.String(required=True)
+    execution_id = fields.String(required=True)
+    squid_id = fields.String(required=True)
+    input_hash = fields.String(required=True)
+    run_db_path = fields.String(required=True)
+    result_id = fields.Integer(allow_none=True)
+    metadata = fields.Dict(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class EntryPageSchema(ResponseSchema):
+    """A page of live entries; ``next_cursor`` (null on the last page) asks for the next."""
+
+    entries = fields.List(fields.Nested(StoredEntrySchema), required=True)
+    next_cursor = fields.Integer(required=True, allow_none=True)
+    limit = fields.Integer(required=True)
+
+
+class InvalidationSchema(ResponseSchema):
+    """One recorded invalidation."""
+
+    invalidation_id = fields.Integer()
+    invalidated = fields.Integer()
+    invalidated_entries = fields.Integer()
+    selector = fields.Dict()
+    reason = fields.String(allow_none=True)
+    invalidated_by = fields.String()
+    role = fields.String()
+    created_at = fields.DateTime()
+
+
+class InvalidationPageSchema(ResponseSchema):
+    """A page of invalidations."""
+
+    invalidations = fields.List(fields.Nested(InvalidationSchema), required=True)
+    next_cursor = fields.Integer(required=True, allow_none=True)
+    limit = fields.Integer(required=True)
+
+
+class StatsSchema(ResponseSchema):
+    """Hits, misses and entries, overall or of one simulation."""
+
+    simulation_id = fields.Integer(allow_none=True)
+    hits = fields.Integer(validate=validate.Range(min=0))
+    misses = fields.Integer(validate=validate.Range(min=0))
+    lookups = fields.Integer(validate=validate.Range(min=0))
+    hit_rate = fields.Float(validate=validate.Range(min=0, max=1))
+    entries = fields.Integer(validate=validate.Range(min=0))
+    expired_entries = fields.Integer(validate=validate.Range(min=0))
+    stored_entries = fields.Integer(validate=validate.Range(min=0))
+    invalidated_entries = fields.Integer(validate=validate.Range(min=0))
+    invalidations = fields.Integer(validate=validate.Range(min=0))
+    flush_interval_seconds = fields.Float()
+
+
+class DeletedSchema(ResponseSchema):
+    """A removed entry."""
+
+    deleted = fields.Boolean(required=True)
+    cache_key = fields.String(required=True)
+
+
+class PurgedSchema(ResponseSchema):
+    """How many entries a purge removed."""
+
+    purged = fields.Integer(required=True, validate=validate.Range(min=0))

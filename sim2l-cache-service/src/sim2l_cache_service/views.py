@@ -18,8 +18,6 @@ reachable through the ``?key=`` form, which the client uses for such keys.
 import time
 
 import orjson
-from flask import Blueprint
-from flask import request
 from marshmallow import ValidationError
 from sim2l_service_kit import APIError
 from sim2l_service_kit import ServiceState
@@ -27,31 +25,34 @@ from sim2l_service_kit import actor
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
 from sim2l_service_kit import raw_json_response
-from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
 from sim2l_service_kit import service_state
+from sim2l_service_kit.api import ServiceBlueprint
 
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
+from sim2l_cache_service.schemas import DeletedSchema
+from sim2l_cache_service.schemas import EntryPageSchema
+from sim2l_cache_service.schemas import FastEntrySchema
 from sim2l_cache_service.schemas import InvalidateSchema
+from sim2l_cache_service.schemas import InvalidationPageSchema
 from sim2l_cache_service.schemas import InvalidationQuerySchema
+from sim2l_cache_service.schemas import InvalidationSchema
+from sim2l_cache_service.schemas import KeyPathSchema
 from sim2l_cache_service.schemas import KeyQuerySchema
 from sim2l_cache_service.schemas import ListQuerySchema
+from sim2l_cache_service.schemas import PurgedSchema
 from sim2l_cache_service.schemas import PurgeSchema
 from sim2l_cache_service.schemas import StatsQuerySchema
-from sim2l_cache_service.schemas import load_entry
+from sim2l_cache_service.schemas import StatsSchema
+from sim2l_cache_service.schemas import StoredEntrySchema
 from sim2l_cache_service.tables import UNATTRIBUTED
 
-blueprint = Blueprint("cache", __name__)
+blueprint = ServiceBlueprint("cache", __name__)
 
 _MISS = orjson.dumps(
     {"error": {"code": "cache_miss", "message": "no live cache entry for this key", "details": {}}}
 )
-_invalidate_schema = InvalidateSchema()
-_purge_schema = PurgeSchema()
-_key_query_schema = KeyQuerySchema()
-_list_query_schema = ListQuerySchema()
-_invalidation_query_schema = InvalidationQuerySchema()
-_stats_query_schema = StatsQuerySchema()
+_MISS_DESCRIPTION = "a miss: no entry, or it expired or was invalidated"
 
 
 class CacheState(ServiceState):
@@ -72,14 +73,6 @@ class CacheState(ServiceState):
 
 def _state() -> CacheState:
     return service_state()
-
-
-def _query(schema):
-    return schema.load(request.args.to_dict())
-
-
-def _key_from_query() -> str:
-    return _query(_key_query_schema)["key"]
 
 
 # Reads: the hot path. One SQL statement; the stored answer is passed through.
@@ -129,16 +122,22 @@ LITERAL_CACHE_ROUTES = ("entries", "invalidate", "invalidations", "purge", "stat
 
 @blueprint.get("/cache/<path:cache_key>")
 @require_privilege("read_cache")
-def get_entry(cache_key):
+@blueprint.arguments(KeyPathSchema, location="path")
+@blueprint.response(200, StoredEntrySchema)
+@blueprint.errors(not_found=_MISS_DESCRIPTION)
+def get_entry(path, cache_key):
     """One live entry by key; 404 (``cache_miss``) when absent, expired or invalidated."""
     return _get(_state(), cache_key)
 
 
 @blueprint.get("/cache")
 @require_privilege("read_cache")
-def get_entry_by_query():
+@blueprint.arguments(KeyQuerySchema, location="query")
+@blueprint.response(200, StoredEntrySchema)
+@blueprint.errors(not_found=_MISS_DESCRIPTION)
+def get_entry_by_query(query):
     """One live entry by ``?key=``: reaches every key, ``stats`` and ``entries`` included."""
-    return _get(_state(), _key_from_query())
+    return _get(_state(), query["key"])
 
 
 # Writes
@@ -146,10 +145,11 @@ def get_entry_by_query():
 
 @blueprint.post("/cache")
 @require_privilege("write_cache")
-def set_entry():
+@blueprint.arguments(FastEntrySchema)
+@blueprint.response(200, StoredEntrySchema)
+def set_entry(data):
     """Store an entry, or atomically replace the one under the same key."""
     state = _state()
-    data = load_entry(request_json(request))
     _check_key(state, data["cache_key"])
     config = state.config
     if "ttl_seconds" in data:
@@ -182,23 +182,33 @@ def _delete(cache_key: str):
 
 @blueprint.delete("/cache/<path:cache_key>")
 @require_privilege("invalidate_cache")
-def delete_entry(cache_key):
+@blueprint.arguments(KeyPathSchema, location="path")
+@blueprint.response(200, DeletedSchema)
+@blueprint.errors(404)
+def delete_entry(path, cache_key):
     """Remove one entry (live or not); 404 when there is none."""
     return _delete(cache_key)
 
 
 @blueprint.delete("/cache")
 @require_privilege("invalidate_cache")
-def delete_entry_by_query():
+@blueprint.arguments(KeyQuerySchema, location="query")
+@blueprint.response(200, DeletedSchema)
+@blueprint.errors(404)
+def delete_entry_by_query(query):
     """Remove one entry named by ``?key=``."""
-    return _delete(_key_from_query())
+    return _delete(query["key"])
 
 
 @blueprint.post("/cache/invalidate")
 @require_privilege("invalidate_cache")
-def invalidate():
-    """Invalidate the live entries matching every selector given; record why and by whom."""
-    data = _invalidate_schema.load(request_json(request))
+@blueprint.arguments(InvalidateSchema)
+@blueprint.response(200, InvalidationSchema)
+def invalidate(data):
+    """Invalidate the live entries matching every selector given (at least one); record why.
+
+    ``key_pattern`` is a glob: ``*`` any run of characters, ``?`` one character.
+    """
     session = current_session()
     result = _state().store.invalidate(
         data, data.get("reason"), actor(session), session.role, _state().clock()
@@ -208,10 +218,10 @@ def invalidate():
 
 @blueprint.post("/cache/purge")
 @require_privilege("admin_service")
-def purge():
+@blueprint.arguments(PurgeSchema, required=False)
+@blueprint.response(200, PurgedSchema)
+def purge(options):
     """Remove expired and invalidated entries from storage."""
-    if request.get_data(cache=True):
-        _purge_schema.load(request_json(request))
     state = _state()
     return json_response({"purged": state.store.purge(state.clock())})
 
@@ -225,9 +235,10 @@ def _page_limit(requested: int) -> int:
 
 @blueprint.get("/cache/entries")
 @require_privilege("read_cache")
-def list_entries():
+@blueprint.arguments(ListQuerySchema, location="query")
+@blueprint.response(200, EntryPageSchema)
+def list_entries(query):
     """Live entries in storage order, filtered by simulation; ``cursor`` pages on."""
-    query = _query(_list_query_schema)
     limit = _page_limit(query.pop("limit"))
     state = _state()
     bodies, next_cursor = state.store.page(query, query.pop("cursor"), limit, state.clock())
@@ -248,9 +259,10 @@ def list_entries():
 
 @blueprint.get("/cache/invalidations")
 @require_privilege("invalidate_cache")
-def list_invalidations():
+@blueprint.arguments(InvalidationQuerySchema, location="query")
+@blueprint.response(200, InvalidationPageSchema)
+def list_invalidations(query):
     """The recorded invalidations (selector, reason, who, how many), oldest first."""
-    query = _query(_invalidation_query_schema)
     limit = _page_limit(query["limit"])
     records, next_cursor = _state().store.invalidations(
         query.get("simulation_id"), query["cursor"], limit
@@ -260,7 +272,9 @@ def list_invalidations():
 
 @blueprint.get("/cache/stats")
 @require_privilege("read_cache")
-def stats():
+@blueprint.arguments(StatsQuerySchema, location="query")
+@blueprint.response(200, StatsSchema)
+def stats(query):
     """Hits, misses, hit rate, entries and invalidations, overall or per simulation.
 
     Read from the stored counters only, after adding this worker's own
@@ -268,7 +282,7 @@ def stats():
     ``stats_flush_seconds`` ago), and never lower than an earlier answer.
     """
     state = _state()
-    simulation_id = _query(_stats_query_schema).get("simulation_id")
+    simulation_id = query.get("simulation_id")
     state.counter.flush(state.store)
     figures = state.store.counts(simulation_id, state.clock())
     hits = figures["hits"]

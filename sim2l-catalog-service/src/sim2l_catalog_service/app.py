@@ -7,14 +7,12 @@ environment alone.
 
 import peewee
 from sim2l_service_kit import create_service_app
-from sim2l_service_kit import service_version
 from sim2l_sessions.database import database_from_url
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.config import SERVICE
 from sim2l_catalog_service.config import catalog_config
 from sim2l_catalog_service.models import database_proxy
-from sim2l_catalog_service.openapi import catalog_document
 from sim2l_catalog_service.views import views
 
 
@@ -44,8 +42,7 @@ def create_app(config: dict | None = None):
         info=SERVICE,
         config=settings,
         database=database,
-        openapi=catalog_document(service_version(SERVICE)),
+        blueprints=(views,),
         gauges=_gauges,
     )
-    app.register_blueprint(views)
     return app

@@ -5,14 +5,12 @@ import dataclasses
 import peewee
 from sim2l_service_kit import ServiceState
 from sim2l_service_kit import create_service_app
-from sim2l_service_kit import service_version
 from sim2l_service_kit.routing import string_converter_excluding
 from sim2l_sessions.database import database_from_url
 
 from sim2l_results_service.config import SERVICE
 from sim2l_results_service.config import results_config
 from sim2l_results_service.models import database_proxy
-from sim2l_results_service.openapi import openapi_document
 from sim2l_results_service.queries import result_count
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.views import views
@@ -41,12 +39,11 @@ def create_app(config: dict | None = None):
         info=SERVICE,
         config=settings,
         database=database,
-        openapi=openapi_document(service_version(SERVICE)),
+        blueprints=(views,),
+        # /results/search and /results/columns belong to their own routes for
+        # every method, never to /results/<execution_id> (Allow names only theirs).
+        converters={"execution": string_converter_excluding("search", "columns")},
         gauges=lambda: {"sim2l_results_registered": result_count()},
         state=ResultsState(settings, store),
     )
-    # /results/search and /results/columns belong to their own routes for
-    # every method, never to /results/<execution_id> (Allow names only theirs).
-    app.url_map.converters["execution"] = string_converter_excluding("search", "columns")
-    app.register_blueprint(views)
     return app

@@ -1,15 +1,22 @@
-"""marshmallow schemas of the results service's requests (unknown fields are rejected)."""
+"""marshmallow schemas of the results service's requests (unknown fields refused) and answers."""
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import post_load
 from marshmallow import validate
 from marshmallow import validates_schema
+from sim2l_service_kit.fields import AnyOf
+from sim2l_service_kit.fields import StrictNumber
+from sim2l_service_kit.schemas import ResponseSchema
+from sim2l_service_kit.text import WHITESPACE
 from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN
 from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
 from sim2l_sessions.execution_ids import is_valid_execution_id
 
+from sim2l_results_service.filters import MAX_IN_VALUES
+from sim2l_results_service.filters import OPERATORS
 from sim2l_results_service.filters import QueryError
 from sim2l_results_service.filters import parse_filters
 from sim2l_results_service.queries import TIME_SORTS
@@ -22,10 +29,19 @@ NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
 
 
-def EXECUTION_ID(value) -> None:  # noqa: N802 (a validator, named like the others here)
-    """Refuse an execution id that is not a plain name (the one rule of sim2l-sessions)."""
-    if not is_valid_execution_id(value):
-        raise ValidationError(EXECUTION_ID_RULE)
+class ExecutionIdRule(validate.Regexp):
+    """The execution-id rule of sim2l-sessions; its expression documents it."""
+
+    def __init__(self):
+        # ECMA-262 and Python alike: a plain name without "..".
+        super().__init__(
+            "^(?!.*[.][.])" + EXECUTION_ID_PATTERN.pattern + "$", error=EXECUTION_ID_RULE
+        )
+
+    def __call__(self, value) -> str:
+        if not is_valid_execution_id(value):
+            raise ValidationError(EXECUTION_ID_RULE)
+        return value
 
 
 def _domain_checked(check):
@@ -40,19 +56,52 @@ def _domain_checked(check):
     return validator
 
 
-# The execution-id rule, for the OpenAPI document.
-EXECUTION_ID_DOCUMENT = {"pattern": "^" + EXECUTION_ID_PATTERN.pattern + "$", "maxLength": 128}
-# What queries.check_sort accepts, for the OpenAPI document.
-SORT_PATTERN = "^-?(?:" + "|".join(TIME_SORTS) + r"|(?:input|output)\..+)$"
+class SortRule(validate.Regexp):
+    """What ``queries.check_sort`` accepts; its expression documents it."""
+
+    def __init__(self):
+        super().__init__("^-?(?:" + "|".join(TIME_SORTS) + r"|(?:input|output)\..+)$")
+        self.check = _domain_checked(check_sort)
+
+    def __call__(self, value) -> str:
+        self.check(value)
+        return value
 
 
 def sort_field() -> fields.String:
     """``created_at``, ``-duration_seconds``, ``output.max_stress``, ..."""
-    return fields.String(
-        validate=[validate.Length(min=1, max=210), _domain_checked(check_sort)],
-        load_default=None,
-        metadata={"json_schema": {"pattern": SORT_PATTERN}},
-    )
+    return fields.String(validate=[validate.Length(min=1, max=210), SortRule()], load_default=None)
+
+
+def _ordered() -> AnyOf:
+    return AnyOf(StrictNumber(), fields.String())
+
+
+def _scalar() -> AnyOf:
+    return AnyOf(StrictNumber(), fields.String(), fields.Boolean(), allow_none=True)
+
+
+def _pair(field) -> fields.List:
+    return fields.List(field, validate=validate.Length(equal=2))
+
+
+class Operators(Schema):
+    """``{operator: operand}`` of a filter (documents what ``filters.parse_filter`` accepts)."""
+
+    class Meta:
+        min_properties = 1
+
+    eq = _scalar()
+    ne = _scalar()
+    gt = _ordered()
+    ge = _ordered()
+    lt = _ordered()
+    le = _ordered()
+    in_ = fields.List(_ordered(), data_key="in", validate=validate.Length(min=1, max=MAX_IN_VALUES))
+    between = AnyOf(_pair(StrictNumber()), _pair(fields.String()))
+
+
+FILTER_OPERAND = AnyOf(_scalar(), fields.Nested(Operators))
 
 
 class FilterMap(fields.Dict):
@@ -60,11 +109,17 @@ class FilterMap(fields.Dict):
 
     def __init__(self, **kwargs):
         super().__init__(
-            keys=fields.String(validate=NAME), values=fields.Raw(allow_none=True), **kwargs
+            keys=fields.String(validate=NAME),
+            values=fields.Raw(allow_none=True, metadata={"documented_by": FILTER_OPERAND}),
+            metadata={"description": "operators: " + ", ".join(OPERATORS)},
+            **kwargs,
         )
 
 
 class _Criteria(Schema):
+    class Meta:
+        needs = {"input_filters": "simulation_name", "output_filters": "simulation_name"}
+
     simulation_name = fields.String(validate=NAME, load_default=None)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
     status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
@@ -100,6 +155,17 @@ class ParamNames(fields.List):
 
 class CommaSeparatedNames(fields.String):
     """``params=a,b`` in a query string: the same names as ``ParamNames``."""
+
+    def __init__(self, **kwargs):
+        # Documented narrower than accepted: up to 200 characters, a name at least.
+        super().__init__(
+            metadata={
+                "description": "1 to 1000 comma-separated parameter names",
+                "maxLength": 200,
+                "pattern": f"^[\\s\\S]*[^,{WHITESPACE}][\\s\\S]*$",
+            },
+            **kwargs,
+        )
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -171,13 +237,154 @@ class SchemasQuerySchema(Schema):
 class RegisterQuerySchema(Schema):
     """``POST /results`` query parameters (or multipart form fields)."""
 
-    execution_id = fields.String(
-        validate=EXECUTION_ID,
-        load_default=None,
-        metadata={"json_schema": EXECUTION_ID_DOCUMENT},
-    )
+    execution_id = fields.String(validate=ExecutionIdRule(), load_default=None)
     replace = fields.Boolean(load_default=False)
 
 
-class DownloadQuerySchema(Schema):
-    """``GET /results/{execution_id}/file`` has no parameters."""
+class UploadForm(RegisterQuerySchema):
+    """``POST /results`` as multipart/form-data: the run file in ``run_db``."""
+
+    run_db = Upload(required=True, validate=validate.Length(min=1))
+
+
+RUN_FILE = Upload(validate=validate.Length(min=1))
+
+
+class ExecutionIdPath(Schema):
+    """``/results/{execution_id}``."""
+
+    execution_id = fields.String(required=True, validate=ExecutionIdRule())
+
+
+# Answers
+
+
+class ResultItemSchema(ResponseSchema):
+    """One run in a page: its metadata and (bounded) parameters."""
+
+    result_id = fields.Integer()
+    execution_id = fields.String()
+    simulation_name = fields.String()
+    simulation_version = fields.String()
+    status = fields.String()
+    username = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    duration_seconds = fields.Float(allow_none=True)
+    registered_at = fields.DateTime()
+    input_params = fields.Dict(metadata={"description": "parameter name -> value"})
+    output_params = fields.Dict(metadata={"description": "parameter name -> value"})
+
+
+class ResultPageSchema(ResponseSchema):
+    """A page of runs; ``next_offset`` (null on the last page) asks for the next."""
+
+    items = fields.List(fields.Nested(ResultItemSchema), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
+
+
+class ResultViewSchema(ResultItemSchema):
+    """The results view of one run."""
+
+    units = fields.Dict()
+    artifacts = fields.List(fields.Dict())
+    sha256 = fields.String()
+    file_size = fields.Integer()
+    schema_version = fields.Integer()
+
+
+class RegisteredSchema(ResponseSchema):
+    """A registration: ``created`` false when these bytes were registered before."""
+
+    result_id = fields.Integer(required=True)
+    execution_id = fields.String(required=True)
+    created = fields.Boolean(required=True)
+    simulation_name = fields.String()
+    simulation_version = fields.String()
+    status = fields.String()
+    sha256 = fields.String()
+    file_size = fields.Integer()
+    input_count = fields.Integer()
+    output_count = fields.Integer()
+    artifact_count = fields.Integer()
+    registered_at = fields.DateTime()
+
+
+class DeletedSchema(ResponseSchema):
+    """A deleted result."""
+
+    deleted = fields.Boolean(required=True)
+    execution_id = fields.String(required=True)
+
+
+class ParameterStatsSchema(ResponseSchema):
+    """Statistics of a numeric parameter."""
+
+    simulation_name = fields.String()
+    param_name = fields.String()
+    param_class = fields.String()
+    count = fields.Integer()
+    min_value = fields.Float(allow_none=True)
+    max_value = fields.Float(allow_none=True)
+    avg_value = fields.Float(allow_none=True)
+    stddev_value = fields.Float(allow_none=True)
+    variance = fields.Float(allow_none=True)
+
+
+class DistinctValue(ResponseSchema):
+    """A string value and how many runs hold it."""
+
+    value = fields.String()
+    count = fields.Integer()
+
+
+class DistinctValuesSchema(ResponseSchema):
+    """A page of a string parameter's distinct values."""
+
+    simulation_name = fields.String()
+    param_name = fields.String()
+    param_class = fields.String()
+    values = fields.List(fields.Nested(DistinctValue))
+    limit = fields.Integer()
+    offset = fields.Integer()
+    next_offset = fields.Integer(allow_none=True)
+
+
+class ParameterSchemasSchema(ResponseSchema):
+    """The parameter schemas of a simulation as seen across its runs."""
+
+    simulation_name = fields.String()
+    schemas = fields.List(fields.Dict())
+
+
+class ColumnsHeader(ResponseSchema):
+    """The first line of a columnar answer: the columns, their types and units."""
+
+    simulation_name = fields.String(required=True)
+    simulation_version = fields.String(allow_none=True)
+    columns = fields.List(fields.String(), required=True)
+    types = fields.Dict(required=True)
+    units = fields.Dict(required=True)
+
+
+class ColumnsChunk(ResponseSchema):
+    """A chunk of rows, column by column."""
+
+    rows = fields.Integer(required=True)
+    columns = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), required=True)
+
+
+class ColumnsTrailer(ResponseSchema):
+    """The last line: how many rows were sent."""
+
+    count = fields.Integer(required=True)
+
+
+COLUMN_LINE = AnyOf(
+    fields.Nested(ColumnsHeader),
+    fields.Nested(ColumnsChunk),
+    fields.Nested(ColumnsTrailer),
+    metadata={"description": "one line of the NDJSON answer: the header, chunks, the trailer"},
+)

@@ -3,7 +3,6 @@
 import logging
 
 import peewee
-from flask import Blueprint
 from flask import Response
 from flask import request
 from flask import send_file
@@ -13,10 +12,9 @@ from sim2l_service_kit import actor
 from sim2l_service_kit import current_session
 from sim2l_service_kit import json_response
 from sim2l_service_kit import raw_json_response
-from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
 from sim2l_service_kit import service_state
-from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
+from sim2l_service_kit.api import ServiceBlueprint
 from sim2l_sessions.execution_ids import is_valid_execution_id
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -32,18 +30,29 @@ from sim2l_results_service.registration import summary
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import RunFileError
 from sim2l_results_service.runfile import read_run_file
+from sim2l_results_service.schemas import COLUMN_LINE
+from sim2l_results_service.schemas import RUN_FILE
 from sim2l_results_service.schemas import ColumnsSchema
+from sim2l_results_service.schemas import DeletedSchema
 from sim2l_results_service.schemas import DistinctQuerySchema
+from sim2l_results_service.schemas import DistinctValuesSchema
+from sim2l_results_service.schemas import ExecutionIdPath
 from sim2l_results_service.schemas import ListQuerySchema
+from sim2l_results_service.schemas import ParameterSchemasSchema
+from sim2l_results_service.schemas import ParameterStatsSchema
+from sim2l_results_service.schemas import RegisteredSchema
 from sim2l_results_service.schemas import RegisterQuerySchema
+from sim2l_results_service.schemas import ResultPageSchema
+from sim2l_results_service.schemas import ResultViewSchema
 from sim2l_results_service.schemas import SchemasQuerySchema
 from sim2l_results_service.schemas import SearchSchema
 from sim2l_results_service.schemas import StatsSchema
+from sim2l_results_service.schemas import UploadForm
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.storage import UploadTooLarge
 from sim2l_results_service.storage import discard
 
-views = Blueprint("results", __name__)
+views = ServiceBlueprint("results", __name__)
 logger = logging.getLogger(__name__)
 
 RAW_CONTENT_TYPES = ("application/vnd.sqlite3", "application/x-sqlite3", "application/octet-stream")
@@ -56,17 +65,6 @@ def _config() -> dict:
 
 def _store() -> RunFileStore:
     return service_state().store
-
-
-def _execution_id(execution_id: str) -> str:
-    if not is_valid_execution_id(execution_id):
-        raise APIError(
-            400,
-            "validation_error",
-            "the request is not valid",
-            {"execution_id": [EXECUTION_ID_RULE]},
-        )
-    return execution_id
 
 
 def _limits() -> Limits:
@@ -136,10 +134,16 @@ def _receive_upload(limit: int):
 
 @views.post("/results")
 @require_privilege("register_result")
-def register():
+@views.arguments(RegisterQuerySchema, location="query")
+@views.body({"multipart/form-data": UploadForm, RAW_CONTENT_TYPES[0]: RUN_FILE})
+@views.response(201, RegisteredSchema, description="registered")
+@views.alt_response(
+    200, schema=RegisteredSchema, success=True, description="already registered with this content"
+)
+@views.errors(409, 415, 422)
+def register(parameters):
     """Register a run by uploading its run database file."""
     config = _config()
-    parameters = RegisterQuerySchema().load(request.args.to_dict())
     path, sha256, size, form = _receive_upload(config["max_upload_bytes"])
     try:
         if form:
@@ -228,27 +232,30 @@ def _keep_statistics_current() -> None:
 
 @views.get("/results")
 @require_privilege("read_results")
-def list_results():
+@views.arguments(ListQuerySchema, location="query")
+@views.response(200, ResultPageSchema)
+def list_results(query):
     """Results of a simulation (version, status), sorted and paginated; no parameter filters."""
-    query = ListQuerySchema().load(request.args.to_dict())
     body = _page(query)
     return raw_json_response(body)
 
 
 @views.post("/results/search")
 @require_privilege("read_results")
-def search():
+@views.arguments(SearchSchema)
+@views.response(200, ResultPageSchema)
+def search(query):
     """Results matching simulation, version, status and input/output filters."""
-    query = SearchSchema().load(request_json(request))
     body = _page(query)
     return raw_json_response(body)
 
 
 @views.post("/results/columns")
 @require_privilege("read_results")
-def columns():
+@views.arguments(ColumnsSchema)
+@views.response(200, COLUMN_LINE, content_type="application/x-ndjson")
+def columns(query):
     """Chosen parameters of every matching run as columns, streamed as NDJSON."""
-    query = ColumnsSchema().load(request_json(request))
     # The request context (and its database connection) lasts until the
     # stream ends; the first line is made now so a bad request is a 4xx.
     lines = first_and_rest(stream_with_context(column_stream(query)))
@@ -257,9 +264,11 @@ def columns():
 
 @views.get("/results/<execution:execution_id>")
 @require_privilege("read_results")
-def get_result(execution_id):
+@views.arguments(ExecutionIdPath, location="path")
+@views.response(200, ResultViewSchema)
+@views.errors(404)
+def get_result(path, execution_id):
     """The results view of one run."""
-    execution_id = _execution_id(execution_id)
     body = queries.result_view(execution_id, _store().path_of(execution_id), _limits())
     if body is None:
         raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
@@ -268,9 +277,12 @@ def get_result(execution_id):
 
 @views.get("/results/<execution:execution_id>/file")
 @require_privilege("read_results")
-def download(execution_id):
-    """The stored run database file."""
-    info = queries.result_file_info(_execution_id(execution_id))
+@views.arguments(ExecutionIdPath, location="path")
+@views.response(200, RUN_FILE, content_type=RAW_CONTENT_TYPES[0])
+@views.errors(404)
+def download(path, execution_id):
+    """The stored run database file (ETag: its sha256; If-None-Match answers 304)."""
+    info = queries.result_file_info(execution_id)
     if info is None:
         raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
     path = _store().path_of(execution_id)
@@ -292,26 +304,31 @@ def download(execution_id):
 
 @views.delete("/results/<execution:execution_id>")
 @require_privilege("delete_results")
-def delete(execution_id):
+@views.arguments(ExecutionIdPath, location="path")
+@views.response(200, DeletedSchema)
+@views.errors(404)
+def delete(path, execution_id):
     """Delete a result, its values and its stored file."""
-    if not delete_result(_execution_id(execution_id), _store()):
+    if not delete_result(execution_id, _store()):
         raise APIError(404, "not_found", f"no result for execution {execution_id!r}")
     return json_response({"deleted": True, "execution_id": execution_id})
 
 
 @views.post("/parameters/stats")
 @require_privilege("read_results")
-def parameter_stats():
+@views.arguments(StatsSchema)
+@views.response(200, ParameterStatsSchema)
+def parameter_stats(query):
     """count, min, max, mean and standard deviation of a numeric parameter over matching runs."""
-    query = StatsSchema().load(request_json(request))
     return json_response(queries.parameter_stats(query, query["param_name"], query["param_class"]))
 
 
 @views.get("/parameters/distinct")
 @require_privilege("read_results")
-def distinct_values():
+@views.arguments(DistinctQuerySchema, location="query")
+@views.response(200, DistinctValuesSchema)
+def distinct_values(query):
     """The distinct values of a string parameter."""
-    query = DistinctQuerySchema().load(request.args.to_dict())
     return json_response(
         queries.distinct_values(
             query["simulation_name"],
@@ -325,9 +342,10 @@ def distinct_values():
 
 @views.get("/parameters/schemas")
 @require_privilege("read_results")
-def parameter_schemas():
+@views.arguments(SchemasQuerySchema, location="query")
+@views.response(200, ParameterSchemasSchema)
+def parameter_schemas(query):
     """The parameter schemas of a simulation as seen across its runs."""
-    query = SchemasQuerySchema().load(request.args.to_dict())
     return raw_json_response(
         queries.parameter_schemas(query["simulation_name"], query["simulation_version"])
     )

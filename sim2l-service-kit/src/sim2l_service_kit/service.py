@@ -8,20 +8,23 @@ database, calls this, and registers its blueprint. This wires:
   sessions blueprint;
 - per-request database connections (SQLite stays open per worker thread; a
   PostgreSQL connection is checked out of the pool and returned after);
-- ``/health``, ``/ready``, ``/metrics`` and ``/openapi.json``;
+- the flask-smorest ``Api`` (``api.py``), with which every blueprint is
+  registered: it validates requests and writes the OpenAPI document;
+- ``/health``, ``/ready``, ``/metrics``, ``/openapi.json`` and ``/docs``;
 - the text rule (no NUL, no lone surrogate, UTF-8 only: ``text.py``) on
   every request and in the OpenAPI document;
 - the body size limit (413) and the refusal to start on an unmigrated
   database, with the command that fixes it.
 """
 
-import copy
 import importlib.metadata
 import logging
 
 import peewee
 from flask import Flask
 from flask import Response
+from flask import current_app
+from marshmallow import fields
 from sim2l_sessions.database import is_sqlite_url
 from sim2l_sessions.database import redact_url
 from sim2l_sessions.manager import SessionManager
@@ -34,20 +37,24 @@ from sim2l_sessions.services import ServiceInfo
 from sim2l_sessions.store import SessionStore
 
 from sim2l_service_kit.access_log import install_access_log
+from sim2l_service_kit.api import ServiceBlueprint
+from sim2l_service_kit.api import create_api
 from sim2l_service_kit.auth import EXTENSION_KEY
 from sim2l_service_kit.auth import public
+from sim2l_service_kit.docs_page import add_docs_page
 from sim2l_service_kit.errors import register_error_handlers
 from sim2l_service_kit.jsonio import OrjsonProvider
 from sim2l_service_kit.jsonio import json_response
 from sim2l_service_kit.metrics import CONTENT_TYPE
 from sim2l_service_kit.metrics import RequestMetrics
-from sim2l_service_kit.openapi import common_paths
+from sim2l_service_kit.schemas import HealthSchema
+from sim2l_service_kit.schemas import OpenAPIDocumentSchema
+from sim2l_service_kit.schemas import ReadySchema
 from sim2l_service_kit.sessions_blueprint import sessions_blueprint
 from sim2l_service_kit.state import ServiceState
 from sim2l_service_kit.state import install_state
 from sim2l_service_kit.text import TextCheckedRequest
 from sim2l_service_kit.text import check_request_text
-from sim2l_service_kit.text import document_text_rule
 
 logger = logging.getLogger("sim2l.service")
 
@@ -66,17 +73,22 @@ def create_service_app(
     info: ServiceInfo,
     config: dict,
     database: peewee.Database,
-    openapi: dict,
+    blueprints: tuple = (),
+    converters: dict | None = None,
+    merge_slashes: bool = True,
     gauges=None,
     state: ServiceState | None = None,
 ) -> Flask:
     """Build the Flask app skeleton of the service ``info`` (its row of the services table).
 
     ``database`` is the service's Peewee database (already opened from
-    ``config["database_url"]``); ``openapi`` the service's own OpenAPI
-    document, to which the shared paths are added; ``gauges`` an optional
-    callable returning ``{metric_name: value}`` for ``/metrics``; ``state``
-    what its views reach through ``service_state()`` (default: the config).
+    ``config["database_url"]``); ``blueprints`` the service's own
+    ``ServiceBlueprint``s, registered with the Api (which writes their routes
+    into ``/openapi.json``) after ``converters`` (``{name: converter}``) join
+    the URL map (``merge_slashes=False`` keeps ``//`` in paths); ``gauges``
+    an optional callable returning ``{metric_name: value}`` for ``/metrics``;
+    ``state`` what its views reach through ``service_state()`` (default: the
+    config).
     """
     service = info.name
     migrations_package = info.migrations_package
@@ -113,15 +125,24 @@ def create_service_app(
     app.extensions[EXTENSION_KEY] = manager
     app.extensions["sim2l_database"] = database
     install_state(app, state if state is not None else ServiceState(config))
-    app.register_blueprint(sessions_blueprint)
 
     _manage_connections(app, database, store, config)
     metrics = RequestMetrics(service, gauges, config["metrics_gauge_max_age_seconds"])
     metrics.install(app)
     app.extensions["sim2l_metrics"] = metrics
-    _add_operational_routes(
-        app, service, service_version(info), database, migrations_package, openapi
-    )
+    app.url_map.merge_slashes = merge_slashes
+    app.url_map.converters.update(converters or {})
+    api = create_api(app, f"sim2l {service} service", service_version(info))
+    # In the app's context: a field may document a limit of the configuration.
+    with app.app_context():
+        api.register_blueprint(sessions_blueprint)
+        api.register_blueprint(
+            _operational_blueprint(
+                service, service_version(info), database, migrations_package, api
+            )
+        )
+        for blueprint in blueprints:
+            api.register_blueprint(blueprint)
     return app
 
 
@@ -164,21 +185,22 @@ def _manage_connections(app: Flask, database, store: SessionStore, config: dict)
             store.close()
 
 
-def _add_operational_routes(app, service, version, database, migrations_package, openapi):
-    # A deep copy: the text rule is written into the document's schemas.
-    document = copy.deepcopy(openapi)
-    document.setdefault("info", {"title": f"sim2l {service} service", "version": version})
-    document["paths"] = {**common_paths(), **document.get("paths", {})}
-    document_text_rule(document)
+def _operational_blueprint(service, version, database, migrations_package, api):
+    blueprint = ServiceBlueprint("service", __name__)
 
-    @app.get("/health")
+    @blueprint.get("/health")
     @public
+    @blueprint.response(200, HealthSchema)
     def health():
         """Alive: answers without touching the database."""
         return json_response({"status": "ok", "service": service, "version": version})
 
-    @app.get("/ready")
+    @blueprint.get("/ready")
     @public
+    @blueprint.response(200, ReadySchema)
+    @blueprint.alt_response(
+        503, schema=ReadySchema, description="database unreachable or unmigrated"
+    )
     def ready():
         """Ready: the database answers and is migrated."""
         try:
@@ -190,15 +212,23 @@ def _add_operational_routes(app, service, version, database, migrations_package,
             return json_response({"status": "unavailable", "reason": "database not migrated"}, 503)
         return json_response({"status": "ready", "service": service, "version": version})
 
-    @app.get("/metrics")
+    @blueprint.get("/metrics")
     @public
+    @blueprint.response(200, fields.String(), content_type="text/plain")
     def prometheus_metrics():
         """Request counts and durations summed over every worker, and the service's gauges."""
-        metrics = app.extensions["sim2l_metrics"]
+        metrics = current_app.extensions["sim2l_metrics"]
         return Response(metrics.render(), mimetype=None, content_type=CONTENT_TYPE)
 
-    @app.get("/openapi.json")
+    @blueprint.get("/openapi.json")
     @public
+    @blueprint.response(200, OpenAPIDocumentSchema)
     def openapi_document():
-        """The service's OpenAPI document."""
+        """This document: generated from the schemas that validate the requests."""
+        if not document:
+            document.update(api.spec.to_dict())
         return json_response(document)
+
+    document = {}
+    add_docs_page(blueprint, f"sim2l {service} service")
+    return blueprint

@@ -11,7 +11,6 @@
   sharing the store, within the revocation refresh.
 """
 
-from flask import Blueprint
 from flask import current_app
 from flask import request
 from marshmallow import Schema
@@ -34,62 +33,68 @@ from sim2l_sessions.privileges import UnknownPrivilegeError
 from sim2l_sessions.privileges import expand_privileges
 from sim2l_sessions.timestamps import format_timestamp
 
+from sim2l_service_kit.api import ENDS_CALLER_SESSION
+from sim2l_service_kit.api import ServiceBlueprint
 from sim2l_service_kit.auth import EXTENSION_KEY
 from sim2l_service_kit.auth import current_session
 from sim2l_service_kit.auth import public
 from sim2l_service_kit.auth import require_privilege
 from sim2l_service_kit.auth import require_session
 from sim2l_service_kit.errors import APIError
+from sim2l_service_kit.fields import MaxUtf8Bytes
 from sim2l_service_kit.jsonio import json_response
-from sim2l_service_kit.jsonio import request_json
+from sim2l_service_kit.schemas import ResponseSchema
 
-sessions_blueprint = Blueprint("sessions", __name__)
+sessions_blueprint = ServiceBlueprint("sessions", __name__)
 
 _TTL = fields.Float(
     validate=validate.Range(min=0, min_inclusive=False, max=MAX_TTL_HOURS), allow_nan=False
 )
 
 
-def _fits_bcrypt(password: str) -> None:
-    size = len(password.encode("utf-8", "surrogatepass"))
-    if size > BCRYPT_MAX_BYTES:
-        raise ValidationError(
-            f"password is {size} bytes long; bcrypt accepts at most {BCRYPT_MAX_BYTES}"
-        )
-
-
 def new_password() -> fields.String:
-    """A password to store: 1 to 72 bytes of UTF-8 (bcrypt's limit; longer is refused).
-
-    JSON Schema counts characters, not bytes, so the document states the
-    limit as "72 ASCII characters, or 18 of any kind" (18 four-byte
-    characters are 72 bytes): every password it describes is accepted.
-    """
+    """A password to store: 1 to 72 bytes of UTF-8 (bcrypt's limit; longer is refused)."""
     return fields.String(
         required=True,
-        validate=[validate.Length(min=1), _fits_bcrypt],
-        metadata={
-            "json_schema": {
-                "description": f"at most {BCRYPT_MAX_BYTES} bytes of UTF-8",
-                "anyOf": [
-                    {"maxLength": BCRYPT_MAX_BYTES, "pattern": "^[\\u0001-\\u007f]*$"},
-                    {"maxLength": BCRYPT_MAX_BYTES // 4},
-                ],
-            }
-        },
+        validate=[validate.Length(min=1), MaxUtf8Bytes(BCRYPT_MAX_BYTES, "password")],
     )
+
+
+_USERNAME = validate.Length(min=1, max=150)
+_PASSWORD = validate.Length(min=1, max=1024)
+_PRIVILEGES = fields.List(
+    fields.String(validate=validate.OneOf(sorted(ALL_PRIVILEGES | set(ROLES)))),
+    validate=validate.Length(max=32),
+)
+
+
+class LoginRequestSchema(Schema):
+    """A login: username and password (documents ``SessionRequestSchema``)."""
+
+    username = fields.String(required=True, validate=_USERNAME)
+    password = fields.String(required=True, validate=_PASSWORD)
+    anonymous = fields.Boolean(validate=validate.Equal(False))
+    ttl_hours = _TTL
+
+
+class AnonymousRequestSchema(Schema):
+    """An anonymous session (documents ``SessionRequestSchema``)."""
+
+    anonymous = fields.Boolean(required=True, validate=validate.Equal(True))
+    privileges = _PRIVILEGES
+    ttl_hours = _TTL
 
 
 class SessionRequestSchema(Schema):
-    """A login (username + password) or an anonymous session request."""
+    """A login (username + password) or an anonymous session request, never a mix."""
 
-    username = fields.String(validate=validate.Length(min=1, max=150))
-    password = fields.String(validate=validate.Length(min=1, max=1024))
+    class Meta:
+        one_of = (LoginRequestSchema, AnonymousRequestSchema)
+
+    username = fields.String(validate=_USERNAME)
+    password = fields.String(validate=_PASSWORD)
     anonymous = fields.Boolean()
-    privileges = fields.List(
-        fields.String(validate=validate.OneOf(sorted(ALL_PRIVILEGES | set(ROLES)))),
-        validate=validate.Length(max=32),
-    )
+    privileges = _PRIVILEGES
     ttl_hours = _TTL
 
     @validates_schema
@@ -127,6 +132,66 @@ class RoleChangeSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(sorted(ROLES)))
 
 
+class SessionSchema(ResponseSchema):
+    """A session (``session_id`` only when it is created)."""
+
+    session_id = fields.String()
+    token_id = fields.String()
+    username = fields.String(allow_none=True)
+    role = fields.String()
+    privileges = fields.List(fields.String())
+    issued_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    anonymous = fields.Boolean()
+
+
+class RevokedSchema(ResponseSchema):
+    """A logout."""
+
+    revoked = fields.Boolean(required=True)
+    username = fields.String(allow_none=True)
+
+
+class UserSchema(ResponseSchema):
+    """A user."""
+
+    username = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    role = fields.String(required=True)
+    created_at = fields.DateTime()
+
+
+class UserPageSchema(ResponseSchema):
+    """A page of users."""
+
+    items = fields.List(fields.Nested(UserSchema), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+class UserChangeSchema(ResponseSchema):
+    """What a change to a user did."""
+
+    username = fields.String()
+    deleted = fields.String()
+    role = fields.String()
+    password_changed = fields.Boolean()
+    sessions_revoked = fields.Boolean()
+
+
+class UserListQuerySchema(Schema):
+    """``GET /users``: a page."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10**9))
+
+
+class UsernamePath(Schema):
+    """A user named in the path."""
+
+    username = fields.String(required=True)
+
+
 def _manager():
     return current_app.extensions[EXTENSION_KEY]
 
@@ -142,9 +207,11 @@ def _session_body(session, include_token: bool) -> dict:
 
 @sessions_blueprint.post("/sessions")
 @public
-def create_session():
+@sessions_blueprint.arguments(SessionRequestSchema)
+@sessions_blueprint.response(201, SessionSchema)
+@sessions_blueprint.errors(401, 403, 429)
+def create_session(data):
     """Log in, or start an anonymous session within the anonymous policy."""
-    data = SessionRequestSchema().load(request_json(request))
     manager = _manager()
     if data.get("anonymous"):
         if not current_app.config["ANONYMOUS_SESSIONS"]:
@@ -183,6 +250,7 @@ def create_session():
 
 @sessions_blueprint.get("/sessions/current")
 @require_session
+@sessions_blueprint.response(200, SessionSchema)
 def get_current_session():
     """The caller's session."""
     return json_response(_session_body(current_session(), include_token=False))
@@ -190,6 +258,8 @@ def get_current_session():
 
 @sessions_blueprint.delete("/sessions/current")
 @require_session
+@sessions_blueprint.response(200, RevokedSchema)
+@sessions_blueprint.extension(ENDS_CALLER_SESSION, True)
 def delete_current_session():
     """Log the caller's session out, on every service sharing the store."""
     _manager().invalidate_session(current_session().session_id)
@@ -198,6 +268,8 @@ def delete_current_session():
 
 @sessions_blueprint.delete("/sessions")
 @require_session
+@sessions_blueprint.response(200, RevokedSchema)
+@sessions_blueprint.extension(ENDS_CALLER_SESSION, True)
 def delete_all_sessions():
     """Log out everywhere: every token of the caller's user (an anonymous caller: this one)."""
     session = current_session()
@@ -209,34 +281,25 @@ def _user_body(user: dict) -> dict:
     return {**user, "created_at": format_timestamp(user["created_at"])}
 
 
-def _int_argument(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise APIError(400, "validation_error", f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise APIError(400, "validation_error", f"{name} must be between {low} and {high}")
-    return value
-
-
 @sessions_blueprint.get("/users")
 @require_privilege("manage_users")
-def list_users():
+@sessions_blueprint.arguments(UserListQuerySchema, location="query")
+@sessions_blueprint.response(200, UserPageSchema)
+def list_users(query):
     """Users by name, paginated with ``limit`` (at most 500) and ``offset``."""
-    limit = _int_argument("limit", 100, 1, 500)
-    offset = _int_argument("offset", 0, 0, 10**9)
+    limit = query["limit"]
+    offset = query["offset"]
     users = [_user_body(user) for user in _manager().list_users(limit=limit, offset=offset)]
     return json_response({"items": users, "limit": limit, "offset": offset})
 
 
 @sessions_blueprint.post("/users")
 @require_privilege("manage_users")
-def create_user():
+@sessions_blueprint.arguments(UserCreateSchema)
+@sessions_blueprint.response(201, UserSchema)
+@sessions_blueprint.errors(409)
+def create_user(data):
     """Create a user."""
-    data = UserCreateSchema().load(request_json(request))
     try:
         user = _manager().create_user(
             data["username"], data["password"], data["role"], data["email"]
@@ -250,7 +313,10 @@ def create_user():
 
 @sessions_blueprint.delete("/users/<username>")
 @require_privilege("manage_users")
-def delete_user(username):
+@sessions_blueprint.arguments(UsernamePath, location="path")
+@sessions_blueprint.response(200, UserChangeSchema)
+@sessions_blueprint.errors(404)
+def delete_user(path, username):
     """Delete a user."""
     try:
         _manager().delete_user(username)
@@ -261,9 +327,12 @@ def delete_user(username):
 
 @sessions_blueprint.put("/users/<username>/password")
 @require_privilege("manage_users")
-def set_password(username):
+@sessions_blueprint.arguments(UsernamePath, location="path")
+@sessions_blueprint.arguments(PasswordChangeSchema)
+@sessions_blueprint.response(200, UserChangeSchema)
+@sessions_blueprint.errors(404)
+def set_password(path, data, username):
     """Set a user's password."""
-    data = PasswordChangeSchema().load(request_json(request))
     try:
         _manager().change_password(username, data["password"])
     except UserNotFoundError as error:
@@ -275,9 +344,12 @@ def set_password(username):
 
 @sessions_blueprint.put("/users/<username>/role")
 @require_privilege("manage_users")
-def set_role(username):
+@sessions_blueprint.arguments(UsernamePath, location="path")
+@sessions_blueprint.arguments(RoleChangeSchema)
+@sessions_blueprint.response(200, UserChangeSchema)
+@sessions_blueprint.errors(404)
+def set_role(path, data, username):
     """Give a user another role; their tokens (which name the old role) end."""
-    data = RoleChangeSchema().load(request_json(request))
     try:
         _manager().set_role(username, data["role"])
     except UserNotFoundError as error:
@@ -287,7 +359,9 @@ def set_role(username):
 
 @sessions_blueprint.delete("/users/<username>/sessions")
 @require_privilege("manage_users")
-def revoke_user_sessions(username):
+@sessions_blueprint.arguments(UsernamePath, location="path")
+@sessions_blueprint.response(200, UserChangeSchema)
+def revoke_user_sessions(path, username):
     """End every session the user holds, at every service sharing the store."""
     try:
         _manager().revoke_user_sessions(username)

@@ -8,8 +8,9 @@ once, and a violation is a 400 ``validation_error`` naming the field.
 
 ``check_request_text`` runs before every view; ``TextCheckedRequest`` checks
 multipart form fields when a view parses them (after the view has set its own
-upload limit). ``document_text_rule`` writes the rule into an OpenAPI
-document as a ``pattern`` on every free-text string.
+upload limit). ``text_rule_properties`` writes the rule into the OpenAPI
+document (an apispec attribute function): a ``pattern`` on every free-text
+string of a request.
 """
 
 import json
@@ -17,11 +18,17 @@ import urllib.parse
 
 from flask import Request
 from flask import request
+from marshmallow import INCLUDE
+from marshmallow import fields
 
 from sim2l_service_kit.errors import APIError
+from sim2l_service_kit.schemas import ResponseSchema
 
 # ECMA-262 (JSON Schema) regular expression of a string without NUL.
 TEXT_PATTERN = "^[^\\u0000]*$"
+# Every character str.strip() removes, as the body of a character class that
+# Python and ECMA-262 (JSON Schema) read alike: "not blank" in both.
+WHITESPACE = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
 CHECKED_HEADERS = ("X-Session-ID", "Authorization")
 _FORM_TYPES = ("application/x-www-form-urlencoded",)
 
@@ -184,50 +191,50 @@ class TextCheckedRequest(Request):
                 _refuse(name, problem)
 
 
-def document_text_rule(document: dict) -> None:
-    """Write the text rule into the request schemas of an OpenAPI document.
+def text_rule_properties(self, field, ret=None, **kwargs) -> dict:
+    """apispec attribute function: the text rule in the JSON Schema of a request's field.
 
-    Every free-text string gets ``pattern: ^[^\\u0000]*$``; every free-form
-    object gets the same pattern on its keys (``propertyNames``) and on the
-    strings among its values, to a depth of ``FREE_FORM_DEPTH`` (deeper values
-    are accepted but not described). Responses are left as they are.
+    A free-text string gets ``pattern: ^[^\\u0000]*$``; a free-form object
+    gets its key field's schema (the rule included) as ``propertyNames`` and,
+    when its values are free too, a JSON value whose strings and keys keep
+    the rule, to a depth of ``FREE_FORM_DEPTH`` (deeper values are accepted
+    but not described); so do the keys a nested schema takes unnamed
+    (``unknown = INCLUDE``). Answers (``ResponseSchema``) are left as they are.
     """
-    for item in document.get("paths", {}).values():
-        for operation in item.values():
-            if not isinstance(operation, dict):
-                continue
-            for parameter in operation.get("parameters", []):
-                _constrain(parameter.get("schema", {}))
-            for media in operation.get("requestBody", {}).get("content", {}).values():
-                _constrain(media.get("schema", {}))
+    if not _in_request(field):
+        return {}
+    declared = ret.get("type")
+    kinds = declared if isinstance(declared, list) else [declared]
+    if "string" in kinds and not {"pattern", "format", "enum", "const"} & ret.keys():
+        return {"pattern": TEXT_PATTERN}
+    if isinstance(field, fields.Nested) and field.schema.unknown == INCLUDE:
+        # The keys a nested schema does not name are free-form JSON values.
+        return {
+            "propertyNames": {"pattern": TEXT_PATTERN},
+            "additionalProperties": _json_value(FREE_FORM_DEPTH),
+        }
+    if isinstance(field, fields.Dict):
+        names = {"pattern": TEXT_PATTERN}
+        if field.key_field is not None:
+            names = {k: v for k, v in self.field2property(field.key_field).items() if k != "type"}
+        found = {"propertyNames": names}
+        if "properties" in ret:  # described by a declaration (``documented_by``)
+            return {}
+        if not ret.get("additionalProperties", {}):
+            found["additionalProperties"] = _json_value(FREE_FORM_DEPTH)
+        return found
+    return {}
+
+
+def _in_request(field) -> bool:
+    # A field bound (through lists, dicts and unions) to a schema that is not an answer.
+    node = field
+    while isinstance(node, fields.Field):
+        node = node.parent
+    return node is not None and not isinstance(node, ResponseSchema)
 
 
 FREE_FORM_DEPTH = 2
-
-
-def _is(node: dict, kind: str) -> bool:
-    declared = node.get("type")
-    return declared == kind or (isinstance(declared, list) and kind in declared)
-
-
-def _constrain(node) -> None:
-    if isinstance(node, list):
-        for child in node:
-            _constrain(child)
-        return
-    if not isinstance(node, dict):
-        return
-    if _is(node, "string") and not {"pattern", "format", "enum", "const"} & node.keys():
-        node["pattern"] = TEXT_PATTERN
-    if _is(node, "object"):
-        names = node.setdefault("propertyNames", {})
-        if isinstance(names, dict):
-            names.setdefault("pattern", TEXT_PATTERN)
-        if "properties" not in node and node.get("additionalProperties", True) is True:
-            node["additionalProperties"] = _json_value(FREE_FORM_DEPTH)
-    for key, child in node.items():
-        if key not in ("propertyNames", "enum", "const", "default", "examples"):
-            _constrain(child)
 
 
 def _json_value(depth: int) -> dict:

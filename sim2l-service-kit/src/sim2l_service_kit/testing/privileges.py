@@ -21,6 +21,8 @@ KIT_ROUTES = {
     ("GET", "/ready"): "public",
     ("GET", "/metrics"): "public",
     ("GET", "/openapi.json"): "public",
+    ("GET", "/docs"): "public",
+    ("GET", "/docs/<asset>"): "public",
     ("POST", "/sessions"): "public",
     ("GET", "/sessions/current"): "session",
     ("DELETE", "/sessions/current"): "session",

@@ -1,8 +1,8 @@
 """A toy service built on ``create_service_app``, to test the shared service kit."""
 
 import peewee
-from flask import Blueprint
-from flask import request
+from marshmallow import Schema
+from marshmallow import fields
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.services import ServiceInfo
 
@@ -10,9 +10,9 @@ from sim2l_service_kit import APIError
 from sim2l_service_kit import create_service_app
 from sim2l_service_kit import json_response
 from sim2l_service_kit import load_config
-from sim2l_service_kit import request_json
 from sim2l_service_kit import require_privilege
-from sim2l_service_kit.openapi import document
+from sim2l_service_kit.api import ServiceBlueprint
+from sim2l_service_kit.schemas import ResponseSchema
 
 # Not in the services table: the toy serves only the kit's own tests.
 TOY = ServiceInfo(
@@ -34,22 +34,39 @@ class Note(peewee.Model):
         table_name = "toy_note"
 
 
-views = Blueprint("toy", __name__)
+views = ServiceBlueprint("toy", __name__)
+
+
+class NoteSchema(Schema):
+    key = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class NoteAnswer(ResponseSchema):
+    key = fields.String(required=True)
+    text = fields.String()
+
+
+class KeyPath(Schema):
+    key = fields.String(required=True)
 
 
 @views.post("/notes")
 @require_privilege("write_cache")
-def add_note():
-    body = request_json(request)
-    if not isinstance(body.get("key"), str) or not isinstance(body.get("text"), str):
-        raise APIError(400, "validation_error", "key and text must be strings")
+@views.arguments(NoteSchema)
+@views.response(201, NoteAnswer)
+@views.errors(409)
+def add_note(body):
     Note.create(key=body["key"], text=body["text"])
     return json_response({"key": body["key"]}, status=201)
 
 
 @views.get("/notes/<path:key>")
 @require_privilege("read_cache")
-def get_note(key):
+@views.arguments(KeyPath, location="path")
+@views.response(200, NoteAnswer)
+@views.errors(404)
+def get_note(path, key):
     note = Note.get_or_none(Note.key == key)
     if note is None:
         raise APIError(404, "not_found", "no such note")
@@ -65,7 +82,6 @@ def create_app(config=None):
         info=TOY,
         config=settings,
         database=database,
-        openapi=document("toy", "1", {}),
+        blueprints=(views,),
     )
-    app.register_blueprint(views)
     return app
