@@ -147,7 +147,6 @@ def test_filters_and_chosen_columns(client, runs):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"simulation_name": "thermal_sim", "columns": ["nope"]}, "columns"),
         ({"simulation_name": "thermal_sim", "columns": "temperature"}, "columns"),
         ({"simulation_name": "thermal_sim", "input_filters": {"t": {"near": 1}}}, "input_filters"),
         ({"columns": ["temperature"]}, "simulation_name"),
@@ -161,6 +160,19 @@ def test_bad_requests_are_400s_naming_the_field(client, runs, url, tokens, body,
     assert response.status_code == 400
     assert field in response.json()["error"]["details"]
     with pytest.raises(InvalidRequestError):
+        client.columns("thermal_sim", columns=["no_such_parameter"])
+
+
+def test_a_parameter_no_run_holds_is_a_422_naming_it(client, runs, url, tokens):
+    body = {"simulation_name": "thermal_sim", "columns": ["temperature", "nope"]}
+    response = requests.post(
+        url + "/results/columns", json=body, headers={"X-Session-ID": tokens["user"]}, timeout=10
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "unknown_parameter"
+    assert "'nope'" in error["details"]["columns"][0]
+    with pytest.raises(InvalidRequestError, match="no_such_parameter"):
         client.columns("thermal_sim", columns=["no_such_parameter"])
 
 

@@ -48,10 +48,6 @@ PREFIXES = {"input": "inputs.", "output": "outputs."}
 logger = logging.getLogger(__name__)
 
 
-def _invalid(field: str, message: str) -> APIError:
-    return APIError(400, "validation_error", "the request is not valid", {field: [message]})
-
-
 def parameter_catalogue(simulation_name: str, simulation_version: str | None) -> dict:
     """``{(param_class, name): schema}`` from the schemas seen in the runs (latest first wins)."""
     sql = (
@@ -99,11 +95,13 @@ def choose_parameters(catalogue: dict, names: list[str] | None) -> list[tuple[st
             unknown.append(requested)
         chosen += [key for key in matches if key not in chosen]
     if unknown:
-        raise _invalid(
-            "columns",
+        # A well-formed request about parameters the stored runs do not hold:
+        # 422 (its content cannot be processed), not 400 (it is not malformed).
+        message = (
             f"no parameter named {', '.join(repr(name) for name in unknown)} in the runs of "
-            "this simulation",
+            "this simulation"
         )
+        raise APIError(422, "unknown_parameter", message, {"columns": [message]})
     return chosen
 
 

@@ -254,6 +254,7 @@ def search(query):
 @require_privilege("read_results")
 @views.arguments(ColumnsSchema)
 @views.response(200, COLUMN_LINE, content_type="application/x-ndjson")
+@views.errors(422)
 def columns(query):
     """Chosen parameters of every matching run as columns, streamed as NDJSON."""
     # The request context (and its database connection) lasts until the
