@@ -106,3 +106,42 @@ def test_a_connection_that_dies_after_working_is_not_retried_silently(postgres_d
             database.execute_sql("SELECT 1")
     finally:
         database.close_all()
+
+
+def test_rewrite_rows_walks_every_row_in_batches_and_skips_unchanged(database_url):
+    from sim2l_sessions.migrations import rewrite_rows
+
+    database = database_from_url(database_url)
+    try:
+        database.execute_sql(
+            "CREATE TABLE walked (id INTEGER PRIMARY KEY, text TEXT, keep INTEGER)"
+        )
+        for identifier in range(1, 8):
+            database.execute_sql(
+                "INSERT INTO walked (id, text, keep) VALUES (%s, %s, %s)".replace(
+                    "%s", database.param
+                ),
+                (identifier, f"row {identifier}", int(identifier % 3 == 0)),
+            )
+        seen = []
+
+        def upper_unless_kept(text, keep):
+            seen.append(text)
+            return None if keep else text.upper()
+
+        # Batches of 2 over 6 rows (row 7 is left out by ``where``): four reads.
+        rewrite_rows(database, "walked", ["text", "keep"], upper_unless_kept, "id < 7", batch=2)
+        assert seen == [f"row {n}" for n in range(1, 7)]
+        rows = database.execute_sql("SELECT text FROM walked ORDER BY id").fetchall()
+        assert [text for (text,) in rows] == [
+            "ROW 1",
+            "ROW 2",
+            "row 3",
+            "ROW 4",
+            "ROW 5",
+            "row 6",
+            "row 7",
+        ]
+    finally:
+        database.execute_sql("DROP TABLE walked")
+        database.close()

@@ -131,3 +131,27 @@ def require_migrated(database: peewee.Database, package: str, command: str) -> N
             f"the database is not migrated ({len(pending)} pending: {', '.join(pending)}); "
             f"run `{command}` first"
         )
+
+
+def rewrite_rows(database, table: str, columns: list[str], rewrite, where: str = "", batch=500):
+    """Rewrite one column of every row of ``table``, in batches by id (a data migration's loop).
+
+    ``rewrite(*values)`` gets the row's ``columns``; it returns the new value
+    of ``columns[0]``, or None to leave the row as it is. ``where`` narrows the
+    rows (fixed SQL, no values). Rows are read ``batch`` at a time in id order,
+    so memory stays flat however large the table.
+    """
+    marker = database.param
+    narrowed = f" AND {where}" if where else ""
+    select = (
+        f"SELECT id, {', '.join(columns)} FROM {table} WHERE id > {marker}{narrowed} "  # noqa: S608 (fixed SQL; values are parameters)
+        f"ORDER BY id LIMIT {int(batch)}"
+    )
+    update = f"UPDATE {table} SET {columns[0]} = {marker} WHERE id = {marker}"  # noqa: S608 (fixed SQL; values are parameters)
+    last_id = 0
+    while rows := database.execute_sql(select, (last_id,)).fetchall():
+        for identifier, *values in rows:
+            rewritten = rewrite(*values)
+            if rewritten is not None:
+                database.execute_sql(update, (rewritten, identifier))
+        last_id = rows[-1][0]
