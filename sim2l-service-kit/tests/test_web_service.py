@@ -230,6 +230,34 @@ def test_user_management_routes_need_manage_users(toy_url):
 
 
 @pytest.mark.parametrize(
+    "method, path, body, status, code",
+    [
+        (
+            "POST",
+            "/users",
+            {"username": "taken", "password": "pw", "role": "user"},
+            409,
+            "conflict",
+        ),
+        ("DELETE", "/users/nobody", None, 404, "not_found"),
+        ("PUT", "/users/nobody/password", {"password": "p2"}, 404, "not_found"),
+        ("PUT", "/users/nobody/role", {"role": "developer"}, 404, "not_found"),
+        ("PUT", "/users/taken/password", {"password": ""}, 400, "validation_error"),
+    ],
+)
+def test_user_store_errors_are_answered_with_the_error_shape(
+    toy_url, method, path, body, status, code
+):
+    _, tokens = tokens_by_role()
+    taken = {"username": "taken", "password": "pw", "role": "user"}
+    call(toy_url, "POST", "/users", tokens["admin"], json=taken)
+    response = call(toy_url, method, path, tokens["admin"], json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
     "method, path, body, field",
     [
         ("GET", "/notes/a%00b", None, "key"),

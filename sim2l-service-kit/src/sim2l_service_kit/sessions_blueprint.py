@@ -41,11 +41,30 @@ from sim2l_service_kit.auth import public
 from sim2l_service_kit.auth import require_privilege
 from sim2l_service_kit.auth import require_session
 from sim2l_service_kit.errors import APIError
+from sim2l_service_kit.errors import error_response
 from sim2l_service_kit.fields import MaxUtf8Bytes
 from sim2l_service_kit.jsonio import json_response
 from sim2l_service_kit.schemas import ResponseSchema
 
 sessions_blueprint = ServiceBlueprint("sessions", __name__)
+
+# The user store's domain errors, answered once for every users route.
+_USER_ERRORS = {
+    UserNotFoundError: (404, "not_found"),
+    UserExistsError: (409, "conflict"),
+    InvalidUserError: (400, "validation_error"),
+    PasswordError: (400, "validation_error"),
+}
+
+
+@sessions_blueprint.errorhandler(UserNotFoundError)
+@sessions_blueprint.errorhandler(UserExistsError)
+@sessions_blueprint.errorhandler(InvalidUserError)
+@sessions_blueprint.errorhandler(PasswordError)
+def _user_error(error):
+    status, code = next(answer for kind, answer in _USER_ERRORS.items() if isinstance(error, kind))
+    return error_response(status, code, str(error))
+
 
 _TTL = fields.Float(
     validate=validate.Range(min=0, min_inclusive=False, max=MAX_TTL_HOURS), allow_nan=False
@@ -300,14 +319,7 @@ def list_users(query):
 @sessions_blueprint.errors(409)
 def create_user(data):
     """Create a user."""
-    try:
-        user = _manager().create_user(
-            data["username"], data["password"], data["role"], data["email"]
-        )
-    except UserExistsError as error:
-        raise APIError(409, "conflict", str(error)) from None
-    except (InvalidUserError, PasswordError) as error:
-        raise APIError(400, "validation_error", str(error)) from None
+    user = _manager().create_user(data["username"], data["password"], data["role"], data["email"])
     return json_response(_user_body(user), status=201)
 
 
@@ -318,10 +330,7 @@ def create_user(data):
 @sessions_blueprint.errors(404)
 def delete_user(path, username):
     """Delete a user."""
-    try:
-        _manager().delete_user(username)
-    except UserNotFoundError as error:
-        raise APIError(404, "not_found", str(error)) from None
+    _manager().delete_user(username)
     return json_response({"deleted": username})
 
 
@@ -333,12 +342,7 @@ def delete_user(path, username):
 @sessions_blueprint.errors(404)
 def set_password(path, data, username):
     """Set a user's password."""
-    try:
-        _manager().change_password(username, data["password"])
-    except UserNotFoundError as error:
-        raise APIError(404, "not_found", str(error)) from None
-    except PasswordError as error:
-        raise APIError(400, "validation_error", str(error)) from None
+    _manager().change_password(username, data["password"])
     return json_response({"username": username, "password_changed": True})
 
 
@@ -350,10 +354,7 @@ def set_password(path, data, username):
 @sessions_blueprint.errors(404)
 def set_role(path, data, username):
     """Give a user another role; their tokens (which name the old role) end."""
-    try:
-        _manager().set_role(username, data["role"])
-    except UserNotFoundError as error:
-        raise APIError(404, "not_found", str(error)) from None
+    _manager().set_role(username, data["role"])
     return json_response({"username": username, "role": data["role"]})
 
 
@@ -363,8 +364,5 @@ def set_role(path, data, username):
 @sessions_blueprint.response(200, UserChangeSchema)
 def revoke_user_sessions(path, username):
     """End every session the user holds, at every service sharing the store."""
-    try:
-        _manager().revoke_user_sessions(username)
-    except InvalidUserError as error:
-        raise APIError(400, "validation_error", str(error)) from None
+    _manager().revoke_user_sessions(username)
     return json_response({"username": username, "sessions_revoked": True})
