@@ -1,6 +1,7 @@
 """Secret keys, passwords and privileges."""
 
 import stat
+import threading
 
 import pytest
 from sim2l_sessions import passwords
@@ -58,3 +59,34 @@ def test_roles_expand_and_nest():
     assert "manage_users" not in ROLES["developer"]
     with pytest.raises(UnknownPrivilegeError, match="root"):
         expand_privileges(["root"])
+
+
+def _load_keys_together(count: int) -> tuple[list, list]:
+    """``count`` threads call load_secret_keys() at once: (the keys each got, the errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def load():
+        barrier.wait()
+        try:
+            results.append(load_secret_keys())
+        except SecretKeyError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=load) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_processes_racing_to_create_the_key_file_all_read_the_one_key(monkeypatch, tmp_path):
+    """Services started together on a new SIM2L_HOME must never see a half-written key file."""
+    monkeypatch.delenv("SIM2L_SECRET_KEY")
+    for attempt in range(100):
+        monkeypatch.setenv("SIM2L_HOME", str(tmp_path / str(attempt)))
+        results, errors = _load_keys_together(4)
+        assert errors == []
+        assert len(results) == 4 and all(keys == results[0] for keys in results)
+        assert sorted(path.name for path in (tmp_path / str(attempt)).iterdir()) == ["secret_key"]

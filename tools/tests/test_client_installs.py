@@ -53,42 +53,56 @@ def home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def services(home):
-    """The three services on SQLite, each from its launcher, as the seed starts them."""
+def services(home, tmp_path_factory):
+    """The three services on SQLite, each from its launcher, as the seed starts them.
+
+    They start together on a new SIM2L_HOME, as a user's first `serve` calls
+    would; each one's output goes to a log that a failure to start shows.
+    """
     environment = {**os.environ, "SIM2L_HOME": str(home), "SIM2L_BCRYPT_ROUNDS": "4"}
-    processes, urls = [], {}
+    environment.pop("SIM2L_SECRET_KEY", None)  # the key file is created, as for a user
+    logs = tmp_path_factory.mktemp("logs")
+    processes, urls = {}, {}
     try:
         for service in CLIENTS:
             port = free_port()
             command = [sys.executable, "-m", f"sim2l.services.{service}_service"]
             command += ["--backend", "sqlite", "--port", str(port), "--workers", "1"]
-            processes.append(
-                subprocess.Popen(
+            with open(logs / f"{service}.log", "wb") as log:
+                processes[service] = subprocess.Popen(
                     command,
                     env=environment,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-            )
             urls[service] = f"http://127.0.0.1:{port}"
-        for url in urls.values():
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(url + "/ready", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                assert time.monotonic() < deadline, f"{url} did not start"
-                time.sleep(0.2)
+        for service, url in urls.items():
+            wait_until_ready(url, processes[service], logs / f"{service}.log")
         yield urls
     finally:
-        for process in processes:
+        for process in processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
+        for process in processes.values():
             process.wait(timeout=30)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Poll ``url``/ready for up to a minute; fail with the log's end if the service exits."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url + "/ready", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        exited = process.poll()
+        if exited is not None or time.monotonic() > deadline:
+            ending = log.read_text(errors="replace")[-3000:]
+            state = f"exited with {exited}" if exited is not None else "did not start in 60 s"
+            pytest.fail(f"{url} {state}; its log ends:\n{ending}")
+        time.sleep(0.2)
 
 
 def first_python_example(readme: Path) -> str:

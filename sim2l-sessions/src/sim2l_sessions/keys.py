@@ -6,8 +6,10 @@ random key is created once at ``<SIM2L_HOME>/secret_key`` (mode 0600) and
 shared by everything that user runs on the machine.
 """
 
+import contextlib
 import os
 import secrets
+import tempfile
 
 from sim2l_sessions.paths import sim2l_home
 
@@ -18,18 +20,32 @@ class SecretKeyError(RuntimeError):
     """The configured secret key is unusable."""
 
 
+def _create_key_file(path) -> None:
+    """Create ``path`` holding a new random key, unless another process already has.
+
+    The key is written to a private temporary file first and then hard-linked
+    into place: the link fails if the file exists, and a reader never sees the
+    file before its key is in it (an O_EXCL create followed by a write let a
+    service started at the same moment read an empty file and exit).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(descriptor, "w") as handle:  # mkstemp makes it mode 0600
+            handle.write(secrets.token_urlsafe(48) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        # Another process may have won the race; then its key is the one.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+
+
 def _key_file_keys() -> list[str]:
     path = sim2l_home() / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            # O_EXCL: when two processes race, exactly one writes the key.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_urlsafe(48) + "\n")
+        _create_key_file(path)
     keys = [line.strip() for line in path.read_text().splitlines() if line.strip()]
     if not keys:
         raise SecretKeyError(f"the key file {path} is empty; delete it to create a new key")
