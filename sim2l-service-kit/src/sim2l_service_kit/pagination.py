@@ -85,11 +85,13 @@ class CursorField(fields.String):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("load_default", None)
-        kwargs.setdefault("validate", validate.Length(min=1, max=MAX_CURSOR_LENGTH))
-        metadata = kwargs.pop("metadata", {})
-        metadata.setdefault(
-            "description", "opaque: the next_cursor of the previous page; absent for the first"
-        )
+        metadata = {
+            "description": "opaque: the next_cursor of the previous page; absent for the first",
+            # Said here, not as a validator: validators see the loaded Cursor.
+            "minLength": 1,
+            "maxLength": MAX_CURSOR_LENGTH,
+            **kwargs.pop("metadata", {}),
+        }
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
