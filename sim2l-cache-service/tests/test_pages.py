@@ -179,15 +179,20 @@ def test_a_page_of_large_entries_ends_early_and_the_walk_still_gets_them_all(
 
 
 def test_the_fast_page_is_the_kits_page_answer():
-    rows = [(index, orjson.dumps({"n": index}).decode()) for index in (3, 5, 9)]
+    rows = [(index, orjson.dumps({"n": index, "text": "ü"}).decode()) for index in (3, 5, 9)]
 
     def key_of(row):
         return (row[0],)
 
-    for limit in (1, 2, 3, 4):
-        fast = orjson.loads(orjson.dumps(entries_page(rows[: limit + 1], limit, 10**6)))
-        kit = page_answer(rows[: limit + 1], limit, ENTRIES_ORDER, key_of)
-        assert fast == {**kit, "items": [orjson.loads(body) for _, body in kit["items"]]}
+    for count in (0, 1, 2, 3, 4):
+        for limit in range(max(count - 1, 1), count + 2):
+            fast = orjson.loads(entries_page(rows[:count], limit, 10**6))
+            kit = page_answer(rows[:count], limit, ENTRIES_ORDER, key_of)
+            assert fast == {**kit, "items": [orjson.loads(body) for _, body in kit["items"]]}
+    # Cut by bytes: the kit's answer for the rows shown, with the limit asked for.
+    fast = orjson.loads(entries_page(rows, 3, len(rows[0][1]) + 1))
+    kit = page_answer(rows[:2], 1, ENTRIES_ORDER, key_of)
+    assert fast == {**kit, "items": [{"n": 3, "text": "ü"}], "limit": 3}
 
 
 def test_the_document_states_the_largest_page_and_the_page_shape(url):

@@ -29,6 +29,7 @@ from sim2l_service_kit import require_privilege
 from sim2l_service_kit import service_state
 from sim2l_service_kit.api import ServiceBlueprint
 from sim2l_service_kit.pagination import cursor_key
+from sim2l_service_kit.pagination import encode_cursor
 from sim2l_service_kit.pagination import page_answer
 
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
@@ -247,29 +248,37 @@ def _after_id(cursor, order: str) -> int | None:
     return key[0]
 
 
-def _row_id(row) -> tuple:
-    return (row[0],)
+def entries_page(rows: list, limit: int, max_bytes: int) -> bytes:
+    """The JSON page of up to ``limit`` entries, from up to ``limit + 1`` ``(id, body)`` rows.
 
-
-def entries_page(rows: list, limit: int, max_bytes: int) -> dict:
-    """The page of up to ``limit`` entries, from up to ``limit + 1`` ``(id, body)`` rows.
-
-    The stored answers are JSON already: they are embedded, not parsed and
-    encoded again. A page stops early, after at least one entry, when the
-    next body would take it past ``max_bytes``; ``next_cursor`` then resumes
-    at that entry, so a page's size is bounded whatever the entries hold.
+    The answer ``page_answer`` gives (``items``, ``limit``, ``next_cursor``),
+    written as bytes: the stored answers are JSON already, and joining them is
+    several times faster than embedding them in an object to encode. A page
+    stops early, after at least one entry, when the next body would take it
+    past ``max_bytes``; ``next_cursor`` then resumes at that entry, so a
+    page's size is bounded whatever the entries hold.
     """
-    bodies, size = [], 0
-    for _identifier, body in rows[:limit]:
-        encoded = body.encode()
-        size += len(encoded) + 1
-        if bodies and size > max_bytes:
-            break
-        bodies.append(orjson.Fragment(encoded))
+    bodies = [body.encode() for _identifier, body in rows[:limit]]
+    if sum(map(len, bodies)) + len(bodies) > max_bytes:
+        size = 0
+        for shown, encoded in enumerate(bodies):
+            size += len(encoded) + 1
+            if shown and size > max_bytes:
+                del bodies[shown:]
+                break
     shown = len(bodies)
-    page = page_answer(rows[: shown + 1], shown, ENTRIES_ORDER, _row_id, items=bodies)
-    page["limit"] = limit
-    return page
+    following = encode_cursor(ENTRIES_ORDER, (rows[shown - 1][0],)) if len(rows) > shown else None
+    return b"".join(
+        (
+            b'{"items":[',
+            b",".join(bodies),
+            b'],"limit":',
+            str(limit).encode(),
+            b',"next_cursor":',
+            orjson.dumps(following),
+            b"}",
+        )
+    )
 
 
 @blueprint.get("/cache/entries")
@@ -286,7 +295,7 @@ def list_entries(query):
     after = _after_id(query.pop("cursor"), ENTRIES_ORDER)
     state = _state()
     rows = state.store.page(query, after, limit + 1, state.clock())
-    return json_response(entries_page(rows, limit, state.config["max_page_bytes"]))
+    return raw_json_response(entries_page(rows, limit, state.config["max_page_bytes"]))
 
 
 @blueprint.get("/cache/invalidations")
