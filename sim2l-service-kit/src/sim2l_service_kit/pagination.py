@@ -101,13 +101,6 @@ class CursorField(fields.String):
         except ValueError as error:
             raise ValidationError(str(error)) from error
 
-    def _validate(self, value):
-        # The validators (the length, for the document) apply to the text, and
-        # decode_cursor has held the text to that length already; marshmallow
-        # would run them on the decoded Cursor, which has no length.
-        if not isinstance(value, Cursor):
-            super()._validate(value)
-
 
 def limit_field(maximum: int, default: int = DEFAULT_LIMIT) -> fields.Integer:
     """The ``limit`` query parameter: 1 to ``maximum``; more is a 400 naming the maximum."""
