@@ -76,3 +76,30 @@ def test_a_page_answer_says_whether_more_follow_and_where_to_resume():
     shaped = page_answer(rows, 3, "id", lambda row: (row["id"],), items=["a", "b", "c", "d"])
     assert shaped["items"] == ["a", "b", "c"]
     assert page_answer([], 3, "id", lambda row: (row["id"],))["items"] == []
+
+
+def test_a_typed_cursor_key_refuses_parts_a_database_could_not_compare():
+    from sim2l_service_kit.pagination import typed_cursor_key
+
+    kinds = (float, int, str)
+    good = decode_cursor(encode_cursor("o", (1, 2, "x")))
+    assert typed_cursor_key(good, "o", kinds) == (1.0, 2, "x")
+    assert type(typed_cursor_key(good, "o", kinds)[0]) is float
+    assert typed_cursor_key(None, "o", kinds) is None
+    for key in [
+        ("1", 2, "x"),
+        (1.0, 2.5, "x"),
+        (1.0, 2**63, "x"),
+        (1.0, 2, 3),
+        (1.0, 2, None),
+        (1.0, 2, "nul\x00"),
+        (1.0, 2, "\ud800"),
+        (10**400, 2, "x"),
+    ]:
+        cursor = Cursor("o", key)
+        with pytest.raises(ValidationError) as refused:
+            typed_cursor_key(cursor, "o", kinds)
+        assert list(refused.value.messages) == ["cursor"], key
+    nan = decode_cursor(encode_cursor("o", (float("nan"), 2, "x")))
+    with pytest.raises(ValidationError):
+        typed_cursor_key(nan, "o", kinds)
