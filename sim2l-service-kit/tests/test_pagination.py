@@ -36,6 +36,12 @@ def test_text_that_is_not_a_cursor_is_refused_naming_the_field(text):
     assert list(refused.value.messages) == ["cursor"]
 
 
+def test_a_cursor_query_parameter_loads_to_its_cursor():
+    text = encode_cursor("created_desc", ("2026-12-01T04:00:00Z", 42))
+    loaded = ListQuery().load({"cursor": text, "limit": "5"})
+    assert loaded == {"cursor": Cursor("created_desc", ("2026-12-01T04:00:00Z", 42)), "limit": 5}
+
+
 def test_a_cursor_holding_a_list_or_object_is_refused():
     import base64
     import json
