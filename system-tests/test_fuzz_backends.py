@@ -9,8 +9,9 @@ Required: no 5xx, responses as documented (status, content type, schema),
 schema-valid request refused (a validator the document does not state). A
 request the document allows that names something no stored run holds is a
 422, which schemathesis counts as accepted, not a 400. A list's ``cursor`` is
-sent as a client sends it, one the list gave out (``fuzz_hooks.py``): the
-document cannot tell which opaque texts those are.
+opaque and the document cannot tell which texts are cursors: ``fuzz_hooks.py``
+sends the lists it knows a cursor they gave out, as a client does, and drops
+the one refusal of a made-up cursor (a 400 naming ``cursor`` alone).
 
 The operations that would end the fuzzing session itself (log out, log out
 everywhere) are left out; the sessions tests cover them.

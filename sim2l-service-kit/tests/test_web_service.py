@@ -257,6 +257,8 @@ def test_the_users_list_pages_by_cursor_without_repeats_or_gaps(toy_url):
         ("?cursor=not-a-cursor", "cursor"),
         ("?cursor=WyJ1c2Vyc19ieV9uYW1lIl0", "cursor"),  # the order alone, no key
         ("?cursor=WyJjcmVhdGVkIiwxXQ", "cursor"),  # another list's order
+        ("?cursor=WyJ1c2Vyc19ieV9uYW1lIiw1XQ", "cursor"),  # a number where a name belongs
+        ("?cursor=WyJ1c2Vyc19ieV9uYW1lIiwiYVx1MDAwMCJd", "cursor"),  # a NUL in the name
     ],
 )
 def test_a_bad_page_request_is_a_400_naming_the_field(toy_url, query, field):

@@ -284,6 +284,16 @@ def test_pages_walk_every_run_once(as_user, stack):
         following = re.search(r'id="next-page" href="([^"]+)"', html)
         url = following.group(1).replace("&amp;", "&") if following else None
     assert sorted(seen) == sorted(stack.runs) and len(seen) == len(set(seen))
+    html = text_of(as_user.get("/simulations/thermal_sim/runs?limit=100&sort=inputs.temperature"))
+    assert seen == execution_ids(html.split('id="runs"')[1].split("</table>")[0])
+
+
+def test_a_next_page_link_under_another_sort_is_a_clear_400(as_user):
+    html = text_of(as_user.get("/simulations/thermal_sim/runs?limit=2&sort=inputs.temperature"))
+    following = re.search(r'id="next-page" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "cursor=" in following
+    answer = as_user.get(following.replace("sort=inputs.temperature", "sort=-created_at"))
+    assert answer.status_code == 400 and "page link is out of date" in text_of(answer)
 
 
 def test_column_chooser_and_only_varying_columns(as_user):

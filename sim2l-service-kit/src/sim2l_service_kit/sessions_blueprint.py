@@ -45,10 +45,10 @@ from sim2l_service_kit.errors import error_response
 from sim2l_service_kit.fields import MaxUtf8Bytes
 from sim2l_service_kit.jsonio import json_response
 from sim2l_service_kit.pagination import CursorField
-from sim2l_service_kit.pagination import cursor_key
 from sim2l_service_kit.pagination import limit_field
 from sim2l_service_kit.pagination import page_answer
 from sim2l_service_kit.pagination import page_schema
+from sim2l_service_kit.pagination import typed_cursor_key
 from sim2l_service_kit.schemas import ResponseSchema
 
 sessions_blueprint = ServiceBlueprint("sessions", __name__)
@@ -309,7 +309,7 @@ def _user_body(user: dict) -> dict:
 def list_users(query):
     """Users by name, a page at a time (``limit`` at most 500, ``cursor``)."""
     limit = query["limit"]
-    after = cursor_key(query["cursor"], USERS_BY_NAME, 1)
+    after = typed_cursor_key(query["cursor"], USERS_BY_NAME, (str,))
     users = _manager().list_users(limit=limit + 1, after=after and after[0])
     page = page_answer(users, limit, USERS_BY_NAME, lambda user: (user["username"],))
     return json_response({**page, "items": [_user_body(user) for user in page["items"]]})
