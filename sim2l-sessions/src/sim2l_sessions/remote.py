@@ -10,6 +10,7 @@ from sim2l_sessions.client_errors import ForbiddenError
 from sim2l_sessions.client_errors import UnauthenticatedError
 from sim2l_sessions.errors import AuthenticationError
 from sim2l_sessions.errors import PrivilegeDeniedError
+from sim2l_sessions.paging import follow_pages
 from sim2l_sessions.service_client import ServiceClient
 from sim2l_sessions.session import Session
 from sim2l_sessions.timestamps import parse_timestamp
@@ -120,12 +121,7 @@ class RemoteSessionManager:
 
     def iter_users(self, page_size: int = 500):
         """Every user, by name, read a page at a time (needs an admin session)."""
-        cursor = None
-        while True:
-            page = self.users_page(limit=page_size, cursor=cursor)
-            yield from page["items"]
-            if (cursor := page["next_cursor"]) is None:
-                return
+        return follow_pages(lambda cursor: self.users_page(limit=page_size, cursor=cursor))
 
     def delete_user(self, username: str) -> None:
         """Delete a user (needs an admin session)."""

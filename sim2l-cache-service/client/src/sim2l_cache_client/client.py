@@ -7,7 +7,7 @@ upsert, so it is retried like a GET after a connection failure or a 503.
 
 import urllib.parse
 
-from sim2l_sessions.client_errors import ServiceError
+from sim2l_sessions.paging import follow_pages
 from sim2l_sessions.service_client import ServiceClient
 
 # Keys that a path would confuse with a fixed route; they go as ?key=.
@@ -152,7 +152,7 @@ class CacheClient(ServiceClient):
         page_size: int = 100,
     ):
         """Every live entry matching the filters, fetched a page at a time."""
-        return _follow(
+        return follow_pages(
             lambda cursor: self.list_entries(
                 simulation_id, simulation_name, simulation_version, limit=page_size, cursor=cursor
             )
@@ -170,7 +170,7 @@ class CacheClient(ServiceClient):
 
     def iter_invalidations(self, simulation_id: int | None = None, page_size: int = 100):
         """Every recorded invalidation (of one simulation), oldest first, a page at a time."""
-        return _follow(
+        return follow_pages(
             lambda cursor: self.list_invalidations(simulation_id, limit=page_size, cursor=cursor)
         )
 
@@ -180,21 +180,3 @@ class CacheClient(ServiceClient):
         Needs ``admin_service``.
         """
         return self._request("POST", "/cache/purge")["purged"]
-
-
-def _follow(fetch):
-    """The items of every page, fetching each by the previous page's ``next_cursor``.
-
-    A service that hands back the cursor it was given would page forever; that
-    is an error, not a loop.
-    """
-    cursor = None
-    while True:
-        page = fetch(cursor)
-        yield from page["items"]
-        following = page["next_cursor"]
-        if following is None:
-            return
-        if following == cursor:
-            raise ServiceError(f"the service answered the same next_cursor twice: {cursor!r}")
-        cursor = following

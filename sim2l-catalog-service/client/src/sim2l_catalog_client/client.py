@@ -3,7 +3,7 @@
 import itertools
 import urllib.parse
 
-from sim2l_sessions.client_errors import ServiceError
+from sim2l_sessions.paging import follow_pages
 from sim2l_sessions.service_client import ServiceClient
 
 # The service's largest page (a larger limit is refused).
@@ -84,7 +84,7 @@ class CatalogClient(ServiceClient):
         page_size: int = MAX_PAGE,
     ):
         """Every matching version, best first, fetched a page at a time."""
-        return _follow(
+        return follow_pages(
             lambda cursor: self.search_page(
                 query=query, tags=tags, status=status, limit=page_size, cursor=cursor
             )
@@ -133,7 +133,9 @@ class CatalogClient(ServiceClient):
         if limit is not None and limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit!r}")
         page_size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
-        found = _follow(lambda cursor: self.versions_page(name, limit=page_size, cursor=cursor))
+        found = follow_pages(
+            lambda cursor: self.versions_page(name, limit=page_size, cursor=cursor)
+        )
         return list(found if limit is None else itertools.islice(found, limit))
 
     def update_simulation(
@@ -213,21 +215,3 @@ class CatalogClient(ServiceClient):
     def get_overview(self, days: int = 30, limit: int = 10) -> dict:
         """Catalog totals, the most used tools and executions per day."""
         return self._request("GET", "/overview", params={"days": days, "limit": limit})
-
-
-def _follow(fetch):
-    """The items of every page, fetching each by the previous page's ``next_cursor``.
-
-    A service that hands back the cursor it was given would page forever; that
-    is an error, not a loop.
-    """
-    cursor = None
-    while True:
-        page = fetch(cursor)
-        yield from page["items"]
-        following = page["next_cursor"]
-        if following is None:
-            return
-        if following == cursor:
-            raise ServiceError(f"the service answered the same next_cursor twice: {cursor!r}")
-        cursor = following

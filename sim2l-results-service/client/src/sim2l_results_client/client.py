@@ -27,6 +27,7 @@ from sim2l_sessions.client_errors import ServerError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
 from sim2l_sessions.execution_ids import is_valid_execution_id
+from sim2l_sessions.paging import follow_pages
 from sim2l_sessions.paths import sim2l_home
 from sim2l_sessions.service_client import DEFAULT_TIMEOUT
 from sim2l_sessions.service_client import ServiceClient
@@ -255,9 +256,8 @@ class ResultsClient(ServiceClient):
         page_size: int = 500,
     ):
         """Every matching run, fetched page by page (``page_size`` runs each, following cursors)."""
-        cursor = None
-        while True:
-            page = self.search_page(
+        return follow_pages(
+            lambda cursor: self.search_page(
                 simulation_name,
                 input_filters,
                 output_filters,
@@ -267,10 +267,7 @@ class ResultsClient(ServiceClient):
                 page_size,
                 cursor,
             )
-            yield from page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return
+        )
 
     def column_chunks(
         self,
