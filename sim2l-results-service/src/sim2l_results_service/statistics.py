@@ -35,7 +35,7 @@ Where the values come from:
 
 PostgreSQL raises an error where a sum overflows a double (values near
 1.8e308); SQLite's sum becomes infinite. PostgreSQL then takes the mean and
-variance of the values times ``2^-SCALE_BITS`` (exact for doubles), and on
+variance of the values times ``2^-SCALE_BITS`` (exact above 1e-127), and on
 both backends what is still not a finite double is answered as null.
 """
 
@@ -74,7 +74,6 @@ class _Request:
     key: tuple[str, str]  # (param_class, param_name)
     conditions: list[str]  # on the results ``r`` (version, status)
     params: list
-    joins_runs: bool  # whether ``conditions`` need the results ``r`` joined
     scale: int = 0  # PostgreSQL: mean and variance of the values times 2^-scale
 
     def aggregates(self) -> tuple[str, str, list]:
@@ -86,7 +85,7 @@ class _Request:
         """
         value = "v.num_value"
         if not uses_question_marks():
-            if self.scale:  # a power of two, so the product is exact; (a constant, not input)
+            if self.scale:  # a power of two: exact above 1e-127 (a constant, not input)
                 value = f"(v.num_value * '{math.ldexp(1.0, -self.scale)!r}'::float8)"
             common = f"count(v.num_value), min(v.num_value), max(v.num_value), avg({value})"
             return f"{common}, var_samp({value})", "", []
@@ -99,7 +98,7 @@ class _Request:
 
     def run_join(self) -> str:
         """The join to the results ``r`` when the version or status narrows the runs."""
-        return " JOIN results_result r ON r.id = v.result_id" if self.joins_runs else ""
+        return " JOIN results_result r ON r.id = v.result_id" if self.conditions else ""
 
 
 def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
@@ -112,10 +111,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     counted; no matching value gives a count of 0 and ``None`` for the rest.
     """
     conditions, params, filters = _parse_criteria(criteria)
-    joins_runs = bool(conditions)  # version and status are conditions on the results r
-    request = _Request(
-        criteria["simulation_name"], (param_class, param_name), conditions, params, joins_runs
-    )
+    request = _Request(criteria["simulation_name"], (param_class, param_name), conditions, params)
     if uses_question_marks():
         row = _probed_sqlite(request, filters) if filters else _scanned(request, [])
     else:
