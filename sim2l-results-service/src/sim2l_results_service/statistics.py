@@ -20,7 +20,8 @@ Where the values come from:
   collected as an array, narrowed by each other filter with one index scan
   of the primary key for the array's ids, and the parameter's values of what
   is left are read the same way (``result_id = ANY(...)``: one key probe per
-  id, in id order). With one filter, counting and answering are one
+  id, in id order; the values from ``results_value_column``, which keeps one
+  parameter's entries together). With one filter, counting and answering are one
   statement. When every filter matches more, the parameter's values are one
   index-only range scan hash-joined with the ids the other filters' range
   scans have in common (``INTERSECT``).
@@ -62,6 +63,16 @@ SCANNED_PER_PROBE = 20
 
 SCALE_BITS = 600  # 1.8e308 * 2^-600 squared, times 10^9 values, is still a finite double
 OVERFLOW = "22003"  # PostgreSQL's numeric_value_out_of_range
+
+# Always true, but it names ``str_value``, which the primary key does not carry
+# and ``results_value_column`` (param_class, name, result_id) does: the values'
+# probes then read that index, where one parameter's entries lie together (a
+# few MB per 100,000 runs, which stay in shared buffers) instead of the primary
+# key, where they lie among every other parameter's (224 MB at 100,000 runs:
+# more than PostgreSQL's default 128 MB of shared buffers, so about 600 of a
+# request's 1,000 probes read their page from the kernel). Measured: 15-40 %
+# more statistics requests per second under a 1 % range.
+ON_THE_COLUMN_INDEX = "(v.str_value IS NULL OR v.str_value IS NOT NULL)"
 
 SHIFTED_SUMS = "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift))"
 
@@ -206,6 +217,7 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
             "v.param_class = ?",
             "v.name = ?",
             "v.num_value IS NOT NULL",
+            ON_THE_COLUMN_INDEX,
             *request.conditions,
         ]
     )
