@@ -496,6 +496,6 @@ def test_simultaneous_writes_of_one_key_at_both_replicas_leave_one_entry(
         written = list(pool.map(write, range(16)))
     assert len(written) == 16
     entries = CacheClient(replicas[0], session_id=token).list_entries(simulation_id=7070)
-    assert [entry["cache_key"] for entry in entries["entries"]] == [key]
+    assert [entry["cache_key"] for entry in entries["items"]] == [key]
     final = [CacheClient(url, session_id=token).get(key)["execution_id"] for url in replicas]
     assert final[0] == final[1]

@@ -71,7 +71,7 @@ def test_set_replaces_the_entry_under_the_same_key(cache):
     got = cache.get(ENTRY["cache_key"])
     assert got["execution_id"] == "exec-002"
     assert got["metadata"] == {"run": 2}
-    assert len(cache.list_entries()["entries"]) == 1
+    assert len(cache.list_entries()["items"]) == 1
 
 
 def test_ttl_seconds_expire(cache, clock):
@@ -137,13 +137,13 @@ def test_invalidation_is_recorded_with_reason_and_who(clients):
     _three_simulations(cache)
     cache.invalidate(simulation_id=1, reason="new version")
     cache.invalidate(key_pattern="b/*")
-    records = cache.list_invalidations()["invalidations"]
+    records = cache.list_invalidations()["items"]
     assert [r["reason"] for r in records] == ["new version", None]
     assert records[0]["selector"] == {"simulation_id": 1}
     assert records[0]["invalidated_entries"] == 2
     assert records[0]["invalidated_by"] == "dev"
     assert records[0]["role"] == "developer"
-    assert [r["selector"] for r in cache.list_invalidations(simulation_id=1)["invalidations"]] == [
+    assert [r["selector"] for r in cache.list_invalidations(simulation_id=1)["items"]] == [
         {"simulation_id": 1}
     ]
 
@@ -209,31 +209,30 @@ def test_list_entries_pages_and_filters(cache):
     keys, cursor = [], None
     for _ in range(3):
         page = cache.list_entries(limit=3, cursor=cursor)
-        keys += [e["cache_key"] for e in page["entries"]]
+        keys += [e["cache_key"] for e in page["items"]]
         cursor = page["next_cursor"]
     assert keys == [f"k/{i}" for i in range(7)]
     assert cursor is None
-    assert [e["cache_key"] for e in cache.list_entries(simulation_id=1)["entries"]] == [
+    assert [e["cache_key"] for e in cache.list_entries(simulation_id=1)["items"]] == [
         "k/1",
         "k/3",
         "k/5",
     ]
-    assert len(cache.list_entries(simulation_name="sim0")["entries"]) == 4
-    assert len(cache.list_entries(simulation_version="9.9")["entries"]) == 0
+    assert len(cache.list_entries(simulation_name="sim0")["items"]) == 4
+    assert len(cache.list_entries(simulation_version="9.9")["items"]) == 0
     assert len(list(cache.iter_entries(page_size=2))) == 7
 
 
-def test_list_limit_is_capped(make_app, app_config, live_server, tokens):
-    from sim2l_cache_client import CacheClient
-
-    app_config["max_page_size"] = 2
-    cache = CacheClient(live_server(make_app(app_config)), session_id=tokens["admin"])
+def test_a_limit_above_the_largest_page_is_refused_naming_it(cache, http, tokens):
     for index in range(3):
         cache.set(**entry(cache_key=f"k/{index}"))
-    page = cache.list_entries(limit=1000)
-    assert page["limit"] == 2
-    assert len(page["entries"]) == 2
-    assert page["next_cursor"] is not None
+    assert len(cache.list_entries(limit=500)["items"]) == 3
+    for path in ("/cache/entries?limit=501", "/cache/invalidations?limit=5000"):
+        answer = http("GET", path, token=tokens["admin"])
+        assert answer.status_code == 400, path
+        error = answer.json()["error"]
+        assert error["code"] == "validation_error"
+        assert list(error["details"]) == ["limit"] and "500" in error["details"]["limit"][0]
 
 
 def test_list_hides_expired_and_invalidated_entries(cache, clock):
@@ -242,7 +241,7 @@ def test_list_hides_expired_and_invalidated_entries(cache, clock):
     cache.set(**entry(cache_key="short", ttl_seconds=0.2))
     cache.invalidate(simulation_id=5)
     clock.advance(0.5)
-    assert [e["cache_key"] for e in cache.list_entries()["entries"]] == ["live"]
+    assert [e["cache_key"] for e in cache.list_entries()["items"]] == ["live"]
 
 
 def test_delete_one_entry(clients):
@@ -358,7 +357,7 @@ def test_concurrent_sets_of_one_key_leave_one_whole_entry(cache, url, tokens):
         thread.join()
     got = cache.get(ENTRY["cache_key"])
     assert got["execution_id"].replace("exec", "hash") == got["input_hash"]
-    assert len(cache.list_entries()["entries"]) == 1
+    assert len(cache.list_entries()["items"]) == 1
 
 
 def test_counts_stay_exact_under_concurrent_reads_and_flushes(

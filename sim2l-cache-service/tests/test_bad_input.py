@@ -117,7 +117,10 @@ CASES = [
     ("DELETE by query without key", "DELETE", "/cache", None, 400),
     ("list limit 0", "GET", "/cache/entries?limit=0", None, 400),
     ("list limit not a number", "GET", "/cache/entries?limit=ten", None, 400),
-    ("list negative cursor", "GET", "/cache/entries?cursor=-1", None, 400),
+    ("list cursor not a cursor", "GET", "/cache/entries?cursor=-1", None, 400),
+    ("list empty cursor", "GET", "/cache/entries?cursor=", None, 400),
+    ("list limit past the largest page", "GET", "/cache/entries?limit=501", None, 400),
+    ("invalidations cursor not a cursor", "GET", "/cache/invalidations?cursor=42", None, 400),
     ("list unknown filter", "GET", "/cache/entries?colour=blue", None, 400),
     ("list id not a number", "GET", "/cache/entries?simulation_id=x", None, 400),
     ("stats id not a number", "GET", "/cache/stats?simulation_id=abc", None, 400),
@@ -131,8 +134,8 @@ CASES = [
 
 def _snapshot(cache):
     return (
-        cache.list_entries()["entries"],
-        cache.list_invalidations()["invalidations"],
+        cache.list_entries()["items"],
+        cache.list_invalidations()["items"],
         cache.get_stats()["stored_entries"],
     )
 
@@ -172,7 +175,7 @@ def test_the_configured_key_length_applies_to_stores_and_reads_alike(short_keys_
     )
     assert read.status_code == 400
     listed = requests.get(short_keys_url + "/cache/entries", headers=headers, timeout=10).json()
-    assert listed["entries"] == []  # the refused store left nothing behind
+    assert listed["items"] == []  # the refused store left nothing behind
 
     assert (
         requests.post(

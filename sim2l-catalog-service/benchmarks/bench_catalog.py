@@ -5,9 +5,15 @@ For SQLite and PostgreSQL, each in the same run:
   a client sending one request at a time to the service under gunicorn; also
   tag-only and text-only searches;
 - search, get and record_execution requests/s under wrk (16 connections),
-  against the bare Flask ceiling measured in the same run.
+  against the bare Flask ceiling measured in the same run;
+- a deep page of search against its first page (100 a page: page 90 against
+  page 1, for the whole catalog newest first and for a text search ranking
+  ~50,000 matches), one request at a time, the ratio deep/first (keyset
+  pages: about 1).
 
-Run: ``cd /work/main && .venv/bin/python tools/bench_report.py sim2l-catalog-service``.
+Run: ``cd /work/main && .venv/bin/python tools/bench_report.py sim2l-catalog-service``;
+the deep-page figures alone: ``cd /work/main/sim2l-catalog-service &&
+../.venv/bin/python benchmarks/bench_catalog.py --deep-pages``.
 Measures and prints; asserts nothing about time.
 """
 
@@ -37,6 +43,12 @@ from sim2l_sessions.migrations import migrate
 NAMES = 10_000
 VERSIONS = 5
 LATENCY_REQUESTS = 400
+PAGE_LIMIT = 100
+DEEP_PAGE = 90
+PAGE_REPEATS = 20
+# Searches with at least DEEP_PAGE pages: the whole catalog (newest first),
+# and a one-letter text (every name, ranked: the most a search ranks).
+DEEP_SEARCHES = {"whole catalog": {}, "text 'e'": {"query": "e"}}
 WRK_SECONDS = 5
 APP = "sim2l_catalog_service.app:create_app()"
 
@@ -106,7 +118,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def search_latency(base: str, token: str, queries: list[dict]) -> tuple[list[float], list[int]]:
-    """One request at a time; milliseconds per request and the totals found."""
+    """One request at a time; milliseconds per request and the matches on the first page."""
     http = requests.Session()
     http.headers["X-Session-ID"] = token
     timings, totals = [], []
@@ -117,7 +129,7 @@ def search_latency(base: str, token: str, queries: list[dict]) -> tuple[list[flo
         response = http.get(base + "/simulations", params=params, timeout=30)
         timings.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
-        totals.append(response.json()["total"])
+        totals.append(len(response.json()["items"]))
     http.close()
     return timings, totals
 
@@ -195,12 +207,57 @@ def throughput(label: str, base: str, token: str, records: list[dict], bare: flo
     record_executions(label, base, headers, bare)
 
 
+def page_times(http, url: str, first: dict, deep: dict) -> tuple[float, float]:
+    """Median milliseconds of the ``first`` and the ``deep`` page, asked alternately."""
+    timings = {"first": [], "deep": []}
+    for round_number in range(PAGE_REPEATS + 3):
+        for name, params in (("first", first), ("deep", deep)):
+            started = time.perf_counter()
+            http.get(url, params=params, timeout=60).raise_for_status()
+            if round_number >= 3:  # the first rounds warm connections and caches
+                timings[name].append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings["first"]), statistics.median(timings["deep"])
+
+
+def deep_pages(label: str, base: str, token: str) -> None:
+    """Search page DEEP_PAGE against page 1, PAGE_LIMIT a page, for each of DEEP_SEARCHES."""
+    http = requests.Session()
+    http.headers["X-Session-ID"] = token
+    for name, search in DEEP_SEARCHES.items():
+        cursor = None
+        for _ in range(DEEP_PAGE - 1):  # the cursor that asks for page DEEP_PAGE
+            params = {**search, "limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})}
+            cursor = http.get(base + "/simulations", params=params, timeout=60).json()[
+                "next_cursor"
+            ]
+        deep = {**search, "limit": PAGE_LIMIT, "cursor": cursor}
+        items = http.get(base + "/simulations", params=deep, timeout=60).json()["items"]
+        assert len(items) == PAGE_LIMIT, (name, len(items))
+        first, deep_ms = page_times(
+            http, base + "/simulations", {**search, "limit": PAGE_LIMIT}, deep
+        )
+        print(f"{label} {name}: page 1 {first:.2f} ms, page {DEEP_PAGE} {deep_ms:.2f} ms")
+        report(
+            f"catalog {label}: search {name}, page {DEEP_PAGE} vs page 1 ({PAGE_LIMIT} a page)",
+            deep_ms,
+            "ms",
+            baseline=first,
+            baseline_name="page 1",
+        )
+    http.close()
+
+
 def bench_backend(label: str, url: str, home: str, token: str, records: list[dict], bare):
     """All figures for one backend; ``bare`` is None when wrk is missing."""
     seconds = populate(url, records)
     report(
         f"catalog {label}: import {len(records):,} versions", len(records) / seconds, "versions/s"
     )
+    if "--deep-pages" in sys.argv[1:]:
+        env = {"SIM2L_CATALOG_DATABASE_URL": url, "SIM2L_HOME": home}
+        with GunicornServer(APP, env=env) as server:
+            deep_pages(label, server.url, token)
+        return
     rng = random.Random(7)
     text_and_tag = [
         {"query": rng.choice(WORDS), "tags": rng.choice(TAGS)} for _ in range(LATENCY_REQUESTS)
@@ -216,8 +273,9 @@ def bench_backend(label: str, url: str, home: str, token: str, records: list[dic
         ):
             timings, totals = search_latency(server.url, token, queries)
             print(
-                f"{label} {name}: median matches {statistics.median(totals):.0f} "
-                f"of {len(records):,}; p50 {percentile(timings, 0.5):.2f} ms "
+                f"{label} {name}: median matches on the first page "
+                f"{statistics.median(totals):.0f} of {len(records):,}; "
+                f"p50 {percentile(timings, 0.5):.2f} ms "
                 f"p95 {percentile(timings, 0.95):.2f} ms",
                 flush=True,
             )
@@ -229,6 +287,7 @@ def bench_backend(label: str, url: str, home: str, token: str, records: list[dic
                 baseline=20.0,
                 baseline_name="target",
             )
+        deep_pages(label, server.url, token)
         if bare is not None:
             throughput(label, server.url, token, records, bare)
         # Statistics over the executions just recorded, through the service.

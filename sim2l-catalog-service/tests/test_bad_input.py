@@ -201,7 +201,10 @@ QUERY_CASES = {
     "search: limit zero": ("/simulations?limit=0", 400),
     "search: limit too large": ("/simulations?limit=1000", 400),
     "search: limit not a number": ("/simulations?limit=ten", 400),
-    "search: negative offset": ("/simulations?offset=-1", 400),
+    "search: an offset (lists page by cursor)": ("/simulations?offset=20", 400),
+    "search: not a cursor": ("/simulations?cursor=20", 400),
+    "versions: limit too large": ("/simulations/thermal_sim/versions?limit=101", 400),
+    "versions: not a cursor": ("/simulations/thermal_sim/versions?cursor=%21", 400),
     "search: bad status": ("/simulations?status=retired", 400),
     "search: unknown parameter": ("/simulations?name=thermal_sim", 400),
     "search: query too long": ("/simulations?query=" + "q" * 201, 400),
@@ -243,7 +246,7 @@ JSON_CASES["register: nested too deep"] = (
 def _snapshot(developer, thermal):
     return (
         developer.get_simulation("thermal_sim", "1.0.0"),
-        developer.search_page(limit=100),
+        developer.search_page(limit=100)["items"],
         developer.get_simulation_stats(thermal["id"]),
         developer.get_overview()["total_executions"],
     )

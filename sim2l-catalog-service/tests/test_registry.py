@@ -59,11 +59,18 @@ def test_semantic_version_order_and_latest(developer):
 def test_list_versions_paginates(developer):
     for minor in range(7):
         developer.register_simulation(name="paged", version=f"1.{minor}.0")
-    first = developer.list_versions("paged", limit=3)
-    second = developer.list_versions("paged", limit=3, offset=3)
-    third = developer.list_versions("paged", limit=3, offset=6)
-    names = [v["version"] for v in first + second + third]
-    assert names == [f"1.{minor}.0" for minor in range(6, -1, -1)]
+    pages, cursor = [], None
+    while True:
+        page = developer.versions_page("paged", limit=3, cursor=cursor)
+        pages.append([v["version"] for v in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [["1.6.0", "1.5.0", "1.4.0"], ["1.3.0", "1.2.0", "1.1.0"], ["1.0.0"]]
+    assert [v["version"] for v in developer.list_versions("paged")] == [
+        f"1.{minor}.0" for minor in range(6, -1, -1)
+    ]
+    assert [v["version"] for v in developer.list_versions("paged", limit=2)] == ["1.6.0", "1.5.0"]
 
 
 def test_get_by_name_version_and_id(developer, thermal):

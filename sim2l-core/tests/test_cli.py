@@ -133,6 +133,17 @@ def test_search_results_catalog_and_sync(capsys, services, tmp_path):
 
     code, out, _ = sim2l(capsys, "catalog", "search", "thermal", "--tag", "physics")
     assert code == 0 and "thermal_sim" in out and "1.0.0" in out
+    from sim2l_catalog_client import CatalogClient
+
+    catalog = CatalogClient(services["catalog"], session_id=session.session_id)
+    catalog.register_simulation(name="thermal_sim_b", version="1.0.0", tags=["physics"])
+    code, out, err = sim2l(capsys, "catalog", "search", "thermal", "--limit", "1", "--json")
+    assert code == 0 and len(json.loads(out)) == 1 and "--limit shows more" in err
+    code, out, err = sim2l(capsys, "catalog", "search", "thermal", "--json")
+    assert [s["name"] for s in json.loads(out)] == [
+        "thermal_sim_b",
+        "thermal_sim",
+    ] and not err  # newest first
     code, out, _ = sim2l(capsys, "catalog", "show", "thermal_sim", "--json")
     assert json.loads(out)["stats"]["total_executions"] == 3
 

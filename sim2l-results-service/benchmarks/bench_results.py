@@ -8,7 +8,9 @@
 - search latency p50/p95 over 100,000 registered runs with two range filters
   (fresh random ranges per request, sequential client, through HTTP), the
   same for parameter statistics over all 100,000 runs and over the filtered
-  ones, and search throughput with wrk against the bare Flask ceiling.
+  ones, and search throughput with wrk against the bare Flask ceiling;
+- a deep page (page 50, reached by cursor) of four searches against their
+  first page, the same bodies interleaved: keyset pages should cost alike.
 
 The 100,000 runs of the search figures are written straight into the
 service's tables with bulk SQL (the same rows registration writes: 20 inputs
@@ -47,8 +49,12 @@ REQUESTS = 100  # per query of the set
 PARAMS = 20
 SIMULATION = "bench_sim"
 UPLOADS = 200
-# "columns": only the bulk load and the columnar figures (the rest takes most of the run)
+# "columns": only the bulk load and the columnar figures (the rest takes most of the run);
+# "search": only the bulk load, the search figures and the deep pages (no wrk, no uploads)
 ONLY = os.environ.get("SIM2L_BENCH_RESULTS_ONLY", "")
+DEEP_PAGE = 50  # the page whose cost a keyset page must hold to the first page's
+DEEP_LIMIT = 50  # runs per page in the deep-page figures
+DEEP_SAMPLES = 40
 
 
 def log(message: str) -> None:
@@ -452,6 +458,83 @@ def bench_search(
         report(f"{label}: search p99 under load", result["p99_ms"], "ms")
 
 
+def _deep_queries(rng: random.Random) -> dict[str, callable]:
+    """Searches whose page 50 exists, each a maker of fresh request bodies (newest first
+    unless sorted): no filter, a broad equality, two range filters, sorted by an input."""
+    s = SIMULATION
+    return {
+        "all runs": lambda: {"simulation_name": s},
+        "broad equality (material, 1/3)": lambda: {
+            "simulation_name": s,
+            "input_filters": {"material": rng.choice(["steel", "alu"])},
+        },
+        "two range filters": lambda: {
+            key: value for key, value in _search_body(rng).items() if key != "limit"
+        },
+        "all runs sorted by an input": lambda: {
+            "simulation_name": s,
+            "sort": rng.choice(["input.temperature", "-input.temperature"]),
+        },
+    }
+
+
+def _cursor_after(session, url: str, body: dict, skipped: int) -> str | None:
+    """The cursor that resumes ``body``'s search after its first ``skipped`` runs, or None
+    when it has no more. Keyset cursors depend only on the last run seen, so pages of
+    1,000 reach it in a few requests."""
+    cursor = None
+    while skipped > 0:
+        request = {**body, "limit": min(skipped, 1000)} | ({"cursor": cursor} if cursor else {})
+        page = session.post(url, json=request)
+        page.raise_for_status()
+        page = page.json()
+        skipped -= len(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return None
+    return cursor
+
+
+def bench_deep_pages(label: str, server_url: str, token: str, baseline: dict) -> None:
+    """p95 of page 50 against page 1 of the same searches (same bodies, interleaved)."""
+    session = requests.Session()
+    session.headers["X-Session-ID"] = token
+    url = server_url + "/results/search"
+    rng = random.Random(17)
+    for name, make_body in _deep_queries(rng).items():
+        first, deep = [], []
+        for _ in range(DEEP_SAMPLES):
+            for _attempt in range(20):  # a body with fewer matches has no page 50: another
+                body = make_body()
+                cursor = _cursor_after(session, url, body, (DEEP_PAGE - 1) * DEEP_LIMIT)
+                if cursor is not None:
+                    break
+            else:
+                break
+            for cursor_given, times in ((None, first), (cursor, deep)):
+                request = {**body, "limit": DEEP_LIMIT}
+                if cursor_given:
+                    request["cursor"] = cursor_given
+                started = time.perf_counter()
+                answer = session.post(url, json=request)
+                times.append((time.perf_counter() - started) * 1000)
+                answer.raise_for_status()
+        if not deep:
+            log(f"{label}: deep page: {name} has no page {DEEP_PAGE} at {RUNS:,} runs")
+            continue
+        figure = f"deep page: {name}, page {DEEP_PAGE} p95 ({DEEP_LIMIT} per page), {RUNS:,} runs"
+        first_figure = f"deep page: {name}, page 1 p95 ({DEEP_LIMIT} per page), {RUNS:,} runs"
+        first_p95, deep_p95 = percentile(first, 0.95), percentile(deep, 0.95)
+        if label == "sqlite":
+            baseline[figure], baseline[first_figure] = deep_p95, first_p95
+            report(f"{label}: {first_figure}", first_p95, "ms")
+        else:
+            sqlite = "SQLite, same run (target ratio <= 1.5)"
+            report(f"{label}: {first_figure}", first_p95, "ms", baseline.get(first_figure), sqlite)
+            report(f"{label}: {figure} vs SQLite", deep_p95, "ms", baseline.get(figure), sqlite)
+        report(f"{label}: {figure}", deep_p95, "ms", first_p95, "page 1 p95, same run and bodies")
+
+
 def bench_columns(label: str, server_url: str, token: str) -> None:
     """Every run x 6 columns in one streamed answer, against pages of 1,000 (same run)."""
     client = ResultsClient(server_url, session_id=token, timeout=(3.05, 600))
@@ -464,11 +547,7 @@ def bench_columns(label: str, server_url: str, token: str) -> None:
     if answer["count"] != RUNS:
         log(f"{label}: columns answered {answer['count']} runs, not {RUNS}")
     started = time.perf_counter()
-    fetched, offset = 0, 0
-    while offset is not None:
-        page = client.search_page(SIMULATION, limit=1000, offset=offset)
-        fetched += len(page["items"])
-        offset = page["next_offset"]
+    fetched = len(list(client.iter_search(SIMULATION, page_size=1000)))
     pages = time.perf_counter() - started
     report(
         f"{label}: {RUNS:,} runs x 6 columns, client.columns() (best of 3; target < 1.5 s)",
@@ -521,7 +600,7 @@ def bench_backend(
         "SIM2L_RESULTS_STORAGE_DIR": str(home / f"files-{label}"),
         "SIM2L_SECRET_KEY": os.environ["SIM2L_SECRET_KEY"],
     }
-    if ONLY != "columns":
+    if not ONLY:
         with GunicornServer(APP, env=env) as server:
             bench_registration(label, server.url, token, home / f"runs-{label}")
     started = time.perf_counter()
@@ -533,7 +612,9 @@ def bench_backend(
     with GunicornServer(APP, env=env) as server:
         if ONLY != "columns":
             bench_search(label, server.url, token, bare_rps, baseline)
-        bench_columns(label, server.url, token)
+            bench_deep_pages(label, server.url, token, baseline)
+        if ONLY != "search":
+            bench_columns(label, server.url, token)
 
 
 def main() -> None:
@@ -543,9 +624,9 @@ def main() -> None:
     token = SessionManager().create_session("bench", "user", ttl_hours=2).session_id
 
     bare_rps = None
-    if ONLY != "columns":
+    if not ONLY:
         bench_introspection(home / "introspection")
-    if ONLY != "columns" and wrk_available():
+    if not ONLY and wrk_available():
         with GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()") as bare:
             bare_rps = run_wrk(bare.url + "/bare", duration=5)["requests_per_second"]
 

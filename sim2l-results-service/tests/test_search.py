@@ -163,13 +163,15 @@ def test_sort_by_parameter_and_time_and_paginate(client, runs):
     assert [r["duration_seconds"] for r in by_duration] == sorted(
         r["duration_seconds"] for r in by_duration
     )
-    pages, offset = [], 0
-    while offset is not None:
+    pages, cursor = [], None
+    while True:
         page = client.search_page(
-            simulation_name="thermal_sim", sort="execution_id", limit=5, offset=offset
+            simulation_name="thermal_sim", sort="execution_id", limit=5, cursor=cursor
         )
         pages.append(page["items"])
-        offset = page["next_offset"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
     assert [len(p) for p in pages] == [5, 5, 4]
     flat = [r["execution_id"] for page in pages for r in page]
     assert flat == sorted(flat) and len(set(flat)) == 14
@@ -284,7 +286,11 @@ def test_filtered_stats_of_a_range_filtered_parameter(
 def test_distinct_values_and_schemas(client, runs):
     values = client.distinct_values("thermal_sim", "material", param_class="input")
     assert values == [{"value": m, "count": 3 + (2 if m == "steel" else 0)} for m in MATERIALS]
-    assert client.distinct_values("thermal_sim", "material", limit=2, offset=1) == values[1:3]
+    first = client.distinct_values_page("thermal_sim", "material", limit=1)
+    following = client.distinct_values_page(
+        "thermal_sim", "material", limit=2, cursor=first["next_cursor"]
+    )
+    assert following["items"] == values[1:3]
     schemas = client.parameter_schemas("thermal_sim", "1.0.0")
     temperature = [s for s in schemas if s["name"] == "temperature"]
     assert len(temperature) == 1 and temperature[0]["run_count"] == 12
@@ -351,17 +357,19 @@ def test_time_sorted_pages_are_right_with_and_without_the_window(
             )
         ]
         for sort, order in (("-created_at", expected), ("created_at", expected[::-1])):
-            pages, offset = [], 0
-            while offset is not None:
+            pages, cursor = [], None
+            while True:
                 page = client.search_page(
                     simulation_name="thermal_sim",
                     input_filters=filters,
                     sort=sort,
                     limit=2,
-                    offset=offset,
+                    cursor=cursor,
                 )
                 pages += [r["execution_id"] for r in page["items"]]
-                offset = page["next_offset"]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
             assert pages == order, (filters, sort)
 
 

@@ -123,7 +123,13 @@ def test_remote_user_management_needs_an_admin_session(toy_url):
     admin = SessionManager().create_session("root", "admin").session_id
     remote = RemoteSessionManager(toy_url, admin_session_id=admin)
     remote.create_user("bea", "pw", "user")
-    assert [user["username"] for user in remote.list_users()] == ["bea"]
+    remote.create_user("abe", "pw", "user")
+    assert [user["username"] for user in remote.iter_users(page_size=1)] == ["abe", "bea"]
+    first = remote.users_page(limit=1)
+    assert [user["username"] for user in first["items"]] == ["abe"]
+    following = remote.users_page(limit=1, cursor=first["next_cursor"])
+    assert [user["username"] for user in following["items"]] == ["bea"]
+    assert following["next_cursor"] is None
     assert remote.authenticate("bea", "pw").role == "user"
     remote.delete_user("bea")
     with pytest.raises(ForbiddenError):
@@ -131,7 +137,7 @@ def test_remote_user_management_needs_an_admin_session(toy_url):
             toy_url,
             admin_session_id=remote.authenticate  # noqa: B023
             and SessionManager().create_session("x", "user").session_id,
-        ).list_users()
+        ).users_page()
 
 
 def test_remote_manager_withdraws_rights_through_the_sessions_endpoints(toy_url):

@@ -107,3 +107,13 @@ def test_an_integer_in_the_query_may_be_written_as_json_schema_allows(toy_url, a
     for written in ("7.5", "1e400", "nan", "seven"):
         answer = requests.get(f"{toy_url}/users?limit={written}", headers=headers, timeout=10)
         assert answer.status_code == 400, written
+
+
+def test_the_users_list_documents_its_page_parameters_and_answer(toy_url):
+    document = requests.get(toy_url + "/openapi.json", timeout=10).json()
+    listing = document["paths"]["/users"]["get"]
+    parameters = {parameter["name"]: parameter["schema"] for parameter in listing["parameters"]}
+    assert parameters["limit"]["maximum"] == 500 and parameters["limit"]["minimum"] == 1
+    assert parameters["cursor"]["maxLength"] == 2048
+    answer = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(answer["required"]) == {"items", "limit", "next_cursor"}

@@ -36,6 +36,15 @@ def test_text_that_is_not_a_cursor_is_refused_naming_the_field(text):
     assert list(refused.value.messages) == ["cursor"]
 
 
+def test_a_cursor_the_service_gave_out_loads_through_a_schema():
+    text = encode_cursor("created_desc", ("2026-12-01T04:00:00.123456Z", 42))
+    loaded = ListQuery().load({"cursor": text, "limit": "7"})
+    assert loaded == {
+        "cursor": Cursor("created_desc", ("2026-12-01T04:00:00.123456Z", 42)),
+        "limit": 7,
+    }
+
+
 def test_a_cursor_holding_a_list_or_object_is_refused():
     import base64
     import json

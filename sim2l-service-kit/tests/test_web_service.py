@@ -229,6 +229,46 @@ def test_user_management_routes_need_manage_users(toy_url):
     assert call(toy_url, "DELETE", "/users/zed", tokens["admin"]).status_code == 404
 
 
+def test_the_users_list_pages_by_cursor_without_repeats_or_gaps(toy_url):
+    _, tokens = tokens_by_role()
+    names = [f"user{number:02}" for number in range(7)]
+    for name in names:
+        user = {"username": name, "password": "pw", "role": "user"}
+        assert call(toy_url, "POST", "/users", tokens["admin"], json=user).status_code == 201
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = f"?limit=3&cursor={cursor}" if cursor else "?limit=3"
+        page = call(toy_url, "GET", "/users" + params, tokens["admin"]).json()
+        assert page["limit"] == 3 and len(page["items"]) <= 3
+        seen += [user["username"] for user in page["items"]]
+        pages += 1
+        if pages == 1:  # a user deleted behind the cursor moves nothing after it
+            assert call(toy_url, "DELETE", "/users/user00", tokens["admin"]).status_code == 200
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == names and pages == 3
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("?limit=501", "limit"),
+        ("?limit=0", "limit"),
+        ("?cursor=not-a-cursor", "cursor"),
+        ("?cursor=WyJ1c2Vyc19ieV9uYW1lIl0", "cursor"),  # the order alone, no key
+        ("?cursor=WyJjcmVhdGVkIiwxXQ", "cursor"),  # another list's order
+        ("?cursor=WyJ1c2Vyc19ieV9uYW1lIiw1XQ", "cursor"),  # a number where a name belongs
+        ("?cursor=WyJ1c2Vyc19ieV9uYW1lIiwiYVx1MDAwMCJd", "cursor"),  # a NUL in the name
+    ],
+)
+def test_a_bad_page_request_is_a_400_naming_the_field(toy_url, query, field):
+    _, tokens = tokens_by_role()
+    response = call(toy_url, "GET", "/users" + query, tokens["admin"])
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "validation_error"
+    assert list(response.json()["error"]["details"]) == [field]
+
+
 @pytest.mark.parametrize(
     "method, path, body, status, code",
     [

@@ -107,7 +107,12 @@ def test_list_delete_and_change_password(manager):
     for name in ("erin", "frank", "grace"):
         manager.create_user(name, "pw", email=f"{name}@example.com")
     assert [user["username"] for user in manager.list_users(limit=2)] == ["erin", "frank"]
-    assert [user["username"] for user in manager.list_users(limit=2, offset=2)] == ["grace"]
+    assert [user["username"] for user in manager.list_users(limit=2, after="frank")] == ["grace"]
+    assert [user["username"] for user in manager.iter_users(page_size=2)] == [
+        "erin",
+        "frank",
+        "grace",
+    ]
     assert "password_hash" not in manager.list_users()[0]
     manager.change_password("erin", "new", old_password="pw")
     with pytest.raises(AuthenticationError):

@@ -137,3 +137,24 @@ def test_the_services_refuse_a_forged_privilege(as_developer):
     assert answer.status_code == 403
     assert "The service refused" in text_of(answer)
     assert "Traceback" not in text_of(answer)
+
+
+def test_the_users_pages_follow_the_services_cursor_to_every_user(stack, as_admin):
+    import re
+
+    for number in range(101):
+        stack.manager.create_user(f"member{number:03}", "pw", "user")
+    everyone = sorted(user["username"] for user in stack.manager.iter_users())
+    seen, path = [], "/admin/users"
+    while path:
+        page = text_of(as_admin.get(path))
+        seen += re.findall(r'<tr data-username="([^"]+)">', page)
+        following = re.search(r'<a href="(/admin/users\?cursor=[^"]+)">Next page</a>', page)
+        path = following and following.group(1).replace("&amp;", "&")
+    assert seen == everyone and len(seen) > 100
+
+
+def test_a_garbage_users_cursor_is_a_400_page(as_admin):
+    answer = as_admin.get("/admin/users?cursor=garbage")
+    assert answer.status_code == 400
+    assert "rejected" in text_of(answer)

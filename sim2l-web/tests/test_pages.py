@@ -152,6 +152,38 @@ def test_catalog_search_by_text_and_tags(as_user):
     assert as_user.get("/simulations?sort=bogus").status_code == 400
 
 
+def _walk_pages(client, url: str, pattern: str) -> tuple[list[str], list[str]]:
+    """Follow "Next page" from ``url``: the ``pattern`` matches of every page, and the pages."""
+    found, pages = [], []
+    for _ in range(50):
+        answer = client.get(url)
+        assert answer.status_code == 200, text_of(answer)
+        html = text_of(answer)
+        pages.append(html)
+        found += re.findall(pattern, html)
+        following = re.search(r'id="next-page" href="([^"]+)"', html)
+        if following is None:
+            return found, pages
+        url = following.group(1).replace("&amp;", "&")
+    raise AssertionError("more than 50 pages")
+
+
+SIMULATION_LINK = r'<td><a href="/simulations/([a-z_]+)\?version=([^"]+)"'
+
+
+def test_catalog_pages_follow_the_services_cursor(as_user):
+    whole = re.findall(SIMULATION_LINK, text_of(as_user.get("/simulations?limit=100")))
+    walked, pages = _walk_pages(as_user, "/simulations?limit=1", SIMULATION_LINK)
+    assert walked == whole and len(pages) == len(whole) >= 3
+    assert "cursor=" in re.search(r'id="next-page" href="([^"]+)"', pages[0]).group(1)
+    assert "First page" not in pages[0] and 'href="/simulations?limit=1">First page' in pages[1]
+    assert "more on the next page" in pages[0] and "more on the next page" not in pages[-1]
+    tagged, _ = _walk_pages(as_user, "/simulations?tags=imaging&limit=1", SIMULATION_LINK)
+    assert [name for name, _ in tagged] == ["imaging_sim"]
+    for bad in ("limit=101", "limit=0", "limit=ten", "cursor=not-a-cursor"):
+        assert as_user.get(f"/simulations?{bad}").status_code == 400, bad
+
+
 def test_simulation_page_shows_schema_units_ranges_and_statistics(as_user):
     html = text_of(as_user.get("/simulations/thermal_sim"))
     row = re.search(r"<td>temperature</td>(.*?)</tr>", html, re.S).group(1)
@@ -252,6 +284,16 @@ def test_pages_walk_every_run_once(as_user, stack):
         following = re.search(r'id="next-page" href="([^"]+)"', html)
         url = following.group(1).replace("&amp;", "&") if following else None
     assert sorted(seen) == sorted(stack.runs) and len(seen) == len(set(seen))
+    html = text_of(as_user.get("/simulations/thermal_sim/runs?limit=100&sort=inputs.temperature"))
+    assert seen == execution_ids(html.split('id="runs"')[1].split("</table>")[0])
+
+
+def test_a_next_page_link_under_another_sort_is_a_clear_400(as_user):
+    html = text_of(as_user.get("/simulations/thermal_sim/runs?limit=2&sort=inputs.temperature"))
+    following = re.search(r'id="next-page" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "cursor=" in following
+    answer = as_user.get(following.replace("sort=inputs.temperature", "sort=-created_at"))
+    assert answer.status_code == 400 and "page link is out of date" in text_of(answer)
 
 
 def test_column_chooser_and_only_varying_columns(as_user):
@@ -460,6 +502,21 @@ def test_compare_takes_two_to_twenty_runs(as_user, count):
 
 
 # ------------------------------------------------------------------ cache
+
+
+CACHE_KEY = r'<td class="hash">([^<]+)</td>'
+
+
+def test_cache_entries_pages_follow_the_services_cursor(as_user):
+    whole = re.findall(CACHE_KEY, text_of(as_user.get("/cache?limit=500")))
+    walked, pages = _walk_pages(as_user, "/cache?limit=2", CACHE_KEY)
+    assert walked == whole and len(whole) >= 3 and len(pages) == -(-len(whole) // 2)
+    assert 'href="/cache?limit=2">First page' in pages[1]
+    named = re.findall(CACHE_KEY, text_of(as_user.get("/cache?simulation=thermal_sim&limit=500")))
+    assert 0 < len(named) < len(whole)
+    assert _walk_pages(as_user, "/cache?simulation=thermal_sim&limit=3", CACHE_KEY)[0] == named
+    for bad in ("limit=501", "limit=x", "cursor=42"):
+        assert as_user.get(f"/cache?{bad}").status_code == 400, bad
 
 
 def test_cache_page_and_invalidation_for_developers(as_user, as_developer):

@@ -123,3 +123,30 @@ def test_errors_map_to_exceptions_with_status_code_and_details(service_url):
         user.set(**ENTRY, metadata={"x": "m" * 2_000_000})
     assert user.set(**ENTRY, ttl_seconds=60)["cache_key"] == ENTRY["cache_key"]
     assert user.get_stats()["entries"] == 1
+
+
+def test_iterating_follows_next_cursor_and_refuses_a_cursor_handed_back(monkeypatch):
+    from sim2l_cache_client import ServiceError
+
+    pages = {
+        None: {"items": [1, 2], "limit": 2, "next_cursor": "a"},
+        "a": {"items": [3], "limit": 2, "next_cursor": "b"},
+        "b": {"items": [], "limit": 2, "next_cursor": None},
+    }
+    asked = []
+
+    def list_entries(self, *filters, limit=None, cursor=None):
+        asked.append((filters, limit, cursor))
+        return pages[cursor]
+
+    monkeypatch.setattr(CacheClient, "list_entries", list_entries)
+    client = CacheClient("http://127.0.0.1:1")
+    assert list(client.iter_entries(simulation_id=7, page_size=2)) == [1, 2, 3]
+    assert asked == [
+        ((7, None, None), 2, None),
+        ((7, None, None), 2, "a"),
+        ((7, None, None), 2, "b"),
+    ]
+    pages["a"]["next_cursor"] = "a"
+    with pytest.raises(ServiceError, match="same next_cursor"):
+        list(client.iter_entries(page_size=2))

@@ -31,8 +31,10 @@ DEFAULTS = {
     # a thread of each worker this often (seconds), so GET /cache/stats sees
     # every answered read within about this long; 0 writes them on every read.
     "stats_flush_seconds": 0.5,
-    # Largest page of a listing; larger limits are capped to it.
-    "max_page_size": 500,
+    # A page of GET /cache/entries ends early, after at least one entry, once
+    # the next entry would take its entries past this many bytes (metadata
+    # may make entries large); its next_cursor resumes there.
+    "max_page_bytes": 1024 * 1024,
     # PostgreSQL only: "on" (the default) makes every acknowledged write wait
     # for its WAL flush, so a 2xx survives a crash of the service or of the
     # database. "off" is an opt-in faster mode for stores of entries: a crash
@@ -54,6 +56,10 @@ def cache_config(overrides: dict | None = None) -> dict:
         raise ConfigError(
             "postgresql_synchronous_commit must be on or off, not "
             f"{config['postgresql_synchronous_commit']!r}"
+        )
+    if not (isinstance(config["max_page_bytes"], int) and config["max_page_bytes"] >= 1):
+        raise ConfigError(
+            f"max_page_bytes must be a positive number of bytes, not {config['max_page_bytes']!r}"
         )
     if not 1 <= config["max_key_length"] <= MAX_KEY_LENGTH:
         raise ConfigError(

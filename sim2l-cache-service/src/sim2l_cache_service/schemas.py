@@ -15,11 +15,16 @@ from marshmallow import validate
 from marshmallow import validates_schema
 from sim2l_service_kit.fields import StrictInteger
 from sim2l_service_kit.fields import StrictNumber
+from sim2l_service_kit.pagination import CursorField
+from sim2l_service_kit.pagination import limit_field
+from sim2l_service_kit.pagination import page_schema
 from sim2l_service_kit.schemas import ResponseSchema
 from sim2l_service_kit.state import service_state
 
 MAX_KEY_LENGTH = 512
 MAX_ID = 2**63 - 1
+# The largest page of a listing: a larger ``limit`` is a 400 that names it.
+MAX_PAGE_SIZE = 500
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # No control character: the same expression in Python and in JSON Schema (ECMA-262).
 NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f]*$"
@@ -218,20 +223,16 @@ class ListQuerySchema(Schema):
     simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
     simulation_name = text(200)
     simulation_version = text(100)
-    limit = fields.Integer(
-        validate=validate.Range(min=1),
-        load_default=100,
-        metadata={"description": "page size (capped at max_page_size)"},
-    )
-    cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID), load_default=0)
+    limit = limit_field(maximum=MAX_PAGE_SIZE)
+    cursor = CursorField()
 
 
 class InvalidationQuerySchema(Schema):
     """``GET /cache/invalidations``: an optional simulation and a page."""
 
     simulation_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
-    limit = fields.Integer(validate=validate.Range(min=1), load_default=100)
-    cursor = fields.Integer(validate=validate.Range(min=0, max=MAX_ID), load_default=0)
+    limit = limit_field(maximum=MAX_PAGE_SIZE)
+    cursor = CursorField()
 
 
 class KeyPathSchema(Schema):
@@ -275,12 +276,7 @@ class StoredEntrySchema(ResponseSchema):
     expires_at = fields.DateTime(required=True)
 
 
-class EntryPageSchema(ResponseSchema):
-    """A page of live entries; ``next_cursor`` (null on the last page) asks for the next."""
-
-    entries = fields.List(fields.Nested(StoredEntrySchema), required=True)
-    next_cursor = fields.Integer(required=True, allow_none=True)
-    limit = fields.Integer(required=True)
+EntryPageSchema = page_schema(StoredEntrySchema, "EntryPage")
 
 
 class InvalidationSchema(ResponseSchema):
@@ -296,12 +292,7 @@ class InvalidationSchema(ResponseSchema):
     created_at = fields.DateTime()
 
 
-class InvalidationPageSchema(ResponseSchema):
-    """A page of invalidations."""
-
-    invalidations = fields.List(fields.Nested(InvalidationSchema), required=True)
-    next_cursor = fields.Integer(required=True, allow_none=True)
-    limit = fields.Integer(required=True)
+InvalidationPageSchema = page_schema(InvalidationSchema, "InvalidationPage")
 
 
 class StatsSchema(ResponseSchema):

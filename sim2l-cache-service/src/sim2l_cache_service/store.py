@@ -164,33 +164,37 @@ class CacheStore:
     # Listings
 
     def page(
-        self, filters: dict, after_id: int, limit: int, now: float
-    ) -> tuple[list[str], int | None]:
-        """Live entries' bodies in id order after ``after_id``; and the next cursor, if any."""
-        clauses, params = [self.live_clause, f"id > {self._p}"], [now, after_id]
+        self, filters: dict, after_id: int | None, count: int, now: float
+    ) -> list[tuple[int, str]]:
+        """``(id, body)`` of up to ``count`` live entries in id order, after ``after_id``.
+
+        A keyset query on the primary key: the page after id 10,000 costs
+        what the first page costs.
+        """
+        clauses, params = [self.live_clause], [now]
+        if after_id is not None:
+            clauses.append(f"id > {self._p}")
+            params.append(after_id)
         for name in ("simulation_id", "simulation_name", "simulation_version"):
             if filters.get(name) is not None:
                 clauses.append(f"{name} = {self._p}")
                 params.append(filters[name])
-        params.append(limit + 1)
-        rows = self.database.execute_sql(
+        params.append(count)
+        return self.database.execute_sql(
             f"SELECT id, body FROM cache_entry WHERE {' AND '.join(clauses)} "
             f"ORDER BY id LIMIT {self._p}",
             params,
         ).fetchall()
-        next_cursor = rows[limit - 1][0] if len(rows) > limit else None
-        return [body for _, body in rows[:limit]], next_cursor
 
-    def invalidations(
-        self, simulation_id, after_id: int, limit: int
-    ) -> tuple[list[dict], int | None]:
-        """Recorded invalidations, oldest first, after ``after_id``; and the next cursor."""
-        query = CacheInvalidation.select().where(CacheInvalidation.id > after_id)
+    def invalidations(self, simulation_id, after_id: int | None, count: int) -> list[dict]:
+        """Up to ``count`` recorded invalidations, oldest first, after ``after_id``."""
+        query = CacheInvalidation.select()
+        if after_id is not None:
+            query = query.where(CacheInvalidation.id > after_id)
         if simulation_id is not None:
             query = query.where(CacheInvalidation.simulation_id == simulation_id)
-        rows = list(query.order_by(CacheInvalidation.id).limit(limit + 1).tuples())
-        next_cursor = rows[limit - 1][0] if len(rows) > limit else None
-        return [self._invalidation(row) for row in rows[:limit]], next_cursor
+        rows = query.order_by(CacheInvalidation.id).limit(count).tuples()
+        return [self._invalidation(row) for row in rows]
 
     @staticmethod
     def _invalidation(row) -> dict:

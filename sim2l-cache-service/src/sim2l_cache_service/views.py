@@ -7,7 +7,7 @@ Routes (``{key}`` may contain ``/``):
 - ``POST /cache/invalidate``: invalidate by simulation id, name, version, key glob;
 - ``GET /cache/stats``: hits, misses, hit rate, entries (``?simulation_id=``);
 - ``GET /cache/entries``: live entries, paginated and filtered;
-- ``GET /cache/invalidations``: the recorded invalidations;
+- ``GET /cache/invalidations``: the recorded invalidations, paginated;
 - ``DELETE /cache/{key}`` and ``DELETE /cache?key=...``: remove one entry;
 - ``POST /cache/purge``: remove expired and invalidated entries.
 
@@ -28,8 +28,12 @@ from sim2l_service_kit import raw_json_response
 from sim2l_service_kit import require_privilege
 from sim2l_service_kit import service_state
 from sim2l_service_kit.api import ServiceBlueprint
+from sim2l_service_kit.pagination import cursor_key
+from sim2l_service_kit.pagination import encode_cursor
+from sim2l_service_kit.pagination import page_answer
 
 from sim2l_cache_service.schemas import CONTROL_CHARACTERS
+from sim2l_cache_service.schemas import MAX_ID
 from sim2l_cache_service.schemas import DeletedSchema
 from sim2l_cache_service.schemas import EntryPageSchema
 from sim2l_cache_service.schemas import FastEntrySchema
@@ -228,9 +232,53 @@ def purge(options):
 
 # Listings and statistics
 
+# The orders of the listings, named in their cursors: a cursor of one list is
+# refused by the other.
+ENTRIES_ORDER = "cache_entries"
+INVALIDATIONS_ORDER = "cache_invalidations"
 
-def _page_limit(requested: int) -> int:
-    return min(requested, _state().config["max_page_size"])
+
+def _after_id(cursor, order: str) -> int | None:
+    """The id a page resumes after: None for the first page, else the cursor's (checked)."""
+    key = cursor_key(cursor, order, 1)
+    if key is None:
+        return None
+    if type(key[0]) is not int or not 0 <= key[0] <= MAX_ID:
+        raise ValidationError({"cursor": ["not a cursor this service gave out"]})
+    return key[0]
+
+
+def entries_page(rows: list, limit: int, max_bytes: int) -> bytes:
+    """The JSON page of up to ``limit`` entries, from up to ``limit + 1`` ``(id, body)`` rows.
+
+    The answer ``page_answer`` gives (``items``, ``limit``, ``next_cursor``),
+    written as bytes: the stored answers are JSON already, and joining them is
+    several times faster than embedding them in an object to encode. A page
+    stops early, after at least one entry, when the next body would take it
+    past ``max_bytes``; ``next_cursor`` then resumes at that entry, so a
+    page's size is bounded whatever the entries hold.
+    """
+    bodies = [body.encode() for _identifier, body in rows[:limit]]
+    if sum(map(len, bodies)) + len(bodies) > max_bytes:
+        size = 0
+        for shown, encoded in enumerate(bodies):
+            size += len(encoded) + 1
+            if shown and size > max_bytes:
+                del bodies[shown:]
+                break
+    shown = len(bodies)
+    following = encode_cursor(ENTRIES_ORDER, (rows[shown - 1][0],)) if len(rows) > shown else None
+    return b"".join(
+        (
+            b'{"items":[',
+            b",".join(bodies),
+            b'],"limit":',
+            str(limit).encode(),
+            b',"next_cursor":',
+            orjson.dumps(following),
+            b"}",
+        )
+    )
 
 
 @blueprint.get("/cache/entries")
@@ -238,23 +286,16 @@ def _page_limit(requested: int) -> int:
 @blueprint.arguments(ListQuerySchema, location="query")
 @blueprint.response(200, EntryPageSchema)
 def list_entries(query):
-    """Live entries in storage order, filtered by simulation; ``cursor`` pages on."""
-    limit = _page_limit(query.pop("limit"))
+    """Live entries in storage order, filtered by simulation; ``cursor`` pages on.
+
+    A page holds at most ``limit`` entries, and fewer when their bodies would
+    pass ``max_page_bytes``: ``next_cursor`` (not the count) says more follow.
+    """
+    limit = query.pop("limit")
+    after = _after_id(query.pop("cursor"), ENTRIES_ORDER)
     state = _state()
-    bodies, next_cursor = state.store.page(query, query.pop("cursor"), limit, state.clock())
-    # The stored answers are JSON already; join them rather than parse and re-encode.
-    payload = b"".join(
-        (
-            b'{"entries":[',
-            b",".join(body.encode() for body in bodies),
-            b'],"next_cursor":',
-            orjson.dumps(next_cursor),
-            b',"limit":',
-            orjson.dumps(limit),
-            b"}",
-        )
-    )
-    return raw_json_response(payload)
+    rows = state.store.page(query, after, limit + 1, state.clock())
+    return raw_json_response(entries_page(rows, limit, state.config["max_page_bytes"]))
 
 
 @blueprint.get("/cache/invalidations")
@@ -263,11 +304,14 @@ def list_entries(query):
 @blueprint.response(200, InvalidationPageSchema)
 def list_invalidations(query):
     """The recorded invalidations (selector, reason, who, how many), oldest first."""
-    limit = _page_limit(query["limit"])
-    records, next_cursor = _state().store.invalidations(
-        query.get("simulation_id"), query["cursor"], limit
+    limit = query["limit"]
+    after = _after_id(query["cursor"], INVALIDATIONS_ORDER)
+    records = _state().store.invalidations(query.get("simulation_id"), after, limit + 1)
+    return json_response(
+        page_answer(
+            records, limit, INVALIDATIONS_ORDER, lambda record: (record["invalidation_id"],)
+        )
     )
-    return json_response({"invalidations": records, "next_cursor": next_cursor, "limit": limit})
 
 
 @blueprint.get("/cache/stats")

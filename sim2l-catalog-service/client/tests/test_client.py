@@ -85,11 +85,39 @@ def test_unreachable_service():
         client.search(query="x")
 
 
-def test_search_returns_a_list_and_search_page_the_total(developer):
+def test_search_returns_a_list_and_search_page_a_page(developer):
     developer.register_simulation(name="thermal_sim", version="1.0.0", tags=["physics"])
     assert isinstance(developer.search(query="thermal", tags=["physics"]), list)
     page = developer.search_page(query="thermal")
-    assert page["total"] == 1 and page["limit"] == 20 and page["offset"] == 0
+    assert page["limit"] == 20 and page["next_cursor"] is None and len(page["items"]) == 1
+
+
+def test_search_follows_every_page_and_stops_at_a_limit(monkeypatch):
+    from sim2l_catalog_client import ServiceError
+
+    pages = {
+        None: {"items": [1, 2], "limit": 2, "next_cursor": "a"},
+        "a": {"items": [3, 4], "limit": 2, "next_cursor": "b"},
+        "b": {"items": [5], "limit": 2, "next_cursor": None},
+    }
+    asked = []
+
+    def search_page(self, query=None, tags=None, status=None, limit=20, cursor=None):
+        asked.append((query, limit, cursor))
+        return pages[cursor]
+
+    monkeypatch.setattr(CatalogClient, "search_page", search_page)
+    client = CatalogClient("http://127.0.0.1:1")
+    assert client.search(query="x") == [1, 2, 3, 4, 5]
+    assert asked == [("x", 100, None), ("x", 100, "a"), ("x", 100, "b")]
+    asked.clear()
+    assert client.search(limit=3) == [1, 2, 3]
+    assert asked == [(None, 3, None), (None, 3, "a")]  # no page past the third match
+    with pytest.raises(ValueError):
+        client.search(limit=0)
+    pages["b"]["next_cursor"] = "b"
+    with pytest.raises(ServiceError, match="same next_cursor"):
+        client.search()
 
 
 def test_exports_the_error_family():

@@ -14,11 +14,15 @@ import peewee
 from sim2l_service_kit import APIError
 from sim2l_service_kit import format_timestamp
 from sim2l_service_kit.database import write_transaction
+from sim2l_service_kit.pagination import Cursor
+from sim2l_service_kit.pagination import page_answer
 
 from sim2l_catalog_service import sql
 from sim2l_catalog_service.models import Simulation
 from sim2l_catalog_service.models import SimulationTag
 from sim2l_catalog_service.models import database_proxy
+from sim2l_catalog_service.pages import VERSIONS_ORDER
+from sim2l_catalog_service.pages import versions_position
 from sim2l_catalog_service.versions import version_key
 
 ACTIVE = "active"
@@ -251,30 +255,34 @@ def get(name: str, version: str | None = None) -> dict | None:
     return _full(row) if row else None
 
 
-def count_rows(statement: str, params) -> int:
-    """The single number a ``SELECT COUNT(*)`` answers."""
-    return sql.fetchone(statement, params)[0]
+def list_versions(name: str, limit: int, cursor: Cursor | None = None) -> dict | None:
+    """One page of the versions of ``name``, highest first; None when the name is unknown.
 
-
-def list_versions(name: str, limit: int, offset: int) -> dict:
-    """The versions of ``name``, newest first, one page; None when the name is unknown."""
+    A keyset page on (version_key, id) after the ``cursor``'s position, read
+    from the (name, version_key) index: the tenth page costs what the first does.
+    """
+    after = versions_position(cursor)
+    resume, params = "", [name]
+    if after is not None:
+        resume = " AND (s.version_key < ? OR (s.version_key = ? AND s.id < ?))"
+        params += [after[0], after[0], after[1]]
     rows = sql.fetchall(
-        f"SELECT {SUMMARY_COLUMNS}, COUNT(*) OVER () FROM catalog_simulation s WHERE s.name = ? "  # noqa: S608
-        "ORDER BY s.version_key DESC, s.id DESC LIMIT ? OFFSET ?",
-        (name, limit, offset),
+        f"SELECT {SUMMARY_COLUMNS}, s.version_key FROM catalog_simulation s "  # noqa: S608
+        f"WHERE s.name = ?{resume} ORDER BY s.version_key DESC, s.id DESC LIMIT ?",
+        (*params, limit + 1),
     )
-    total = (
-        rows[0][-1]
-        if rows
-        else count_rows("SELECT COUNT(*) FROM catalog_simulation WHERE name = ?", (name,))
+    if (
+        not rows
+        and sql.fetchone("SELECT 1 FROM catalog_simulation WHERE name = ?", (name,)) is None
+    ):
+        return None
+    return page_answer(
+        rows,
+        limit,
+        VERSIONS_ORDER,
+        key_of=lambda row: (row[-1], row[0]),
+        items=[summary(row) for row in rows[:limit]],
     )
-    return {
-        "name": name,
-        "versions": [summary(row) for row in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
 
 
 def counts() -> dict:

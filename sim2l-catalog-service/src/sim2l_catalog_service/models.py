@@ -17,6 +17,9 @@ import peewee
 
 database_proxy = peewee.DatabaseProxy()
 
+# The largest id a table's key holds (PostgreSQL's SERIAL).
+MAX_ID = 2**31 - 1
+
 
 class BaseModel(peewee.Model):
     """Bound to the proxy."""

@@ -16,11 +16,15 @@ from marshmallow import validate
 from marshmallow import validates_schema
 from sim2l_service_kit.fields import StrictInteger
 from sim2l_service_kit.fields import StrictNumber
+from sim2l_service_kit.pagination import CursorField
+from sim2l_service_kit.pagination import limit_field
+from sim2l_service_kit.pagination import page_schema
 from sim2l_service_kit.schemas import ResponseSchema
 from sim2l_service_kit.text import WHITESPACE
 
 from sim2l_catalog_service.catalog import STATUSES
 from sim2l_catalog_service.executions import STATUSES as EXECUTION_STATUSES
+from sim2l_catalog_service.models import MAX_ID
 from sim2l_catalog_service.versions import VERSION_PATTERN
 from sim2l_catalog_service.versions import is_valid_version
 
@@ -34,9 +38,8 @@ _NOT_IN_TAG = ",\\x00-\\x1f\\x7f"
 TAG_PATTERN = re.compile(f"^[^{_NOT_IN_TAG}]*[^{_NOT_IN_TAG}{WHITESPACE}][^{_NOT_IN_TAG}]*$")
 TAG_MESSAGE = "a tag must be non-blank, without commas or control characters"
 MAX_JSON_BYTES = 256 * 1024
+# The largest page of a list: a larger ``limit`` is a 400 that names it.
 MAX_PAGE = 100
-MAX_OFFSET = 1_000_000
-MAX_ID = 2**31 - 1  # PostgreSQL SERIAL
 
 
 def _check_version(value: str) -> None:
@@ -187,15 +190,15 @@ class SearchArgsSchema(Schema):
     )
     tags = QueryTags()
     status = fields.String(validate=validate.OneOf(STATUSES))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    limit = limit_field(maximum=MAX_PAGE, default=20)
+    cursor = CursorField()
 
 
 class PageArgsSchema(Schema):
-    """``limit`` and ``offset`` of a listing."""
+    """``limit`` and ``cursor`` of a listing."""
 
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    limit = limit_field(maximum=MAX_PAGE, default=20)
+    cursor = CursorField()
 
 
 class OverviewArgsSchema(Schema):
@@ -280,23 +283,9 @@ class RegisteredSchema(SimulationSchema):
     created = fields.Boolean(required=True)
 
 
-class SearchPageSchema(ResponseSchema):
-    """A page of search results."""
-
-    simulations = fields.List(fields.Nested(SummarySchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer()
-    offset = fields.Integer()
-
-
-class VersionsPageSchema(ResponseSchema):
-    """A page of a simulation's versions, newest first."""
-
-    name = fields.String(required=True)
-    versions = fields.List(fields.Nested(SummarySchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer()
-    offset = fields.Integer()
+# A page of search results, best first; of a simulation's versions, newest first.
+SearchPageSchema = page_schema(SummarySchema, "SearchPage")
+VersionsPageSchema = page_schema(SummarySchema, "VersionsPage")
 
 
 class ExecutionRecordSchema(ResponseSchema):

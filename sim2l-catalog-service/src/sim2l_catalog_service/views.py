@@ -70,9 +70,14 @@ def register_simulation(query, values):
 @views.arguments(SearchArgsSchema, location="query")
 @views.response(200, SearchPageSchema)
 def search_simulations(args):
-    """Search by free text, tags (all must match) and status; ranked and paginated."""
+    """Search by free text, tags (all must match) and status; ranked, a page at a time.
+
+    Best first: exact name, name prefix, name contains, other matches, then
+    newest. ``next_cursor`` (null on the last page) asks for the next page of
+    the same search.
+    """
     page = search.search(
-        args.get("query"), args.get("tags"), args.get("status"), args["limit"], args["offset"]
+        args.get("query"), args.get("tags"), args.get("status"), args["limit"], args["cursor"]
     )
     return json_response(page)
 
@@ -137,9 +142,9 @@ def name_stats(path, query, name):
 @views.response(200, VersionsPageSchema)
 @views.errors(404)
 def list_versions(path, args, name):
-    """The versions of ``name``, newest first, paginated."""
-    page = catalog.list_versions(name, args["limit"], args["offset"])
-    if page["total"] == 0:
+    """The versions of ``name``, highest first, a page at a time."""
+    page = catalog.list_versions(name, args["limit"], args["cursor"])
+    if page is None:
         raise catalog.not_found(name)
     return json_response(page)
 

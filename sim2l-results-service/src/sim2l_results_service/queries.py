@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 from sim2l_service_kit import format_timestamp
+from sim2l_service_kit.pagination import page_answer
 
 from sim2l_results_service.filters import QueryError
 from sim2l_results_service.filters import filter_select
@@ -16,6 +17,7 @@ from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_filters
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
+from sim2l_results_service.orders import Order
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import ValueReader
 
@@ -30,19 +32,12 @@ MAX_WINDOW_NEED = 1000
 # range took 45 ms scanning and 13-24 ms probing; 5,000 matches, the other way).
 PROBE_LIMIT = 200
 SCANNED_PER_PROBE = 50
-TIME_SORTS = (
-    "created_at",
-    "started_at",
-    "completed_at",
-    "registered_at",
-    "duration_seconds",
-    "execution_id",
-)
 RESULT_COLUMNS = (
     "r.id, r.execution_id, r.simulation_name, r.simulation_version, r.status, r.username, "
     "r.created_at, r.completed_at, r.duration_seconds, r.registered_at, r.inputs_json, "
     "r.outputs_json"
 )
+RESULT_WIDTH = RESULT_COLUMNS.count(",") + 1  # a page's rows carry their sort key after these
 
 
 def _parse_criteria(criteria: dict) -> tuple[list[str], list, list]:
@@ -80,47 +75,6 @@ def where_clause(criteria: dict, few_matches: bool = False) -> tuple[str, list]:
     return (" AND ".join(conditions) or "1 = 1"), params
 
 
-def _order(sort: str | None) -> tuple[str, list, str, list]:
-    """``(join, sort key expressions, direction, params)`` for ``-created_at``, ``output.x``, ..."""
-    sort = sort or "-created_at"
-    descending = sort.startswith("-")
-    key = sort[1:] if descending else sort
-    direction = "DESC" if descending else "ASC"
-    if key in TIME_SORTS:
-        return "", [f"r.{key}"], direction, []
-    param_class, _, name = key.partition(".")
-    if param_class in ("input", "output") and name:
-        join = (
-            "LEFT JOIN results_parameter_value s ON s.result_id = r.id AND s.param_class = ? "
-            "AND s.name = ?"
-        )
-        return join, ["s.num_value", "s.str_value"], direction, [param_class, name]
-    raise QueryError(
-        "sort",
-        f"sort by one of {', '.join(TIME_SORTS)} or input.NAME / output.NAME, "
-        "with a leading '-' for descending",
-    )
-
-
-def check_sort(sort: str | None) -> None:
-    """Raise ``QueryError`` unless ``sort`` names something a search can sort by."""
-    _order(sort)
-
-
-NEVER_NULL_SORTS = ("created_at", "execution_id")  # registration always fills them
-
-
-def _order_by(columns: list[str], direction: str, id_column: str, never_null: bool) -> str:
-    # NULLs last on both backends (their defaults differ), then the id breaks ties.
-    # A key that is never NULL gets no "IS NULL" term: that term would keep
-    # the database from reading the rows in the order of an index.
-    keys = [
-        f"{column} {direction}" if never_null else f"({column} IS NULL), {column} {direction}"
-        for column in columns
-    ]
-    return ", ".join(keys + [f"{id_column} {direction}"])
-
-
 def _probe_limit(simulation_name: str, keys: list[tuple[str, str]]) -> int:
     """Matches up to which probing per match beats scanning the parameters ``keys`` (PostgreSQL).
 
@@ -153,26 +107,27 @@ def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     return int(execute(sql, params + [cap + 1]).fetchone()[0])
 
 
-def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> list | None:
-    """The page from the newest (or oldest) runs only, or None when they hold too few matches.
+def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None) -> list | None:
+    """The page from the next runs in creation order only, or None when they hold too few matches.
 
-    For a search sorted by time, the page is among the ``WINDOW_FACTOR``
-    times ``offset + limit + 1`` newest runs whenever those hold at least
-    ``offset + limit + 1`` matches: any match outside them is older than
-    all of them. The runs are read newest first along the time index, each
-    checked with one primary-key probe per filter, and the reading stops at
-    the page's last match or at the window's edge (the ``created_at`` of its
-    oldest run), so a broad search stops early instead of collecting every
-    match to sort it. Used only when the driving filter matches more runs
-    than the window holds; fewer are cheaper to collect and sort.
+    For a search sorted by creation time, the page is among the
+    ``WINDOW_FACTOR`` times ``limit + 1`` runs that follow the cursor whenever
+    those hold at least ``limit + 1`` matches: any match outside them comes
+    after all of them. The runs are read in order along the time index from
+    the cursor, each checked with one primary-key probe per filter, and the
+    reading stops at the page's last match or at the window's edge (the
+    ``created_at`` of its last run), so a broad search stops early instead
+    of collecting every match to sort it, and a deep page reads what the
+    first reads. Used only when the driving filter matches more runs than
+    the window holds; fewer are cheaper to collect and sort.
     """
-    need = offset + limit + 1
+    need = limit + 1
     conditions, params, filters = _parse_criteria(criteria)
     if not filters or need > MAX_WINDOW_NEED:
         return None
     window = need * WINDOW_FACTOR
     name = criteria["simulation_name"]
-    edge_sign = ">=" if direction == "DESC" else "<="
+    edge_sign = ">=" if order.descending else "<="
     # OFFSET 0 keeps PostgreSQL from turning a probe into a join that reads
     # every match of the filter: here only the window's runs get probed.
     # (SQLite always probes per row, and takes no OFFSET without a LIMIT.)
@@ -187,43 +142,71 @@ def _windowed_page(criteria: dict, direction: str, limit: int, offset: int) -> l
             f"WHERE {' AND '.join(probe)}{fence})"
         )
         probe_params += values
+    edge_after, edge_after_params = order.after(after, ("e.created_at", "e.id"))
     edge = (
-        "(SELECT e.created_at FROM results_result e WHERE e.simulation_name = ? "  # noqa: S608 (fixed SQL)
-        f"ORDER BY e.created_at {direction}, e.id {direction} LIMIT 1 OFFSET ?)"
+        "(SELECT e.created_at FROM results_result e "  # noqa: S608 (fixed SQL)
+        f"WHERE e.simulation_name = ? AND {edge_after} "
+        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?)"
     )
+    page_after, page_after_params = order.after(after)
     where = " AND ".join(
-        ["r.simulation_name = ?", f"r.created_at {edge_sign} {edge}", *conditions, *probes]
+        [
+            "r.simulation_name = ?",
+            page_after,
+            f"r.created_at {edge_sign} {edge}",
+            *conditions,
+            *probes,
+        ]
     )
-    sql = (
-        f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, r.created_at AS k0 "  # noqa: S608 (fixed SQL)
-        f"FROM results_result r WHERE {where} "
-        f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ? OFFSET ?) page "
-        f"JOIN results_result r ON r.id = page.id "
-        f"ORDER BY page.k0 {direction}, page.id {direction}"
+    values = [
+        name,
+        *page_after_params,
+        name,
+        *edge_after_params,
+        window - 1,
+        *params,
+        *probe_params,
+        need,
+    ]
+    rows = execute(_page_sql(order, "", where), values).fetchall()
+    return rows if len(rows) == need else None
+
+
+def _page_sql(order: Order, join: str, where: str) -> str:
+    """The page's ids and sort keys chosen first (narrow rows), then only its rows read whole."""
+    aliases = tuple(f"k{index}" for index in range(len(order.keys)))
+    selected = ", ".join(
+        f"{key} AS {alias}" for key, alias in zip(order.keys, aliases, strict=True)
     )
-    values = [name, name, window - 1, *params, *probe_params, limit + 1, offset]
-    rows = execute(sql, values).fetchall()
-    return rows if len(rows) == limit + 1 else None
+    return (
+        f"SELECT {RESULT_COLUMNS}, {', '.join('page.' + alias for alias in aliases)} "  # noqa: S608 (fixed SQL)
+        f"FROM (SELECT r.id AS id, {selected} FROM results_result r {join} WHERE {where} "
+        f"ORDER BY {order.order_by()} LIMIT ?) page "
+        "JOIN results_result r ON r.id = page.id "
+        f"ORDER BY {order.order_by(tuple('page.' + alias for alias in aliases))}"
+    )
 
 
 def search(
     criteria: dict,
-    sort: str | None,
+    order: Order,
     limit: int,
-    offset: int,
+    after: tuple | None = None,
     params: list[str] | None = None,
     params_budget: int = 16 * 1024,
 ) -> bytes:
     """The JSON page of results matching ``criteria`` (stored values passed through as JSON).
 
-    The page's ids are chosen and sorted first (narrow rows), and only the
-    page's rows are read whole, in the same statement. Searches by time try
-    the newest runs first (``_windowed_page``). Each item's inputs and
-    outputs are bounded (``params`` chooses names, ``params_budget`` caps the
-    bytes per class), so a page's size is bounded whatever the runs hold.
+    A keyset page: the ``limit`` runs that come after sort key ``after``
+    (the cursor's; None for the first page) in ``order``, so a deep page
+    costs what the first costs. The page's ids are chosen and sorted first
+    (narrow rows), and only the page's rows are read whole, in the same
+    statement. Searches by creation time try the next runs in that order
+    first (``_windowed_page``). Each item's inputs and outputs are bounded
+    (``params`` chooses names, ``params_budget`` caps the bytes per class),
+    so a page's size is bounded whatever the runs hold.
     """
-    join, columns, direction, order_params = _order(sort)
-    need = offset + limit + 1
+    need = limit + 1
     window = need * WINDOW_FACTOR
     filters = _parse_criteria(criteria)[2]
     # The driving filter alone matches no more runs than the window holds:
@@ -234,9 +217,8 @@ def search(
     if filters and need <= MAX_WINDOW_NEED:
         matches = _driving_matches(criteria["simulation_name"], filters, window)
     rows = None
-    never_null = columns[0].removeprefix("r.") in NEVER_NULL_SORTS
-    if columns == ["r.created_at"] and matches > window:
-        rows = _windowed_page(criteria, direction, limit, offset)
+    if order.by_creation and matches > window:
+        rows = _windowed_page(criteria, order, limit, after)
     if rows is None:
         few = matches <= PROBE_LIMIT
         if not few and filters and matches <= window and not uses_question_marks():
@@ -244,22 +226,13 @@ def search(
             keys = [entry[1:3] for entry in filters]
             few = matches <= _probe_limit(criteria["simulation_name"], keys)
         where, where_params = where_clause(criteria, few_matches=few)
-        keys = [f"k{index}" for index in range(len(columns))]
-        selected = ", ".join(
-            f"{column} AS {key}" for column, key in zip(columns, keys, strict=True)
-        )
-        sql = (
-            f"SELECT {RESULT_COLUMNS} FROM (SELECT r.id AS id, {selected} "  # noqa: S608 (fixed SQL)
-            f"FROM results_result r {join} WHERE {where} "
-            f"ORDER BY {_order_by(columns, direction, 'r.id', never_null)} LIMIT ? OFFSET ?) "
-            f"page JOIN results_result r ON r.id = page.id "
-            f"ORDER BY {_order_by(['page.' + k for k in keys], direction, 'page.id', never_null)}"
-        )
-        rows = execute(sql, order_params + where_params + [limit + 1, offset]).fetchall()
+        page_after, page_after_params = order.after(after)
+        sql = _page_sql(order, order.join, f"{where} AND {page_after}")
+        values = [*order.join_params, *where_params, *page_after_params, need]
+        rows = execute(sql, values).fetchall()
     chosen = frozenset(params) if params else None
-    items = [_item(row, chosen, params_budget) for row in rows[:limit]]
-    next_offset = offset + limit if len(rows) > limit else None
-    page = {"items": items, "limit": limit, "offset": offset, "next_offset": next_offset}
+    items = [_item(row[:RESULT_WIDTH], chosen, params_budget) for row in rows[:limit]]
+    page = page_answer(rows, limit, order.name, lambda row: row[RESULT_WIDTH:], items=items)
     return orjson.dumps(page)
 
 
@@ -310,25 +283,26 @@ def _item(row, chosen: frozenset | None = None, budget: int = 16 * 1024) -> dict
     return item
 
 
+DISTINCT_ORDER = "distinct_values"  # the cursor's order: a run search's cursor is refused
+
+
 def distinct_values(
-    simulation_name: str, param_name: str, param_class: str, limit: int, offset: int
+    simulation_name: str, param_name: str, param_class: str, limit: int, after: tuple | None
 ) -> dict:
-    """The distinct (indexed) string values of a parameter with how many runs hold each."""
+    """A keyset page of a parameter's distinct string values, each with how many runs hold it.
+
+    In byte order of the value; ``after`` is the cursor's value (None for the
+    first page), which the value index seeks to.
+    """
+    start, start_params = ("v.str_value > ?", list(after)) if after else ("1 = 1", [])
     rows = execute(
-        "SELECT v.str_value, count(*) FROM results_parameter_value v WHERE v.simulation_name = ? "
-        "AND v.param_class = ? AND v.name = ? AND v.str_value IS NOT NULL GROUP BY v.str_value "
-        "ORDER BY v.str_value LIMIT ? OFFSET ?",
-        (simulation_name, param_class, param_name, limit + 1, offset),
+        "SELECT v.str_value, count(*) FROM results_parameter_value v WHERE v.simulation_name = ? "  # noqa: S608 (fixed SQL; values are bound parameters)
+        f"AND v.param_class = ? AND v.name = ? AND v.str_value IS NOT NULL AND {start} "
+        "GROUP BY v.str_value ORDER BY v.str_value LIMIT ?",
+        [simulation_name, param_class, param_name, *start_params, limit + 1],
     ).fetchall()
-    return {
-        "simulation_name": simulation_name,
-        "param_name": param_name,
-        "param_class": param_class,
-        "values": [{"value": value, "count": int(count)} for value, count in rows[:limit]],
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if len(rows) > limit else None,
-    }
+    items = [{"value": value, "count": int(count)} for value, count in rows[:limit]]
+    return page_answer(rows, limit, DISTINCT_ORDER, lambda row: (row[0],), items=items)
 
 
 def parameter_schemas(simulation_name: str, simulation_version: str | None) -> bytes:

@@ -9,6 +9,10 @@ from marshmallow import validate
 from marshmallow import validates_schema
 from sim2l_service_kit.fields import AnyOf
 from sim2l_service_kit.fields import StrictNumber
+from sim2l_service_kit.pagination import CursorField
+from sim2l_service_kit.pagination import limit_field
+from sim2l_service_kit.pagination import page_schema
+from sim2l_service_kit.pagination import typed_cursor_key
 from sim2l_service_kit.schemas import ResponseSchema
 from sim2l_service_kit.text import WHITESPACE
 from sim2l_sessions.execution_ids import EXECUTION_ID_PATTERN
@@ -19,11 +23,12 @@ from sim2l_results_service.filters import MAX_IN_VALUES
 from sim2l_results_service.filters import OPERATORS
 from sim2l_results_service.filters import QueryError
 from sim2l_results_service.filters import parse_filters
-from sim2l_results_service.queries import TIME_SORTS
-from sim2l_results_service.queries import check_sort
+from sim2l_results_service.orders import TIME_SORTS
+from sim2l_results_service.orders import check_sort
+from sim2l_results_service.orders import sort_order
+from sim2l_results_service.queries import DISTINCT_ORDER
 
 MAX_LIMIT = 1000
-MAX_OFFSET = 10_000_000
 MAX_COLUMNS = 2000  # chosen parameters per columnar request
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
@@ -175,14 +180,25 @@ class CommaSeparatedNames(fields.String):
         return names
 
 
-class SearchSchema(_Criteria):
+class _RunPages(Schema):
+    """``sort``, ``limit`` and ``cursor`` of a list of runs (the kit's pagination)."""
+
+    sort = sort_field()
+    limit = limit_field(MAX_LIMIT)
+    cursor = CursorField()
+
+    @post_load
+    def resume_after(self, data, **kwargs):
+        """The sort's ``order`` and the key to resume after: a cursor of another sort is a 400."""
+        data["order"] = sort_order(data.get("sort"))
+        data["after"] = typed_cursor_key(data["cursor"], data["order"].name, data["order"].kinds)
+        return data
+
+
+class SearchSchema(_Criteria, _RunPages):
     """``POST /results/search``."""
 
     params = ParamNames(load_default=None)
-
-    sort = sort_field()
-    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
-    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
 
 class ColumnsSchema(_Criteria):
@@ -196,7 +212,7 @@ class ColumnsSchema(_Criteria):
     )
 
 
-class ListQuerySchema(Schema):
+class ListQuerySchema(_RunPages):
     """``GET /results`` query parameters."""
 
     params = CommaSeparatedNames(load_default=None)
@@ -204,9 +220,6 @@ class ListQuerySchema(Schema):
     simulation_name = fields.String(validate=NAME, load_default=None)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
     status = fields.String(validate=validate.Length(min=1, max=50), load_default=None)
-    sort = sort_field()
-    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
-    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
 
 
 class StatsSchema(_Criteria):
@@ -223,8 +236,14 @@ class DistinctQuerySchema(Schema):
     simulation_name = fields.String(validate=NAME, required=True)
     param_name = fields.String(validate=NAME, required=True)
     param_class = fields.String(validate=PARAM_CLASS, load_default="input")
-    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=100)
-    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), load_default=0)
+    limit = limit_field(MAX_LIMIT)
+    cursor = CursorField()
+
+    @post_load
+    def resume_after(self, data, **kwargs):
+        """The value to resume after; a cursor of another list is a 400."""
+        data["after"] = typed_cursor_key(data["cursor"], DISTINCT_ORDER, (str,))
+        return data
 
 
 class SchemasQuerySchema(Schema):
@@ -276,13 +295,7 @@ class ResultItemSchema(ResponseSchema):
     output_params = fields.Dict(metadata={"description": "parameter name -> value"})
 
 
-class ResultPageSchema(ResponseSchema):
-    """A page of runs; ``next_offset`` (null on the last page) asks for the next."""
-
-    items = fields.List(fields.Nested(ResultItemSchema), required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
-    next_offset = fields.Integer(required=True, allow_none=True)
+ResultPageSchema = page_schema(ResultItemSchema, "ResultPage")
 
 
 class ResultViewSchema(ResultItemSchema):
@@ -340,16 +353,7 @@ class DistinctValue(ResponseSchema):
     count = fields.Integer()
 
 
-class DistinctValuesSchema(ResponseSchema):
-    """A page of a string parameter's distinct values."""
-
-    simulation_name = fields.String()
-    param_name = fields.String()
-    param_class = fields.String()
-    values = fields.List(fields.Nested(DistinctValue))
-    limit = fields.Integer()
-    offset = fields.Integer()
-    next_offset = fields.Integer(allow_none=True)
+DistinctValuesSchema = page_schema(DistinctValue, "DistinctValuePage")
 
 
 class ParameterSchemasSchema(ResponseSchema):

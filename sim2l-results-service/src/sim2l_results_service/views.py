@@ -215,9 +215,9 @@ def _page(query: dict) -> bytes:
     """One list or search page, each item's parameters bounded (see the README)."""
     return queries.search(
         query,
-        query["sort"],
+        query["order"],
         query["limit"],
-        query["offset"],
+        query["after"],
         query["params"],
         _config()["max_page_params_bytes"],
     )
@@ -332,14 +332,14 @@ def parameter_stats(query):
 @views.arguments(DistinctQuerySchema, location="query")
 @views.response(200, DistinctValuesSchema)
 def distinct_values(query):
-    """The distinct values of a string parameter."""
+    """The distinct values of a string parameter, in byte order, with how many runs hold each."""
     return json_response(
         queries.distinct_values(
             query["simulation_name"],
             query["param_name"],
             query["param_class"],
             query["limit"],
-            query["offset"],
+            query["after"],
         )
     )
 

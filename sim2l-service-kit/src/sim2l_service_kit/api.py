@@ -54,6 +54,11 @@ ENDS_CALLER_SESSION = "x-sim2l-ends-caller-session"
 SESSION_SECURITY = [{"sessionHeader": []}, {"bearer": []}]
 OPTIONAL_JSON = "optional_json"
 TEXT_RULE_REFUSAL = "the request is not valid (bad text anywhere in a request is refused)"
+# gunicorn reads a request line (method, path and query) of at most
+# limit_request_line bytes (4094) and refuses a longer one itself; the
+# parameters' own limits allow longer ones (50 tags of 64 characters, each
+# character up to 12 bytes percent-encoded), so every operation may answer it.
+URI_TOO_LONG = "the request line (path and query string) is longer than the server reads"
 
 
 class RequestParser(FlaskParser):
@@ -209,7 +214,7 @@ class ServiceBlueprint(flask_smorest.Blueprint):
         for response in responses.values():
             for media in response.get("content", {}).values():
                 media["schema"] = _as_schema(converter, media.get("schema"))
-        errors = {400: TEXT_RULE_REFUSAL}
+        errors = {400: TEXT_RULE_REFUSAL, 414: URI_TOO_LONG}
         privilege = doc_info.get("privilege")
         if privilege == PUBLIC:
             doc["security"] = []

@@ -30,6 +30,7 @@ In a view::
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,11 +86,13 @@ class CursorField(fields.String):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("load_default", None)
-        kwargs.setdefault("validate", validate.Length(min=1, max=MAX_CURSOR_LENGTH))
-        metadata = kwargs.pop("metadata", {})
-        metadata.setdefault(
-            "description", "opaque: the next_cursor of the previous page; absent for the first"
-        )
+        metadata = {
+            "description": "opaque: the next_cursor of the previous page; absent for the first",
+            # Said here, not as a validator: validators see the loaded Cursor.
+            "minLength": 1,
+            "maxLength": MAX_CURSOR_LENGTH,
+            **kwargs.pop("metadata", {}),
+        }
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -156,3 +159,43 @@ def page_schema(item_schema: type, name: str) -> type:
             "next_cursor": fields.String(required=True, allow_none=True),
         },
     )
+
+
+def _typed_part(value, kind: type):
+    """``value`` as a key part of ``kind`` (float, int or str) that a database can bind, or None.
+
+    A decoded cursor may hold anything JSON holds; a part a database cannot
+    compare with its column (text against a number on PostgreSQL, an integer
+    past 64 bits, NaN, a NUL or a lone surrogate in text) would fail the
+    query with a 500 instead of refusing the cursor.
+    """
+    if kind is float and type(value) in (int, float):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past the largest float
+            return None
+        return number if math.isfinite(number) else None
+    if kind is int and type(value) is int:
+        return value if -(2**63) <= value < 2**63 else None
+    if kind is str and type(value) is str and "\x00" not in value:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return value
+    return None
+
+
+def typed_cursor_key(cursor: Cursor | None, order: str, kinds: Sequence[type]) -> tuple | None:
+    """``cursor_key`` whose parts are also checked to be of ``kinds`` (``float``, ``int``, ``str``).
+
+    ``None`` for the first page; a part of another kind is a ``ValidationError``
+    on ``cursor``, like a cursor of another order. Integers stand for floats.
+    """
+    key = cursor_key(cursor, order, len(kinds))
+    if key is None:
+        return None
+    typed = tuple(_typed_part(value, kind) for value, kind in zip(key, kinds, strict=True))
+    if any(part is None for part in typed):
+        raise ValidationError({"cursor": ["not a cursor this service gave out"]})
+    return typed

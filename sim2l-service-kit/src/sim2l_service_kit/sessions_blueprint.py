@@ -44,6 +44,11 @@ from sim2l_service_kit.errors import APIError
 from sim2l_service_kit.errors import error_response
 from sim2l_service_kit.fields import MaxUtf8Bytes
 from sim2l_service_kit.jsonio import json_response
+from sim2l_service_kit.pagination import CursorField
+from sim2l_service_kit.pagination import limit_field
+from sim2l_service_kit.pagination import page_answer
+from sim2l_service_kit.pagination import page_schema
+from sim2l_service_kit.pagination import typed_cursor_key
 from sim2l_service_kit.schemas import ResponseSchema
 
 sessions_blueprint = ServiceBlueprint("sessions", __name__)
@@ -80,6 +85,8 @@ def new_password() -> fields.String:
 
 
 _USERNAME = validate.Length(min=1, max=150)
+# The name of the users list's one order, carried in its cursors.
+USERS_BY_NAME = "users_by_name"
 _PASSWORD = validate.Length(min=1, max=1024)
 _PRIVILEGES = fields.List(
     fields.String(validate=validate.OneOf(sorted(ALL_PRIVILEGES | set(ROLES)))),
@@ -180,12 +187,7 @@ class UserSchema(ResponseSchema):
     created_at = fields.DateTime()
 
 
-class UserPageSchema(ResponseSchema):
-    """A page of users."""
-
-    items = fields.List(fields.Nested(UserSchema), required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+UserPageSchema = page_schema(UserSchema, "UserPageSchema")
 
 
 class UserChangeSchema(ResponseSchema):
@@ -199,10 +201,10 @@ class UserChangeSchema(ResponseSchema):
 
 
 class UserListQuerySchema(Schema):
-    """``GET /users``: a page."""
+    """``GET /users``: a page (``limit`` and ``cursor``), by name."""
 
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10**9))
+    limit = limit_field(maximum=500)
+    cursor = CursorField()
 
 
 class UsernamePath(Schema):
@@ -305,11 +307,12 @@ def _user_body(user: dict) -> dict:
 @sessions_blueprint.arguments(UserListQuerySchema, location="query")
 @sessions_blueprint.response(200, UserPageSchema)
 def list_users(query):
-    """Users by name, paginated with ``limit`` (at most 500) and ``offset``."""
+    """Users by name, a page at a time (``limit`` at most 500, ``cursor``)."""
     limit = query["limit"]
-    offset = query["offset"]
-    users = [_user_body(user) for user in _manager().list_users(limit=limit, offset=offset)]
-    return json_response({"items": users, "limit": limit, "offset": offset})
+    after = typed_cursor_key(query["cursor"], USERS_BY_NAME, (str,))
+    users = _manager().list_users(limit=limit + 1, after=after and after[0])
+    page = page_answer(users, limit, USERS_BY_NAME, lambda user: (user["username"],))
+    return json_response({**page, "items": [_user_body(user) for user in page["items"]]})
 
 
 @sessions_blueprint.post("/users")

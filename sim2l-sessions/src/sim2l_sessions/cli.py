@@ -101,7 +101,7 @@ def main(argv=None) -> int:
                 ).session_id
             )
         elif args.command == "list-users":
-            for user in manager.list_users(limit=500):
+            for user in manager.iter_users():
                 print(json.dumps(user))
         elif args.command == "delete-user":
             manager.delete_user(args.username)

@@ -126,9 +126,16 @@ class SessionManager:
         except peewee.IntegrityError:
             raise UserExistsError(f"user {username!r} already exists") from None
 
-    def list_users(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Users by name, a page at a time."""
-        return self.store.list_users(limit=limit, offset=offset)
+    def list_users(self, limit: int = 100, after: str | None = None) -> list[dict]:
+        """Up to ``limit`` users by name; ``after`` (the last name seen) asks for the next ones."""
+        return self.store.list_users(limit=limit, after=after)
+
+    def iter_users(self, page_size: int = 500):
+        """Every user, by name, read a page at a time."""
+        after = None
+        while users := self.list_users(limit=page_size, after=after):
+            yield from users
+            after = users[-1]["username"]
 
     def delete_user(self, username: str) -> None:
         """Delete a user and end every token they hold."""

@@ -109,11 +109,23 @@ class RemoteSessionManager:
             json={"username": username, "password": password, "role": role, "email": email},
         )
 
-    def list_users(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Users by name (needs an admin session)."""
-        return self.client._request("GET", "/users", params={"limit": limit, "offset": offset})[
-            "items"
-        ]
+    def users_page(self, limit: int = 100, cursor: str | None = None) -> dict:
+        """A page of users by name (needs an admin session).
+
+        ``{"items": [...], "limit": N, "next_cursor": ...}``; pass ``next_cursor``
+        back as ``cursor`` for the next page (it is null on the last).
+        """
+        params = {"limit": limit} if cursor is None else {"limit": limit, "cursor": cursor}
+        return self.client._request("GET", "/users", params=params)
+
+    def iter_users(self, page_size: int = 500):
+        """Every user, by name, read a page at a time (needs an admin session)."""
+        cursor = None
+        while True:
+            page = self.users_page(limit=page_size, cursor=cursor)
+            yield from page["items"]
+            if (cursor := page["next_cursor"]) is None:
+                return
 
     def delete_user(self, username: str) -> None:
         """Delete a user (needs an admin session)."""

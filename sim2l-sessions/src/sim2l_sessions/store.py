@@ -130,10 +130,16 @@ class SessionStore:
         self.ensure_migrated()
         return self.User.get_or_none(self.User.username == username)
 
-    def list_users(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Users ordered by name, one page at a time."""
+    def list_users(self, limit: int = 100, after: str | None = None) -> list[dict]:
+        """Up to ``limit`` users by name, those named after ``after`` when given.
+
+        Keyset paging on the unique username: a later page costs what the first
+        costs, and users added or deleted between pages never shift the rest.
+        """
         self.ensure_migrated()
-        query = self.User.select().order_by(self.User.username).limit(limit).offset(offset)
+        query = self.User.select().order_by(self.User.username).limit(limit)
+        if after is not None:
+            query = query.where(self.User.username > after)
         return [self._user_dict(user) for user in query]
 
     def delete_user(self, username: str, cutoff: tuple[float, float] | None = None) -> bool:

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from sim2l_web.auth import send_to_sign_in
 from sim2l_web.filters import FilterError
+from sim2l_web.results_data import PageLinkError
 from sim2l_web.services import service_of
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,12 @@ def register_error_handlers(app) -> None:
     )
     app.register_error_handler(
         FilterError, lambda error: error_page(400, "That filter cannot be read", str(error))
+    )
+    app.register_error_handler(
+        PageLinkError,
+        lambda error: error_page(
+            400, "That page link is out of date", f"{error}: start again from the first page."
+        ),
     )
 
     @app.errorhandler(ServiceError)

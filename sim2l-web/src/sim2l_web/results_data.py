@@ -3,8 +3,8 @@
 - ``explorer_columns``: one column per input and output with its type and
   units, from the parameter schemas the results service saw in the runs
   (the catalog's declaration fills in what no run has shown yet);
-- ``fetch_page``: one page of matching runs, keyset-paged with the opaque
-  ``cursor`` where the client offers it (``offset`` on older services);
+- ``fetch_page``: one page of matching runs, keyset-paged with the results
+  service's opaque ``cursor``;
 - ``fetch_columns``: the chosen columns over **all** matching runs, as
   columns (not rows), for the plots and the CSV download. It uses the
   results service's columnar answer (``ResultsClient.columns``) where the
@@ -14,8 +14,6 @@
 - ``answer_lines``: an answer ``fetch_columns`` gathered, as the same NDJSON.
 """
 
-import functools
-import inspect
 import itertools
 import logging
 import threading
@@ -23,7 +21,7 @@ import time
 
 import orjson
 import requests
-from sim2l_results_client import ResultsClient
+from sim2l_sessions.client_errors import InvalidRequestError
 from sim2l_sessions.client_errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -99,20 +97,24 @@ def read_explorer_columns(results, catalog, name: str, version: str | None) -> l
     return sorted(columns.values(), key=lambda column: (column["param_class"], column["name"]))
 
 
-@functools.cache
-def _pages_by_cursor() -> bool:
-    return "cursor" in inspect.signature(ResultsClient.search_page).parameters
+class PageLinkError(ValueError):
+    """A page position the results service refused: a cursor of another sort, or edited."""
 
 
 def fetch_page(results, *, position: str | None, **criteria) -> tuple[list[dict], str | None]:
-    """``(runs, next position)``: one page; ``position`` is an opaque cursor (or an offset)."""
-    if _pages_by_cursor():
+    """``(runs, next position)``: one page; ``position`` is the service's opaque cursor.
+
+    A keyset page: the next one starts after this page's last run, so a page
+    deep in the results costs what the first costs. A cursor the service
+    refuses is a ``PageLinkError`` (the link, not the search, is wrong).
+    """
+    try:
         page = results.search_page(cursor=position or None, **criteria)
-        return page["items"], page.get("next_cursor")
-    offset = int(position) if position and position.isdigit() else 0
-    page = results.search_page(offset=offset, **criteria)
-    following = page.get("next_offset")
-    return page["items"], None if following is None else str(following)
+    except InvalidRequestError as error:
+        if position and "cursor" in error.details:
+            raise PageLinkError("that page link belongs to another sort of the runs") from None
+        raise
+    return page["items"], page["next_cursor"]
 
 
 def iter_pages(results, page_size: int, **criteria):

@@ -7,6 +7,7 @@ upsert, so it is retried like a GET after a connection failure or a 503.
 
 import urllib.parse
 
+from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.service_client import ServiceClient
 
 # Keys that a path would confuse with a fixed route; they go as ?key=.
@@ -126,9 +127,14 @@ class CacheClient(ServiceClient):
         simulation_name: str | None = None,
         simulation_version: str | None = None,
         limit: int | None = None,
-        cursor: int | None = None,
+        cursor: str | None = None,
     ) -> dict:
-        """One page of live entries: ``{"entries": [...], "next_cursor": int or None}``."""
+        """One page of live entries: ``{"items": [...], "limit": n, "next_cursor": str or None}``.
+
+        ``limit``: at most 500 (the service's default 100); ``cursor``: the
+        ``next_cursor`` of the previous page. A page may hold fewer than
+        ``limit`` entries (large metadata); ``next_cursor`` says whether more follow.
+        """
         params = _without_none(
             simulation_id=simulation_id,
             simulation_name=simulation_name,
@@ -146,22 +152,27 @@ class CacheClient(ServiceClient):
         page_size: int = 100,
     ):
         """Every live entry matching the filters, fetched a page at a time."""
-        cursor = None
-        while True:
-            page = self.list_entries(
+        return _follow(
+            lambda cursor: self.list_entries(
                 simulation_id, simulation_name, simulation_version, limit=page_size, cursor=cursor
             )
-            yield from page["entries"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return
+        )
 
     def list_invalidations(
-        self, simulation_id: int | None = None, limit: int | None = None, cursor: int | None = None
+        self, simulation_id: int | None = None, limit: int | None = None, cursor: str | None = None
     ) -> dict:
-        """One page of recorded invalidations (needs ``invalidate_cache``)."""
+        """One page of recorded invalidations, oldest first (needs ``invalidate_cache``).
+
+        ``{"items": [...], "limit": n, "next_cursor": str or None}``, as ``list_entries``.
+        """
         params = _without_none(simulation_id=simulation_id, limit=limit, cursor=cursor)
         return self._request("GET", "/cache/invalidations", params=params)
+
+    def iter_invalidations(self, simulation_id: int | None = None, page_size: int = 100):
+        """Every recorded invalidation (of one simulation), oldest first, a page at a time."""
+        return _follow(
+            lambda cursor: self.list_invalidations(simulation_id, limit=page_size, cursor=cursor)
+        )
 
     def purge_expired(self) -> int:
         """Remove expired and invalidated entries from storage; how many.
@@ -169,3 +180,21 @@ class CacheClient(ServiceClient):
         Needs ``admin_service``.
         """
         return self._request("POST", "/cache/purge")["purged"]
+
+
+def _follow(fetch):
+    """The items of every page, fetching each by the previous page's ``next_cursor``.
+
+    A service that hands back the cursor it was given would page forever; that
+    is an error, not a loop.
+    """
+    cursor = None
+    while True:
+        page = fetch(cursor)
+        yield from page["items"]
+        following = page["next_cursor"]
+        if following is None:
+            return
+        if following == cursor:
+            raise ServiceError(f"the service answered the same next_cursor twice: {cursor!r}")
+        cursor = following

@@ -1,8 +1,13 @@
 """``CatalogClient``: the catalog service over HTTP, returning plain dicts."""
 
+import itertools
 import urllib.parse
 
+from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.service_client import ServiceClient
+
+# The service's largest page (a larger limit is refused).
+MAX_PAGE = 100
 
 
 def _segment(value: str) -> str:
@@ -59,27 +64,48 @@ class CatalogClient(ServiceClient):
         tags: list[str] | None = None,
         status: str | None = None,
         limit: int = 20,
-        offset: int = 0,
+        cursor: str | None = None,
     ) -> dict:
-        """One page of search results: ``{"simulations": [...], "total", "limit", "offset"}``."""
-        params = _drop_none({"query": query, "status": status, "limit": limit, "offset": offset})
+        """One page of search results, best first: ``{"items", "limit", "next_cursor"}``.
+
+        ``limit`` is at most 100; ``cursor`` is the previous page's
+        ``next_cursor`` (null on the last page), for the same search.
+        """
+        params = _drop_none({"query": query, "status": status, "limit": limit, "cursor": cursor})
         if tags:
             params["tags"] = list(tags)
         return self._request("GET", "/simulations", params=params)
+
+    def iter_search(
+        self,
+        query: str | None = None,
+        tags: list[str] | None = None,
+        status: str | None = None,
+        page_size: int = MAX_PAGE,
+    ):
+        """Every matching version, best first, fetched a page at a time."""
+        return _follow(
+            lambda cursor: self.search_page(
+                query=query, tags=tags, status=status, limit=page_size, cursor=cursor
+            )
+        )
 
     def search(
         self,
         query: str | None = None,
         tags: list[str] | None = None,
         status: str | None = None,
-        limit: int = 20,
-        offset: int = 0,
+        limit: int | None = None,
     ) -> list[dict]:
-        """Matching versions, best first: dicts with id, name, "
-        "version, description, tags, status."""
-        return self.search_page(query=query, tags=tags, status=status, limit=limit, offset=offset)[
-            "simulations"
-        ]
+        """Matching versions, best first: dicts with id, name, version, description, tags, status.
+
+        Every match (the pages followed to the last), or the first ``limit``.
+        """
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit!r}")
+        page_size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
+        found = self.iter_search(query=query, tags=tags, status=status, page_size=page_size)
+        return list(found if limit is None else itertools.islice(found, limit))
 
     def get_simulation(self, name: str, version: str | None = None) -> dict:
         """One version with its schema; the latest when ``version`` is omitted."""
@@ -91,14 +117,24 @@ class CatalogClient(ServiceClient):
         """One version by its id."""
         return self._request("GET", f"/simulations/by-id/{int(simulation_id)}")
 
-    def list_versions(self, name: str, limit: int = 100, offset: int = 0) -> list[dict]:
-        """The versions of ``name``, newest first."""
-        page = self._request(
+    def versions_page(self, name: str, limit: int = 100, cursor: str | None = None) -> dict:
+        """One page of the versions of ``name``, highest first.
+
+        ``{"items", "limit", "next_cursor"}``: pass ``next_cursor`` as ``cursor`` for the next.
+        """
+        return self._request(
             "GET",
             f"/simulations/{_segment(name)}/versions",
-            params={"limit": limit, "offset": offset},
+            params=_drop_none({"limit": limit, "cursor": cursor}),
         )
-        return page["versions"]
+
+    def list_versions(self, name: str, limit: int | None = None) -> list[dict]:
+        """The versions of ``name``, highest first: every one, or the first ``limit``."""
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit!r}")
+        page_size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
+        found = _follow(lambda cursor: self.versions_page(name, limit=page_size, cursor=cursor))
+        return list(found if limit is None else itertools.islice(found, limit))
 
     def update_simulation(
         self,
@@ -177,3 +213,21 @@ class CatalogClient(ServiceClient):
     def get_overview(self, days: int = 30, limit: int = 10) -> dict:
         """Catalog totals, the most used tools and executions per day."""
         return self._request("GET", "/overview", params={"days": days, "limit": limit})
+
+
+def _follow(fetch):
+    """The items of every page, fetching each by the previous page's ``next_cursor``.
+
+    A service that hands back the cursor it was given would page forever; that
+    is an error, not a loop.
+    """
+    cursor = None
+    while True:
+        page = fetch(cursor)
+        yield from page["items"]
+        following = page["next_cursor"]
+        if following is None:
+            return
+        if following == cursor:
+            raise ServiceError(f"the service answered the same next_cursor twice: {cursor!r}")
+        cursor = following

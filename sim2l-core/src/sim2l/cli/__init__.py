@@ -159,6 +159,9 @@ def parser() -> argparse.ArgumentParser:
     catalog_search.add_argument(
         "--tag", action="append", default=[], help="a tag the simulations must have (repeatable)"
     )
+    catalog_search.add_argument(
+        "--limit", type=positive_int, default=50, help="most versions to show, best first (50)"
+    )
     catalog_show = catalog_sub.add_parser(
         "show", help="one simulation and its statistics", parents=[json_flag]
     )

@@ -363,7 +363,11 @@ def catalog(args) -> int:
         else:
             output.pairs(simulation)
         return 0
-    found = catalog_client.search(query=args.query, tags=args.tag or None)
+    # One more than shown: whether to say that more match.
+    found = catalog_client.search(query=args.query, tags=args.tag or None, limit=args.limit + 1)
+    if len(found) > args.limit:
+        found = found[: args.limit]
+        print(f"(the first {args.limit} matches; --limit shows more)", file=sys.stderr)
     if args.json:
         output.as_json(found)
     else:

@@ -32,6 +32,7 @@ from sim2l_sessions.service_client import DEFAULT_TIMEOUT
 from sim2l_sessions.service_client import ServiceClient
 
 UPLOAD_CONTENT_TYPE = "application/vnd.sqlite3"
+MAX_PAGE = 1000  # the service's largest page (its limit)
 UPLOAD_TIMEOUT = (3.05, 600)  # a large run file takes a while to send and introspect
 
 
@@ -191,15 +192,22 @@ class ResultsClient(ServiceClient):
         status=None,
         sort=None,
         limit: int = 100,
-        offset: int = 0,
+        cursor: str | None = None,
     ) -> dict:
-        """One page of a search: ``{"items", "limit", "offset", "next_offset"}``."""
+        """One page of a search: ``{"items", "limit", "next_cursor"}``.
+
+        ``cursor`` is the previous page's ``next_cursor`` (None for the first
+        page; it belongs to this ``sort``); ``next_cursor`` is None on the
+        last page. ``limit`` is 1 to 1000.
+        """
         body = self._criteria(
             simulation_name, input_filters, output_filters, simulation_version, status
         )
-        body.update(limit=limit, offset=offset)
+        body["limit"] = limit
         if sort is not None:
             body["sort"] = sort
+        if cursor is not None:
+            body["cursor"] = cursor
         return self._request("POST", "/results/search", json=body, idempotent=True)
 
     def search(
@@ -210,8 +218,7 @@ class ResultsClient(ServiceClient):
         simulation_version=None,
         status=None,
         sort=None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: int | None = 100,
     ) -> list[dict]:
         """Runs matching every filter: ``execution_id``, ``input_params``, ``output_params``, ...
 
@@ -220,18 +227,22 @@ class ResultsClient(ServiceClient):
         ``{"pressure": {"between": [1, 5]}}``; operators are eq, ne, gt, ge, lt, le, in, between.
         ``sort`` is ``created_at`` (default ``-created_at``), ``registered_at``, ``completed_at``,
         ``duration_seconds``, ``execution_id``, or ``input.NAME`` / ``output.NAME``; a leading
-        ``-`` sorts descending. ``limit`` (at most 1000) and ``offset`` paginate.
+        ``-`` sorts descending (runs lacking the value come last either way). At most ``limit``
+        runs (None: every one), fetched in pages of up to 1000 that follow ``next_cursor``.
         """
-        return self.search_page(
-            simulation_name,
-            input_filters,
-            output_filters,
-            simulation_version,
-            status,
-            sort,
+        return _gather(
+            lambda size, cursor: self.search_page(
+                simulation_name,
+                input_filters,
+                output_filters,
+                simulation_version,
+                status,
+                sort,
+                size,
+                cursor,
+            ),
             limit,
-            offset,
-        )["items"]
+        )
 
     def iter_search(
         self,
@@ -243,9 +254,9 @@ class ResultsClient(ServiceClient):
         sort=None,
         page_size: int = 500,
     ):
-        """Every matching run, fetched page by page."""
-        offset = 0
-        while offset is not None:
+        """Every matching run, fetched page by page (``page_size`` runs each, following cursors)."""
+        cursor = None
+        while True:
             page = self.search_page(
                 simulation_name,
                 input_filters,
@@ -254,10 +265,12 @@ class ResultsClient(ServiceClient):
                 status,
                 sort,
                 page_size,
-                offset,
+                cursor,
             )
             yield from page["items"]
-            offset = page["next_offset"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return
 
     def column_chunks(
         self,
@@ -402,27 +415,46 @@ class ResultsClient(ServiceClient):
         body.update(param_name=param_name, param_class=param_class)
         return self._request("POST", "/parameters/stats", json=body, idempotent=True)
 
-    def distinct_values(
+    def distinct_values_page(
         self,
         simulation_name: str,
         param_name: str,
         param_class: str = "input",
         limit: int = 100,
-        offset: int = 0,
+        cursor: str | None = None,
+    ) -> dict:
+        """One page of a string parameter's distinct values: ``{"items", "limit", "next_cursor"}``.
+
+        Items are ``{"value", "count"}`` in byte order of the value; ``cursor`` is
+        the previous page's ``next_cursor``.
+        """
+        params = {
+            "simulation_name": simulation_name,
+            "param_name": param_name,
+            "param_class": param_class,
+            "limit": limit,
+        }
+        if cursor is not None:
+            params["cursor"] = cursor
+        return self._request("GET", "/parameters/distinct", params=params)
+
+    def distinct_values(
+        self,
+        simulation_name: str,
+        param_name: str,
+        param_class: str = "input",
+        limit: int | None = 100,
     ) -> list[dict]:
-        """The distinct values of a string parameter: ``[{"value": ..., "count": ...}]``."""
-        answer = self._request(
-            "GET",
-            "/parameters/distinct",
-            params={
-                "simulation_name": simulation_name,
-                "param_name": param_name,
-                "param_class": param_class,
-                "limit": limit,
-                "offset": offset,
-            },
+        """The distinct values of a string parameter: ``[{"value": ..., "count": ...}]``.
+
+        At most ``limit`` of them (None: every one), in byte order, following ``next_cursor``.
+        """
+        return _gather(
+            lambda size, cursor: self.distinct_values_page(
+                simulation_name, param_name, param_class, size, cursor
+            ),
+            limit,
         )
-        return answer["values"]
 
     def parameter_schemas(
         self, simulation_name: str, simulation_version: str | None = None
@@ -468,6 +500,24 @@ class ResultsClient(ServiceClient):
                 os.unlink(partial)
             raise
         return dest
+
+
+def _gather(fetch, limit: int | None) -> list:
+    """Items of consecutive pages, ``fetch(size, cursor)`` each, up to ``limit`` (None: all).
+
+    Each page asks for no more than is still wanted (at most ``MAX_PAGE``) and
+    resumes at the previous page's ``next_cursor``.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit is at least 1 (or None for every item)")
+    found, cursor = [], None
+    while True:
+        size = MAX_PAGE if limit is None else min(limit - len(found), MAX_PAGE)
+        page = fetch(size, cursor)
+        found += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None or (limit is not None and len(found) >= limit):
+            return found
 
 
 class _consistent_copy:

@@ -42,18 +42,10 @@ def _users() -> RemoteSessionManager:
 @admin_blueprint.get("/admin/users")
 @privilege_required("manage_users")
 def users():
-    """Every user, by name."""
-    try:
-        offset = max(0, int(request.args.get("offset", 0)))
-    except ValueError:
-        offset = 0
-    listed = _users().list_users(limit=PAGE_SIZE + 1, offset=offset)
+    """Every user, by name, a page at a time (``cursor`` from the previous page)."""
+    page = _users().users_page(limit=PAGE_SIZE, cursor=request.args.get("cursor") or None)
     return render_template(
-        "users.html",
-        users=listed[:PAGE_SIZE],
-        roles=ROLES,
-        offset=offset,
-        next_offset=offset + PAGE_SIZE if len(listed) > PAGE_SIZE else None,
+        "users.html", users=page["items"], roles=ROLES, next_cursor=page["next_cursor"]
     )
 
 

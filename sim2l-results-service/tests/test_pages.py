@@ -1,0 +1,330 @@
+"""Keyset pages of runs and of distinct values, on both backends.
+
+Walking every page gives each run exactly once, in the order one big page
+gives, for every sort (runs lacking the sort value last, ties broken by the
+run's id); a cursor belongs to its own list and sort; runs registered or
+deleted between two pages neither repeat nor hide the others.
+"""
+
+import base64
+import json
+
+import pytest
+from runfiles import make_run
+from sim2l_results_client import InvalidRequestError
+from sim2l_results_service import queries
+
+MISSING = object()
+# (temperature input, stress output, duration): ties, a string, a null and missing values.
+RUNS = [
+    (5.0, 1.5, 3.0),
+    (3.0, 2.5, 1.0),
+    (3.0, MISSING, 1.0),
+    (3.0, 0.5, None),
+    (7.0, 2.5, 2.0),
+    (MISSING, 1.5, None),
+    (MISSING, MISSING, 1.0),
+    (1.0, -4.0, 3.0),
+    (3.0, 1.5, 2.0),
+    ("hot", 2.5, 1.0),
+    (None, "diverged", None),
+    (9.0, 1.5, 2.0),
+    (5.0, None, 3.0),
+]
+SORTS = [
+    "-created_at",
+    "created_at",
+    "input.temperature",
+    "-input.temperature",
+    "output.stress",
+    "-output.stress",
+    "duration_seconds",
+    "-duration_seconds",
+    "-completed_at",
+    "execution_id",
+]
+
+
+@pytest.fixture
+def runs(client, tmp_path):
+    """The thirteen runs of ``RUNS``, registered oldest first; a run without duration is running."""
+    paths = []
+    for n, (temperature, stress, duration) in enumerate(RUNS):
+        inputs = {"material": "steel"}
+        outputs = {"label": f"run-{n:02d}"}
+        if temperature is not MISSING:
+            inputs["temperature"] = temperature
+        if stress is not MISSING:
+            outputs["stress"] = stress
+        status = "completed" if duration is not None else "running"
+        paths.append(
+            make_run(tmp_path, f"run-{n:02d}", inputs, outputs, duration=duration, status=status)
+        )
+    assert client.bulk_register(paths, progress=False)["registered"] == len(RUNS)
+    return {f"run-{n:02d}": values for n, values in enumerate(RUNS)}
+
+
+def walk(client, sort, limit, **criteria):
+    """Every page of a search, following next_cursor: the execution ids and the page sizes."""
+    found, sizes, cursor = [], [], None
+    while True:
+        page = client.search_page(
+            simulation_name="thermal_sim", sort=sort, limit=limit, cursor=cursor, **criteria
+        )
+        assert page["limit"] == limit
+        found += [run["execution_id"] for run in page["items"]]
+        sizes.append(len(page["items"]))
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found, sizes
+
+
+def expected_order(items: list[dict], sort: str) -> list[str]:
+    """The order the contract gives, computed here: numbers, then strings, then the rest,
+    each by value then result id in the sort's direction (missing values last either way)."""
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    param_class, _, name = field.partition(".")
+
+    def value_of(item):
+        if name:
+            return item[f"{param_class}_params"].get(name)
+        return item[field]
+
+    groups = {"number": [], "string": [], "missing": []}
+    for item in items:
+        value = value_of(item)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            groups["number"].append(((value, item["result_id"]), item))
+        elif isinstance(value, str) and name:
+            groups["string"].append(((value, item["result_id"]), item))
+        elif isinstance(value, str):  # a time: RFC 3339 text in UTC orders like the time
+            groups["number"].append(((value, item["result_id"]), item))
+        else:
+            groups["missing"].append(((0, item["result_id"]), item))
+    order = []
+    for group in groups.values():
+        order += [
+            item["execution_id"]
+            for _, item in sorted(group, key=lambda entry: entry[0], reverse=descending)
+        ]
+    return order
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_walking_every_page_gives_each_run_once_in_the_order_of_one_big_page(client, runs, sort):
+    everything = client.search_page(simulation_name="thermal_sim", sort=sort, limit=1000)
+    assert everything["next_cursor"] is None
+    one_page = [run["execution_id"] for run in everything["items"]]
+    assert sorted(one_page) == sorted(runs)
+    assert one_page == expected_order(everything["items"], sort)
+    for limit in (1, 2, 5):
+        found, sizes = walk(client, sort, limit)
+        assert found == one_page, (sort, limit)
+        assert sizes[:-1] == [limit] * (len(sizes) - 1) and 0 < sizes[-1] <= limit
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "input.temperature", "-output.stress"])
+def test_pages_of_a_filtered_search_follow_its_order(client, runs, sort):
+    criteria = {"input_filters": {"material": "steel"}, "output_filters": {"label": {"ne": "x"}}}
+    everything = client.search(simulation_name="thermal_sim", sort=sort, limit=None, **criteria)
+    assert len(everything) == len(runs)
+    assert walk(client, sort, 3, **criteria)[0] == [run["execution_id"] for run in everything]
+
+
+def test_the_client_gathers_pages_up_to_its_limit(client, runs):
+    newest = [run["execution_id"] for run in client.search(simulation_name="thermal_sim")]
+    assert newest == [f"run-{n:02d}" for n in reversed(range(len(RUNS)))]
+    assert [r["execution_id"] for r in client.search(simulation_name="thermal_sim", limit=4)] == (
+        newest[:4]
+    )
+    every = client.iter_search(simulation_name="thermal_sim", sort="-created_at", page_size=2)
+    assert [run["execution_id"] for run in every] == newest
+    with pytest.raises(ValueError):
+        client.search(simulation_name="thermal_sim", limit=0)
+
+
+def cursor_of(client, sort):
+    page = client.search_page(simulation_name="thermal_sim", sort=sort, limit=2)
+    assert page["next_cursor"]
+    return page["next_cursor"]
+
+
+def refused(call) -> dict:
+    with pytest.raises(InvalidRequestError) as error:
+        call()
+    assert error.value.status == 400 and error.value.code == "validation_error"
+    return error.value.details
+
+
+@pytest.mark.parametrize(
+    ("given_by", "used_for"),
+    [
+        ("-created_at", "created_at"),
+        ("input.temperature", "output.temperature"),
+        ("input.temperature", "-input.temperature"),
+        ("-duration_seconds", "-completed_at"),
+        ("execution_id", "-created_at"),
+    ],
+)
+def test_a_cursor_of_another_sort_is_refused_naming_cursor(client, runs, given_by, used_for):
+    cursor = cursor_of(client, given_by)
+    details = refused(
+        lambda: client.search_page(simulation_name="thermal_sim", sort=used_for, cursor=cursor)
+    )
+    assert list(details) == ["cursor"]
+
+
+def edited(order: str, *key) -> str:
+    text = json.dumps([order, *key])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "cursor"),
+    [
+        (None, "not a cursor"),
+        (None, "bm90IGpzb24"),
+        (None, "x" * 5000),
+        (None, edited("distinct_values", "steel")),
+        (None, edited("runs:-created_at", "yesterday", 1)),  # text where a time belongs
+        (None, edited("runs:-created_at", 1.0, 2**64)),  # an id past 64 bits
+        (None, edited("runs:-created_at", 1.0)),  # a key too short
+        ("input.t", edited("runs:input.t", 0, 1.0, 0, 5, 1)),  # a number where text belongs
+        ("input.t", edited("runs:input.t", 0, 1.0, 0, "a\x00b", 1)),  # a NUL in text
+    ],
+)
+def test_a_cursor_the_service_did_not_give_is_a_400_naming_cursor(client, runs, sort, cursor):
+    details = refused(
+        lambda: client.search_page(simulation_name="thermal_sim", sort=sort, cursor=cursor)
+    )
+    assert list(details) == ["cursor"]
+
+
+def test_limit_above_1000_is_a_400_naming_the_maximum(client, runs, http, tokens):
+    details = refused(lambda: client.search_page(simulation_name="thermal_sim", limit=1001))
+    assert list(details) == ["limit"] and "1000" in details["limit"][0]
+    answer = http(
+        "GET", "/results", tokens["user"], params={"simulation_name": "thermal_sim", "limit": 1001}
+    )
+    assert answer.status_code == 400 and "1000" in answer.json()["error"]["details"]["limit"][0]
+    details = refused(lambda: client.distinct_values_page("thermal_sim", "material", limit=1001))
+    assert "1000" in details["limit"][0]
+    answer = http(
+        "GET", "/results", tokens["user"], params={"simulation_name": "thermal_sim", "offset": 10}
+    )
+    assert answer.status_code == 400 and list(answer.json()["error"]["details"]) == ["offset"]
+
+
+def test_the_list_route_pages_with_the_same_cursors(client, runs, http, tokens):
+    found, cursor = [], None
+    while True:
+        params = {"simulation_name": "thermal_sim", "sort": "input.temperature", "limit": 4}
+        if cursor:
+            params["cursor"] = cursor
+        page = http("GET", "/results", tokens["user"], params=params).json()
+        assert set(page) == {"items", "limit", "next_cursor"}
+        found += [run["execution_id"] for run in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert found == walk(client, "input.temperature", 1000)[0]
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "input.temperature"])
+def test_runs_registered_or_deleted_between_pages_neither_repeat_nor_hide_the_others(
+    client, admin, runs, tmp_path, sort
+):
+    before = walk(client, sort, 1000)[0]
+    first = client.search_page(simulation_name="thermal_sim", sort=sort, limit=4)
+    shown = [run["execution_id"] for run in first["items"]]
+    deleted = before[6]
+    assert admin.delete_result(deleted)
+    added = [
+        make_run(tmp_path / "later", f"late-{n}", {"temperature": value}, {"stress": 0.0})
+        for n, value in enumerate([0.0, 3.0, 8.0, 100.0])
+    ]
+    assert client.bulk_register(added, progress=False)["registered"] == 4
+    rest, cursor = [], first["next_cursor"]
+    while cursor is not None:
+        page = client.search_page(simulation_name="thermal_sim", sort=sort, limit=3, cursor=cursor)
+        rest += [run["execution_id"] for run in page["items"]]
+        cursor = page["next_cursor"]
+    seen = shown + rest
+    assert len(seen) == len(set(seen))
+    survivors = [eid for eid in seen if not eid.startswith("late-")]
+    assert survivors == [eid for eid in before if eid != deleted]
+    if sort == "-created_at":  # newer than the cursor: they belong to pages before it
+        assert rest == [eid for eid in before[4:] if eid != deleted]
+    if sort == "created_at":  # newest last: all of them on the pages after the cursor
+        assert rest[-4:] == [f"late-{n}" for n in range(4)]
+
+
+def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
+    client, tmp_path, monkeypatch
+):
+    """The windowed plan answers the later pages too: the window starts at the cursor."""
+    monkeypatch.setattr(queries, "WINDOW_FACTOR", 5)
+    answered = []
+    windowed = queries._windowed_page
+
+    def spy(*args):
+        page = windowed(*args)
+        answered.append(page is not None)
+        return page
+
+    monkeypatch.setattr(queries, "_windowed_page", spy)
+    paths = [
+        make_run(tmp_path, f"many-{n:03d}", {"material": "steel" if n % 2 else "copper"}, {})
+        for n in range(80)
+    ]
+    client.bulk_register(paths, progress=False)
+    found, _ = walk(client, "-created_at", 3, input_filters={"material": "steel"})
+    assert found == [f"many-{n:03d}" for n in range(79, 0, -2)]
+    # 40 matches in pages of 3 (windows of 20 runs): every page but the last two from the window
+    assert answered[:11] == [True] * 11 and len(answered) == 14
+
+
+def test_distinct_values_page_by_cursor(client, runs, tmp_path):
+    more = [
+        make_run(tmp_path / "more", f"m-{n}", {"material": name}, {})
+        for n, name in enumerate(["copper", "alu", "Zinc", "copper", "é-steel"])
+    ]
+    client.bulk_register(more, progress=False)
+    every = client.distinct_values("thermal_sim", "material", limit=None)
+    expected = {"Zinc": 1, "alu": 1, "copper": 2, "steel": len(RUNS), "é-steel": 1}
+    assert every == [{"value": value, "count": count} for value, count in expected.items()]
+    assert client.distinct_values("thermal_sim", "material", limit=3) == every[:3]
+    pages, cursor = [], None
+    while True:
+        page = client.distinct_values_page("thermal_sim", "material", limit=2, cursor=cursor)
+        pages.append(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(items) for items in pages] == [2, 2, 1]
+    assert [item for items in pages for item in items] == every
+    run_cursor = cursor_of(client, "-created_at")
+    details = refused(
+        lambda: client.distinct_values_page("thermal_sim", "material", cursor=run_cursor)
+    )
+    assert list(details) == ["cursor"]
+
+
+def test_openapi_documents_the_limit_and_the_page(http):
+    document = http("GET", "/openapi.json").json()
+    search = document["paths"]["/results/search"]["post"]
+    request = search["requestBody"]["content"]["application/json"]["schema"]
+    assert request["properties"]["limit"]["maximum"] == 1000
+    assert "cursor" in request["properties"] and "offset" not in request["properties"]
+    for path, method in (("/results/search", "post"), ("/parameters/distinct", "get")):
+        answer = document["paths"][path][method]["responses"]["200"]["content"]
+        page = answer["application/json"]["schema"]
+        assert set(page["properties"]) == {"items", "limit", "next_cursor"}
+        assert set(page["required"]) == {"items", "limit", "next_cursor"}
+    for path in ("/results", "/parameters/distinct"):
+        listing = document["paths"][path]["get"]["parameters"]
+        limit = next(parameter for parameter in listing if parameter["name"] == "limit")
+        assert limit["schema"]["maximum"] == 1000
+        assert {"cursor"} <= {parameter["name"] for parameter in listing}
+        assert not any(parameter["name"] == "offset" for parameter in listing)
