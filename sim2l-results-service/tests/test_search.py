@@ -7,6 +7,7 @@ import pytest
 from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_service import queries
+from sim2l_results_service import statistics as stats_module
 
 MATERIALS = ["aluminium", "copper", "steel", "titanium"]
 
@@ -252,8 +253,8 @@ def test_filtered_stats_of_a_range_filtered_parameter(
     of exactly the matching runs' values, whichever plan PostgreSQL takes: a key probe per
     match (few matches) or the hash-joined scans (a probe limit of 0 forces them here)."""
     if plan == "scans":
-        monkeypatch.setattr(queries, "PROBE_LIMIT", 0)
-        monkeypatch.setattr(queries, "SCANNED_PER_PROBE", 10**9)
+        monkeypatch.setattr(stats_module, "PROBE_LIMIT", 0)
+        monkeypatch.setattr(stats_module, "SCANNED_PER_PROBE", 10**9)
     for version in (None, "1.0.0"):
         everything = dict(runs)
         if version is None:

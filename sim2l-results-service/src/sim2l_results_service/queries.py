@@ -1,11 +1,10 @@
-"""Searches, statistics and listings, each one SQL statement run in the database.
+"""Searches and listings, each one SQL statement run in the database (statistics: ``statistics``).
 
 Parameter filters come parsed (``filters.py``, the filter compiler, which
 also turns them into the semi-join on the values); nothing is filtered in
 Python. A search that cannot run is a ``QueryError`` (a domain error).
 """
 
-import math
 from pathlib import Path
 
 import orjson
@@ -282,93 +281,6 @@ def _item(row, chosen: frozenset | None = None, budget: int = 16 * 1024) -> dict
     if outputs_cut:
         item["output_params_truncated"] = outputs_cut
     return item
-
-
-def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
-    """count, min, max, mean and sample standard deviation of a numeric parameter, in SQL.
-
-    The variance comes from sums of deviations from a shift inside the data
-    (the parameter's smallest value: one index seek), which avoids most of the
-    cancellation of the textbook sum-of-squares formula while reading the
-    values once. Without filters the values are one index-only range scan.
-    With filters on PostgreSQL, when none is an equality or ``in`` list and the
-    driving filter matches more than ``_probe_limit`` runs (counted up to
-    that, one bounded index scan), the parameter's values are one index-only range scan
-    (narrowed by the parameter's own filter, if it has one) hash-joined with
-    the ids matching the other filters: the scan is a subquery (``OFFSET 0``)
-    so the planner, which underestimates a range of one parameter, cannot
-    turn it into a key probe per matching run.
-    Otherwise the matching runs drive and each run's value is one
-    primary-key probe.
-    """
-    name = criteria["simulation_name"]
-    conditions, params, filters = _parse_criteria(criteria)
-    shift = (
-        "(SELECT min(num_value) AS shift FROM results_parameter_value "
-        "WHERE simulation_name = ? AND param_class = ? AND name = ?) s"
-    )
-    values = [name, param_class, param_name]
-    scan = False
-    if filters and min(entry[0] for entry in filters) >= 2 and not uses_question_marks():
-        keys = [entry[1:3] for entry in filters] + [(param_class, param_name)]
-        limit = _probe_limit(name, keys)
-        scan = _driving_matches(name, filters, limit) > limit
-    if scan:
-        own = [entry for entry in filters if entry[1:3] == (param_class, param_name)]
-        others = [entry for entry in filters if entry[1:3] != (param_class, param_name)]
-        own_conditions, own_params = filter_select(
-            "v", name, own[0] if own else (0, param_class, param_name, [], "")
-        )
-        source = f"{shift} CROSS JOIN results_parameter_value v"
-        if others:
-            ids_sql, ids_params = filters_subquery(name, others)
-            source = (
-                f"{shift} CROSS JOIN (SELECT v.result_id, v.num_value "  # noqa: S608 (fixed SQL)
-                f"FROM results_parameter_value v WHERE {' AND '.join(own_conditions)} OFFSET 0) v "
-                f"JOIN ({ids_sql}) ids ON ids.result_id = v.result_id"
-            )
-            values += own_params + ids_params
-            own_conditions, own_params = [], []
-        conditions = [*own_conditions, *conditions]
-        params = [*own_params, *params]
-    elif filters:
-        # Reached with an equality or ``in`` filter, on SQLite, or when the
-        # driving filter matched at most the probe limit's runs.
-        ranges_only = min(entry[0] for entry in filters) >= 2
-        ids_sql, ids_params = filters_subquery(name, filters, few_matches=ranges_only)
-        source = (
-            f"{shift} CROSS JOIN ({ids_sql}) ids JOIN results_parameter_value v "
-            "ON v.result_id = ids.result_id AND v.param_class = ? AND v.name = ?"
-        )
-        values += ids_params + [param_class, param_name]
-    else:
-        source = f"{shift} CROSS JOIN results_parameter_value v"
-        conditions = ["v.simulation_name = ?", "v.param_class = ?", "v.name = ?", *conditions]
-        params = [name, param_class, param_name, *params]
-    if criteria.get("simulation_version") is not None or criteria.get("status") is not None:
-        source += " JOIN results_result r ON r.id = v.result_id"
-    where = " AND ".join(["v.num_value IS NOT NULL", *conditions])
-    sql = (
-        "SELECT count(v.num_value), min(v.num_value), max(v.num_value), avg(v.num_value), "  # noqa: S608 (fixed SQL)
-        "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift)) "
-        f"FROM {source} WHERE {where}"
-    )
-    count, minimum, maximum, mean, shifted, squares = execute(sql, values + params).fetchone()
-    count = int(count or 0)
-    variance = None
-    if count > 1:
-        variance = max((squares - shifted * shifted / count) / (count - 1), 0.0)
-    return {
-        "simulation_name": name,
-        "param_name": param_name,
-        "param_class": param_class,
-        "count": count,
-        "min_value": minimum,
-        "max_value": maximum,
-        "avg_value": mean,
-        "stddev_value": math.sqrt(variance) if variance is not None else None,
-        "variance": variance,
-    }
 
 
 DISTINCT_ORDER = "distinct_values"  # the cursor's order: a run search's cursor is refused

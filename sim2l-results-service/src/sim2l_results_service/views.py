@@ -19,6 +19,7 @@ from sim2l_sessions.execution_ids import is_valid_execution_id
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sim2l_results_service import queries
+from sim2l_results_service import statistics
 from sim2l_results_service.columnar import column_stream
 from sim2l_results_service.columnar import first_and_rest
 from sim2l_results_service.maintenance import keep_statistics_current
@@ -321,7 +322,9 @@ def delete(path, execution_id):
 @views.response(200, ParameterStatsSchema)
 def parameter_stats(query):
     """count, min, max, mean and standard deviation of a numeric parameter over matching runs."""
-    return json_response(queries.parameter_stats(query, query["param_name"], query["param_class"]))
+    return json_response(
+        statistics.parameter_stats(query, query["param_name"], query["param_class"])
+    )
 
 
 @views.get("/parameters/distinct")
