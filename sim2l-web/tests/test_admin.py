@@ -154,7 +154,10 @@ def test_the_users_pages_follow_the_services_cursor_to_every_user(stack, as_admi
     assert seen == everyone and len(seen) > 100
 
 
-def test_a_garbage_users_cursor_is_a_400_page(as_admin):
-    answer = as_admin.get("/admin/users?cursor=garbage")
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/simulations", "/cache", "/simulations/thermal_sim/runs"]
+)
+def test_a_page_link_whose_cursor_the_service_refuses_is_a_clear_400(as_admin, path):
+    answer = as_admin.get(path + "?cursor=garbage")
     assert answer.status_code == 400
-    assert "rejected" in text_of(answer)
+    assert "page link is out of date" in text_of(answer)

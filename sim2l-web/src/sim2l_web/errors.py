@@ -22,7 +22,6 @@ from werkzeug.exceptions import HTTPException
 
 from sim2l_web.auth import send_to_sign_in
 from sim2l_web.filters import FilterError
-from sim2l_web.results_data import PageLinkError
 from sim2l_web.services import service_of
 
 logger = logging.getLogger(__name__)
@@ -60,6 +59,19 @@ def _signed_out(_error):
     return send_to_sign_in()
 
 
+def _rejected(error: InvalidRequestError):
+    # Every list page follows its service's opaque cursor; one the service
+    # refuses (a link kept across a sort change, or edited) is the link's
+    # fault, not the user's search, whichever page it came from.
+    if request.args.get("cursor") and "cursor" in (error.details or {}):
+        return error_page(
+            400,
+            "That page link is out of date",
+            "The service no longer accepts this page's position: start again from the first page.",
+        )
+    return error_page(400, "The service rejected the request", error.message)
+
+
 def register_error_handlers(app) -> None:
     """Install the handlers on ``app``."""
     app.register_error_handler(ServiceConnectionError, _service_down)
@@ -72,18 +84,9 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(
         NotFoundError, lambda error: error_page(404, "Not found", error.message)
     )
-    app.register_error_handler(
-        InvalidRequestError,
-        lambda error: error_page(400, "The service rejected the request", error.message),
-    )
+    app.register_error_handler(InvalidRequestError, _rejected)
     app.register_error_handler(
         FilterError, lambda error: error_page(400, "That filter cannot be read", str(error))
-    )
-    app.register_error_handler(
-        PageLinkError,
-        lambda error: error_page(
-            400, "That page link is out of date", f"{error}: start again from the first page."
-        ),
     )
 
     @app.errorhandler(ServiceError)

@@ -21,7 +21,6 @@ import time
 
 import orjson
 import requests
-from sim2l_sessions.client_errors import InvalidRequestError
 from sim2l_sessions.client_errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -97,23 +96,13 @@ def read_explorer_columns(results, catalog, name: str, version: str | None) -> l
     return sorted(columns.values(), key=lambda column: (column["param_class"], column["name"]))
 
 
-class PageLinkError(ValueError):
-    """A page position the results service refused: a cursor of another sort, or edited."""
-
-
 def fetch_page(results, *, position: str | None, **criteria) -> tuple[list[dict], str | None]:
     """``(runs, next position)``: one page; ``position`` is the service's opaque cursor.
 
     A keyset page: the next one starts after this page's last run, so a page
-    deep in the results costs what the first costs. A cursor the service
-    refuses is a ``PageLinkError`` (the link, not the search, is wrong).
+    deep in the results costs what the first costs.
     """
-    try:
-        page = results.search_page(cursor=position or None, **criteria)
-    except InvalidRequestError as error:
-        if position and "cursor" in error.details:
-            raise PageLinkError("that page link belongs to another sort of the runs") from None
-        raise
+    page = results.search_page(cursor=position or None, **criteria)
     return page["items"], page["next_cursor"]
 
 
