@@ -112,7 +112,8 @@ def test_search_follows_every_page_and_stops_at_a_limit(monkeypatch):
     assert asked == [("x", 100, None), ("x", 100, "a"), ("x", 100, "b")]
     asked.clear()
     assert client.search(limit=3) == [1, 2, 3]
-    assert asked == [(None, 3, None), (None, 3, "a")]  # no page past the third match
+    # no page past the third match, and the second asks only for the one still wanted
+    assert asked == [(None, 3, None), (None, 1, "a")]
     with pytest.raises(ValueError):
         client.search(limit=0)
     pages["b"]["next_cursor"] = "b"

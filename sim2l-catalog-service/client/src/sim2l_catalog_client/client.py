@@ -1,8 +1,8 @@
 """``CatalogClient``: the catalog service over HTTP, returning plain dicts."""
 
-import itertools
 import urllib.parse
 
+from sim2l_sessions.paging import collect_pages
 from sim2l_sessions.paging import follow_pages
 from sim2l_sessions.service_client import ServiceClient
 
@@ -101,11 +101,13 @@ class CatalogClient(ServiceClient):
 
         Every match (the pages followed to the last), or the first ``limit``.
         """
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit!r}")
-        page_size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
-        found = self.iter_search(query=query, tags=tags, status=status, page_size=page_size)
-        return list(found if limit is None else itertools.islice(found, limit))
+        return collect_pages(
+            lambda size, cursor: self.search_page(
+                query=query, tags=tags, status=status, limit=size, cursor=cursor
+            ),
+            limit,
+            MAX_PAGE,
+        )
 
     def get_simulation(self, name: str, version: str | None = None) -> dict:
         """One version with its schema; the latest when ``version`` is omitted."""
@@ -130,13 +132,11 @@ class CatalogClient(ServiceClient):
 
     def list_versions(self, name: str, limit: int | None = None) -> list[dict]:
         """The versions of ``name``, highest first: every one, or the first ``limit``."""
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit!r}")
-        page_size = MAX_PAGE if limit is None else min(limit, MAX_PAGE)
-        found = follow_pages(
-            lambda cursor: self.versions_page(name, limit=page_size, cursor=cursor)
+        return collect_pages(
+            lambda size, cursor: self.versions_page(name, limit=size, cursor=cursor),
+            limit,
+            MAX_PAGE,
         )
-        return list(found if limit is None else itertools.islice(found, limit))
 
     def update_simulation(
         self,

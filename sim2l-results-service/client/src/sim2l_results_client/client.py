@@ -27,6 +27,7 @@ from sim2l_sessions.client_errors import ServerError
 from sim2l_sessions.client_errors import ServiceError
 from sim2l_sessions.execution_ids import EXECUTION_ID_RULE
 from sim2l_sessions.execution_ids import is_valid_execution_id
+from sim2l_sessions.paging import collect_pages
 from sim2l_sessions.paging import follow_pages
 from sim2l_sessions.paths import sim2l_home
 from sim2l_sessions.service_client import DEFAULT_TIMEOUT
@@ -231,7 +232,7 @@ class ResultsClient(ServiceClient):
         ``-`` sorts descending (runs lacking the value come last either way). At most ``limit``
         runs (None: every one), fetched in pages of up to 1000 that follow ``next_cursor``.
         """
-        return _gather(
+        return collect_pages(
             lambda size, cursor: self.search_page(
                 simulation_name,
                 input_filters,
@@ -243,6 +244,7 @@ class ResultsClient(ServiceClient):
                 cursor,
             ),
             limit,
+            MAX_PAGE,
         )
 
     def iter_search(
@@ -446,11 +448,12 @@ class ResultsClient(ServiceClient):
 
         At most ``limit`` of them (None: every one), in byte order, following ``next_cursor``.
         """
-        return _gather(
+        return collect_pages(
             lambda size, cursor: self.distinct_values_page(
                 simulation_name, param_name, param_class, size, cursor
             ),
             limit,
+            MAX_PAGE,
         )
 
     def parameter_schemas(
@@ -497,24 +500,6 @@ class ResultsClient(ServiceClient):
                 os.unlink(partial)
             raise
         return dest
-
-
-def _gather(fetch, limit: int | None) -> list:
-    """Items of consecutive pages, ``fetch(size, cursor)`` each, up to ``limit`` (None: all).
-
-    Each page asks for no more than is still wanted (at most ``MAX_PAGE``) and
-    resumes at the previous page's ``next_cursor``.
-    """
-    if limit is not None and limit < 1:
-        raise ValueError("limit is at least 1 (or None for every item)")
-    found, cursor = [], None
-    while True:
-        size = MAX_PAGE if limit is None else min(limit - len(found), MAX_PAGE)
-        page = fetch(size, cursor)
-        found += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None or (limit is not None and len(found) >= limit):
-            return found
 
 
 class _consistent_copy:
