@@ -201,3 +201,22 @@ def parse_filters(input_filters: dict | None, output_filters: dict | None) -> li
     if len(filters) > MAX_FILTERS:
         raise _invalid("input_filters", f"at most {MAX_FILTERS} filters")
     return filters
+
+
+def parse_criteria(criteria: dict) -> tuple[list[str], list, list]:
+    """Conditions on results ``r`` (version, status) and the parsed parameter filters.
+
+    The request schemas parse the filters once (``criteria["filters"]``);
+    a caller that did not is parsed for here.
+    """
+    conditions, params = [], []
+    for key in ("simulation_version", "status"):
+        if criteria.get(key) is not None:
+            conditions.append(f"r.{key} = ?")
+            params.append(criteria[key])
+    filters = criteria.get("filters")
+    if filters is None:
+        filters = parse_filters(criteria.get("input_filters"), criteria.get("output_filters"))
+    if filters and criteria.get("simulation_name") is None:
+        raise QueryError("simulation_name", "parameter filters need a simulation_name")
+    return conditions, params, filters

@@ -11,10 +11,9 @@ import orjson
 from sim2l_service_kit import format_timestamp
 from sim2l_service_kit.pagination import page_answer
 
-from sim2l_results_service.filters import QueryError
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
-from sim2l_results_service.filters import parse_filters
+from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
@@ -40,31 +39,12 @@ RESULT_COLUMNS = (
 RESULT_WIDTH = RESULT_COLUMNS.count(",") + 1  # a page's rows carry their sort key after these
 
 
-def _parse_criteria(criteria: dict) -> tuple[list[str], list, list]:
-    """Conditions on results ``r`` (version, status) and the parsed parameter filters.
-
-    The request schemas parse the filters once (``criteria["filters"]``);
-    a caller that did not is parsed for here.
-    """
-    conditions, params = [], []
-    for key in ("simulation_version", "status"):
-        if criteria.get(key) is not None:
-            conditions.append(f"r.{key} = ?")
-            params.append(criteria[key])
-    filters = criteria.get("filters")
-    if filters is None:
-        filters = parse_filters(criteria.get("input_filters"), criteria.get("output_filters"))
-    if filters and criteria.get("simulation_name") is None:
-        raise QueryError("simulation_name", "parameter filters need a simulation_name")
-    return conditions, params, filters
-
-
 def where_clause(criteria: dict, few_matches: bool = False) -> tuple[str, list]:
     """The WHERE clause on results ``r`` for simulation, version, status and parameter filters.
 
     ``few_matches``: the driving filter matches few runs (see ``filters.filters_subquery``).
     """
-    conditions, params, filters = _parse_criteria(criteria)
+    conditions, params, filters = parse_criteria(criteria)
     if criteria.get("simulation_name") is not None:
         conditions.insert(0, "r.simulation_name = ?")
         params.insert(0, criteria["simulation_name"])
@@ -122,7 +102,7 @@ def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None
     the window holds; fewer are cheaper to collect and sort.
     """
     need = limit + 1
-    conditions, params, filters = _parse_criteria(criteria)
+    conditions, params, filters = parse_criteria(criteria)
     if not filters or need > MAX_WINDOW_NEED:
         return None
     window = need * WINDOW_FACTOR
@@ -208,7 +188,7 @@ def search(
     """
     need = limit + 1
     window = need * WINDOW_FACTOR
-    filters = _parse_criteria(criteria)[2]
+    filters = parse_criteria(criteria)[2]
     # The driving filter alone matches no more runs than the window holds:
     # collecting and sorting its matches reads less than the window would (a
     # selective filter would leave the window without enough matches), and

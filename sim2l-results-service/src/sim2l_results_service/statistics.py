@@ -48,9 +48,9 @@ import peewee
 
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
+from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import uses_question_marks
-from sim2l_results_service.queries import _parse_criteria
 
 # Up to this many matches of the driving filter, PostgreSQL probes the values
 # per match; beyond it, it scans them. The scan reads every value of the
@@ -121,7 +121,7 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     (strings, nulls, NaN, which registration stores as no number) are not
     counted; no matching value gives a count of 0 and ``None`` for the rest.
     """
-    conditions, params, filters = _parse_criteria(criteria)
+    conditions, params, filters = parse_criteria(criteria)
     request = _Request(criteria["simulation_name"], (param_class, param_name), conditions, params)
     if uses_question_marks():
         row = _probed_sqlite(request, filters) if filters else _scanned(request, [])
