@@ -132,6 +132,61 @@ def test_pages_of_a_filtered_search_follow_its_order(client, runs, sort):
     assert walk(client, sort, 3, **criteria)[0] == [run["execution_id"] for run in everything]
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# (criteria, the same test in Python on a run's inputs and outputs)
+FILTERED = [
+    ({"input_filters": {"temperature": 3.0}}, lambda i, o: i.get("temperature") == 3.0),
+    (
+        {"input_filters": {"temperature": {"in": [3.0, 5.0]}}},
+        lambda i, o: i.get("temperature") in (3.0, 5.0),
+    ),
+    (
+        {"input_filters": {"temperature": {"gt": 2.0}}},
+        lambda i, o: _number(i.get("temperature")) and i["temperature"] > 2.0,
+    ),
+    (
+        {"input_filters": {"temperature": 3.0}, "output_filters": {"stress": {"lt": 2.0}}},
+        lambda i, o: i.get("temperature") == 3.0 and _number(o.get("stress")) and o["stress"] < 2,
+    ),
+    (
+        {
+            "input_filters": {"temperature": {"ge": 3.0}},
+            "output_filters": {"stress": {"between": [1.0, 2.5]}},
+        },
+        lambda i, o: (
+            _number(i.get("temperature"))
+            and i["temperature"] >= 3.0
+            and _number(o.get("stress"))
+            and 1.0 <= o["stress"] <= 2.5
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "created_at"])
+@pytest.mark.parametrize(("criteria", "matches"), FILTERED)
+def test_filtered_pages_by_creation_time_hold_exactly_the_matching_runs_in_order(
+    client, runs, sort, criteria, matches
+):
+    """Equality, ``in``, ranges and two filters, read from the value index (created_at in it)."""
+    everything = client.search_page(simulation_name="thermal_sim", sort=sort, limit=1000)["items"]
+    expected = [
+        eid
+        for eid in expected_order(everything, sort)
+        for item in everything
+        if item["execution_id"] == eid and matches(item["input_params"], item["output_params"])
+    ]
+    assert expected  # every case matches some runs, and not all of them
+    assert len(expected) < len(runs)
+    one_page = client.search(simulation_name="thermal_sim", sort=sort, limit=None, **criteria)
+    assert [run["execution_id"] for run in one_page] == expected
+    for limit in (1, 2):
+        assert walk(client, sort, limit, **criteria)[0] == expected
+
+
 def test_the_client_gathers_pages_up_to_its_limit(client, runs):
     newest = [run["execution_id"] for run in client.search(simulation_name="thermal_sim")]
     assert newest == [f"run-{n:02d}" for n in reversed(range(len(RUNS)))]
@@ -263,7 +318,10 @@ def test_runs_registered_or_deleted_between_pages_neither_repeat_nor_hide_the_ot
 def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
     client, tmp_path, monkeypatch
 ):
-    """The windowed plan answers the later pages too: the window starts at the cursor."""
+    """The windowed plan answers the later pages too: the window starts at the cursor.
+
+    (A broad ``in`` filter: an equality is read newest first from its index.)
+    """
     monkeypatch.setattr(queries, "WINDOW_FACTOR", 5)
     answered = []
     windowed = queries._windowed_page
@@ -279,7 +337,7 @@ def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
         for n in range(80)
     ]
     client.bulk_register(paths, progress=False)
-    found, _ = walk(client, "-created_at", 3, input_filters={"material": "steel"})
+    found, _ = walk(client, "-created_at", 3, input_filters={"material": {"in": ["steel"]}})
     assert found == [f"many-{n:03d}" for n in range(79, 0, -2)]
     # 40 matches in pages of 3 (windows of 20 runs): every page but the last two from the window
     assert answered[:11] == [True] * 11 and len(answered) == 14

@@ -405,7 +405,8 @@ def test_postgresql_statistics_follow_registrations(client, tmp_path, app, datab
 
 def test_time_sorted_search_with_a_selective_filter_on_many_runs(client, tmp_path, monkeypatch):
     """A filter matching few of many runs skips the newest-first window (it would find too
-    few); a broad filter is answered from the window. Both exactly right."""
+    few); a broad filter is answered from the window; an equality, broad or not, from its
+    index in time order. All exactly right."""
     from sim2l_results_service import queries
 
     monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)
@@ -428,13 +429,20 @@ def test_time_sorted_search_with_a_selective_filter_on_many_runs(client, tmp_pat
         for n in range(120)
     ]
     client.bulk_register(paths, progress=False)
-    rare = client.search(simulation_name="thermal_sim", input_filters={"temperature": 7.0})
+    rare = client.search(
+        simulation_name="thermal_sim", input_filters={"temperature": {"between": [7, 7.5]}}
+    )
     assert [run["execution_id"] for run in rare] == ["many-007"]
     broad = client.search(
-        simulation_name="thermal_sim", input_filters={"material": "steel"}, limit=2
+        simulation_name="thermal_sim", input_filters={"material": {"in": ["steel"]}}, limit=2
     )
     assert [run["execution_id"] for run in broad] == ["many-119", "many-117"]
     assert answered == [True]  # the rare filter never tried the window; the broad one did
+    equal = client.search(
+        simulation_name="thermal_sim", input_filters={"material": "steel"}, limit=2
+    )
+    assert [run["execution_id"] for run in equal] == ["many-119", "many-117"]
+    assert answered == [True]  # (no window for an equality)
     oldest = client.search(
         simulation_name="thermal_sim",
         input_filters={"material": "steel"},

@@ -78,6 +78,44 @@ def test_prepared_statements_prepare_once_per_connection(database_url):
     database.close()
 
 
+def test_prepared_statements_keep_at_most_their_limit_per_connection(database_url, monkeypatch):
+    if not database_url.startswith("postgresql"):
+        return  # SQLite has no server-side statements
+    from sim2l_service_kit.database import prepared_statements
+
+    monkeypatch.setattr(prepared_statements, "MAX_PER_CONNECTION", 3)
+    database = database_from_url(database_url)
+    statements = PreparedStatements(database, "kit_lru")
+    for value in range(5):  # five texts: the two least recently used are deallocated
+        sql = f"SELECT %s::int + {value}"
+        assert statements.execute_text(sql, (1,)).fetchone() == (1 + value,)
+    assert statements.execute_text("SELECT %s::int + 4", (2,)).fetchone() == (6,)
+    (count,) = database.execute_sql(
+        "SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'kit_lru_%%'"
+    ).fetchone()
+    assert count == 3
+    database.close()
+
+
+def test_backend_sql_query_answers_like_execute_on_either_backend(database_url):
+    proxy = peewee.DatabaseProxy()
+    database = database_from_url(database_url)
+    proxy.initialize(database)
+    sql = BackendSQL(proxy, "kit_query")
+    sql.execute("CREATE TABLE kit_query_probe (name TEXT, size INTEGER)")
+    sql.execute("INSERT INTO kit_query_probe VALUES (?, ?), (?, ?)", ("a", 1, "b", 2))
+    statement = "SELECT name FROM kit_query_probe WHERE size >= ? ORDER BY name LIMIT ?"
+    for low, expected in ((0, [("a",), ("b",)]), (2, [("b",)]), (3, [])):
+        assert sql.query(statement, (low, 10)).fetchall() == expected
+        assert sql.query(statement, (low, 10)).fetchall() == sql.fetchall(statement, (low, 10))
+    if sql.is_postgresql():
+        (count,) = database.execute_sql(
+            "SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'kit_query_%%'"
+        ).fetchone()
+        assert count == 1  # one text, prepared once on this connection
+    database.close()
+
+
 def test_wal_checkpointer_turns_automatic_checkpoints_off_and_runs_one_thread(tmp_path):
     url = f"sqlite:///{tmp_path}/wal.db"
     database = database_from_url(url)

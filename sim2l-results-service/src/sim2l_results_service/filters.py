@@ -144,9 +144,12 @@ def filter_select(alias: str, simulation_name: str | None, entry: tuple) -> tupl
 
 
 def filters_subquery(
-    simulation_name: str, filters: list, few_matches: bool = False
+    simulation_name: str, filters: list, few_matches: bool = False, with_creation_time=False
 ) -> tuple[str, list]:
     """A query of the distinct ids of the results matching every filter (see the module docstring).
+
+    ``with_creation_time``: each id comes with its run's ``created_at``, read
+    from the same index rows (columns ``result_id, created_at``).
 
     On PostgreSQL, when no filter is an equality or ``in`` list, the filters'
     index-only range scans are intersected with a hash (``INTERSECT``)
@@ -157,12 +160,17 @@ def filters_subquery(
     """
     filters = sorted(filters, key=lambda entry: entry[0])
     postgres = not uses_question_marks()
+
+    def selected(alias: str) -> str:
+        time = f", {alias}.created_at" if with_creation_time else ""
+        return f"{alias}.result_id{time}"
+
     if len(filters) > 1 and filters[0][0] >= 2 and postgres and not few_matches:
         selects, params = [], []
         for index, entry in enumerate(filters):
             conditions, values = filter_select(f"f{index}", simulation_name, entry)
             selects.append(
-                f"SELECT f{index}.result_id FROM results_parameter_value f{index} "  # noqa: S608 (fixed SQL)
+                f"SELECT {selected(f'f{index}')} FROM results_parameter_value f{index} "  # noqa: S608 (fixed SQL)
                 f"WHERE {' AND '.join(conditions)}"
             )
             params += values
@@ -179,7 +187,7 @@ def filters_subquery(
             f"WHERE {' AND '.join(probe)}{fence})"
         )
     sql = (
-        "SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
+        f"SELECT {selected('f0')} FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
         f"WHERE {' AND '.join(conditions)}"
     )
     return sql, params

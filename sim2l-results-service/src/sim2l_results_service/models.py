@@ -52,9 +52,11 @@ class Result(BaseModel):
         table_name = "results_result"
 
 
-# The kit's runner of ``?``-marked SQL, on the results database.
-_sql = BackendSQL(database_proxy)
+# The kit's runner of ``?``-marked SQL, on the results database: ``query``
+# for the searches and statistics (prepared on PostgreSQL), ``execute`` for the rest.
+_sql = BackendSQL(database_proxy, "sim2l_results")
 execute = _sql.execute
+query = _sql.query
 
 
 def uses_question_marks() -> bool:

@@ -15,6 +15,7 @@ from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.models import execute
+from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
 from sim2l_results_service.runfile import Limits
@@ -63,7 +64,7 @@ def _probe_limit(simulation_name: str, keys: list[tuple[str, str]]) -> int:
     rows of ``results_parameter_schema``, not a count of the values).
     """
     marks = ", ".join("(?, ?)" for _ in keys)
-    row = execute(
+    row = query(
         "SELECT max(runs) FROM (SELECT sum(run_count) AS runs FROM results_parameter_schema "  # noqa: S608 (fixed SQL; values are bound parameters)
         f"WHERE simulation_name = ? AND (param_class, name) IN ({marks}) "
         "GROUP BY param_class, name) counted",
@@ -84,7 +85,7 @@ def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
         "SELECT count(*) FROM (SELECT 1 FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
         f"WHERE {' AND '.join(conditions)} LIMIT ?) capped"
     )
-    return int(execute(sql, params + [cap + 1]).fetchone()[0])
+    return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
 def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None) -> list | None:
@@ -148,23 +149,104 @@ def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None
         *probe_params,
         need,
     ]
-    rows = execute(_page_sql(order, "", where), values).fetchall()
+    rows = query(_page_sql(order, where), values).fetchall()
     return rows if len(rows) == need else None
 
 
-def _page_sql(order: Order, join: str, where: str) -> str:
-    """The page's ids and sort keys chosen first (narrow rows), then only its rows read whole."""
-    aliases = tuple(f"k{index}" for index in range(len(order.keys)))
-    selected = ", ".join(
-        f"{key} AS {alias}" for key, alias in zip(order.keys, aliases, strict=True)
-    )
+def _page_sql(order: Order, where: str, source: str = "results_result r", keys=None) -> str:
+    """The page's ids and sort keys chosen first (narrow rows), then only its rows read whole.
+
+    ``source`` is what the ids and ``keys`` (the order's own by default; the
+    first is the run's id) are chosen from.
+    """
+    keys = keys or order.keys
+    aliases = tuple(f"k{index}" for index in range(len(keys)))
+    selected = ", ".join(f"{key} AS {alias}" for key, alias in zip(keys, aliases, strict=True))
     return (
         f"SELECT {RESULT_COLUMNS}, {', '.join('page.' + alias for alias in aliases)} "  # noqa: S608 (fixed SQL)
-        f"FROM (SELECT r.id AS id, {selected} FROM results_result r {join} WHERE {where} "
-        f"ORDER BY {order.order_by()} LIMIT ?) page "
+        f"FROM (SELECT {keys[-1]} AS id, {selected} FROM {source} WHERE {where} "
+        f"ORDER BY {order.order_by(keys)} LIMIT ?) page "
         "JOIN results_result r ON r.id = page.id "
         f"ORDER BY {order.order_by(tuple('page.' + alias for alias in aliases))}"
     )
+
+
+def _matches_page(
+    name: str, filters: list, order: Order, limit: int, after: tuple | None, few: bool
+) -> list:
+    """A newest-first page chosen from the filters' index rows alone, then its rows read whole.
+
+    Value rows carry their run's ``created_at`` (migration 0006), so the
+    matches of the filters (``filters_subquery``) come with their sort key
+    and no result row is read to order them. When an equality drives, its
+    index yields the matches already in time order and the scan stops at
+    the page's end; other filters' matches are sorted from the index.
+    """
+    matches, params = filters_subquery(name, filters, few, with_creation_time=True)
+    keys = ("m.created_at", "m.result_id")
+    page_after, page_after_params = order.after(after, keys)
+    sql = _page_sql(order, page_after, f"({matches}) m", keys)
+    return query(sql, [*params, *page_after_params, limit + 1]).fetchall()
+
+
+def _few_matches(name: str, filters: list, matches: int, window: int) -> bool:
+    """Whether the driving filter's ``matches`` are few enough to probe the others per match."""
+    if len(filters) == 1 or matches <= PROBE_LIMIT:  # (one filter: no other to probe)
+        return True
+    if matches > window or uses_question_marks():
+        # (a count that reached the window's cap says nothing about the limit;
+        # SQLite always probes per match)
+        return False
+    return matches <= _probe_limit(name, [entry[1:3] for entry in filters])
+
+
+def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | None, filters):
+    """A newest- (or oldest-) first page of a filtered search without version or status.
+
+    An equality drives straight down its index in time order. Another
+    driving filter is counted first (up to the window): one matching more
+    runs than the window holds is answered from the next runs in time
+    (``_windowed_page``), fewer are collected from the index and sorted.
+    """
+    name = criteria["simulation_name"]
+    if min(entry[0] for entry in filters) == 0:
+        return _matches_page(name, filters, order, limit, after, few=True)
+    need = limit + 1
+    window = need * WINDOW_FACTOR
+    matches = window + 1
+    if need <= MAX_WINDOW_NEED:
+        matches = _driving_matches(name, filters, window)
+    if matches > window:
+        rows = _windowed_page(criteria, order, limit, after)
+        if rows is not None:
+            return rows
+    few = _few_matches(name, filters, matches, window)
+    return _matches_page(name, filters, order, limit, after, few)
+
+
+def _joined_page(criteria: dict, order: Order, limit: int, after: tuple | None, filters) -> list:
+    """A page of any search: its matches joined to the result rows, which hold the sort key."""
+    need = limit + 1
+    window = need * WINDOW_FACTOR
+    # The driving filter alone matches no more runs than the window holds:
+    # collecting and sorting its matches reads less than the window would (a
+    # selective filter would leave the window without enough matches), and
+    # the other filters are best probed per match.
+    matches = window + 1
+    if filters and need <= MAX_WINDOW_NEED:
+        matches = _driving_matches(criteria["simulation_name"], filters, window)
+    rows = None
+    if order.by_creation and matches > window:
+        rows = _windowed_page(criteria, order, limit, after)
+    if rows is None:
+        few = bool(filters) and _few_matches(criteria["simulation_name"], filters, matches, window)
+        where, where_params = where_clause(criteria, few_matches=few)
+        page_after, page_after_params = order.after(after)
+        source = f"results_result r {order.join}"
+        sql = _page_sql(order, f"{where} AND {page_after}", source)
+        values = [*order.join_params, *where_params, *page_after_params, need]
+        rows = query(sql, values).fetchall()
+    return rows
 
 
 def search(
@@ -186,30 +268,11 @@ def search(
     (``params`` chooses names, ``params_budget`` caps the bytes per class),
     so a page's size is bounded whatever the runs hold.
     """
-    need = limit + 1
-    window = need * WINDOW_FACTOR
-    filters = parse_criteria(criteria)[2]
-    # The driving filter alone matches no more runs than the window holds:
-    # collecting and sorting its matches reads less than the window would (a
-    # selective filter would leave the window without enough matches), and
-    # the other filters are best probed per match.
-    matches = window + 1
-    if filters and need <= MAX_WINDOW_NEED:
-        matches = _driving_matches(criteria["simulation_name"], filters, window)
-    rows = None
-    if order.by_creation and matches > window:
-        rows = _windowed_page(criteria, order, limit, after)
-    if rows is None:
-        few = matches <= PROBE_LIMIT
-        if not few and filters and matches <= window and not uses_question_marks():
-            # (a count that reached the window's cap says nothing about the limit)
-            keys = [entry[1:3] for entry in filters]
-            few = matches <= _probe_limit(criteria["simulation_name"], keys)
-        where, where_params = where_clause(criteria, few_matches=few)
-        page_after, page_after_params = order.after(after)
-        sql = _page_sql(order, order.join, f"{where} AND {page_after}")
-        values = [*order.join_params, *where_params, *page_after_params, need]
-        rows = execute(sql, values).fetchall()
+    conditions, _, filters = parse_criteria(criteria)
+    if order.by_creation and filters and not conditions:
+        rows = _newest_first_page(criteria, order, limit, after, filters)
+    else:
+        rows = _joined_page(criteria, order, limit, after, filters)
     chosen = frozenset(params) if params else None
     items = [_item(row[:RESULT_WIDTH], chosen, params_budget) for row in rows[:limit]]
     page = page_answer(rows, limit, order.name, lambda row: row[RESULT_WIDTH:], items=items)
@@ -275,7 +338,7 @@ def distinct_values(
     first page), which the value index seeks to.
     """
     start, start_params = ("v.str_value > ?", list(after)) if after else ("1 = 1", [])
-    rows = execute(
+    rows = query(
         "SELECT v.str_value, count(*) FROM results_parameter_value v WHERE v.simulation_name = ? "  # noqa: S608 (fixed SQL; values are bound parameters)
         f"AND v.param_class = ? AND v.name = ? AND v.str_value IS NOT NULL AND {start} "
         "GROUP BY v.str_value ORDER BY v.str_value LIMIT ?",
@@ -358,7 +421,7 @@ def result_view(execution_id: str, run_file=None, limits=None) -> bytes | None:
     Values too large to embed in pages (``max_embedded_value_bytes``) are
     read back whole from the stored ``run_file`` when it is given.
     """
-    row = execute(
+    row = query(
         f"SELECT {', '.join(VIEW_COLUMNS)}, inputs_json, outputs_json, units_json, artifacts_json "  # noqa: S608 (fixed SQL; values are bound parameters)
         "FROM results_result WHERE execution_id = ?",
         (execution_id,),
@@ -384,7 +447,7 @@ def result_view(execution_id: str, run_file=None, limits=None) -> bytes | None:
 
 def result_file_info(execution_id: str):
     """``(sha256, file_size)`` of a registered run, or None."""
-    return execute(
+    return query(
         "SELECT sha256, file_size FROM results_result WHERE execution_id = ?", (execution_id,)
     ).fetchone()
 

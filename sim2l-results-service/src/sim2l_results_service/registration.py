@@ -166,8 +166,12 @@ def _result_row(
     }
 
 
-def _value_rows(record: RunRecord, result_id: int, reader: ValueReader):
-    """The index rows of a run, one at a time; large lists and dicts are read again."""
+def _value_rows(record: RunRecord, result_id: int, created_at: float, reader: ValueReader):
+    """The index rows of a run, one at a time; large lists and dicts are read again.
+
+    Each carries the run's ``created_at``: searches take the newest matches
+    of a filter from its index alone (migration 0006).
+    """
     simulation = record.metadata["simulation_name"]
     for p in record.parameters:
         # json_value only for values that have neither a number nor an indexed string
@@ -184,6 +188,7 @@ def _value_rows(record: RunRecord, result_id: int, reader: ValueReader):
             p.num_value,
             p.str_value,
             json_value,
+            created_at,
         )
 
 
@@ -196,6 +201,7 @@ _VALUE_COLUMNS = (
     "num_value",
     "str_value",
     "json_value",
+    "created_at",
 )
 _SCHEMA_COLUMNS = (
     "simulation_name",
@@ -357,7 +363,7 @@ def register_run(
                     _insert_many(
                         "results_parameter_value",
                         _VALUE_COLUMNS,
-                        _value_rows(record, result_id, reader),
+                        _value_rows(record, result_id, row["created_at"], reader),
                     )
                 # Last step inside the transaction: if the rename fails, nothing is stored.
                 store.install(upload, execution_id)

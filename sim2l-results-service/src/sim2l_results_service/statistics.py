@@ -49,7 +49,7 @@ import peewee
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
-from sim2l_results_service.models import execute
+from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 
 # Up to this many matches of the driving filter, PostgreSQL probes the values
@@ -180,7 +180,7 @@ def _capped_counts(request: _Request, filters: list) -> tuple[int, list[int]]:
         f"WITH probe_limit AS MATERIALIZED ({limit}) "  # noqa: S608 (fixed SQL)
         f"SELECT (SELECT runs FROM probe_limit), {', '.join(counts)}"
     )
-    limit, *counted = execute(sql, values).fetchone()
+    limit, *counted = query(sql, values).fetchone()
     return int(limit), [int(count) for count in counted]
 
 
@@ -226,7 +226,7 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
         f"FROM {prefix}results_parameter_value v{request.run_join()} WHERE {where}"
     )
     values += [*prefix_params, *ids_params, *request.key, *request.params]
-    few_matches, *row = execute(sql, values).fetchone()
+    few_matches, *row = query(sql, values).fetchone()
     return tuple(row) if few_matches else None
 
 
@@ -286,7 +286,7 @@ def _scanned(request: _Request, filters: list) -> tuple:
         own_conditions, own_params = [], []
     where = " AND ".join(["v.num_value IS NOT NULL", *own_conditions, *request.conditions])
     sql = f"SELECT {aggregates} FROM {source}{request.run_join()} WHERE {where}"  # noqa: S608 (fixed SQL)
-    return execute(sql, values + own_params + request.params).fetchone()
+    return query(sql, values + own_params + request.params).fetchone()
 
 
 def _probed_sqlite(request: _Request, filters: list) -> tuple:
@@ -299,7 +299,7 @@ def _probed_sqlite(request: _Request, filters: list) -> tuple:
         "JOIN results_parameter_value v ON v.result_id = ids.result_id "
         f"AND v.param_class = ? AND v.name = ?{request.run_join()} WHERE {where}"
     )
-    return execute(sql, values + ids_params + [*request.key] + request.params).fetchone()
+    return query(sql, values + ids_params + [*request.key] + request.params).fetchone()
 
 
 def _finite(value: float | None) -> float | None:

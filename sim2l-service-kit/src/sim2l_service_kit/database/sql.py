@@ -5,8 +5,11 @@ markers and adapted to the backend's marker (``%s`` for psycopg2) when run.
 """
 
 import functools
+import weakref
 
 import peewee
+
+from sim2l_service_kit.database.prepared_statements import PreparedStatements
 
 
 @functools.lru_cache(maxsize=512)
@@ -15,15 +18,35 @@ def _adapt(statement: str, param: str) -> str:
 
 
 class BackendSQL:
-    """Run ``?``-marked SQL on the database ``proxy`` holds (set by ``create_app``)."""
+    """Run ``?``-marked SQL on the database ``proxy`` holds (set by ``create_app``).
 
-    def __init__(self, proxy: peewee.DatabaseProxy):
+    ``prefix`` names the statements ``query`` prepares on PostgreSQL.
+    """
+
+    def __init__(self, proxy: peewee.DatabaseProxy, prefix: str = "sim2l"):
         self.proxy = proxy
+        self.prefix = prefix
+        self._prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def execute(self, statement: str, params=()):
         """Run ``statement`` and return the cursor."""
         database = self.proxy.obj
         return database.execute_sql(_adapt(statement, database.param), params)
+
+    def query(self, statement: str, params=()):
+        """Run a query that is run often, and return the cursor.
+
+        On PostgreSQL it is a prepared statement, once per connection
+        (``PreparedStatements``): a search's planning can cost more than its
+        execution. SQLite's driver keeps compiled statements itself.
+        """
+        database = self.proxy.obj
+        if database.param == "?":
+            return database.execute_sql(statement, params)
+        prepared = self._prepared.get(database)
+        if prepared is None:
+            prepared = self._prepared[database] = PreparedStatements(database, self.prefix)
+        return prepared.execute_text(_adapt(statement, database.param), params)
 
     def fetchall(self, statement: str, params=()) -> list[tuple]:
         """All rows of a query."""
