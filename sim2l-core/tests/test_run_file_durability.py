@@ -7,6 +7,8 @@
   committed to first, or with a WAL already beside it, is written synced.
 - A writer that dies without closing leaves a valid file with every committed
   row, also when the WAL header of its unsynced first commit never reached the disk.
+- A new file appears whole or not at all, made without a name or under a
+  temporary one, and creating it leaves nothing else behind.
 """
 
 import os
@@ -18,6 +20,7 @@ import textwrap
 import pytest
 from sim2l.rundb import RunDatabase
 from sim2l.rundb import RunNotFoundError
+from sim2l.rundb import creation
 
 SYNCHRONOUS_OFF, SYNCHRONOUS_NORMAL = 0, 1
 
@@ -176,3 +179,44 @@ def test_a_lost_wal_header_leaves_the_created_file_valid_and_no_run(run_folder):
         run_db.initialize_run("thermal_sim", "1.0.0", capture_environment=False)
         run_db.complete_run("completed")
         assert run_db.get_summary()["status"] == "completed"
+
+
+# ---------------------------------------------------------------- creating the file
+
+
+@pytest.fixture(params=["unnamed", "named"])
+def creation_path(request, monkeypatch):
+    """Both ways a file is made: without a name (Linux O_TMPFILE), or under a temporary name."""
+    if request.param == "named":
+        monkeypatch.setattr(creation, "_O_TMPFILE", None)
+    elif creation._O_TMPFILE is None:
+        pytest.skip("no O_TMPFILE here")
+    return request.param
+
+
+def test_a_created_file_is_the_whole_image_and_nothing_else_is_left(tmp_path, creation_path):
+    path = tmp_path / "exec-made.db"
+    assert creation.create_run_file(path) is True
+    assert path.read_bytes() == creation.empty_run_file_image()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exec-made.db"]
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+
+
+def test_creating_a_file_that_exists_changes_nothing(tmp_path, creation_path):
+    path = tmp_path / "exec-taken.db"
+    path.write_bytes(b"someone else's")
+    assert creation.create_run_file(path) is False
+    assert path.read_bytes() == b"someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exec-taken.db"]
+
+
+def test_both_ways_make_files_with_the_same_permissions(tmp_path, monkeypatch):
+    if creation._O_TMPFILE is None:
+        pytest.skip("no O_TMPFILE here")
+    creation.create_run_file(tmp_path / "unnamed.db")
+    monkeypatch.setattr(creation, "_O_TMPFILE", None)
+    creation.create_run_file(tmp_path / "named.db")
+    assert (tmp_path / "unnamed.db").stat().st_mode == (tmp_path / "named.db").stat().st_mode
