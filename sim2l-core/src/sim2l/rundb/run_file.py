@@ -272,10 +272,8 @@ class RunFile:
                 yield self
                 return
             connection.execute("BEGIN IMMEDIATE")
-            if self._unsynced and not nobody_committed(connection, self.path):
-                connection.execute("ROLLBACK")  # nothing written yet: begin again, synced
-                self._sync_again()
-                connection.execute("BEGIN IMMEDIATE")
+            if self._unsynced:
+                self._stay_unsynced_only_if_alone(connection)
             try:
                 if self._unborn:
                     now = time.time()
@@ -291,6 +289,18 @@ class RunFile:
             self._unborn = False
             if self._unsynced:
                 self._sync_again()
+
+    def _stay_unsynced_only_if_alone(self, connection: sqlite3.Connection) -> None:
+        """In the first transaction: begin it again, synced, if anyone committed before us."""
+        try:
+            alone = nobody_committed(connection, self.path)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        if not alone:
+            connection.execute("ROLLBACK")  # nothing written yet
+            self._sync_again()
+            connection.execute("BEGIN IMMEDIATE")
 
     def _sync_again(self) -> None:
         """Back to synced WAL headers and checkpoints, after (or instead of) the first commit."""
