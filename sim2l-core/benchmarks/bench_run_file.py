@@ -153,7 +153,7 @@ def main() -> int:
     report_against_bare(
         "run file create+complete p95", bare, sim2l, "bare sqlite3 file p95", at=0.95
     )
-    report("fdatasync p50 on this machine now (a run file pays 4)", sync, "ms")
+    report("fdatasync p50 on this machine now (a run file pays 3)", sync, "ms")
     # CPU time of this process: what sim2l itself costs, whatever the other
     # processes on the machine do to the wall clock.
     with tempfile.TemporaryDirectory() as name:

@@ -1,9 +1,12 @@
 """Creating a new run file in one step: the whole schema at once, never half of it.
 
 A new file is a copy of a prepared image of the empty schema (built once per
-process in memory, in WAL format), written beside the destination and
+process in memory, in WAL format), written as a file without a name (Linux
+``O_TMPFILE``; elsewhere a temporary name beside the destination) and
 hard-linked into place. Another process therefore sees either no file or a
-whole schema, and two processes creating the same run cannot both win.
+whole schema, and two processes creating the same run cannot both win. A
+file without a name also leaves nothing behind when the process dies while
+writing it, and costs no directory entry to create and remove.
 Building the schema statement by statement in every new file, then
 converting it to WAL, was most of the cost of a short run.
 
@@ -26,6 +29,9 @@ from sim2l.rundb.schema import create_schema_script
 # 2 means WAL, so the file opens in WAL mode without converting it first.
 _FORMAT_VERSION_OFFSETS = (18, 19)
 _WAL_FORMAT = 2
+
+# Linux only; None elsewhere, where a temporary name is used instead.
+_O_TMPFILE = getattr(os, "O_TMPFILE", None)
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,6 +65,45 @@ def create_run_file(path: Path, environment: tuple | None = None) -> bool:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     image = empty_run_file_image(environment)
+    try:
+        return _link_unnamed_file(path, image)
+    except _NoUnnamedFiles:
+        return _link_named_file(path, image)
+
+
+class _NoUnnamedFiles(Exception):
+    """This system or file system cannot link a file made without a name."""
+
+
+def _link_unnamed_file(path: Path, image: bytes) -> bool:
+    if _O_TMPFILE is None:
+        raise _NoUnnamedFiles
+    try:
+        descriptor = os.open(path.parent, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError as error:  # old kernel (EISDIR) or file system (EOPNOTSUPP)
+        raise _NoUnnamedFiles from error
+    try:
+        _write_all(descriptor, image)
+        # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N gives the open file a
+        # name (open(2)); os.link asks for linkat when a dir_fd is given, and
+        # the descriptor passed as one is ignored for an absolute source.
+        os.link(f"/proc/self/fd/{descriptor}", path, src_dir_fd=descriptor, follow_symlinks=True)
+    except FileExistsError:
+        return False
+    except OSError as error:  # no /proc, or a file system without hard links
+        raise _NoUnnamedFiles from error
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _link_named_file(path: Path, image: bytes) -> bool:
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.creating")
     with open(partial, "xb") as stream:
         stream.write(image)

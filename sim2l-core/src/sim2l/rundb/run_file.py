@@ -18,6 +18,8 @@ rules of access that every kind of record relies on.
 Read-write connections use WAL and ``synchronous=NORMAL``: another process
 can read while the run is written, an application crash loses nothing
 committed, and the last connection to close folds the WAL back into the file.
+The first commit into a file this process created skips the WAL header sync
+(``first_commit.py`` says why that is safe and when it applies).
 """
 
 import contextlib
@@ -35,6 +37,10 @@ from sim2l.rundb.errors import RunStateError
 from sim2l.rundb.errors import SchemaVersionError
 from sim2l.rundb.execution_ids import run_file_path
 from sim2l.rundb.execution_ids import validate_execution_id
+from sim2l.rundb.first_commit import SYNCED_PRAGMAS
+from sim2l.rundb.first_commit import UNSYNCED_PRAGMAS
+from sim2l.rundb.first_commit import nobody_committed
+from sim2l.rundb.first_commit import wal_path
 from sim2l.rundb.liveness import Heartbeat
 from sim2l.rundb.liveness import hold_writer_lock
 from sim2l.rundb.liveness import release_writer_lock
@@ -126,6 +132,7 @@ class RunFile:
         self._heartbeat = Heartbeat()
         self._took_part = False  # initialised the run or wrote to it while it ran
         self._unborn = False  # created the file; its first rows go in with the first write
+        self._unsynced = False  # the first commit into the file it created goes unsynced
         self._environment_recorded = False  # created the file with the environment in it
         self._asked_id = execution_id
         self.execution_id = execution_id or validate_execution_id(self.path.stem)
@@ -208,12 +215,16 @@ class RunFile:
             hold_writer_lock(self.path)
             created = create_run_file(self.path, environment)
             self._environment_recorded = created and environment is not None
+        fresh_wal = created and not wal_path(self.path).exists()
         connection = _connect(self.path, writable=True)
         try:
             if created:
                 # Its rows go in with the first write's own transaction.
                 status = "created"
                 self._unborn = True
+                if fresh_wal:
+                    connection.executescript(UNSYNCED_PRAGMAS)
+                    self._unsynced = True
             else:
                 status = self._join_existing(connection)
             if status in TERMINAL_STATUSES:
@@ -222,6 +233,7 @@ class RunFile:
                 hold_writer_lock(self.path)
             self._took_part = self._took_part or (takes_part and status == "running")
         except BaseException:
+            self._unsynced = False
             connection.close()
             raise
         self._connection = connection
@@ -260,6 +272,8 @@ class RunFile:
                 yield self
                 return
             connection.execute("BEGIN IMMEDIATE")
+            if self._unsynced:
+                self._stay_unsynced_only_if_alone(connection)
             try:
                 if self._unborn:
                     now = time.time()
@@ -273,6 +287,25 @@ class RunFile:
                 raise
             connection.execute("COMMIT")
             self._unborn = False
+            if self._unsynced:
+                self._sync_again()
+
+    def _stay_unsynced_only_if_alone(self, connection: sqlite3.Connection) -> None:
+        """In the first transaction: begin it again, synced, if anyone committed before us."""
+        try:
+            alone = nobody_committed(connection, self.path)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        if not alone:
+            connection.execute("ROLLBACK")  # nothing written yet
+            self._sync_again()
+            connection.execute("BEGIN IMMEDIATE")
+
+    def _sync_again(self) -> None:
+        """Back to synced WAL headers and checkpoints, after (or instead of) the first commit."""
+        self._connection.executescript(SYNCED_PRAGMAS)
+        self._unsynced = False
 
     def _execute(self, sql: str, parameters=()):
         """Run one read statement."""
@@ -327,6 +360,9 @@ class RunFile:
     def close(self) -> None:
         """Close the file; the last connection to close folds the WAL back into it."""
         with self._lock:
+            if self._unsynced:
+                # No commit of ours went through; closing may checkpoint others' frames.
+                self._sync_again()
             if self._writable:
                 self._settle_if_ended()
             if self._connection is not None:

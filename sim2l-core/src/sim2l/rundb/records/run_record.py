@@ -168,9 +168,12 @@ class RunRecord:
             )
         now = time.time()
         with self.transaction():
-            started = self._connection.execute("SELECT started_at FROM run WHERE id = 1").fetchone()
-            if duration_seconds is None and started[0] is not None:
-                duration_seconds = now - started[0]
+            if duration_seconds is None:  # the caller's duration needs no read
+                started = self._connection.execute(
+                    "SELECT started_at FROM run WHERE id = 1"
+                ).fetchone()[0]
+                if started is not None:
+                    duration_seconds = now - started
             self._connection.execute(
                 "UPDATE run SET status = ?, completed_at = ?, duration_seconds = ?, "
                 "error_message = ?, traceback = ? WHERE id = 1",
