@@ -130,6 +130,7 @@ def parse_filter(param_class: str, name, spec, field: str) -> tuple:
 
 
 def filter_select(alias: str, simulation_name: str | None, entry: tuple) -> tuple[list[str], list]:
+    """The conditions (and values) of one parsed filter on the value row aliased ``alias``."""
     _, param_class, name, operators, field = entry
     conditions = [f"{alias}.param_class = ?", f"{alias}.name = ?"]
     params = [param_class, name]
@@ -139,6 +140,26 @@ def filter_select(alias: str, simulation_name: str | None, entry: tuple) -> tupl
     for operator, operand in operators:
         sql, values = _condition(operator, operand, field, alias)
         conditions.append(sql)
+        params += values
+    return conditions, params
+
+
+def probes(filters: list, run_id: str, fenced: bool, first: int = 1) -> tuple[list[str], list]:
+    """One ``EXISTS`` primary-key probe per filter of the run whose id is ``run_id``.
+
+    ``fenced`` (PostgreSQL) adds ``OFFSET 0``, which keeps the planner from
+    turning a probe into a join that reads every match of its filter: only
+    the runs that reach the probe are probed. Aliases count from ``first``.
+    """
+    conditions, params = [], []
+    for index, entry in enumerate(filters, start=first):
+        alias = f"f{index}"
+        probe, values = filter_select(alias, None, entry)
+        probe.insert(0, f"{alias}.result_id = {run_id}")
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
+            f"WHERE {' AND '.join(probe)}{' OFFSET 0' if fenced else ''})"
+        )
         params += values
     return conditions, params
 
@@ -176,16 +197,9 @@ def filters_subquery(
             params += values
         return " INTERSECT ".join(selects), params
     conditions, params = filter_select("f0", simulation_name, filters[0])
-    for index, entry in enumerate(filters[1:], start=1):
-        alias = f"f{index}"
-        probe, values = filter_select(alias, None, entry)
-        probe.insert(0, f"{alias}.result_id = f0.result_id")
-        params += values
-        fence = " OFFSET 0" if postgres and few_matches else ""
-        conditions.append(
-            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
-            f"WHERE {' AND '.join(probe)}{fence})"
-        )
+    others, values = probes(filters[1:], "f0.result_id", postgres and few_matches)
+    conditions += others
+    params += values
     sql = (
         f"SELECT {selected('f0')} FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
         f"WHERE {' AND '.join(conditions)}"

@@ -14,6 +14,7 @@ from sim2l_service_kit.pagination import page_answer
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
+from sim2l_results_service.filters import probes
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
@@ -88,6 +89,22 @@ def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
+def _window_edge(name: str, order: Order, after: tuple | None, window: int) -> tuple[str, list]:
+    """``">= (the created_at of the window's last run)"`` (``<=`` oldest first), and its values.
+
+    The window is the ``window`` runs of the simulation that follow the
+    cursor in creation order, read from the time index.
+    """
+    edge_after, edge_after_params = order.after(after, ("e.created_at", "e.id"))
+    sign = ">=" if order.descending else "<="
+    edge = (
+        f"{sign} (SELECT e.created_at FROM results_result e "  # noqa: S608 (fixed SQL)
+        f"WHERE e.simulation_name = ? AND {edge_after} "
+        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?)"
+    )
+    return edge, [name, *edge_after_params, window - 1]
+
+
 def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None) -> list | None:
     """The page from the next runs in creation order only, or None when they hold too few matches.
 
@@ -108,47 +125,16 @@ def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None
         return None
     window = need * WINDOW_FACTOR
     name = criteria["simulation_name"]
-    edge_sign = ">=" if order.descending else "<="
-    # OFFSET 0 keeps PostgreSQL from turning a probe into a join that reads
-    # every match of the filter: here only the window's runs get probed.
-    # (SQLite always probes per row, and takes no OFFSET without a LIMIT.)
-    fence = "" if uses_question_marks() else " OFFSET 0"
-    probes, probe_params = [], []
-    for index, entry in enumerate(sorted(filters, key=lambda item: item[0])):
-        alias = f"f{index}"
-        probe, values = filter_select(alias, None, entry)
-        probe.insert(0, f"{alias}.result_id = r.id")
-        probes.append(
-            f"EXISTS (SELECT 1 FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
-            f"WHERE {' AND '.join(probe)}{fence})"
-        )
-        probe_params += values
-    edge_after, edge_after_params = order.after(after, ("e.created_at", "e.id"))
-    edge = (
-        "(SELECT e.created_at FROM results_result e "  # noqa: S608 (fixed SQL)
-        f"WHERE e.simulation_name = ? AND {edge_after} "
-        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?)"
-    )
+    # Only the window's runs get probed (fenced: SQLite always probes per row,
+    # and takes no OFFSET without a LIMIT).
+    ordered = sorted(filters, key=lambda item: item[0])
+    checks, check_params = probes(ordered, "r.id", not uses_question_marks(), first=0)
+    edge, edge_params = _window_edge(name, order, after, window)
     page_after, page_after_params = order.after(after)
     where = " AND ".join(
-        [
-            "r.simulation_name = ?",
-            page_after,
-            f"r.created_at {edge_sign} {edge}",
-            *conditions,
-            *probes,
-        ]
+        ["r.simulation_name = ?", page_after, f"r.created_at {edge}", *conditions, *checks]
     )
-    values = [
-        name,
-        *page_after_params,
-        name,
-        *edge_after_params,
-        window - 1,
-        *params,
-        *probe_params,
-        need,
-    ]
+    values = [name, *page_after_params, *edge_params, *params, *check_params, need]
     rows = query(_page_sql(order, where), values).fetchall()
     return rows if len(rows) == need else None
 
