@@ -64,3 +64,32 @@ def test_bad_backend_flag_is_refused():
 
 def test_the_generated_document_describes_every_route(app):
     check_document(app)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("prepared", [True, False])
+def test_postgresql_searches_are_prepared_once_per_connection_unless_turned_off(
+    make_app, app_config, tokens, prepared
+):
+    app = make_app({**app_config, "postgresql_prepared_statements": prepared})
+    client = app.test_client()
+    headers = {"X-Session-ID": tokens["user"]}
+    # One request at a time: the pool hands out its one connection each time,
+    # so every request below runs on the connection inspected after.
+    for temperature in (300.0, 350.0, 300.0):
+        answer = client.post(
+            "/results/search",
+            json={"simulation_name": "thermal_sim", "input_filters": {"temperature": temperature}},
+            headers=headers,
+        )
+        assert answer.status_code == 200
+        assert answer.get_json()["items"] == []
+    database = app.extensions["sim2l_database"]
+    names = [
+        name
+        for (name,) in database.execute_sql("SELECT name FROM pg_prepared_statements").fetchall()
+    ]
+    if prepared:
+        assert len(names) == 1 and names[0].startswith("sim2l_results_q")  # one text, once
+    else:
+        assert names == []

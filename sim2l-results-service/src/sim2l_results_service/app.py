@@ -11,6 +11,7 @@ from sim2l_sessions.database import database_from_url
 from sim2l_results_service.config import SERVICE
 from sim2l_results_service.config import results_config
 from sim2l_results_service.models import database_proxy
+from sim2l_results_service.models import use_prepared_statements
 from sim2l_results_service.queries import result_count
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.views import views
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None):
     settings = results_config(config)
     database = database_from_url(settings["database_url"], max_connections=settings["pool_size"])
     database_proxy.initialize(database)
+    use_prepared_statements(settings["postgresql_prepared_statements"])
     if isinstance(database, peewee.SqliteDatabase) and settings["sqlite_mmap_bytes"] > 0:
         # Searches probe many pages at random; memory-mapped reads skip a
         # system call per page. Applied on every connection the pool opens.

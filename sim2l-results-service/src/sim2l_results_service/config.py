@@ -35,6 +35,10 @@ DEFAULTS = {
     "introspection_timeout_seconds": 10.0,
     # SQLite only: bytes of the database file read through a memory map.
     "sqlite_mmap_bytes": 256 * 1024 * 1024,
+    # PostgreSQL only: run searches and statistics as server-side prepared
+    # statements, prepared once per connection. Turn off behind a
+    # transaction-mode PgBouncer, which does not keep them.
+    "postgresql_prepared_statements": True,
 }
 
 

@@ -59,6 +59,11 @@ execute = _sql.execute
 query = _sql.query
 
 
+def use_prepared_statements(enabled: bool) -> None:
+    """Whether ``query`` prepares its statements on PostgreSQL (the config's choice)."""
+    _sql.prepared_statements = enabled
+
+
 def uses_question_marks() -> bool:
     """Whether the current backend is SQLite (``?`` placeholders) rather than PostgreSQL."""
     return not _sql.is_postgresql()

@@ -20,12 +20,15 @@ def _adapt(statement: str, param: str) -> str:
 class BackendSQL:
     """Run ``?``-marked SQL on the database ``proxy`` holds (set by ``create_app``).
 
-    ``prefix`` names the statements ``query`` prepares on PostgreSQL.
+    ``prefix`` names the statements ``query`` prepares on PostgreSQL;
+    ``prepared_statements = False`` turns that off (behind a transaction-mode
+    PgBouncer, which does not keep a connection's prepared statements).
     """
 
     def __init__(self, proxy: peewee.DatabaseProxy, prefix: str = "sim2l"):
         self.proxy = proxy
         self.prefix = prefix
+        self.prepared_statements = True
         self._prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def execute(self, statement: str, params=()):
@@ -37,12 +40,13 @@ class BackendSQL:
         """Run a query that is run often, and return the cursor.
 
         On PostgreSQL it is a prepared statement, once per connection
-        (``PreparedStatements``): a search's planning can cost more than its
-        execution. SQLite's driver keeps compiled statements itself.
+        (``PreparedStatements``), unless ``prepared_statements`` is False: a
+        search's planning can cost more than its execution. SQLite's driver
+        keeps compiled statements itself.
         """
         database = self.proxy.obj
-        if database.param == "?":
-            return database.execute_sql(statement, params)
+        if database.param == "?" or not self.prepared_statements:
+            return database.execute_sql(_adapt(statement, database.param), params)
         prepared = self._prepared.get(database)
         if prepared is None:
             prepared = self._prepared[database] = PreparedStatements(database, self.prefix)
