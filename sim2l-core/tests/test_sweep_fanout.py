@@ -108,10 +108,16 @@ def assert_intact(path: Path) -> dict:
 
 
 class CountingPool(concurrent.futures.ProcessPoolExecutor):
-    """A real process pool that also remembers the inputs of every task submitted to it."""
+    """A real process pool that also remembers the inputs of every task submitted to it.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    Its workers start from a fork server, as sim2l's own pools do: a plain
+    fork of this process, whose in-process services run threads that may
+    hold SQLite's locks at that moment, once left a worker blocked for good
+    in ``sqlite3.connect`` (CI, ``test_a_cached_point_never_reaches_a_worker``).
+    """
+
+    def __init__(self, max_workers: int):
+        super().__init__(max_workers, mp_context=multiprocessing.get_context("forkserver"))
         self.submitted = []
 
     def submit(self, function, *args, **kwargs):
