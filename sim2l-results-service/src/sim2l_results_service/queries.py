@@ -105,7 +105,9 @@ def _window_edge(name: str, order: Order, after: tuple | None, window: int) -> t
     return edge, [name, *edge_after_params, window - 1]
 
 
-def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None) -> list | None:
+def _windowed_page(
+    criteria: dict, order: Order, limit: int, after: tuple | None, parsed: tuple
+) -> list | None:
     """The page from the next runs in creation order only, or None when they hold too few matches.
 
     For a search sorted by creation time, the page is among the
@@ -117,10 +119,11 @@ def _windowed_page(criteria: dict, order: Order, limit: int, after: tuple | None
     ``created_at`` of its last run), so a broad search stops early instead
     of collecting every match to sort it, and a deep page reads what the
     first reads. Used only when the driving filter matches more runs than
-    the window holds; fewer are cheaper to collect and sort.
+    the window holds; fewer are cheaper to collect and sort. ``parsed``:
+    ``parse_criteria(criteria)``.
     """
     need = limit + 1
-    conditions, params, filters = parse_criteria(criteria)
+    conditions, params, filters = parsed
     if not filters or need > MAX_WINDOW_NEED:
         return None
     window = need * WINDOW_FACTOR
@@ -186,53 +189,67 @@ def _few_matches(name: str, filters: list, matches: int, window: int) -> bool:
     return matches <= _probe_limit(name, [entry[1:3] for entry in filters])
 
 
-def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | None, filters):
-    """A newest- (or oldest-) first page of a filtered search without version or status.
+def _filtered_page(
+    criteria: dict, order: Order, limit: int, after: tuple | None, parsed: tuple, collect
+) -> list:
+    """The plan every page of a search shares: the newest-first window, or the matches collected.
 
-    An equality drives straight down its index in time order. Another
-    driving filter is counted first (up to the window): one matching more
-    runs than the window holds is answered from the next runs in time
-    (``_windowed_page``), fewer are collected from the index and sorted.
+    The driving filter is counted first, up to the window: one matching more
+    runs than the window holds is answered from the next runs in creation
+    order (``_windowed_page``) when the page is sorted by it. Otherwise, and
+    when the window holds too few matches, ``collect(few)`` reads the page
+    from the matches, ``few`` telling whether the driving filter's matches
+    are few enough to probe the other filters per match. (The driving filter
+    alone matching no more runs than the window holds: collecting and
+    sorting its matches reads less than the window would, where a selective
+    filter would leave the window without enough matches.)
     """
+    filters = parsed[2]
     name = criteria["simulation_name"]
-    if min(entry[0] for entry in filters) == 0:
-        return _matches_page(name, filters, order, limit, after, few=True)
     need = limit + 1
     window = need * WINDOW_FACTOR
-    matches = window + 1
-    if need <= MAX_WINDOW_NEED:
-        matches = _driving_matches(name, filters, window)
-    if matches > window:
-        rows = _windowed_page(criteria, order, limit, after)
-        if rows is not None:
-            return rows
-    few = _few_matches(name, filters, matches, window)
-    return _matches_page(name, filters, order, limit, after, few)
-
-
-def _joined_page(criteria: dict, order: Order, limit: int, after: tuple | None, filters) -> list:
-    """A page of any search: its matches joined to the result rows, which hold the sort key."""
-    need = limit + 1
-    window = need * WINDOW_FACTOR
-    # The driving filter alone matches no more runs than the window holds:
-    # collecting and sorting its matches reads less than the window would (a
-    # selective filter would leave the window without enough matches), and
-    # the other filters are best probed per match.
     matches = window + 1
     if filters and need <= MAX_WINDOW_NEED:
-        matches = _driving_matches(criteria["simulation_name"], filters, window)
-    rows = None
+        matches = _driving_matches(name, filters, window)
     if order.by_creation and matches > window:
-        rows = _windowed_page(criteria, order, limit, after)
-    if rows is None:
-        few = bool(filters) and _few_matches(criteria["simulation_name"], filters, matches, window)
+        rows = _windowed_page(criteria, order, limit, after, parsed)
+        if rows is not None:
+            return rows
+    return collect(bool(filters) and _few_matches(name, filters, matches, window))
+
+
+def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | None, parsed):
+    """A newest- (or oldest-) first page of a filtered search without version or status.
+
+    An equality drives straight down its index in time order; other filters
+    take the shared plan (``_filtered_page``), their matches collected from
+    the filters' index rows alone (``_matches_page``).
+    """
+    name, filters = criteria["simulation_name"], parsed[2]
+    if min(entry[0] for entry in filters) == 0:
+        return _matches_page(name, filters, order, limit, after, few=True)
+    return _filtered_page(
+        criteria,
+        order,
+        limit,
+        after,
+        parsed,
+        lambda few: _matches_page(name, filters, order, limit, after, few),
+    )
+
+
+def _joined_page(criteria: dict, order: Order, limit: int, after: tuple | None, parsed) -> list:
+    """A page of any search: the shared plan, its matches joined to the result rows (sort keys)."""
+
+    def collect(few: bool) -> list:
         where, where_params = where_clause(criteria, few_matches=few)
         page_after, page_after_params = order.after(after)
         source = f"results_result r {order.join}"
         sql = _page_sql(order, f"{where} AND {page_after}", source)
-        values = [*order.join_params, *where_params, *page_after_params, need]
-        rows = query(sql, values).fetchall()
-    return rows
+        values = [*order.join_params, *where_params, *page_after_params, limit + 1]
+        return query(sql, values).fetchall()
+
+    return _filtered_page(criteria, order, limit, after, parsed, collect)
 
 
 def search(
@@ -254,11 +271,12 @@ def search(
     (``params`` chooses names, ``params_budget`` caps the bytes per class),
     so a page's size is bounded whatever the runs hold.
     """
-    conditions, _, filters = parse_criteria(criteria)
+    parsed = parse_criteria(criteria)
+    conditions, _, filters = parsed
     if order.by_creation and filters and not conditions:
-        rows = _newest_first_page(criteria, order, limit, after, filters)
+        rows = _newest_first_page(criteria, order, limit, after, parsed)
     else:
-        rows = _joined_page(criteria, order, limit, after, filters)
+        rows = _joined_page(criteria, order, limit, after, parsed)
     chosen = frozenset(params) if params else None
     items = [_item(row[:RESULT_WIDTH], chosen, params_budget) for row in rows[:limit]]
     page = page_answer(rows, limit, order.name, lambda row: row[RESULT_WIDTH:], items=items)
