@@ -335,6 +335,48 @@ def test_bad_outputs_fail_the_run(run_folder, returned, message):
         simulation.run()
 
 
+@pytest.mark.parametrize("returned", [{"y": {"mesh": object()}}, {"y": [1, object()]}])
+def test_an_output_that_cannot_be_stored_fails_the_run(run_folder, returned):
+    """Valid by its declared type, but with no faithful encoding: the run ends failed, saying
+    which output, and no output is stored (the file never stays "running")."""
+    simulation = Simulation(
+        lambda: returned,
+        name="unstorable_outputs",
+        register=False,
+        outputs={"y": Output("dict" if isinstance(returned["y"], dict) else "list")},
+    )
+    with pytest.raises(SimulationFailedError, match="parameter 'y': cannot store a value of type"):
+        simulation.run()
+    failed = simulation.run_with({}, raise_on_failure=False)
+    assert failed.status == "failed" and failed.outputs == {}
+    with RunDatabase(failed.execution_id, read_only=True) as run_db:
+        run = run_db.get_run()
+        assert run["status"] == "failed"
+        assert "parameter 'y'" in run["error_message"]
+        assert run_db.get_outputs() == []
+        assert "UnsupportedValueError" in run_db.get_logs(level="ERROR")[0]["message"]
+
+
+def test_a_run_whose_recording_fails_midway_ends_failed_not_running(run_folder, monkeypatch):
+    """Whatever step after the start raises (here the disk refusing the metrics), the
+    exception reaches the caller and the run file records the run as failed."""
+
+    def refuse(self, metrics):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RunDatabase, "save_metrics", refuse)
+    simulation = Simulation(
+        lambda: {"y": 1.0}, name="disk_full", register=False, outputs={"y": Output("number")}
+    )
+    with pytest.raises(OSError, match="No space left"):
+        simulation.run()
+    (path,) = run_folder.glob("disk_full-*.db")
+    with RunDatabase(path=path, read_only=True) as run_db:
+        run = run_db.get_run()
+        assert run["status"] == "failed"
+        assert "No space left on device" in run["error_message"]
+
+
 def test_single_output_may_be_returned_bare(run_folder):
     simulation = Simulation(
         lambda x: x + 1,

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim2l.rundb import RunDatabase
+from sim2l.rundb.values import UnsupportedValueError
 from sim2l.runner.capture import capture_output
 from sim2l.runner.result import RunResult
 from sim2l.settings import get_settings
@@ -163,12 +164,31 @@ def _peak_rss_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
+def _save_outputs(run_db: RunDatabase, simulation, outputs: dict) -> None:
+    """Store the validated ``outputs`` with their declared type, units and description."""
+    run_db.save_outputs(
+        [
+            {
+                "name": name,
+                "value": value,
+                "type": simulation.outputs[name].type,
+                "units": simulation.outputs[name].units,
+                "description": simulation.outputs[name].description or None,
+            }
+            for name, value in outputs.items()
+        ]
+    )
+
+
 def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings) -> RunResult:
     """Run ``simulation`` on validated ``inputs``, recorded in a new run database."""
     execution_id = new_execution_id(simulation.name)
     run_db = RunDatabase(execution_id, base_path=settings.run_db_base_path)
     status, error, error_trace, outputs = "failed", None, None, {}
-    try:
+    # Leaving the block on an exception ends the run as failed (cancelled on
+    # Ctrl-C) once it is initialised: a run file never says "running" after
+    # its process gave up on it, whatever step raised.
+    with run_db:
         run_db.initialize_run(
             simulation.name,
             simulation.version,
@@ -257,23 +277,16 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         if status == "completed":
-            run_db.save_outputs(
-                [
-                    {
-                        "name": name,
-                        "value": value,
-                        "type": simulation.outputs[name].type,
-                        "units": simulation.outputs[name].units,
-                        "description": simulation.outputs[name].description or None,
-                    }
-                    for name, value in outputs.items()
-                ]
-            )
+            try:
+                _save_outputs(run_db, simulation, outputs)
+            except UnsupportedValueError as exception:  # valid, but with no faithful encoding
+                status, outputs = "failed", {}
+                error = f"{exception.__class__.__name__}: {exception}"
+                error_trace = traceback.format_exc()
+                run_db.log("ERROR", error_trace, source="sim2l")
         run_db.complete_run(
             status, duration_seconds=duration, error_message=error, traceback=error_trace
         )
-    finally:
-        run_db.close()
     return RunResult(
         simulation_name=simulation.name,
         simulation_version=simulation.version,

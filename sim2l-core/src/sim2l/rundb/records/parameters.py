@@ -11,6 +11,7 @@ from sim2l.rundb.checks import as_number
 from sim2l.rundb.checks import check_name
 from sim2l.rundb.checks import json_loads_or_none
 from sim2l.rundb.checks import json_or_none
+from sim2l.rundb.values import UnsupportedValueError
 from sim2l.rundb.values import decode_value
 from sim2l.rundb.values import encode_value
 
@@ -52,8 +53,16 @@ _SCHEMA_UPSERT = (
 )
 
 
+def _encoded(name, value) -> tuple:
+    """``encode_value(value)``; a value that cannot be stored is named by its parameter."""
+    try:
+        return encode_value(value)
+    except UnsupportedValueError as error:
+        raise UnsupportedValueError(f"parameter {name!r}: {error}") from None
+
+
 def _value_row(name, value, type, units, description, now):
-    kind, value_json, number, blob = encode_value(value)
+    kind, value_json, number, blob = _encoded(name, value)
     return (
         check_name(name),
         type or _TYPE_OF_KIND[kind],
@@ -85,7 +94,7 @@ def _value_rows(values) -> list[tuple]:
             elif value_class is int and -(2**53) < value < 2**53:
                 append((name, "integer", "int", str(value), value, None, None, None, now))
             else:
-                kind, value_json, number, blob = encode_value(value)
+                kind, value_json, number, blob = _encoded(name, value)
                 append((name, type_of_kind[kind], kind, value_json, number, blob, None, None, now))
         return rows
     rows = []
