@@ -164,20 +164,18 @@ def _peak_rss_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _save_outputs(run_db: RunDatabase, simulation, outputs: dict) -> None:
-    """Store the validated ``outputs`` with their declared type, units and description."""
-    run_db.save_outputs(
-        [
-            {
-                "name": name,
-                "value": value,
-                "type": simulation.outputs[name].type,
-                "units": simulation.outputs[name].units,
-                "description": simulation.outputs[name].description or None,
-            }
-            for name, value in outputs.items()
-        ]
-    )
+def _described(values: dict, declared: dict) -> list[dict]:
+    """``values`` as the run file's rows: each with its declared type, units and description."""
+    return [
+        {
+            "name": name,
+            "value": value,
+            "type": declared[name].type,
+            "units": declared[name].units,
+            "description": declared[name].description or None,
+        }
+        for name, value in values.items()
+    ]
 
 
 def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings) -> RunResult:
@@ -199,18 +197,7 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
             metadata={"cache_key": cache_key, "tags": list(simulation.tags)},
         )
         run_db.save_parameter_schemas(_run_db_schema(simulation))
-        run_db.save_inputs(
-            [
-                {
-                    "name": name,
-                    "value": value,
-                    "type": simulation.inputs[name].type,
-                    "units": simulation.inputs[name].units,
-                    "description": simulation.inputs[name].description or None,
-                }
-                for name, value in inputs.items()
-            ]
-        )
+        run_db.save_inputs(_described(inputs, simulation.inputs))
         for tag in simulation.tags:
             run_db.add_tag(str(tag))
         _record_provenance(run_db, simulation)
@@ -278,7 +265,7 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
             shutil.rmtree(workdir, ignore_errors=True)
         if status == "completed":
             try:
-                _save_outputs(run_db, simulation, outputs)
+                run_db.save_outputs(_described(outputs, simulation.outputs))
             except UnsupportedValueError as exception:  # valid, but with no faithful encoding
                 status, outputs = "failed", {}
                 error = f"{exception.__class__.__name__}: {exception}"
