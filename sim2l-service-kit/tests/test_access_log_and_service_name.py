@@ -87,3 +87,26 @@ def test_a_client_pointed_at_something_else_says_it_is_no_sim2l_service(live_ser
     url = live_server(Flask("not_sim2l"))
     with pytest.raises(WrongServiceError, match="does not answer as a sim2l cache service"):
         CacheLikeClient(url).note("missing")
+
+
+@pytest.mark.parametrize(
+    "value, default, enabled",
+    [
+        (None, True, True),
+        (None, False, False),
+        ("off", True, False),
+        (" OFF ", True, False),
+        ("", True, False),
+        ("false", True, False),
+        ("0", True, False),
+        ("on", False, True),
+        ("json", False, True),
+    ],
+)
+def test_one_access_log_switch_for_every_server(value, default, enabled):
+    """``SIM2L_ACCESS_LOG``: off-like values turn request lines off, any other on; unset
+    leaves each server's default (the services log requests, the dashboard does not)."""
+    from sim2l_sessions.services import access_log_enabled
+
+    environ = {} if value is None else {"SIM2L_ACCESS_LOG": value}
+    assert access_log_enabled(default, environ) is enabled

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 START_TIMEOUT = 30
@@ -93,3 +94,24 @@ def test_console_script_help_names_the_service_flags():
     )
     for flag in ("--cache-url", "--catalog-url", "--results-url", "--port"):
         assert flag in answer.stdout
+
+
+@pytest.mark.parametrize(
+    "value, logged",
+    [(None, False), ("off", False), ("", False), ("no", False), ("on", True), ("1", True)],
+)
+def test_access_log_is_the_services_switch_never_a_file_name(value, logged):
+    """SIM2L_ACCESS_LOG means for the dashboard what it means for the services: a switch
+    (``off`` once made gunicorn write its access log to a file named "off")."""
+    from sim2l_web.cli import gunicorn_argv
+    from sim2l_web.cli import parser
+
+    args = parser().parse_args(["serve", "--port", "8123", "--workers", "1"])
+    environ = {} if value is None else {"SIM2L_ACCESS_LOG": value}
+    argv = gunicorn_argv(args, environ)
+    assert argv[0] == "gunicorn" and argv[-1] == "sim2l_web.app:create_app()"
+    assert "127.0.0.1:8123" in argv
+    if logged:
+        assert argv[argv.index("--access-logfile") + 1] == "-"
+    else:
+        assert "--access-logfile" not in argv

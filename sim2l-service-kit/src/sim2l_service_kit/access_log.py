@@ -22,6 +22,7 @@ import orjson
 from flask import Flask
 from flask import g
 from flask import request
+from sim2l_sessions.services import access_log_enabled
 
 ACCESS_LOGGER = logging.getLogger("sim2l.access")
 LOG_FORMATS = ("text", "json")
@@ -97,8 +98,7 @@ def configure_logging(log_format: str | None = None, access_log: bool = True) ->
     log_format = (log_format or os.environ.get("SIM2L_LOG_FORMAT") or "text").lower()
     if log_format not in LOG_FORMATS:
         raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
-    if os.environ.get("SIM2L_ACCESS_LOG", "on").strip().lower() in ("", "off", "0", "false", "no"):
-        access_log = False
+    access_log = access_log and access_log_enabled(default=True)
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(JSONLineFormatter())

@@ -8,6 +8,7 @@ sim2l-sessions because that is the one package all of them install.
 """
 
 import dataclasses
+import os
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,3 +60,20 @@ WEB = ServiceInfo("web", 8000, "sim2l-web", "sim2l_web")
 
 # Everything sim2l serves over HTTP: the services and the dashboard.
 SERVED: dict[str, ServiceInfo] = {**SERVICES, WEB.name: WEB}
+
+
+# Values of SIM2L_ACCESS_LOG that turn request lines off.
+_ACCESS_LOG_OFF = ("", "off", "0", "false", "no")
+
+
+def access_log_enabled(default: bool, environ=None) -> bool:
+    """Whether ``SIM2L_ACCESS_LOG`` asks a sim2l server for one line per request.
+
+    One switch for every server: ``off`` (or empty, ``0``, ``false``,
+    ``no``) turns the lines off, any other value on; unset gives ``default``
+    (on for the services, off for the dashboard, whose pages load many assets).
+    """
+    value = (os.environ if environ is None else environ).get("SIM2L_ACCESS_LOG")
+    if value is None:
+        return default
+    return value.strip().lower() not in _ACCESS_LOG_OFF

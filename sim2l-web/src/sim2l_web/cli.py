@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from sim2l_sessions.services import access_log_enabled
+
 from sim2l_web.config import PORT
 from sim2l_web.config import SERVICE_URL_ENVIRONMENT
 
@@ -35,6 +37,20 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def gunicorn_argv(args, environ=os.environ) -> list[str]:
+    """gunicorn's command line for ``serve``'s ``args``."""
+    # Threaded workers: a page mostly waits on the services.
+    argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+            "--threads", str(args.threads), "--worker-class", "gthread", "--timeout", "120",
+            "--no-control-socket"]  # fmt: skip
+    if os.path.isdir("/dev/shm"):
+        argv += ["--worker-tmp-dir", "/dev/shm"]
+    # The dashboard's request lines are gunicorn's, to stderr (SIM2L_ACCESS_LOG=on).
+    if access_log_enabled(default=False, environ=environ):
+        argv += ["--access-logfile", "-"]
+    return [*argv, "sim2l_web.app:create_app()"]
+
+
 def serve(args) -> None:
     """Run gunicorn in this process with the chosen service URLs."""
     from gunicorn.app.wsgiapp import run
@@ -47,15 +63,7 @@ def serve(args) -> None:
             # The environment, so every gunicorn worker's create_app() sees it.
             os.environ[variable] = chosen
     create_app()  # fail here, with the message, on a bad setting (not in every worker)
-    # Threaded workers: a page mostly waits on the services.
-    sys.argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                "--threads", str(args.threads), "--worker-class", "gthread", "--timeout", "120",
-                "--no-control-socket"]  # fmt: skip
-    if os.path.isdir("/dev/shm"):
-        sys.argv += ["--worker-tmp-dir", "/dev/shm"]
-    if os.environ.get("SIM2L_ACCESS_LOG"):
-        sys.argv += ["--access-logfile", os.environ["SIM2L_ACCESS_LOG"]]
-    sys.argv.append("sim2l_web.app:create_app()")
+    sys.argv = gunicorn_argv(args)
     print(f"sim2l dashboard on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
     run()
 
