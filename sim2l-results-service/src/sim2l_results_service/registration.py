@@ -5,7 +5,9 @@ returns the stored result unchanged. Different content is a 409 conflict,
 unless the caller asks to replace it (which needs ``delete_results`` too,
 since it discards what was stored): the old rows go and the new ones come in
 the same transaction, and the stored file is swapped by an atomic rename as
-the transaction's last step, so a failure leaves the previous state.
+the transaction's last step, so a failure leaves the previous state. The
+running sums of the numeric values that the statistics read
+(``results_parameter_sums``) change in the same transaction, after the other rows.
 """
 
 import hashlib
