@@ -204,6 +204,17 @@ def _value_index_ddl(database) -> list[str]:
     return [*filter_indexes.value_index_statements(), column_index.statement(database)]
 
 
+def _sums_statements() -> list[str]:
+    """The running sums of every stored value, filled as migration 0007 fills them.
+
+    Emptied first: a registration before the bulk load has summed its own runs.
+    """
+    import importlib
+
+    sums = importlib.import_module(f"{MIGRATIONS}.0007_parameter_sums")
+    return ["DELETE FROM results_parameter_sums", sums.fill_statement()]
+
+
 def bulk_load_sqlite(url: str) -> None:
     import sqlite3
 
@@ -236,7 +247,7 @@ def bulk_load_sqlite(url: str) -> None:
         f"INSERT INTO results_parameter_schema ({SCHEMA_COLUMNS}) VALUES ({', '.join('?' * 9)})",  # noqa: S608 (fixed SQL)
         _schema_rows(RUNS, now),
     )
-    for statement in index_ddl:
+    for statement in _sums_statements() + index_ddl:
         connection.execute(statement)
     connection.execute("ANALYZE")
     connection.commit()
@@ -287,7 +298,7 @@ def bulk_load_postgres(url: str) -> None:
     )
     cursor.execute("SELECT setval('results_result_id_seq', (SELECT max(id) FROM results_result))")
     cursor.execute("SET maintenance_work_mem = '256MB'")
-    for statement in index_ddl:
+    for statement in _sums_statements() + index_ddl:
         cursor.execute(statement)
     connection.commit()
     connection.close()

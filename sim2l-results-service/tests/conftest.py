@@ -54,3 +54,15 @@ def client(clients):
 def admin(clients):
     """A ResultsClient with an ``admin`` session."""
     return clients["admin"]
+
+
+@pytest.fixture
+def stored_rows(app):
+    """``stored_rows(sql, params)``: the rows of a ``?``-marked query in the app's database."""
+    from sim2l_results_service.models import execute
+
+    def rows(sql: str, params=()) -> list[tuple]:
+        with app.app_context(), app.extensions["sim2l_database"].connection_context():
+            return execute(sql, params).fetchall()
+
+    return rows

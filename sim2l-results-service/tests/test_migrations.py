@@ -1,27 +1,38 @@
 """Data migrations of the results service."""
 
 import importlib
+import statistics
 
 import orjson
+import pytest
 from sim2l_sessions.database import database_from_url
 from sim2l_sessions.migrations import migrate
+
+
+def _insert_run(database, execution_id: str, **columns) -> int:
+    """A result row of ``sim`` with what the table requires, and ``columns``; its id."""
+    row = {
+        "execution_id": execution_id, "simulation_name": "sim", "simulation_version": "1",
+        "status": "completed", "registered_at": 1.0, "schema_version": 1, "file_size": 10,
+        "sha256": "0" * 64, "input_count": 0, "output_count": 0, "artifact_count": 0,
+        "inputs_json": "{}", "outputs_json": "{}", "units_json": "{}", "artifacts_json": "[]",
+        "schema_keys_json": "[]", **columns,
+    }  # fmt: skip
+    marks = ", ".join([database.param] * len(row))
+    database.execute_sql(
+        f"INSERT INTO results_result ({', '.join(row)}) VALUES ({marks})",  # noqa: S608 (only markers)
+        list(row.values()),
+    )
+    query = f"SELECT id FROM results_result WHERE execution_id = {database.param}"  # noqa: S608
+    return database.execute_sql(query, [execution_id]).fetchone()[0]
 
 
 def test_artifact_times_are_rewritten_to_the_one_timestamp_format(database_url):
     database = database_from_url(database_url)
     migrate(database, "sim2l_results_service.migrations")
-    marker = database.param
     artifacts = [{"name": "a.dat", "created_at": 1796097600.5}, {"name": "b", "created_at": None}]
-    values = [
-        "run-1", "sim", "1", "completed", 1.0, 1, 10, "0" * 64, 0, 0, 2,
-        "{}", "{}", "{}", orjson.dumps(artifacts).decode(), "[]",
-    ]  # fmt: skip
-    database.execute_sql(
-        "INSERT INTO results_result (execution_id, simulation_name, simulation_version, status, "  # noqa: S608 (only markers)
-        "registered_at, schema_version, file_size, sha256, input_count, output_count, "
-        "artifact_count, inputs_json, outputs_json, units_json, artifacts_json, schema_keys_json) "
-        f"VALUES ({', '.join([marker] * len(values))})",
-        values,
+    _insert_run(
+        database, "run-1", artifact_count=2, artifacts_json=orjson.dumps(artifacts).decode()
     )
     module = importlib.import_module("sim2l_results_service.migrations.0003_rfc3339_artifact_times")
     module.up(database, None)
@@ -38,19 +49,8 @@ def test_value_rows_get_their_runs_creation_time_and_the_filter_indexes_carry_it
     for index in module.INDEXED_VALUES:
         database.execute_sql(f"DROP INDEX {index}")
     database.execute_sql("ALTER TABLE results_parameter_value DROP COLUMN created_at")
-    marker = database.param
     for execution_id, created_at in (("run-1", 1796097600.5), ("run-2", 1796097700.0)):
-        values = [
-            execution_id, "sim", "1", "completed", created_at, 1.0, 1, 10, "0" * 64, 0, 0, 0,
-            "{}", "{}", "{}", "[]", "[]",
-        ]  # fmt: skip
-        database.execute_sql(
-            "INSERT INTO results_result (execution_id, simulation_name, simulation_version, "  # noqa: S608 (only markers)
-            "status, created_at, registered_at, schema_version, file_size, sha256, input_count, "
-            "output_count, artifact_count, inputs_json, outputs_json, units_json, "
-            f"artifacts_json, schema_keys_json) VALUES ({', '.join([marker] * len(values))})",
-            values,
-        )
+        _insert_run(database, execution_id, created_at=created_at)
     database.execute_sql(
         "INSERT INTO results_parameter_value (result_id, simulation_name, param_class, name, "
         "value_type, num_value, str_value) "
@@ -72,4 +72,48 @@ def test_value_rows_get_their_runs_creation_time_and_the_filter_indexes_carry_it
     assert columns == [
         "simulation_name", "param_class", "name", "num_value", "created_at", "result_id",
     ]  # fmt: skip
+    database.close()
+
+
+def test_the_running_sums_are_filled_from_the_values_stored_before(database_url):
+    """Per version: the count of numbers, their sums of deviations from a shift inside them
+    (mean and spread as the values say), and unknown sums where a value is past the bound."""
+    database = database_from_url(database_url)
+    migrate(database, "sim2l_results_service.migrations")
+    module = importlib.import_module("sim2l_results_service.migrations.0007_parameter_sums")
+    database.execute_sql("DROP TABLE results_parameter_sums")  # the schema before 0007
+    stored = {  # (version, name): the values of its runs (a string is text, None no number)
+        ("1", "x"): [1.5, 2.5, 10.0, "text", None],
+        ("2", "x"): [1e9 + 0.25, 1e9 + 0.5, 1e9 + 0.125],
+        ("1", "y"): [3.0],
+        ("2", "y"): [1.7e308, 1.0],
+        ("2", "z"): ["only text"],
+    }
+    marker = database.param
+    for (version, name), values in stored.items():
+        for n, value in enumerate(values):
+            result_id = _insert_run(database, f"{version}-{name}-{n}", simulation_version=version)
+            number = value if isinstance(value, float) else None
+            text = value if isinstance(value, str) else None
+            database.execute_sql(
+                "INSERT INTO results_parameter_value (result_id, simulation_name, param_class, "  # noqa: S608 (only markers)
+                f"name, value_type, num_value, str_value) VALUES ({marker}, 'sim', 'output', "
+                f"{marker}, 'float', {marker}, {marker})",
+                [result_id, name, number, text],
+            )
+    module.up(database, None)
+    rows = database.execute_sql(
+        "SELECT simulation_version, name, value_count, value_shift, value_sum, value_squares, "
+        "squares_peak FROM results_parameter_sums ORDER BY simulation_version, name"
+    ).fetchall()
+    assert [row[:3] for row in rows] == [("1", "x", 3), ("1", "y", 1), ("2", "x", 3), ("2", "y", 2)]
+    for version, name, count, shift, shifted, squares, peak in rows:
+        numbers = [value for value in stored[(version, name)] if isinstance(value, float)]
+        if name == "y" and version == "2":  # 1.7e308 is past the bound
+            assert (shift, shifted, squares, peak) == (None, None, None, None)
+            continue
+        assert min(numbers) <= shift <= max(numbers) and peak == squares
+        assert shift + shifted / count == pytest.approx(statistics.fmean(numbers), rel=1e-15)
+        spread = squares - shifted * shifted / count
+        assert spread == pytest.approx(statistics.pvariance(numbers) * count, rel=1e-9, abs=1e-12)
     database.close()

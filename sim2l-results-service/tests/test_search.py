@@ -376,22 +376,18 @@ def test_time_sorted_pages_are_right_with_and_without_the_window(
 # ---------------------------------------------------------------- plans and statistics
 
 
-def test_postgresql_statistics_follow_registrations(client, tmp_path, app, database_url):
+def test_postgresql_statistics_follow_registrations(client, tmp_path, stored_rows, database_url):
     """With autovacuum off, registrations themselves keep the planner's statistics current."""
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite plans here need no statistics")
     from sim2l_results_service import maintenance
-    from sim2l_results_service.models import execute
 
     def planner_rows():
-        with app.app_context():
-            database = app.extensions["sim2l_database"]
-            with database.connection_context():
-                return execute(
-                    "SELECT c.reltuples, s.last_analyze IS NOT NULL, s.last_vacuum IS NOT NULL "
-                    "FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
-                    "WHERE c.oid = 'results_parameter_value'::regclass"
-                ).fetchone()
+        return stored_rows(
+            "SELECT c.reltuples, s.last_analyze IS NOT NULL, s.last_vacuum IS NOT NULL "
+            "FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
+            "WHERE c.oid = 'results_parameter_value'::regclass"
+        )[0]
 
     paths = [
         make_run(tmp_path, f"stat-{n:03d}", {"temperature": float(n)}, {"y": n}) for n in range(40)

@@ -5,6 +5,7 @@ PostgreSQL's plans (the matches' values probed, or the parameter's values scanne
 import math
 import random
 import statistics
+import tempfile
 from fractions import Fraction
 
 import pytest
@@ -227,3 +228,232 @@ def test_values_whose_sums_overflow_a_double(client, tmp_path, monkeypatch):
         mean = float(sum(map(Fraction, values)) / len(values))  # (fmean's sum overflows)
         assert stats["avg_value"] in (None, pytest.approx(mean, rel=1e-12))
         assert stats["variance"] is None and stats["stddev_value"] is None
+
+
+# ------------------------------------------------- statistics from the running sums (no filters)
+
+
+def summed_and_scanned(monkeypatch, ask, summed: bool = True) -> dict:
+    """``ask()`` answered as the service chooses, then with the running sums turned off.
+
+    ``summed``: whether the first answer must come from the sums (the scan is
+    not called) or from the scan they fall back to. Both answers must agree.
+    """
+    scans = []
+    scanned = stats_module._scanned
+
+    def spy(*args):
+        scans.append(args)
+        return scanned(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stats_module, "_scanned", spy)
+        first = ask()
+    assert bool(scans) is not summed
+    with monkeypatch.context() as patch:
+        patch.setattr(stats_module, "_summed", lambda request: None)
+        second = ask()
+    assert first == {
+        key: pytest.approx(value, rel=1e-9) if isinstance(value, float) else value
+        for key, value in second.items()
+    }
+    return first
+
+
+def _stats_of(client, simulation, name, **criteria):
+    """A statistics request without parameter filters (its ``ask``)."""
+    return lambda: client.get_parameter_stats(simulation, name, param_class="output", **criteria)
+
+
+def test_statistics_without_filters_come_from_the_running_sums(client, runs, monkeypatch):
+    """NaN, text and missing values are not counted; versions narrow the rows; a status needs
+    the runs, so it scans."""
+    for name in ("stress", "load"):
+        stats = summed_and_scanned(monkeypatch, _stats_of(client, "beam", name))
+        _check(stats, _expected(runs, name, lambda *_: True))
+        for version in ("1.0.0", "2.0.0", "9.9.9"):
+            stats = summed_and_scanned(
+                monkeypatch, _stats_of(client, "beam", name, simulation_version=version)
+            )
+            _check(stats, _expected(runs, name, lambda i, o, v, s, version=version: v == version))
+    stats = summed_and_scanned(
+        monkeypatch, _stats_of(client, "beam", "stress", status="failed"), summed=False
+    )
+    _check(stats, _expected(runs, "stress", lambda i, o, v, s: s == "failed"))
+
+
+def _register(client, tmp_path, values: dict, version="1.0.0", replace=False) -> None:
+    """Register (or replace) runs of ``sums``: execution id -> output ``y``."""
+    folder = tempfile.mkdtemp(dir=tmp_path)
+    for execution_id, value in values.items():
+        path = make_run(
+            folder, execution_id, {"n": 1}, {"y": value}, simulation="sums", version=version
+        )
+        client.register_result(path, replace=replace)
+
+
+def _numbers_of(stored: dict, version=None) -> list[float]:
+    return [
+        value
+        for value, run_version in stored.values()
+        if _is_number(value) and version in (None, run_version)
+    ]
+
+
+def test_the_sums_follow_registrations_replacements_and_deletions(
+    admin, stored_rows, tmp_path, monkeypatch
+):
+    """Every change of the stored values, summed per version, answers what the values say."""
+    rng = random.Random(5)
+    stored = {}  # execution id -> (output y, version)
+
+    def register(values: dict, version="1.0.0", replace=False):
+        _register(admin, tmp_path, values, version, replace)
+        stored.update({key: (value, version) for key, value in values.items()})
+
+    def check():
+        for version in (None, "1.0.0", "2.0.0"):
+            criteria = {"simulation_version": version} if version else {}
+            stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y", **criteria))
+            _check(stats, _numbers_of(stored, version))
+
+    register({f"s-{n:02d}": rng.uniform(-50, 50) for n in range(12)})
+    register({f"t-{n:02d}": rng.uniform(1e3, 2e3) for n in range(6)}, version="2.0.0")
+    register({"s-00": "diverged"}, replace=True)  # a string in some runs
+    check()
+    # replaced with other values: a number for a number, a number for the string, a string
+    # for a number, a number of the other version
+    register({"s-00": 7.5, "s-01": 1e4, "s-02": "failed"}, replace=True)
+    register({"s-03": 1500.0}, version="2.0.0", replace=True)
+    check()
+    for execution_id in ("s-04", "s-05", "t-00"):
+        assert admin.delete_result(execution_id)
+        del stored[execution_id]
+    check()
+    for execution_id in list(stored):
+        assert admin.delete_result(execution_id)
+        del stored[execution_id]
+    check()
+    assert _sums_rows_of(stored_rows, "sums") == []
+
+
+def _sums_rows_of(stored_rows, simulation: str) -> list[tuple]:
+    """The stored running sums of ``simulation``, by key."""
+    return stored_rows(
+        "SELECT param_class, name, simulation_version, value_count, value_sum "
+        "FROM results_parameter_sums WHERE simulation_name = ? "
+        "ORDER BY param_class, name, simulation_version",
+        (simulation,),
+    )
+
+
+def test_a_large_mean_with_a_tiny_spread_keeps_its_digits(client, tmp_path, monkeypatch):
+    """Deviations from a shift inside the data: the textbook sums of these values (about 1e19
+    each) would leave nothing of a variance of about 1e-5."""
+    rng = random.Random(8)
+    values = {f"p-{n:02d}": 1e9 + rng.uniform(0, 0.01) for n in range(40)}
+    _register(client, tmp_path, values)
+    scans = []
+    monkeypatch.setattr(stats_module, "_scanned", lambda *args: scans.append(args))
+    stats = client.get_parameter_stats("sums", "y", param_class="output")
+    assert scans == []
+    _check(stats, list(values.values()))
+
+
+def test_infinite_values_are_not_numbers_and_huge_ones_make_the_sums_unknown(
+    admin, tmp_path, monkeypatch
+):
+    """±inf is stored as no number. A value past the sums' bound makes its version's sums
+    unknown (a scan answers) until its last run is gone."""
+    stored = {"a": (1.0, "1.0.0"), "b": (2.5, "1.0.0"), "c": (float("inf"), "1.0.0")}
+    stored |= {"d": (-float("inf"), "1.0.0"), "e": (4.0, "2.0.0")}
+    for execution_id, (value, version) in stored.items():
+        _register(admin, tmp_path, {execution_id: value}, version)
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"))
+    _check(stats, _numbers_of(stored))
+    _register(admin, tmp_path, {"f": 1.7e308, "g": -1e141})
+    stored |= {"f": (1.7e308, "1.0.0"), "g": (-1e141, "1.0.0")}
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    assert (stats["count"], stats["min_value"], stats["max_value"]) == (5, -1e141, 1.7e308)
+    assert stats["avg_value"] == pytest.approx(float(sum(map(Fraction, _numbers_of(stored))) / 5))
+    # the other version's row is still known
+    stats = summed_and_scanned(
+        monkeypatch, _stats_of(admin, "sums", "y", simulation_version="2.0.0")
+    )
+    _check(stats, [4.0])
+    assert admin.delete_result("g")
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    assert stats["count"] == 4  # unknown for good, while a value it counted remains
+    assert admin.delete_result("f") and admin.delete_result("a") and admin.delete_result("b")
+    for key in ("g", "f", "a", "b"):
+        del stored[key]
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"))
+    _check(stats, _numbers_of(stored))
+    _register(admin, tmp_path, {"h": 3.0})  # the version's row starts again, known
+    stored["h"] = (3.0, "1.0.0")
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"))
+    _check(stats, _numbers_of(stored))
+
+
+def test_sums_that_would_overflow_or_are_not_finite_never_fail(app, stored_rows):
+    """``_update_sums`` given what registration never stores (±inf) or what overflows a
+    double when squared: the row's sums become unknown, with no error (PostgreSQL raises
+    22003 on an overflow)."""
+    from sim2l_results_service import registration
+
+    one, huge = [("edge", "1.0.0", "output", "y", value) for value in (1.0, 1e200)]
+    with app.app_context():
+        database = app.extensions["sim2l_database"]
+        with database.connection_context():
+            for value in (2.0, float("inf"), -float("inf"), 1e300, -1.7e308):
+                with database.atomic():
+                    registration._update_sums([], [("edge", "1.0.0", "output", "z", value)])
+            with database.atomic():
+                registration._update_sums([], [one])
+                registration._update_sums([], [huge])
+                registration._update_sums([one], [])
+    rows = _sums_rows_of(stored_rows, "edge")
+    assert rows == [("output", "y", "1.0.0", 1, None), ("output", "z", "1.0.0", 5, None)]
+
+
+def test_deleting_a_far_value_leaves_no_wrong_answer(admin, tmp_path, monkeypatch):
+    """Taking 1e100 out of the sums takes the small values' squares with it (rounding): the
+    sums' peak tells, and a scan answers."""
+    stored = {"a": (1.0, "1.0.0"), "b": (2.0, "1.0.0"), "c": (3.0, "1.0.0")}
+    _register(admin, tmp_path, {key: value for key, (value, _) in stored.items()})
+    _register(admin, tmp_path, {"far": 1e100})
+    assert admin.delete_result("far")
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    _check(stats, [1.0, 2.0, 3.0])
+
+
+def test_the_migration_fills_the_sums_registration_keeps(
+    client, runs, app, stored_rows, monkeypatch
+):
+    """Emptied and filled again by migration 0007's statement, the sums answer the same."""
+    import importlib
+
+    from sim2l_results_service.models import execute
+
+    module = importlib.import_module("sim2l_results_service.migrations.0007_parameter_sums")
+    kept = _sums_rows_of(stored_rows, "beam")
+    with app.app_context():
+        database = app.extensions["sim2l_database"]
+        with database.connection_context(), database.atomic():
+            execute("DELETE FROM results_parameter_sums")
+            execute(module.fill_statement())
+    filled = _sums_rows_of(stored_rows, "beam")
+    assert [row[:4] for row in filled] == [row[:4] for row in kept]  # (other shifts: other sums)
+    for name in ("stress", "load", "temperature"):
+        param_class = "input" if name == "temperature" else "output"
+        for version in ("1.0.0", "2.0.0"):
+            ask = lambda name=name, param_class=param_class, version=version: (  # noqa: E731
+                client.get_parameter_stats(
+                    "beam", name, param_class=param_class, simulation_version=version
+                )
+            )
+            summed_and_scanned(monkeypatch, ask)
+    _check(
+        summed_and_scanned(monkeypatch, _stats_of(client, "beam", "stress")),
+        _expected(runs, "stress", lambda *_: True),
+    )

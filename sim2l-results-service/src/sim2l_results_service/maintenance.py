@@ -29,7 +29,12 @@ from sim2l_results_service.models import uses_question_marks
 
 ANALYZE_BASE = 50
 ANALYZE_FRACTION = 0.1
-TABLES = ("results_result", "results_parameter_value", "results_parameter_schema")
+TABLES = (
+    "results_result",
+    "results_parameter_value",
+    "results_parameter_schema",
+    "results_parameter_sums",  # updated by every registration: its dead rows go too
+)
 LOCK_KEY = 0x5113_2E5F_A7A1  # pg_try_advisory_lock key of this maintenance
 
 logger = logging.getLogger(__name__)

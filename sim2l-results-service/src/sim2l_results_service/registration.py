@@ -5,7 +5,9 @@ returns the stored result unchanged. Different content is a 409 conflict,
 unless the caller asks to replace it (which needs ``delete_results`` too,
 since it discards what was stored): the old rows go and the new ones come in
 the same transaction, and the stored file is swapped by an atomic rename as
-the transaction's last step, so a failure leaves the previous state.
+the transaction's last step, so a failure leaves the previous state. The
+running sums of the numeric values that the statistics read
+(``results_parameter_sums``) change in the same transaction, after the other rows.
 """
 
 import hashlib
@@ -22,6 +24,7 @@ from sim2l_service_kit.database import write_transaction
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
+from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import RunRecord
 from sim2l_results_service.runfile import ValueReader
@@ -192,6 +195,16 @@ def _value_rows(record: RunRecord, result_id: int, created_at: float, reader: Va
         )
 
 
+def _numbers(record: RunRecord) -> list[tuple]:
+    """The run's numeric values as ``_update_sums`` takes them (those its value rows hold)."""
+    meta = record.metadata
+    return [
+        (meta["simulation_name"], meta["simulation_version"], p.param_class, p.name, p.num_value)
+        for p in record.parameters
+        if p.num_value is not None
+    ]
+
+
 _VALUE_COLUMNS = (
     "result_id",
     "simulation_name",
@@ -261,6 +274,83 @@ def _upsert_schemas(simulation: str, version: str, entries: list, now: float) ->
     return keys
 
 
+# A value beyond this magnitude (or not finite) makes its row's running sums
+# unknown: below it no deviation, square or sum of up to 10^27 squares can
+# overflow a double (migration 0007), so PostgreSQL never raises on them.
+SUMMED_MAGNITUDE = 1e140
+_SUMS_COLUMNS = (
+    "simulation_name",
+    "simulation_version",
+    "param_class",
+    "name",
+    "value_count",
+    "value_shift",
+    "value_sum",
+    "value_squares",
+    "squares_peak",
+)
+
+
+def _sums_suffix() -> str:
+    """The upsert's ``ON CONFLICT``: add one value's deviation from the row's shift, times the sign.
+
+    The incoming row carries the sign in ``value_count`` (1 to add, -1 to
+    take away, 0 to only lock the row), the value in ``value_shift`` and, in
+    ``value_sum`` and ``value_squares``, 0 or NULL (a value beyond
+    ``SUMMED_MAGNITUDE``: the sums become unknown, and stay so). A new row
+    starts with the value as its shift.
+    """
+    table = "results_parameter_sums"
+    shift = f"coalesce({table}.value_shift, excluded.value_shift)"
+    deviation = f"coalesce(excluded.value_shift - {shift}, 0)"
+    squares = (
+        f"{table}.value_squares + excluded.value_squares "
+        f"+ excluded.value_count * {deviation} * {deviation}"
+    )
+    greatest = "max" if uses_question_marks() else "greatest"  # (SQLite's max of two is scalar)
+    return (
+        " ON CONFLICT (simulation_name, param_class, name, simulation_version) DO UPDATE SET "
+        f"value_count = {table}.value_count + excluded.value_count, value_shift = {shift}, "
+        f"value_sum = {table}.value_sum + excluded.value_sum "
+        f"+ excluded.value_count * {deviation}, value_squares = {squares}, "
+        f"squares_peak = {greatest}({table}.squares_peak, {squares})"
+    )
+
+
+def _sums_rows(numbers: list, sign: int) -> list[tuple]:
+    """The upsert rows of ``numbers`` (``(simulation, version, param_class, name, number)``)."""
+    rows = []
+    for key in sorted(numbers):
+        number = key[4]
+        if sign and not abs(number) <= SUMMED_MAGNITUDE:  # (also NaN and the infinities)
+            rows.append((*key[:4], sign, None, None, None, None))
+        else:
+            rows.append((*key[:4], sign, number if sign else None, 0.0, 0.0, 0.0))
+    return rows
+
+
+def _update_sums(removed: list, added: list) -> None:
+    """Take the ``removed`` numbers out of the running sums and put the ``added`` ones in.
+
+    ``(simulation, version, param_class, name, number)`` each. The rows are
+    locked in one order, by key: the first statement touches every row the
+    second will (rows only to add to get a sign of 0), so two registrations
+    never wait for each other crosswise on PostgreSQL. Rows left without a
+    value go.
+    """
+    if removed:
+        keys = {number[:4] for number in removed}
+        only_added = [(*number[:4], None) for number in added if number[:4] not in keys]
+        rows = sorted(_sums_rows(removed, -1) + _sums_rows(only_added, 0))
+        _insert_many("results_parameter_sums", _SUMS_COLUMNS, rows, _sums_suffix())
+    _insert_many("results_parameter_sums", _SUMS_COLUMNS, _sums_rows(added, 1), _sums_suffix())
+    for simulation in sorted({number[0] for number in removed}):
+        execute(
+            "DELETE FROM results_parameter_sums WHERE simulation_name = ? AND value_count <= 0",
+            (simulation,),
+        )
+
+
 _RESULT_FIELDS = tuple(Result._meta.sorted_field_names)
 
 
@@ -314,12 +404,22 @@ def _forget_schemas(result: Result) -> None:
     )
 
 
-def _delete_rows(result: Result) -> None:
+def _delete_rows(result: Result) -> list:
+    """Delete a run's rows; return its numbers, read first, for ``_update_sums`` to take out."""
     _forget_schemas(result)
+    numbers = [
+        (result.simulation_name, result.simulation_version, *row)
+        for row in execute(
+            "SELECT param_class, name, num_value FROM results_parameter_value "
+            "WHERE result_id = ? AND num_value IS NOT NULL",
+            (result.id,),
+        ).fetchall()
+    ]
     # The values go explicitly too: PostgreSQL cascades, but a SQLite
     # connection without foreign_keys=ON would not.
     execute("DELETE FROM results_parameter_value WHERE result_id = ?", (result.id,))
     execute("DELETE FROM results_result WHERE id = ?", (result.id,))
+    return numbers
 
 
 def register_run(
@@ -346,8 +446,7 @@ def register_run(
         database = database_proxy.obj
         try:
             with database.atomic():
-                if existing is not None:
-                    _delete_rows(existing)
+                removed = _delete_rows(existing) if existing is not None else []
                 row = _result_row(record, execution_id, sha256, size, registered_by, [])
                 entries = _schema_entries(record)
                 row["schema_keys_json"] = _dumps(
@@ -365,6 +464,8 @@ def register_run(
                         _VALUE_COLUMNS,
                         _value_rows(record, result_id, row["created_at"], reader),
                     )
+                # After every other row: the sums' row locks come last (see _update_sums).
+                _update_sums(removed, _numbers(record))
                 # Last step inside the transaction: if the rename fails, nothing is stored.
                 store.install(upload, execution_id)
         except peewee.IntegrityError:
@@ -386,6 +487,6 @@ def delete_result(execution_id: str, store: RunFileStore) -> bool:
         existing = find_result(execution_id)
         if existing is None:
             return False
-        _delete_rows(existing)
+        _update_sums(_delete_rows(existing), [])
     store.remove(execution_id)
     return True

@@ -11,7 +11,17 @@ than the two shifted sums.)
 
 Where the values come from:
 
-- No parameter filters: one index-only range scan of the parameter's values.
+- No parameter filters and no status (a version is fine): the running sums
+  registration keeps per simulation, version and parameter
+  (``results_parameter_sums``, migration 0007: the count of the numbers,
+  the sum of their deviations from a shift inside them and of the squares),
+  a few rows combined by Chan et al.'s parallel formula, and the smallest
+  and largest value, one seek each at the ends of the parameter's range of
+  ``results_value_num``; one statement. Where a row's sums are unknown (a
+  value past ``registration.SUMMED_MAGNITUDE``) or may have lost their
+  digits (``PEAK_SHARE``), the values are scanned as below.
+- No parameter filters otherwise: one index-only range scan of the
+  parameter's values.
 - SQLite, with filters: the matching runs drive, and each run's value is one
   probe of the clustered primary key (cheap in SQLite whatever their number).
 - PostgreSQL, with filters: the runs each filter matches are counted, each up
@@ -77,6 +87,15 @@ ON_THE_COLUMN_INDEX = "(v.str_value IS NULL OR v.str_value IS NOT NULL)"
 SHIFTED_SUMS = "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift))"
 
 
+# The running sums answer while the spread they give (the sum of squared
+# deviations from the mean) is at least this share of the largest sum of
+# squared deviations from the shifts they have held: each update's rounding is
+# a few ulps of that peak, so the answer keeps at least 53 - 10 bits, less the
+# few that many updates add. Below it (large values deleted since, or a shift
+# far from the values' mean) the values are scanned.
+PEAK_SHARE = 2.0**-10
+
+
 @dataclass(frozen=True)
 class _Request:
     """One statistics request: the parameter, the criteria's SQL, and the values' scale."""
@@ -123,6 +142,10 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     """
     conditions, params, filters = parse_criteria(criteria)
     request = _Request(criteria["simulation_name"], (param_class, param_name), conditions, params)
+    if not filters and criteria.get("status") is None:
+        row = _summed(request)  # (the sums' rows are per version: the only condition left)
+        if row is not None:
+            return _answer(request, row)
     if uses_question_marks():
         row = _probed_sqlite(request, filters) if filters else _scanned(request, [])
     else:
@@ -134,6 +157,83 @@ def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
             request = replace(request, scale=SCALE_BITS)
             row = _postgres(request, filters)
     return _answer(request, row)
+
+
+def _summed(request: _Request) -> tuple | None:
+    """``count, min, max, mean, variance`` from the running sums registration keeps, or None.
+
+    One statement: the sums of the matching versions' rows (a primary-key
+    range of ``results_parameter_sums``) and the smallest and largest value,
+    one seek each at the ends of the parameter's range of ``results_value_num``
+    (with a version, the seek walks on past the other versions' values).
+    None (scan instead) when a row's sums are unknown or too imprecise.
+    """
+    low_sql, low_params = _extreme(request, "ASC")
+    high_sql, high_params = _extreme(request, "DESC")
+    version = " AND s.simulation_version = ?" if request.conditions else ""
+    sql = (
+        "SELECT s.value_count, s.value_shift, s.value_sum, s.value_squares, s.squares_peak, "  # noqa: S608 (fixed SQL)
+        f"m.low, m.high FROM (SELECT {low_sql} AS low, {high_sql} AS high) m "
+        "LEFT JOIN results_parameter_sums s ON s.simulation_name = ? AND s.param_class = ? "
+        f"AND s.name = ?{version}"
+    )
+    params = [*low_params, *high_params, request.name, *request.key, *request.params]
+    rows = query(sql, params).fetchall()
+    combined = _combined([row[:5] for row in rows])
+    if combined is None:
+        return None
+    count, mean, variance = combined
+    low, high = rows[0][5:]
+    return count, low, high, mean, variance
+
+
+def _extreme(request: _Request, direction: str) -> tuple[str, list]:
+    """A scalar subquery of the parameter's first value in ``direction`` (one index seek)."""
+    where = " AND ".join(
+        [
+            "v.simulation_name = ?",
+            "v.param_class = ?",
+            "v.name = ?",
+            "v.num_value IS NOT NULL",
+            *request.conditions,
+        ]
+    )
+    sql = (
+        f"(SELECT v.num_value FROM results_parameter_value v{request.run_join()} "  # noqa: S608 (fixed SQL)
+        f"WHERE {where} ORDER BY v.num_value {direction} LIMIT 1)"
+    )
+    return sql, [request.name, *request.key, *request.params]
+
+
+def _combined(rows: list[tuple]) -> tuple[int, float | None, float | None] | None:
+    """``count, mean, variance`` of the rows' sums together, or None when one is unknown.
+
+    Each row's count, mean and sum of squared deviations from its mean (M2)
+    come from its own shift; the rows combine by Chan et al.'s parallel
+    formula, which adds the spread between the rows' means.
+    """
+    count, mean, spread, peak = 0, 0.0, 0.0, 0.0
+    for value_count, shift, shifted, squares, row_peak in rows:
+        if not value_count:  # no row (the LEFT JOIN's nulls), or one with no value left
+            continue
+        if shift is None or shifted is None or squares is None:
+            return None
+        row_mean = shift + shifted / value_count
+        row_spread = max(squares - shifted * shifted / value_count, 0.0)
+        total = count + value_count
+        delta = row_mean - mean
+        if count:
+            mean += delta * value_count / total
+            spread += row_spread + delta * delta * count * value_count / total
+        else:
+            mean, spread = row_mean, row_spread
+        count = total
+        peak += row_peak or 0.0
+    if spread < peak * PEAK_SHARE:
+        return None
+    if not count:
+        return 0, None, None
+    return count, mean, spread / (count - 1) if count > 1 else None
 
 
 def _postgres(request: _Request, filters: list) -> tuple:
