@@ -405,21 +405,21 @@ def _forget_schemas(result: Result) -> None:
 
 
 def _delete_rows(result: Result) -> list:
-    """Delete a run's rows; return its numbers, read first, for ``_update_sums`` to take out."""
+    """Delete a run's rows; return its numbers, for ``_update_sums`` to take out."""
     _forget_schemas(result)
-    numbers = [
-        (result.simulation_name, result.simulation_version, *row)
-        for row in execute(
-            "SELECT param_class, name, num_value FROM results_parameter_value "
-            "WHERE result_id = ? AND num_value IS NOT NULL",
-            (result.id,),
-        ).fetchall()
-    ]
-    # The values go explicitly too: PostgreSQL cascades, but a SQLite
-    # connection without foreign_keys=ON would not.
-    execute("DELETE FROM results_parameter_value WHERE result_id = ?", (result.id,))
+    # The values go explicitly (PostgreSQL cascades, but a SQLite connection
+    # without foreign_keys=ON would not), and the DELETE returns the numbers.
+    deleted = execute(
+        "DELETE FROM results_parameter_value WHERE result_id = ? "
+        "RETURNING param_class, name, num_value",
+        (result.id,),
+    ).fetchall()
     execute("DELETE FROM results_result WHERE id = ?", (result.id,))
-    return numbers
+    return [
+        (result.simulation_name, result.simulation_version, *row)
+        for row in deleted
+        if row[2] is not None
+    ]
 
 
 def register_run(
