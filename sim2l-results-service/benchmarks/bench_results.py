@@ -192,7 +192,12 @@ def _schema_rows(runs: int, now: float) -> list[tuple]:
     return rows
 
 
-VALUE_INDEXES = ("results_value_num", "results_value_str", "results_value_column")
+VALUE_INDEXES = (
+    "results_value_num",
+    "results_value_str",
+    "results_value_column",
+    "results_value_time",
+)
 
 
 def _value_index_ddl(database) -> list[str]:
@@ -201,7 +206,9 @@ def _value_index_ddl(database) -> list[str]:
 
     filter_indexes = importlib.import_module(f"{MIGRATIONS}.0006_value_created_at")
     column_index = importlib.import_module(f"{MIGRATIONS}.0004_column_index")
-    return [*filter_indexes.value_index_statements(), column_index.statement(database)]
+    time_index = importlib.import_module(f"{MIGRATIONS}.0008_value_time_index")
+    statements = [*filter_indexes.value_index_statements(), column_index.statement(database)]
+    return statements + [statement for statement in [time_index.statement(database)] if statement]
 
 
 def _sums_statements() -> list[str]:
@@ -223,7 +230,7 @@ def bulk_load_sqlite(url: str) -> None:
     connection = sqlite3.connect(url[len("sqlite:///") :])
     connection.execute("PRAGMA synchronous=OFF")
     for name in VALUE_INDEXES:
-        connection.execute(f"DROP INDEX {name}")
+        connection.execute(f"DROP INDEX IF EXISTS {name}")
     rng = random.Random(42)
     now = time.time()
     batch = 10_000
@@ -274,7 +281,7 @@ def bulk_load_postgres(url: str) -> None:
     connection = psycopg2.connect(url)
     cursor = connection.cursor()
     for name in VALUE_INDEXES:
-        cursor.execute(f"DROP INDEX {name}")
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
     rng = random.Random(42)
     now = time.time()
     batch = 20_000

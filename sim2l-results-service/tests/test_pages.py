@@ -13,6 +13,7 @@ import pytest
 from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_service import queries
+from sim2l_service_kit.database.sql import planner_settings
 
 MISSING = object()
 # (temperature input, stress output, duration): ties, a string, a null and missing values.
@@ -341,6 +342,57 @@ def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
     assert found == [f"many-{n:03d}" for n in range(79, 0, -2)]
     # 40 matches in pages of 3 (windows of 20 runs): every page but the last two from the window
     assert answered[:11] == [True] * 11 and len(answered) == 14
+
+
+def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresql(
+    client, tmp_path, monkeypatch, database_url, stored_rows
+):
+    """PostgreSQL answers a broad newest-first search by reading each filter's parameter in
+    time order and merging them (``_merged_page``): every page, both directions, exactly
+    right. When the driving filter's first matches hold too few of the others', the
+    matches are collected instead, as right. SQLite keeps its window of runs."""
+    monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)  # need 4 (pages of 3): bound 40
+    merged = queries._merged_page
+    answered = []
+
+    def spy(*args):
+        page = merged(*args)
+        answered.append(page is not None)
+        return page
+
+    monkeypatch.setattr(queries, "_merged_page", spy)
+    merged_statements = []
+    query = queries.query
+
+    def recording_query(sql, params=(), planner=None):
+        if planner is not None:
+            merged_statements.append((sql, list(params)))
+        return query(sql, params, planner=planner)
+
+    monkeypatch.setattr(queries, "query", recording_query)
+    paths = [
+        make_run(tmp_path, f"many-{n:03d}", {"temperature": float(n)}, {"y": float(n % 50)})
+        for n in range(150)
+    ]
+    client.bulk_register(paths, progress=False)
+    broad = {"input_filters": {"temperature": {"ge": 20}}, "output_filters": {"y": {"ge": 10}}}
+    expected = [f"many-{n:03d}" for n in range(149, 19, -1) if n % 50 >= 10]
+    for sort, order in (("-created_at", expected), ("created_at", expected[::-1])):
+        found, _ = walk(client, sort, 3, **broad)
+        assert found == order, sort
+    postgres = database_url.startswith("postgresql")
+    assert (True in answered) == postgres
+    if postgres:  # the plan it is told: the filters' reads merged in time order
+        (sql, params), *_ = merged_statements
+        plan = stored_rows(planner_settings(queries.MERGED_PLAN) + "EXPLAIN " + sql, params)
+        text = "\n".join(row[0] for row in plan)
+        assert "Merge Join" in text and "results_value_time" in text, text
+    # The newest 40 runs with temperature >= 20 hold only 2 runs with y < 3: collected
+    answered.clear()
+    rare = {"input_filters": {"temperature": {"ge": 20}}, "output_filters": {"y": {"lt": 3}}}
+    found, _ = walk(client, "-created_at", 3, **rare)
+    assert found == [f"many-{n:03d}" for n in range(149, 19, -1) if n % 50 < 3]
+    assert answered[:1] == ([False] if postgres else [])
 
 
 def test_distinct_values_page_by_cursor(client, runs, tmp_path):

@@ -7,12 +7,14 @@ import os
 import threading
 
 import peewee
+import pytest
 from sim2l_service_kit.database import BackendSQL
 from sim2l_service_kit.database import PreparedStatements
 from sim2l_service_kit.database import ProcessWriteLock
 from sim2l_service_kit.database import WalCheckpointer
 from sim2l_service_kit.database import write_lock_for
 from sim2l_service_kit.database import write_transaction
+from sim2l_service_kit.database.sql import planner_settings
 from sim2l_sessions.database import database_from_url
 
 
@@ -114,6 +116,35 @@ def test_backend_sql_query_answers_like_execute_on_either_backend(database_url):
         ).fetchone()
         assert count == 1  # one text, prepared once on this connection
     database.close()
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_planner_settings_hold_for_their_statement_alone(database_url, prepared):
+    """PostgreSQL: ``query(..., planner=)`` plans and runs that statement under the
+    settings, and the next statement on the same connection sees the defaults again.
+    SQLite has no such settings: the statement simply runs."""
+    proxy = peewee.DatabaseProxy()
+    database = database_from_url(database_url)
+    proxy.initialize(database)
+    sql = BackendSQL(proxy, "kit_planner")
+    sql.prepared_statements = prepared
+    planner = {"enable_hashjoin": "off", "jit": "off"}
+    if sql.is_postgresql():
+        setting = "SELECT current_setting('enable_hashjoin'), current_setting('jit'), CAST(? AS integer)"
+        assert sql.query(setting, (1,), planner=planner).fetchall() == [("off", "off", 1)]
+        assert sql.query(setting, (2,)).fetchall() == [("on", "on", 2)]
+        assert sql.fetchone(setting, (3,)) == ("on", "on", 3)
+    else:
+        assert sql.query("SELECT ?", (1,), planner=planner).fetchall() == [(1,)]
+    database.close()
+
+
+@pytest.mark.parametrize("name, value", [("enable_hashjoin", "off; DROP TABLE x"), ("a-b", "on")])
+def test_planner_settings_refuse_anything_but_plain_words(name, value):
+    with pytest.raises(ValueError, match="not a planner setting"):
+        planner_settings({name: value})
+    assert planner_settings(None) == planner_settings({}) == ""
+    assert planner_settings({"jit": "off"}) == "SET LOCAL jit = off; "
 
 
 def test_wal_checkpointer_turns_automatic_checkpoints_off_and_runs_one_thread(tmp_path):

@@ -56,8 +56,12 @@ class PreparedStatements:
         # connection -> names prepared on it, least recently used first
         self._prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def execute(self, name: str, sql: str, params):
-        """Run ``sql`` (written with ``%s`` markers) as the prepared statement ``name``."""
+    def execute(self, name: str, sql: str, params, settings: str = ""):
+        """Run ``sql`` (written with ``%s`` markers) as the prepared statement ``name``.
+
+        ``settings`` (``sql.planner_settings``) go first in the ``EXECUTE``'s
+        query string, so they hold while it is planned and run.
+        """
         statement = f"{self.prefix}_{name}"
         prepare, execute = _compile(statement, sql)
 
@@ -74,7 +78,7 @@ class PreparedStatements:
                     self.database.execute_sql(f"DEALLOCATE {oldest}")
                 self.database.execute_sql(prepare)
                 prepared[statement] = None
-            return self.database.execute_sql(execute, params)
+            return self.database.execute_sql(settings + execute, params)
 
         # One retry scope for both statements: a pooled connection found dead
         # is replaced and the new one is prepared before it executes.
@@ -83,10 +87,10 @@ class PreparedStatements:
             return prepare_and_execute()
         return run_with_reconnect(prepare_and_execute)
 
-    def execute_text(self, sql: str, params):
+    def execute_text(self, sql: str, params, settings: str = ""):
         """Run ``sql`` (``%s`` markers) prepared under a name derived from its text.
 
         For statements built per request (a search's SQL depends on its
         filters): the same text is the same statement.
         """
-        return self.execute(_text_name(sql), sql, params)
+        return self.execute(_text_name(sql), sql, params, settings)
