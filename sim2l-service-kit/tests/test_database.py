@@ -130,7 +130,10 @@ def test_planner_settings_hold_for_their_statement_alone(database_url, prepared)
     sql.prepared_statements = prepared
     planner = {"enable_hashjoin": "off", "jit": "off"}
     if sql.is_postgresql():
-        setting = "SELECT current_setting('enable_hashjoin'), current_setting('jit'), CAST(? AS integer)"
+        setting = (
+            "SELECT current_setting('enable_hashjoin'), current_setting('jit'), "
+            "CAST(? AS integer)"
+        )
         assert sql.query(setting, (1,), planner=planner).fetchall() == [("off", "off", 1)]
         assert sql.query(setting, (2,)).fetchall() == [("on", "on", 2)]
         assert sql.fetchone(setting, (3,)) == ("on", "on", 3)
