@@ -131,8 +131,7 @@ def test_planner_settings_hold_for_their_statement_alone(database_url, prepared)
     planner = {"enable_hashjoin": "off", "jit": "off"}
     if sql.is_postgresql():
         setting = (
-            "SELECT current_setting('enable_hashjoin'), current_setting('jit'), "
-            "CAST(? AS integer)"
+            "SELECT current_setting('enable_hashjoin'), current_setting('jit'), CAST(? AS integer)"
         )
         assert sql.query(setting, (1,), planner=planner).fetchall() == [("off", "off", 1)]
         assert sql.query(setting, (2,)).fetchall() == [("on", "on", 2)]
