@@ -1,7 +1,9 @@
 """Registering runs: idempotency, replacement, the stored file, the results view, deletion."""
 
+import contextlib
 import hashlib
 import sqlite3
+import threading
 
 import pytest
 from runfiles import copy_of
@@ -103,6 +105,70 @@ def test_different_content_conflicts_unless_replaced_by_admin(client, admin, tmp
         for r in client.search(simulation_name="thermal_sim", input_filters={"x": 5})
     ] == ["run-twice"]
     assert client.get_parameter_stats("thermal_sim", "y")["count"] == 1
+
+
+def _replace_at_once(client, paths: list) -> list:
+    """Send a replacing registration of each path at the same moment; the errors raised."""
+    barrier, errors = threading.Barrier(len(paths)), []
+
+    def replace(path):
+        barrier.wait()
+        try:
+            client.register_result(path, replace=True)
+        except Exception as error:  # noqa: BLE001 (collected and reported by the caller)
+            errors.append(error)
+
+    threads = [threading.Thread(target=replace, args=(path,)) for path in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def test_opposite_replacements_at_once_both_land(
+    admin, tmp_path, stored_rows, database_url, monkeypatch
+):
+    """Two replacements that swap two runs' versions, at the same moment, both land and
+    leave the schema counts right: each locks the schema rows it touches in one order,
+    so neither waits for the other crosswise. Counting the old schemas out before
+    counting the new ones in deadlocked on PostgreSQL (the victim was answered 503 and
+    sent again): here both transactions are held until each has begun deleting its old
+    run, every round."""
+    from sim2l_results_service import registration
+
+    postgres = database_url.startswith("postgresql")
+    deleting = []
+    if postgres:  # (SQLite runs one write transaction at a time)
+        delete_rows, both_deleting = registration._delete_rows, threading.Barrier(2)
+
+        def delete_rows_together(result):
+            deleting.append(result.execution_id)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_deleting.wait(timeout=5)
+            return delete_rows(result)
+
+        monkeypatch.setattr(registration, "_delete_rows", delete_rows_together)
+    inputs = {f"p{n:02d}": float(n) for n in range(40)}
+    versions = {"a": "1.0.0", "b": "2.0.0"}
+    for name, version in versions.items():
+        admin.register_result(make_run(tmp_path, f"swap-{name}", inputs, {}, version=version))
+    for round_number in range(4):
+        versions = {"a": versions["b"], "b": versions["a"]}
+        folder = tmp_path / f"round-{round_number}"
+        paths = [
+            make_run(folder, f"swap-{name}", inputs, {"round": round_number}, version=version)
+            for name, version in versions.items()
+        ]
+        assert _replace_at_once(admin, paths) == []
+    counts = stored_rows(
+        "SELECT simulation_version, sum(run_count), count(*) FROM results_parameter_schema "
+        "GROUP BY simulation_version ORDER BY simulation_version"
+    )
+    assert [tuple(row) for row in counts] == [("1.0.0", 41, 41), ("2.0.0", 41, 41)]
+    assert admin.get_result("swap-a")["simulation_version"] == versions["a"]
+    # Each replacement ran once: none was a deadlock's victim, answered 503 and sent again
+    assert len(deleting) == (8 if postgres else 0)
 
 
 def test_download_returns_the_same_bytes_and_never_overwrites(client, tmp_path, storage_dir):

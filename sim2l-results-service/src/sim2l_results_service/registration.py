@@ -256,21 +256,45 @@ def _insert_batch(table: str, columns: tuple, row_marks: str, batch: list, suffi
     )
 
 
-def _upsert_schemas(simulation: str, version: str, entries: list, now: float) -> list:
-    keys, rows = [], []
+def _count_schemas(
+    simulation: str, version: str, entries: list, now: float, removed: Result | None = None
+) -> list:
+    """Count a run's parameter schemas in, and the ``removed`` run's out; return the run's keys.
+
+    One upsert of every row either touches, in the order of their keys, each
+    carrying its change of ``run_count`` (+1 counted in, -1 counted out, 0
+    both): rows are locked in one order, so two registrations (a replacement
+    that swaps two runs' versions and the opposite one, say) never wait for
+    each other crosswise on PostgreSQL. Counting out before counting in took
+    the two sets' locks in two passes, and such a pair deadlocked. A row
+    counted out only is never new (its run counted it in), so what the
+    upsert would insert for it is a placeholder; rows left at 0 go.
+    """
+    keys, changes = [], {}
     for param_class, name, schema in entries:
         text = _dumps(schema)
         fingerprint = hashlib.sha256(text.encode()).hexdigest()
         keys.append([param_class, name, fingerprint])
-        rows.append((simulation, version, param_class, name, fingerprint, text, 1, now, now))
+        changes[(simulation, version, param_class, name, fingerprint)] = [text, 1]
+    if removed is not None:
+        for param_class, name, fingerprint in orjson.loads(removed.schema_keys_json):
+            key = (removed.simulation_name, removed.simulation_version, param_class, name)
+            changes.setdefault((*key, fingerprint), ["null", 0])[1] -= 1
+    rows = [(*key, text, change, now, now) for key, (text, change) in sorted(changes.items())]
     _insert_many(
         "results_parameter_schema",
         _SCHEMA_COLUMNS,
         rows,
         " ON CONFLICT (simulation_name, simulation_version, param_class, name, fingerprint) "
-        "DO UPDATE SET run_count = results_parameter_schema.run_count + 1, "
-        "last_seen = excluded.last_seen",
+        "DO UPDATE SET run_count = results_parameter_schema.run_count + excluded.run_count, "
+        "last_seen = CASE WHEN excluded.run_count < 0 THEN results_parameter_schema.last_seen "
+        "ELSE excluded.last_seen END",
     )
+    if removed is not None:
+        execute(
+            "DELETE FROM results_parameter_schema WHERE simulation_name = ? AND run_count <= 0",
+            (removed.simulation_name,),
+        )
     return keys
 
 
@@ -389,24 +413,12 @@ def _insert_result(row: dict) -> int:
     return cursor.fetchone()[0]
 
 
-def _forget_schemas(result: Result) -> None:
-    keys = orjson.loads(result.schema_keys_json)
-    for param_class, name, fingerprint in keys:
-        execute(
-            "UPDATE results_parameter_schema SET run_count = run_count - 1 "
-            "WHERE simulation_name = ? "
-            "AND simulation_version = ? AND param_class = ? AND name = ? AND fingerprint = ?",
-            (result.simulation_name, result.simulation_version, param_class, name, fingerprint),
-        )
-    execute(
-        "DELETE FROM results_parameter_schema WHERE simulation_name = ? AND run_count <= 0",
-        (result.simulation_name,),
-    )
-
-
 def _delete_rows(result: Result) -> list:
-    """Delete a run's rows; return its numbers, for ``_update_sums`` to take out."""
-    _forget_schemas(result)
+    """Delete a run's rows; return its numbers, for ``_update_sums`` to take out.
+
+    Its schemas are counted out by ``_count_schemas``, with whatever the
+    transaction counts in, in one pass.
+    """
     # The values go explicitly (PostgreSQL cascades, but a SQLite connection
     # without foreign_keys=ON would not), and the DELETE returns the numbers.
     deleted = execute(
@@ -448,13 +460,13 @@ def register_run(
             with database.atomic():
                 removed = _delete_rows(existing) if existing is not None else []
                 row = _result_row(record, execution_id, sha256, size, registered_by, [])
-                entries = _schema_entries(record)
                 row["schema_keys_json"] = _dumps(
-                    _upsert_schemas(
+                    _count_schemas(
                         row["simulation_name"],
                         row["simulation_version"],
-                        entries,
+                        _schema_entries(record),
                         row["registered_at"],
+                        removed=existing,
                     )
                 )
                 result_id = _insert_result(row)
@@ -487,6 +499,9 @@ def delete_result(execution_id: str, store: RunFileStore) -> bool:
         existing = find_result(execution_id)
         if existing is None:
             return False
-        _update_sums(_delete_rows(existing), [])
+        removed = _delete_rows(existing)
+        name, version = existing.simulation_name, existing.simulation_version
+        _count_schemas(name, version, [], time.time(), removed=existing)
+        _update_sums(removed, [])
     store.remove(execution_id)
     return True
