@@ -355,8 +355,8 @@ def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresq
     merged = queries._merged_page
     answered = []
 
-    def spy(*args):
-        page = merged(*args)
+    def spy(*args, **kwargs):
+        page = merged(*args, **kwargs)
         answered.append(page is not None)
         return page
 
@@ -391,8 +391,19 @@ def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresq
     answered.clear()
     rare = {"input_filters": {"temperature": {"ge": 20}}, "output_filters": {"y": {"lt": 3}}}
     found, _ = walk(client, "-created_at", 3, **rare)
-    assert found == [f"many-{n:03d}" for n in range(149, 19, -1) if n % 50 < 3]
+    rare_expected = [f"many-{n:03d}" for n in range(149, 19, -1) if n % 50 < 3]
+    assert found == rare_expected
     assert answered[:1] == ([False] if postgres else [])
+    # The driving filter's 130 matches within the window (200) but more than PostgreSQL
+    # probes per match (5): merged to the end, every page read from the reads' start
+    monkeypatch.setattr(queries, "WINDOW_FACTOR", 50)
+    monkeypatch.setattr(queries, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(queries, "SCANNED_PER_PROBE", 1000)
+    answered.clear()
+    assert walk(client, "-created_at", 3, **broad)[0] == expected
+    assert walk(client, "created_at", 3, **rare)[0] == rare_expected[::-1]
+    pages = -(-len(expected) // 3) + -(-len(rare_expected) // 3)
+    assert answered == ([True] * pages if postgres else [])
 
 
 def test_distinct_values_page_by_cursor(client, runs, tmp_path):

@@ -159,7 +159,7 @@ def _windowed_page(
 
 
 def _merged_page(
-    name: str, filters: list, order: Order, limit: int, after: tuple | None, bound: int
+    name: str, filters: list, order: Order, limit: int, after: tuple | None, bound: int | None
 ) -> list | None:
     """PostgreSQL's window: the filters' parameters read in time order and merged, or None.
 
@@ -170,6 +170,7 @@ def _merged_page(
     probed each run's values by key. The driving filter's read stops at its
     first ``bound`` matches; when those hold fewer than ``limit + 1`` matches
     of every filter the answer is None, as for a window that holds too few.
+    Without a ``bound`` the reads go on to the end and the page is the answer.
 
     The planner is told the plan (``MERGED_PLAN``): its estimate of a range
     of one parameter comes from statistics of every parameter's values, so
@@ -184,11 +185,12 @@ def _merged_page(
         after_sql, after_params = order.after(after, keys)
         where = " AND ".join([*conditions, after_sql])
         if index == 0:
+            cap, cap_params = (" LIMIT ?", [bound]) if bound is not None else ("", [])
             joins.append(
                 f"(SELECT {', '.join(keys)} FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
-                f"WHERE {where} ORDER BY {order.order_by(keys)} LIMIT ?) f0"
+                f"WHERE {where} ORDER BY {order.order_by(keys)}{cap}) f0"
             )
-            values += [*params, *after_params, bound]
+            values += [*params, *after_params, *cap_params]
         else:
             joins.append(
                 f"JOIN results_parameter_value {alias} ON {alias}.created_at = f0.created_at "  # noqa: S608 (fixed SQL)
@@ -197,7 +199,7 @@ def _merged_page(
             values += [*params, *after_params]
     sql = _page_sql(order, "1 = 1", " ".join(joins), ("f0.created_at", "f0.result_id"))
     rows = query(sql, [*values, limit + 1], planner=MERGED_PLAN).fetchall()
-    return rows if len(rows) == limit + 1 else None
+    return rows if len(rows) == limit + 1 or bound is None else None
 
 
 def _page_sql(order: Order, where: str, source: str = "results_result r", keys=None) -> str:
@@ -255,9 +257,10 @@ def _filtered_page(
     The driving filter is counted first, up to the window: one matching more
     runs than the window holds is answered from the next runs in creation
     order (``_windowed_page``) when the page is sorted by it. Otherwise, and
-    when the window holds too few matches, ``collect(few)`` reads the page
-    from the matches, ``few`` telling whether the driving filter's matches
-    are few enough to probe the other filters per match. (The driving filter
+    when the window holds too few matches, ``collect(few, counted)`` reads
+    the page from the matches, ``few`` telling whether the driving filter's
+    matches are few enough to probe the other filters per match, and
+    ``counted`` whether they are no more than the window holds. (The driving filter
     alone matching no more runs than the window holds: collecting and
     sorting its matches reads less than the window would, where a selective
     filter would leave the window without enough matches.)
@@ -273,7 +276,8 @@ def _filtered_page(
         rows = _windowed_page(criteria, order, limit, after, parsed)
         if rows is not None:
             return rows
-    return collect(bool(filters) and _few_matches(name, filters, matches, window))
+    few = bool(filters) and _few_matches(name, filters, matches, window)
+    return collect(few, matches <= window)
 
 
 def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | None, parsed):
@@ -281,25 +285,29 @@ def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | 
 
     An equality drives straight down its index in time order; other filters
     take the shared plan (``_filtered_page``), their matches collected from
-    the filters' index rows alone (``_matches_page``).
+    the filters' index rows alone (``_matches_page``). PostgreSQL merges the
+    filters' reads in time order instead (``_merged_page``, to the end) when
+    the driving filter matches more runs than it probes per match but no
+    more than the window holds: the reads stop at the page's last match,
+    where intersecting read every match of every filter (at 10,000 runs, two
+    ranges of 10 % and about 50 %: 10.6 -> 8.7 ms p50 in the service).
     """
     name, filters = criteria["simulation_name"], parsed[2]
     if min(entry[0] for entry in filters) == 0:
         return _matches_page(name, filters, order, limit, after, few=True)
-    return _filtered_page(
-        criteria,
-        order,
-        limit,
-        after,
-        parsed,
-        lambda few: _matches_page(name, filters, order, limit, after, few),
-    )
+
+    def collect(few: bool, counted: bool) -> list:
+        if counted and not few and not uses_question_marks():
+            return _merged_page(name, filters, order, limit, after, bound=None)
+        return _matches_page(name, filters, order, limit, after, few)
+
+    return _filtered_page(criteria, order, limit, after, parsed, collect)
 
 
 def _joined_page(criteria: dict, order: Order, limit: int, after: tuple | None, parsed) -> list:
     """A page of any search: the shared plan, its matches joined to the result rows (sort keys)."""
 
-    def collect(few: bool) -> list:
+    def collect(few: bool, counted: bool) -> list:
         where, where_params = where_clause(criteria, few_matches=few)
         page_after, page_after_params = order.after(after)
         source = f"results_result r {order.join}"
