@@ -290,7 +290,7 @@ def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | 
     the driving filter matches more runs than it probes per match but no
     more than the window holds: the reads stop at the page's last match,
     where intersecting read every match of every filter (at 10,000 runs, two
-    ranges of 10 % and about 50 %: 10.6 -> 8.7 ms p50 in the service).
+    ranges of 10 % and 16-84 %: 4.92 -> 3.21 ms p50 in the service).
     """
     name, filters = criteria["simulation_name"], parsed[2]
     if min(entry[0] for entry in filters) == 0:
