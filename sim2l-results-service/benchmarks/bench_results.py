@@ -207,8 +207,12 @@ def _value_index_ddl(database) -> list[str]:
     filter_indexes = importlib.import_module(f"{MIGRATIONS}.0006_value_created_at")
     column_index = importlib.import_module(f"{MIGRATIONS}.0004_column_index")
     time_index = importlib.import_module(f"{MIGRATIONS}.0008_value_time_index")
-    statements = [*filter_indexes.value_index_statements(), column_index.statement(database)]
-    return statements + [statement for statement in [time_index.statement(database)] if statement]
+    time_index_ddl = time_index.statement(database)  # (None on SQLite: PostgreSQL's alone)
+    return [
+        *filter_indexes.value_index_statements(),
+        column_index.statement(database),
+        *([time_index_ddl] if time_index_ddl else []),
+    ]
 
 
 def _sums_statements() -> list[str]:
