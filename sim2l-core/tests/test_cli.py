@@ -4,6 +4,10 @@ import json
 import socket
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import pytest
 import requests
@@ -204,6 +208,45 @@ def test_services_up_status_down(capsys, tmp_path):
     assert out.count("stopped the") == started
     code, out, _ = sim2l(capsys, "services", "status", "--json")
     assert code == 3 and not any(row["running"] for row in json.loads(out))
+
+
+@pytest.fixture
+def slow_health_url():
+    """A real HTTP server whose ``/health`` answers 200 after 1.5 s (a busy service)."""
+
+    class SlowHealth(BaseHTTPRequestHandler):
+        def do_GET(self):
+            time.sleep(1.5)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHealth)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_a_busy_service_counts_as_running(slow_health_url):
+    # One missed second once made `up` start a second copy and orphan the first.
+    assert not local_services.healthy(slow_health_url)
+    deadline = time.monotonic() + 30
+    assert local_services._wait_until_healthy(slow_health_url, lambda: True, deadline)
+
+
+def test_waiting_stops_when_the_process_ends():
+    down = f"http://127.0.0.1:{free_port()}"
+    deadline = time.monotonic() + 60
+    assert not local_services._wait_until_healthy(down, lambda: False, deadline)
+    assert time.monotonic() < deadline - 50
 
 
 # ---------------------------------------------------------------- launchers

@@ -110,12 +110,27 @@ def is_our_process(pid: int) -> bool:
     return b"sim2l.services." in command
 
 
-def healthy(url: str) -> bool:
-    """Whether ``url/health`` answers 200."""
+def healthy(url: str, timeout: float = 1) -> bool:
+    """Whether ``url/health`` answers 200 within ``timeout`` seconds."""
     try:
-        return requests.get(url + "/health", timeout=1).status_code == 200
+        return requests.get(url + "/health", timeout=timeout).status_code == 200
     except requests.RequestException:
         return False
+
+
+def _wait_until_healthy(url: str, alive, deadline: float) -> bool:
+    """Poll ``url/health`` until it answers, ``alive()`` turns false or ``deadline`` passes.
+
+    A service that is busy (a slow machine, a long request on every worker)
+    answers its health check late, not never: one missed second must not be
+    taken for "not running".
+    """
+    while True:
+        if healthy(url, timeout=max(1.0, min(5.0, deadline - time.monotonic()))):
+            return True
+        if not alive() or time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 def status() -> list[dict]:
@@ -163,8 +178,18 @@ def up(
     try:
         for name in names:
             entry = state.get(name)
-            if entry and is_our_process(entry["pid"]) and healthy(entry["url"]):
-                say(f"{_label(name)} already running at {entry['url']} (pid {entry['pid']})")
+            if entry and is_our_process(entry["pid"]):
+                # Ours and alive: it is running, perhaps busy. Starting a second
+                # copy on another port would orphan this one, so wait for it.
+                pid = entry["pid"]
+                if not _wait_until_healthy(
+                    entry["url"], lambda p=pid: is_our_process(p), time.monotonic() + timeout
+                ):
+                    raise RuntimeError(
+                        f"the {_label(name)} (pid {pid}) runs but does not answer at "
+                        f"{entry['url']}; see {entry['log']}, or `sim2l services down` and up again"
+                    )
+                say(f"{_label(name)} already running at {entry['url']} (pid {pid})")
                 continue
             port = (ports or {}).get(name) or DEFAULT_PORTS[name]
             if not port_is_free(host, port):
@@ -191,11 +216,9 @@ def up(
             say(f"starting the {_label(name)} on {url} (pid {process.pid}, log {log_path})")
         deadline = time.monotonic() + timeout
         for name, process, url, log_path in started:
-            while not healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    tail = log_path.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"the {_label(name)} did not start; its log ends:\n{tail}")
-                time.sleep(0.1)
+            if not _wait_until_healthy(url, lambda p=process: p.poll() is None, deadline):
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the {_label(name)} did not start; its log ends:\n{tail}")
             say(f"{_label(name)} ready at {url}")
     except BaseException:
         for name, *_ in started:
