@@ -1,7 +1,12 @@
 """The runner without services: declaring, validating, hashing, executing, recording."""
 
+import concurrent.futures
 import io
 import logging
+import multiprocessing
+import os
+import tempfile
+from pathlib import Path
 
 import pytest
 import sim2l
@@ -275,6 +280,100 @@ def test_logging_and_files_written_are_kept(run_folder):
         assert artifacts["sub__data.bin"]["description"] == "sub/data.bin"
         assert run_db.get_metrics(name="residual")[0]["step"] == 3
     result.close()
+
+
+def _folder_sim(name="folder_sim", leave=None):
+    """A simulation that reports its working folder and what it found there."""
+
+    def look(n, context):
+        found = sorted(entry.name for entry in context.workdir.iterdir())
+        mode = context.workdir.stat().st_mode & 0o777
+        if leave:
+            leave(context.workdir, n)
+        return {"folder": str(context.workdir), "found": ",".join(found), "mode": mode}
+
+    return Simulation(
+        look,
+        name=name,
+        register=False,
+        inputs={"n": Input("integer")},
+        outputs={"folder": Output("string"), "found": Output("string"), "mode": Output("integer")},
+    )
+
+
+def test_every_run_starts_in_an_empty_private_folder(run_folder):
+    def leave_a_file_on_odd_runs(folder, n):
+        if n % 2:
+            (folder / f"left-{n}.txt").write_text("x")
+
+    simulation = _folder_sim(leave=leave_a_file_on_odd_runs)
+    results = [simulation.run(n=n) for n in range(6)]
+    assert all(r.outputs["found"] == "" and r.outputs["mode"] == 0o700 for r in results)
+    # What a run leaves becomes its artifact, and that folder is not used again.
+    for n in (1, 3, 5):
+        with results[n].run_db as run_db:
+            assert run_db.read_artifact(f"left-{n}.txt") == b"x"
+        assert not Path(results[n].outputs["folder"]).exists()
+    # An emptied folder is re-used (a run that left nothing changes nothing).
+    assert results[0].outputs["folder"] == results[1].outputs["folder"]
+    assert results[2].outputs["folder"] == results[3].outputs["folder"]
+    assert results[1].outputs["folder"] != results[3].outputs["folder"]
+    for result in results:
+        result.close()
+
+
+def test_a_folder_whose_mode_changed_is_not_reused(run_folder):
+    simulation = _folder_sim(leave=lambda folder, n: folder.chmod(0o755) if n == 0 else None)
+    first, second = simulation.run(n=0), simulation.run(n=1)
+    assert second.outputs["mode"] == 0o700
+    assert first.outputs["folder"] != second.outputs["folder"]
+    assert not Path(first.outputs["folder"]).exists()
+
+
+def test_folders_in_use_at_once_are_never_shared(run_folder):
+    # Runs in threads each take a folder before they take turns in it.
+    from sim2l.runner import workdirs
+
+    held = [workdirs.take_folder() for _ in range(workdirs.POOL_SIZE + 2)]
+    assert len(set(held)) == len(held)
+    for folder in held:
+        workdirs.give_back(folder)
+    again = [workdirs.take_folder() for _ in range(workdirs.POOL_SIZE + 2)]
+    assert len(set(again)) == len(again)
+    assert len(set(again) & set(held)) == workdirs.POOL_SIZE  # the rest were removed
+    for folder in again:
+        workdirs.give_back(folder)
+
+
+def _folder_of_a_run_in_a_worker(n: int) -> str:
+    return _folder_sim().run(n=n).outputs["folder"]
+
+
+def test_worker_processes_leave_no_folder_behind(run_folder, tmp_path, monkeypatch):
+    # multiprocessing workers leave by os._exit, past atexit: the pool's own
+    # finalizer must remove what it kept.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
+        folders = list(pool.map(_folder_of_a_run_in_a_worker, range(6)))
+    assert all(folder.startswith(str(tmp_path / "scratch")) for folder in folders)
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_a_forked_child_never_uses_its_parents_folders(run_folder, tmp_path):
+    simulation = _folder_sim()
+    parent_folder = simulation.run(n=0).outputs["folder"]  # now pooled in this process
+    report = tmp_path / "child.txt"
+    pid = os.fork()
+    if pid == 0:  # the child: run once, write where it ran, leave without cleanup
+        try:
+            report.write_text(simulation.run(n=1).outputs["folder"])
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert report.read_text() not in ("", parent_folder)
+    assert simulation.run(n=2).outputs["folder"] == parent_folder
 
 
 def test_context_stores_artifacts_and_checkpoints_on_request(run_folder, tmp_path):

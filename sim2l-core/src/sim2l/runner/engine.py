@@ -11,12 +11,12 @@ fails is queued in the outbox and said in ``RunResult.pending`` and
 """
 
 import socket
-import tempfile
 from pathlib import Path
 
 from sim2l.rundb import RunDatabase
 from sim2l.rundb import RunDatabaseError
 from sim2l.rundb.execution_ids import run_file_path
+from sim2l.runner import workdirs
 from sim2l.runner.execution import RunContext
 from sim2l.runner.execution import execute
 from sim2l.runner.execution import working_directory
@@ -82,11 +82,11 @@ def _run_unrecorded(simulation, inputs, input_hash, key, links, raise_on_failure
     """``use_run_database=False``: compute only; nothing recorded, cached or published."""
     status, error, outputs = "completed", None, {}
     arguments = dict(inputs)
-    with tempfile.TemporaryDirectory(prefix="sim2l-unrecorded-") as workdir:
+    with workdirs.run_folder() as workdir:
         if simulation.takes_context:
-            arguments["context"] = RunContext(simulation, None, None, Path(workdir))
+            arguments["context"] = RunContext(simulation, None, None, workdir)
         try:
-            with working_directory(Path(workdir)):
+            with working_directory(workdir):
                 returned = simulation.function(**arguments)
             outputs = simulation.declaration.validate_outputs(returned)
         except Exception as exception:

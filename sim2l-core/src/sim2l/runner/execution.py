@@ -16,9 +16,7 @@ import inspect
 import os
 import resource
 import secrets
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -28,6 +26,7 @@ from pathlib import Path
 
 from sim2l.rundb import RunDatabase
 from sim2l.rundb.values import UnsupportedValueError
+from sim2l.runner import workdirs
 from sim2l.runner.capture import capture_output
 from sim2l.runner.result import RunResult
 from sim2l.settings import get_settings
@@ -202,7 +201,7 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
             run_db.add_tag(str(tag))
         _record_provenance(run_db, simulation)
 
-        workdir = Path(tempfile.mkdtemp(prefix=f"sim2l-{execution_id}-"))
+        workdir = workdirs.take_folder()
         arguments = dict(inputs)
         if simulation.takes_context:
             arguments["context"] = RunContext(simulation, execution_id, run_db, workdir)
@@ -262,7 +261,7 @@ def execute(simulation, inputs: dict, input_hash: str, cache_key: str, settings)
         try:
             _store_artifacts(run_db, workdir)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            workdirs.give_back(workdir)
         if status == "completed":
             try:
                 run_db.save_outputs(_described(outputs, simulation.outputs))
