@@ -303,6 +303,37 @@ def test_distinct_values_and_schemas(client, runs):
     assert {s["simulation_version"] for s in all_versions} == {"1.0.0", "2.0.0"}
 
 
+def test_parameter_schemas_come_in_pages_that_cover_them_all(client, runs):
+    # Before paging, more than 10,000 schema rows were cut off without a word.
+    everything = client.parameter_schemas("thermal_sim")
+    assert len(everything) >= 6
+    keys = [(s["simulation_version"], s["param_class"], s["name"]) for s in everything]
+    assert keys == sorted(keys)
+    # A parameter whose schema changed within a version has a row per schema.
+    assert len({repr(sorted(s.items())) for s in everything}) == len(everything)
+    assert client.parameter_schemas("thermal_sim", page_size=2) == everything
+    pages, cursor = [], None
+    while True:
+        page = client.parameter_schemas_page("thermal_sim", limit=4, cursor=cursor)
+        assert page["limit"] == 4 and len(page["schemas"]) <= 4
+        pages.append(page["schemas"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [schema for page in pages for schema in page] == everything
+    assert all(len(page) == 4 for page in pages[:-1])
+
+
+def test_a_schema_page_refuses_a_cursor_of_another_list(client, runs):
+    other = client.distinct_values_page("thermal_sim", "material", limit=1)["next_cursor"]
+    with pytest.raises(InvalidRequestError) as refused:
+        client.parameter_schemas_page("thermal_sim", cursor=other)
+    assert refused.value.status == 400 and "cursor" in str(refused.value.details)
+    with pytest.raises(InvalidRequestError) as refused:
+        client.parameter_schemas_page("thermal_sim", limit=10001)
+    assert refused.value.status == 400 and "10000" in str(refused.value.details)
+
+
 @pytest.mark.parametrize(
     "filters,message",
     [

@@ -418,18 +418,31 @@ def distinct_values(
     return page_answer(rows, limit, DISTINCT_ORDER, lambda row: (row[0],), items=items)
 
 
-def parameter_schemas(simulation_name: str, simulation_version: str | None) -> bytes:
-    """Every parameter schema seen in the runs of a simulation (optionally one version)."""
+SCHEMAS_ORDER = "parameter_schemas"  # the cursor's order: another list's cursor is refused
+
+
+def parameter_schemas(
+    simulation_name: str, simulation_version: str | None, limit: int, after: tuple | None
+) -> bytes:
+    """A keyset page of the parameter schemas seen in the runs of a simulation.
+
+    Optionally of one version; in order of version, class, name and schema
+    fingerprint (the table's unique key, so a page boundary never splits or
+    repeats a row); ``after`` is the cursor's key (None for the first page).
+    """
     sql = (
-        "SELECT simulation_version, param_class, name, schema_json, run_count, first_seen, "
-        "last_seen "
-        "FROM results_parameter_schema WHERE simulation_name = ?"
+        "SELECT simulation_version, param_class, name, fingerprint, schema_json, run_count, "
+        "first_seen, last_seen FROM results_parameter_schema WHERE simulation_name = ?"
     )
     params = [simulation_name]
     if simulation_version is not None:
         sql += " AND simulation_version = ?"
         params.append(simulation_version)
-    sql += " ORDER BY simulation_version, param_class, name, first_seen LIMIT 10001"
+    if after is not None:
+        sql += " AND (simulation_version, param_class, name, fingerprint) > (?, ?, ?, ?)"
+        params.extend(after)
+    sql += " ORDER BY simulation_version, param_class, name, fingerprint LIMIT ?"
+    rows = query(sql, [*params, limit + 1]).fetchall()
     schemas = [
         {
             "simulation_version": version,
@@ -440,11 +453,19 @@ def parameter_schemas(simulation_name: str, simulation_version: str | None) -> b
             "first_seen": format_timestamp(first_seen),
             "last_seen": format_timestamp(last_seen),
         }
-        for version, param_class, name, schema_json, run_count, first_seen, last_seen in execute(
-            sql, params
-        )
+        for version, param_class, name, _, schema_json, run_count, first_seen, last_seen in rows[
+            :limit
+        ]
     ]
-    return orjson.dumps({"simulation_name": simulation_name, "schemas": schemas[:10000]})
+    page = page_answer(rows, limit, SCHEMAS_ORDER, lambda row: tuple(row[:4]), items=schemas)
+    return orjson.dumps(
+        {
+            "simulation_name": simulation_name,
+            "schemas": page["items"],
+            "limit": limit,
+            "next_cursor": page["next_cursor"],
+        }
+    )
 
 
 VIEW_COLUMNS = (

@@ -27,8 +27,10 @@ from sim2l_results_service.orders import TIME_SORTS
 from sim2l_results_service.orders import check_sort
 from sim2l_results_service.orders import sort_order
 from sim2l_results_service.queries import DISTINCT_ORDER
+from sim2l_results_service.queries import SCHEMAS_ORDER
 
 MAX_LIMIT = 1000
+MAX_SCHEMAS_PAGE = 10000  # schema rows per page (small rows; the unpaged answer's old cap)
 MAX_COLUMNS = 2000  # chosen parameters per columnar request
 NAME = validate.Length(min=1, max=200)
 PARAM_CLASS = validate.OneOf(["input", "output"])
@@ -251,6 +253,14 @@ class SchemasQuerySchema(Schema):
 
     simulation_name = fields.String(validate=NAME, required=True)
     simulation_version = fields.String(validate=validate.Length(max=100), load_default=None)
+    limit = limit_field(MAX_SCHEMAS_PAGE, default=MAX_SCHEMAS_PAGE)
+    cursor = CursorField()
+
+    @post_load
+    def resume_after(self, data, **kwargs):
+        """The schema to resume after; a cursor of another list is a 400."""
+        data["after"] = typed_cursor_key(data["cursor"], SCHEMAS_ORDER, (str, str, str, str))
+        return data
 
 
 class RegisterQuerySchema(Schema):
@@ -357,10 +367,15 @@ DistinctValuesSchema = page_schema(DistinctValue, "DistinctValuePage")
 
 
 class ParameterSchemasSchema(ResponseSchema):
-    """The parameter schemas of a simulation as seen across its runs."""
+    """A page of the parameter schemas of a simulation as seen across its runs.
 
-    simulation_name = fields.String()
-    schemas = fields.List(fields.Dict())
+    ``next_cursor`` (null on the last page) asks for the next.
+    """
+
+    simulation_name = fields.String(required=True)
+    schemas = fields.List(fields.Dict(), required=True)
+    limit = fields.Integer(required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class ColumnsHeader(ResponseSchema):

@@ -349,7 +349,9 @@ def distinct_values(query):
 @views.arguments(SchemasQuerySchema, location="query")
 @views.response(200, ParameterSchemasSchema)
 def parameter_schemas(query):
-    """The parameter schemas of a simulation as seen across its runs."""
+    """The parameter schemas of a simulation as seen across its runs, a page at a time."""
     return raw_json_response(
-        queries.parameter_schemas(query["simulation_name"], query["simulation_version"])
+        queries.parameter_schemas(
+            query["simulation_name"], query["simulation_version"], query["limit"], query["after"]
+        )
     )

@@ -35,6 +35,7 @@ from sim2l_sessions.service_client import ServiceClient
 
 UPLOAD_CONTENT_TYPE = "application/vnd.sqlite3"
 MAX_PAGE = 1000  # the service's largest page (its limit)
+MAX_SCHEMAS_PAGE = 10000  # its largest page of parameter schemas
 UPLOAD_TIMEOUT = (3.05, 600)  # a large run file takes a while to send and introspect
 
 
@@ -456,14 +457,42 @@ class ResultsClient(ServiceClient):
             MAX_PAGE,
         )
 
-    def parameter_schemas(
-        self, simulation_name: str, simulation_version: str | None = None
-    ) -> list[dict]:
-        """The parameter schemas of a simulation as seen across its registered runs."""
-        params = {"simulation_name": simulation_name}
+    def parameter_schemas_page(
+        self,
+        simulation_name: str,
+        simulation_version: str | None = None,
+        limit: int = MAX_SCHEMAS_PAGE,
+        cursor: str | None = None,
+    ) -> dict:
+        """One page of a simulation's parameter schemas.
+
+        ``{"simulation_name", "schemas", "limit", "next_cursor"}``; ``cursor``
+        is the previous page's ``next_cursor``.
+        """
+        params = {"simulation_name": simulation_name, "limit": limit}
         if simulation_version is not None:
             params["simulation_version"] = simulation_version
-        return self._request("GET", "/parameters/schemas", params=params)["schemas"]
+        if cursor is not None:
+            params["cursor"] = cursor
+        return self._request("GET", "/parameters/schemas", params=params)
+
+    def parameter_schemas(
+        self,
+        simulation_name: str,
+        simulation_version: str | None = None,
+        *,
+        page_size: int = MAX_SCHEMAS_PAGE,
+    ) -> list[dict]:
+        """Every parameter schema of a simulation as seen across its registered runs.
+
+        In order of version, class and name; fetched ``page_size`` at a time.
+        """
+
+        def page(size: int, cursor: str | None) -> dict:
+            answer = self.parameter_schemas_page(simulation_name, simulation_version, size, cursor)
+            return {"items": answer["schemas"], "next_cursor": answer["next_cursor"]}
+
+        return collect_pages(page, None, page_size)
 
     def get_result(self, execution_id: str) -> dict | None:
         """The results view of one run (metadata, inputs, outputs, units, artifacts), or None."""
