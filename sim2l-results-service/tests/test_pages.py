@@ -14,6 +14,7 @@ from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_service import queries
 from sim2l_service_kit.database.sql import planner_settings
+from spying import record_answers
 
 MISSING = object()
 # (temperature input, stress output, duration): ties, a string, a null and missing values.
@@ -324,15 +325,7 @@ def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
     (A broad ``in`` filter: an equality is read newest first from its index.)
     """
     monkeypatch.setattr(queries, "WINDOW_FACTOR", 5)
-    answered = []
-    windowed = queries._windowed_page
-
-    def spy(*args):
-        page = windowed(*args)
-        answered.append(page is not None)
-        return page
-
-    monkeypatch.setattr(queries, "_windowed_page", spy)
+    answered = record_answers(monkeypatch, "_windowed_page")
     paths = [
         make_run(tmp_path, f"many-{n:03d}", {"material": "steel" if n % 2 else "copper"}, {})
         for n in range(80)
@@ -344,6 +337,47 @@ def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
     assert answered[:11] == [True] * 11 and len(answered) == 14
 
 
+@pytest.mark.parametrize("version", [None, "1.0.0"])
+def test_a_window_with_too_few_matches_is_followed_by_the_next_runs(
+    client, tmp_path, monkeypatch, version, database_url
+):
+    """Two broad filters whose matches thin out among the newest runs: the window goes on
+    over the next runs (sized from the matches found) instead of collecting every match,
+    to the last run when few are left, and collects only past MAX_WINDOWS windows' worth.
+    Every page exactly right either way. (PostgreSQL windows only with a version or status:
+    without, it merges the filters' reads.)"""
+    monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)  # pages of 3: need 4, windows of 40
+    followed = record_answers(monkeypatch, "_following_windows")
+    paths = [
+        make_run(
+            tmp_path,
+            f"many-{n:03d}",
+            {"temperature": float(n)},
+            {"y": float(n % 50), "z": float(n % 45)},
+        )
+        for n in range(150)
+    ]
+    client.bulk_register(paths, progress=False)
+    version_criteria = {"simulation_version": version} if version else {}
+    broad = {"input_filters": {"temperature": {"ge": 20}}, **version_criteria}
+    # y < 5: the newest 40 runs (149-110) hold none, so the next window reaches the last
+    # run; z < 2: they hold two (136, 135), so the next window is sized from them.
+    criteria = {**broad, "output_filters": {"y": {"lt": 5}}}
+    expected = [f"many-{n:03d}" for n in range(149, 19, -1) if n % 50 < 5]
+    sparse = {**broad, "output_filters": {"z": {"lt": 2}}}
+    sparse_expected = [f"many-{n:03d}" for n in range(149, 19, -1) if n % 45 < 2]
+    for sort in ("-created_at", "created_at"):
+        for filters, matches in ((criteria, expected), (sparse, sparse_expected)):
+            found, _ = walk(client, sort, 3, **filters)
+            assert found == (matches if sort.startswith("-") else matches[::-1]), sort
+    windowed = version is not None or database_url.startswith("sqlite")
+    assert (True in followed) == windowed
+    followed.clear()
+    monkeypatch.setattr(queries, "MAX_WINDOWS", 1)  # no window beyond the first: collected
+    assert walk(client, "-created_at", 3, **criteria)[0] == expected
+    assert True not in followed
+
+
 def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresql(
     client, tmp_path, monkeypatch, database_url, stored_rows
 ):
@@ -352,15 +386,7 @@ def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresq
     right. When the driving filter's first matches hold too few of the others', the
     matches are collected instead, as right. SQLite keeps its window of runs."""
     monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)  # need 4 (pages of 3): bound 40
-    merged = queries._merged_page
-    answered = []
-
-    def spy(*args, **kwargs):
-        page = merged(*args, **kwargs)
-        answered.append(page is not None)
-        return page
-
-    monkeypatch.setattr(queries, "_merged_page", spy)
+    answered = record_answers(monkeypatch, "_merged_page")
     merged_statements = []
     query = queries.query
 

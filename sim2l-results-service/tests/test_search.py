@@ -8,6 +8,7 @@ from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_service import queries
 from sim2l_results_service import statistics as stats_module
+from spying import record_answers
 
 MATERIALS = ["aluminium", "copper", "steel", "titanium"]
 
@@ -437,15 +438,7 @@ def test_time_sorted_search_with_a_selective_filter_on_many_runs(client, tmp_pat
     from sim2l_results_service import queries
 
     monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)
-    answered = []
-    windowed = queries._windowed_page
-
-    def spy(*args):
-        page = windowed(*args)
-        answered.append(page is not None)
-        return page
-
-    monkeypatch.setattr(queries, "_windowed_page", spy)
+    answered = record_answers(monkeypatch, "_windowed_page")
     paths = [
         make_run(
             tmp_path,

@@ -5,6 +5,8 @@ also turns them into the semi-join on the values); nothing is filtered in
 Python. A search that cannot run is a ``QueryError`` (a domain error).
 """
 
+import functools
+import math
 from pathlib import Path
 
 import orjson
@@ -24,6 +26,7 @@ from sim2l_results_service.runfile import ValueReader
 
 WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
 MAX_WINDOW_NEED = 1000
+MAX_WINDOWS = 16  # first windows' worth of runs a windowed search reads before collecting
 # Up to this many matches of the driving filter, PostgreSQL probes the other
 # filters (and a statistic's values) by key per match; beyond it, index range
 # scans hash-joined cost less (a key probe costs PostgreSQL 4-25 us, a scanned
@@ -103,20 +106,32 @@ def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
-def _window_edge(name: str, order: Order, after: tuple | None, window: int) -> tuple[str, list]:
+def _window_edge(name: str, order: Order, start: tuple[str, list], window: int) -> tuple[str, list]:
     """``">= (the created_at of the window's last run)"`` (``<=`` oldest first), and its values.
 
-    The window is the ``window`` runs of the simulation that follow the
-    cursor in creation order, read from the time index.
+    The window is the ``window`` runs of the simulation from ``start`` (a
+    condition on the alias ``e`` and its values) in creation order, read
+    from the time index.
     """
-    edge_after, edge_after_params = order.after(after, ("e.created_at", "e.id"))
+    start_sql, start_params = start
     sign = ">=" if order.descending else "<="
     edge = (
         f"{sign} (SELECT e.created_at FROM results_result e "  # noqa: S608 (fixed SQL)
-        f"WHERE e.simulation_name = ? AND {edge_after} "
+        f"WHERE e.simulation_name = ? AND {start_sql} "
         f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?)"
     )
-    return edge, [name, *edge_after_params, window - 1]
+    return edge, [name, *start_params, window - 1]
+
+
+def _window_end(name: str, order: Order, start, window: int) -> float | None:
+    """The created_at of the ``window``-th run from ``start``, or None when fewer runs follow."""
+    start_sql, start_params = start("e")
+    row = query(
+        f"SELECT e.created_at FROM results_result e WHERE e.simulation_name = ? AND {start_sql} "  # noqa: S608 (fixed SQL)
+        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?",
+        [name, *start_params, window - 1],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _windowed_page(
@@ -133,8 +148,9 @@ def _windowed_page(
     ``created_at`` of its last run), so a broad search stops early instead
     of collecting every match to sort it, and a deep page reads what the
     first reads. Used only when the driving filter matches more runs than
-    the window holds; fewer are cheaper to collect and sort. ``parsed``:
-    ``parse_criteria(criteria)``.
+    the window holds; fewer are cheaper to collect and sort. A window that
+    holds too few matches is followed by the next runs
+    (``_following_windows``). ``parsed``: ``parse_criteria(criteria)``.
     """
     need = limit + 1
     conditions, params, filters = parsed
@@ -144,18 +160,84 @@ def _windowed_page(
     name = criteria["simulation_name"]
     if not conditions and not uses_question_marks():
         return _merged_page(name, filters, order, limit, after, window)
+    read = _window_reader(name, order, conditions, params, filters)
+
+    def from_cursor(alias: str) -> tuple[str, list]:
+        return order.after(after, (f"{alias}.created_at", f"{alias}.id"))
+
+    edge_sql, edge_params = _window_edge(name, order, from_cursor("e"), window)
+    rows = read(from_cursor("r"), (edge_sql, edge_params), need)
+    if len(rows) == need:
+        return rows
+    return _following_windows(name, order, read, rows, from_cursor, window, need)
+
+
+def _window_reader(name: str, order: Order, conditions: list, params: list, filters: list):
+    """``read(start, edge, wanted)``: up to ``wanted`` matches among the runs of one window.
+
+    ``start`` and ``edge`` are conditions on the results ``r`` with their
+    values: the runs after the window's start, up to its edge (``None``: to
+    the last run).
+    """
     # Only the window's runs get probed (fenced: SQLite always probes per row,
     # and takes no OFFSET without a LIMIT).
     ordered = sorted(filters, key=lambda item: item[0])
     checks, check_params = probes(ordered, "r.id", not uses_question_marks(), first=0)
-    edge, edge_params = _window_edge(name, order, after, window)
-    page_after, page_after_params = order.after(after)
-    where = " AND ".join(
-        ["r.simulation_name = ?", page_after, f"r.created_at {edge}", *conditions, *checks]
-    )
-    values = [name, *page_after_params, *edge_params, *params, *check_params, need]
-    rows = query(_page_sql(order, where), values).fetchall()
-    return rows if len(rows) == need else None
+
+    def read(start: tuple[str, list], edge: tuple[str, list] | None, wanted: int) -> list:
+        edge_sql, edge_params = edge if edge is not None else ("IS NOT NULL", [])
+        where = " AND ".join(
+            ["r.simulation_name = ?", start[0], f"r.created_at {edge_sql}", *conditions, *checks]
+        )
+        values = [name, *start[1], *edge_params, *params, *check_params, wanted]
+        return query(_page_sql(order, where), values).fetchall()
+
+    return read
+
+
+def _following_windows(name, order, read, found, start, window, need) -> list | None:
+    """The page continued over the runs after a first window that held too few matches.
+
+    Each next window starts after the previous one's edge and holds as many
+    runs as the matches per run found so far say the rest of the page needs
+    (half again, for luck; four times the runs read when none matched);
+    reaching the last run completes the page, whatever it holds. None (the
+    matches are collected instead) past ``MAX_WINDOWS`` first windows' worth
+    of runs. Two broad filters whose matches thin out among the newest runs
+    no longer collect every match of both. Measured in the service's process
+    at 100,000 runs, the bench's two-range searches alternating with and
+    without following (200 each, the same answers): SQLite p95 42.4 -> 5.4 ms
+    (p99 105 -> 6.6, p50 1.7 either way); with a version, which PostgreSQL
+    answers by windows too, PostgreSQL p95 29.3 -> 13.9 ms, SQLite 38.2 -> 5.8.
+    ``start(alias)`` is the first window's start: the cursor.
+    """
+    budget = window * MAX_WINDOWS
+    read_runs, size = 0, window
+    while True:
+        end = _window_end(name, order, start, size)
+        if end is None:  # no more than `size` runs left: the page is among them
+            return found + read(start("r"), None, need - len(found))
+        if read_runs:  # (the first window's matches are `found` already)
+            found = found + read(start("r"), _edge_at(order, end), need - len(found))
+            if len(found) == need:
+                return found
+        read_runs += size
+        if read_runs >= budget:
+            return None
+        wanted = need - len(found)
+        estimate = math.ceil(1.5 * wanted * read_runs / len(found)) if found else 4 * read_runs
+        size = min(budget - read_runs, max(window, estimate))
+        start = functools.partial(_created_beyond, order, end)
+
+
+def _edge_at(order: Order, created_at: float) -> tuple[str, list]:
+    """A window's edge condition on ``r.created_at``: up to the run created at ``created_at``."""
+    return (">= ?" if order.descending else "<= ?"), [created_at]
+
+
+def _created_beyond(order: Order, created_at: float, alias: str) -> tuple[str, list]:
+    """The condition "created after ``created_at``" in ``order`` (before it, newest first)."""
+    return f"{alias}.created_at {'<' if order.descending else '>'} ?", [created_at]
 
 
 def _merged_page(
