@@ -5,6 +5,8 @@ import io
 import logging
 import multiprocessing
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -282,7 +284,7 @@ def test_logging_and_files_written_are_kept(run_folder):
     result.close()
 
 
-def _folder_sim(name="folder_sim", leave=None):
+def _folder_sim(leave=None):
     """A simulation that reports its working folder and what it found there."""
 
     def look(n, context):
@@ -294,7 +296,7 @@ def _folder_sim(name="folder_sim", leave=None):
 
     return Simulation(
         look,
-        name=name,
+        name="folder_sim",
         register=False,
         inputs={"n": Input("integer")},
         outputs={"folder": Output("string"), "found": Output("string"), "mode": Output("integer")},
@@ -359,6 +361,20 @@ def test_worker_processes_leave_no_folder_behind(run_folder, tmp_path, monkeypat
         folders = list(pool.map(_folder_of_a_run_in_a_worker, range(6)))
     assert all(folder.startswith(str(tmp_path / "scratch")) for folder in folders)
     assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_a_process_leaves_no_pooled_folder_behind_when_it_exits():
+    script = (
+        "from sim2l.runner import workdirs\n"
+        "folder = workdirs.take_folder()\n"
+        "workdirs.give_back(folder)\n"
+        "assert folder.is_dir()\n"
+        "print(folder)\n"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert answer.stdout.strip() and not Path(answer.stdout.strip()).exists()
 
 
 def test_a_forked_child_never_uses_its_parents_folders(run_folder, tmp_path):

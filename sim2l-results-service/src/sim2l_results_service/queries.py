@@ -106,31 +106,29 @@ def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
-def _window_edge(name: str, order: Order, start: tuple[str, list], window: int) -> tuple[str, list]:
-    """``">= (the created_at of the window's last run)"`` (``<=`` oldest first), and its values.
+def _window_end_select(name: str, order: Order, start: tuple[str, list], window: int):
+    """The query of the created_at of the ``window``-th run from ``start``, and its values.
 
-    The window is the ``window`` runs of the simulation from ``start`` (a
-    condition on the alias ``e`` and its values) in creation order, read
-    from the time index.
+    ``start`` is a condition on the alias ``e`` with its values; the runs are
+    read in creation order from the time index. No row when fewer runs follow.
     """
     start_sql, start_params = start
-    sign = ">=" if order.descending else "<="
-    edge = (
-        f"{sign} (SELECT e.created_at FROM results_result e "  # noqa: S608 (fixed SQL)
-        f"WHERE e.simulation_name = ? AND {start_sql} "
-        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?)"
+    sql = (
+        f"SELECT e.created_at FROM results_result e WHERE e.simulation_name = ? AND {start_sql} "  # noqa: S608 (fixed SQL)
+        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?"
     )
-    return edge, [name, *start_params, window - 1]
+    return sql, [name, *start_params, window - 1]
+
+
+def _window_edge(name: str, order: Order, start: tuple[str, list], window: int) -> tuple[str, list]:
+    """``">= (the created_at of the window's last run)"`` (``<=`` oldest first), and its values."""
+    sql, params = _window_end_select(name, order, start, window)
+    return f"{'>=' if order.descending else '<='} ({sql})", params
 
 
 def _window_end(name: str, order: Order, start, window: int) -> float | None:
-    """The created_at of the ``window``-th run from ``start``, or None when fewer runs follow."""
-    start_sql, start_params = start("e")
-    row = query(
-        f"SELECT e.created_at FROM results_result e WHERE e.simulation_name = ? AND {start_sql} "  # noqa: S608 (fixed SQL)
-        f"ORDER BY {order.order_by(('e.created_at', 'e.id'))} LIMIT 1 OFFSET ?",
-        [name, *start_params, window - 1],
-    ).fetchone()
+    """The created_at of the ``window``-th run from ``start("e")``, or None when fewer follow."""
+    row = query(*_window_end_select(name, order, start("e"), window)).fetchone()
     return row[0] if row else None
 
 

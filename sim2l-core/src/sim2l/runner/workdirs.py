@@ -11,12 +11,12 @@ in a fresh, empty, private folder that no other run uses at the same time.
 
 The pool belongs to one process: a forked child (a sweep worker) starts
 with none of its parent's folders, which the parent may hand out meanwhile.
-Pooled folders are removed when their process exits, including a worker
-process of ``multiprocessing`` or ``concurrent.futures``, which leaves
-without running ``atexit`` handlers.
+Pooled folders are removed when their process exits, by a ``multiprocessing``
+finalizer: it runs at interpreter exit and also in a worker process of
+``multiprocessing`` or ``concurrent.futures``, which leaves without running
+``atexit`` handlers.
 """
 
-import atexit
 import contextlib
 import multiprocessing.util
 import os
@@ -68,8 +68,6 @@ def give_back(folder: Path) -> None:
         with _lock:
             if _pool_pid == os.getpid() and len(_pool) < POOL_SIZE:
                 if _cleanup_pid != _pool_pid:
-                    # Run by multiprocessing's exit in a worker process (and at
-                    # interpreter exit in the main one, as the atexit hook is).
                     multiprocessing.util.Finalize(None, _remove_pooled_folders, exitpriority=10)
                     _cleanup_pid = _pool_pid
                 _pool.append(folder)
@@ -88,7 +86,6 @@ def _still_empty_and_private(folder: Path) -> bool:
         return False
 
 
-@atexit.register
 def _remove_pooled_folders() -> None:
     with _lock:
         folders = list(_pool) if _pool_pid == os.getpid() else []
