@@ -17,6 +17,8 @@ from sim2l.cli import main
 from sim2l.cli.commands import CommandError
 from sim2l.cli.commands import parse_filters
 from sim2l.cli.commands import parse_input
+from sim2l.cli.errors import EXIT_BROKEN_PIPE
+from sim2l.cli.errors import EXIT_USAGE
 from sim2l.runner import load
 from sim2l_sessions import get_session_manager
 
@@ -68,6 +70,35 @@ def test_filters():
     }
     with pytest.raises(CommandError, match="name<op>value"):
         parse_filters(["temperature~3"])
+    assert parse_filters(['material=">steel"']) == {"material": {"eq": ">steel"}}
+
+
+@pytest.mark.parametrize(
+    "expressions, message",
+    [
+        (["temperature>>300"], "the value '>300' starts with an operator"),
+        (["temperature=>300"], "the value '>300' starts with an operator"),
+        (["temperature<"], "no value after '<'"),
+        (["temperature>300", "temperature>400"], "two '>' filters"),
+    ],
+)
+def test_mistyped_filters_are_usage_errors(expressions, message):
+    with pytest.raises(CommandError, match=message) as raised:
+        parse_filters(expressions)
+    assert raised.value.exit_code == EXIT_USAGE
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly():
+    """``sim2l list | head``: the pipe closes before sim2l writes; no traceback, status 141."""
+    with subprocess.Popen(
+        [sys.executable, "-c", "import sys; from sim2l.cli import main; sys.exit(main())", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as command:
+        command.stdout.close()  # long before the interpreter has imported sim2l
+        stderr = command.stderr.read().decode()
+        assert command.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert stderr == ""
 
 
 # ---------------------------------------------------------------- local runs

@@ -131,6 +131,8 @@ def test_bad_exports_say_why(capsys, tmp_path, exported_runs):
     assert code == 1 and "--format" in printed.err
     code, printed = export(capsys, tmp_path, "x.csv", "--where", "nope>1")
     assert code == 1 and "nope" in printed.err
+    code, printed = export(capsys, tmp_path, "x.csv", "--where", "temperature>>300")
+    assert code == 2 and "starts with an operator" in printed.err
     code, printed = export(capsys, tmp_path, "x.csv", "--column", "nope")
     assert code == 1 and "nope" in printed.err
     assert not (tmp_path / "x.csv").exists()

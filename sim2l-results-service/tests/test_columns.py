@@ -282,6 +282,19 @@ def test_dataframe_filters_and_columns(client, runs):
     assert len(empty) == 0 and "outputs.max_stress" in empty.columns
 
 
+def test_an_empty_frame_has_the_dtypes_of_a_full_one(client, runs):
+    """So that frames of several queries concatenate without changing a column's dtype."""
+    chosen = ["inputs.temperature", "inputs.steps", "inputs.material", "inputs.refine"]
+    full = client.to_dataframe("thermal_sim", simulation_version="1.0.0", columns=chosen)
+    empty = client.to_dataframe(
+        "thermal_sim", {"temperature": {"gt": 1e9}}, simulation_version="1.0.0", columns=chosen
+    )
+    assert len(full) == 8 and len(empty) == 0
+    assert empty.dtypes.to_dict() == full.dtypes.to_dict()
+    assert str(full["created_at"].dtype) == "datetime64[us, UTC]"
+    assert pandas.concat([full, empty]).dtypes.to_dict() == full.dtypes.to_dict()
+
+
 def changing_values(n: int) -> dict:
     """Inputs whose kinds change from chunk to chunk (chunks of 2 runs)."""
     inputs = {

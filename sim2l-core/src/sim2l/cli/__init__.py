@@ -21,6 +21,7 @@ what happened (``sim2l.cli.errors``): 0 done, 1 failed, 2 bad command line,
 
 import argparse
 import importlib.metadata
+import os
 import sys
 
 from sim2l_sessions.services import SERVICES
@@ -30,6 +31,7 @@ from sim2l.cli import commands
 from sim2l.cli import login
 from sim2l.cli import results_export
 from sim2l.cli import sweep_command
+from sim2l.cli.errors import EXIT_BROKEN_PIPE
 from sim2l.cli.errors import EXIT_CODES_HELP
 from sim2l.cli.errors import EXIT_INTERRUPTED
 
@@ -196,11 +198,27 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Entry point of the ``sim2l`` console script."""
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         return commands.dispatch(args) or 0
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except commands.CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """Stop quietly when what reads our output closed it (``sim2l runs list | head``).
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises instead of
+    ending the process as it ends a C tool. Standard output is pointed at
+    /dev/null so that the interpreter's own flush at exit does not raise again,
+    and the exit status is the one a shell reports for a tool SIGPIPE stopped.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE

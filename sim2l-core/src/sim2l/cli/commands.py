@@ -283,16 +283,35 @@ def _literal(text: str):
 
 
 def parse_filters(expressions: list[str]) -> dict:
-    """``["temperature>300", "temperature<=400", "material=steel"]`` -> the service's filters."""
+    """``["temperature>300", "temperature<=400", "material=steel"]`` -> the service's filters.
+
+    A wrong expression is a ``CommandError`` with the usage exit status, naming
+    it: no operator, no value, a value that starts with an operator (a typo
+    such as ``temperature>>300`` would otherwise compare with the text
+    ``">300"`` and match nothing), or the same operator twice on one name
+    (the second would silently replace the first).
+    """
     filters: dict = {}
     for expression in expressions:
         match = _FILTER.match(expression)
         if not match:
             raise CommandError(
-                f"a filter is name<op>value with op one of = != > >= < <=, not {expression!r}"
+                f"a filter is name<op>value with op one of = != > >= < <=, not {expression!r}",
+                EXIT_USAGE,
             )
         name, operator, value = match.groups()
-        filters.setdefault(name, {})[_OPERATORS[operator]] = _literal(value)
+        if not value:
+            raise CommandError(f"{expression!r} has no value after {operator!r}", EXIT_USAGE)
+        if value[0] in "=!<>":
+            raise CommandError(
+                f"{expression!r}: the value {value!r} starts with an operator "
+                "(quote it as JSON to mean the text: 'name=\"<text\"')",
+                EXIT_USAGE,
+            )
+        operators = filters.setdefault(name, {})
+        if _OPERATORS[operator] in operators:
+            raise CommandError(f"{name} has two {operator!r} filters: keep one", EXIT_USAGE)
+        operators[_OPERATORS[operator]] = _literal(value)
     return filters
 
 

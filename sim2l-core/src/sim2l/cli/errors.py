@@ -10,6 +10,7 @@ Every command exits with one of these, so a script can tell them apart:
 4     what was asked for does not exist (a run, a simulation, a result)
 5     not allowed: no valid session, or a session without the privilege
 130   interrupted (Ctrl-C)
+141   the output's reader went away (``| head``), as for a tool SIGPIPE stops
 ====  ==========================================================================
 """
 
@@ -20,6 +21,7 @@ EXIT_UNAVAILABLE = 3
 EXIT_NOT_FOUND = 4
 EXIT_NOT_ALLOWED = 5
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a C tool it stopped
 
 EXIT_CODES_HELP = """exit status:
   0    done
@@ -28,7 +30,8 @@ EXIT_CODES_HELP = """exit status:
   3    a service is unreachable or unhealthy
   4    what was asked for does not exist
   5    not allowed (no valid session, or a missing privilege)
-  130  interrupted"""
+  130  interrupted
+  141  the output's reader went away (| head)"""
 
 
 class CommandError(Exception):
