@@ -18,6 +18,7 @@ from sim2l.cli.commands import CommandError
 from sim2l.cli.commands import parse_filters
 from sim2l.cli.commands import parse_input
 from sim2l.cli.errors import EXIT_BROKEN_PIPE
+from sim2l.cli.errors import EXIT_NOT_FOUND
 from sim2l.cli.errors import EXIT_USAGE
 from sim2l.runner import load
 from sim2l_sessions import get_session_manager
@@ -127,12 +128,19 @@ def test_run_and_inspect_runs_without_services(capsys, run_folder):
 
 
 def test_run_errors_are_one_clear_line(capsys, run_folder):
+    """Each with the exit status the table in ``sim2l --help`` gives its kind."""
     code, _, err = sim2l(capsys, "run", "thermal_sim", "temperature=-5")
-    assert code == 1 and "input 'temperature': must be at least 0.0" in err
+    assert code == EXIT_USAGE and "input 'temperature': must be at least 0.0" in err
+    code, _, err = sim2l(capsys, "run", "thermal_sim", "temperature=hot")
+    assert code == EXIT_USAGE and "must be a number, not 'hot'" in err
+    code, _, err = sim2l(capsys, "run", "thermal_sim", "pressure=1")
+    assert code == EXIT_USAGE and "has no input 'pressure'" in err
     code, _, err = sim2l(capsys, "run", "no_such_sim")
-    assert code == 1 and "no simulation 'no_such_sim'" in err
+    assert code == EXIT_NOT_FOUND and "no simulation 'no_such_sim'" in err
     code, _, err = sim2l(capsys, "runs", "show", "nope")
-    assert code == 1 and "no run file" in err
+    assert code == EXIT_NOT_FOUND and "no run file" in err
+    code, _, err = sim2l(capsys, "runs", "show", "../etc/passwd")
+    assert code == EXIT_USAGE and "execution" in err
 
 
 def test_list_shows_the_examples(capsys):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from sim2l.cli import main
+from sim2l.cli.errors import EXIT_NOT_FOUND
+from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
 from sim2l.cli.sweep_command import linspace
 from sim2l.cli.sweep_command import parse_axis
@@ -53,7 +55,8 @@ def test_linspace_ends_exactly_on_stop():
     [
         ("points=2:3:3", "not all whole numbers"),
         ("temperature=300:450:zero", "START:STOP:COUNT"),
-        ("temperature=300:450:0", "at least 1"),
+        ("temperature=300:450:0", "COUNT must be 1 to 100,000"),
+        ("temperature=300:450:1000000000", "COUNT must be 1 to 100,000"),
         ("pressure=1,2", "has no input 'pressure'"),
         ("temperature", "key=value"),
         ("material=", "gives no value"),
@@ -61,8 +64,9 @@ def test_linspace_ends_exactly_on_stop():
     ],
 )
 def test_bad_axes_are_named(text, message):
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError, match=message) as raised:
         parse_axis(load("thermal_sim"), text)
+    assert raised.value.exit_code == EXIT_USAGE
 
 
 def test_sim2l_sweep_on_local_processes(run_folder, capsys):
@@ -89,13 +93,19 @@ def test_sim2l_sweep_on_local_processes(run_folder, capsys):
 
 def test_sim2l_sweep_errors(run_folder, capsys):
     code, _, err = sim2l(capsys, "sweep", "no_such_sim", "x=1")
-    assert code == 1 and "no simulation 'no_such_sim'" in err
+    assert code == EXIT_NOT_FOUND and "no simulation 'no_such_sim'" in err
     code, _, err = sim2l(capsys, "sweep", "thermal_sim", "temperature=300", "--workers", "0")
-    assert code == 1 and "--workers must be at least 1" in err
+    assert code == EXIT_USAGE and "--workers must be at least 1" in err
     code, _, err = sim2l(capsys, "sweep", "thermal_sim", "temperature=1,2", "temperature=3")
-    assert code == 1 and "given twice" in err
+    assert code == EXIT_USAGE and "given twice" in err
     code, _, err = sim2l(capsys, "sweep", "thermal_sim", "temperature=-5,300")
-    assert code == 1 and "sweep point 0" in err
+    assert code == EXIT_USAGE and "sweep point 0" in err
+    # Each axis within bounds, but together too many points: refused before any is built.
+    code, _, err = sim2l(
+        capsys, "sweep", "thermal_sim", "temperature=300:450:1000", "points=1:1000:1000"
+    )
+    assert code == EXIT_USAGE and "1,000,000 points, more than the 100,000" in err
+    assert not list(run_folder.glob("*.db"))
     with pytest.raises(SystemExit):  # argparse: one place to run, not two
         main(
             ["sweep", "thermal_sim", "temperature=1", "--workers", "2", "--scheduler", "tcp://x:1"]

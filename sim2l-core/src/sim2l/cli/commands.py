@@ -107,11 +107,12 @@ def split_input(simulation, text: str):
     """``name=raw`` -> (name, its declared ``Input``, raw text); CommandError names a bad one."""
     name, separator, raw = text.partition("=")
     if not separator or not name:
-        raise CommandError(f"inputs are given as key=value, not {text!r}")
+        raise CommandError(f"inputs are given as key=value, not {text!r}", EXIT_USAGE)
     spec = simulation.inputs.get(name)
     if spec is None:
         raise CommandError(
-            f"{simulation.name} has no input {name!r} (inputs: {', '.join(simulation.inputs)})"
+            f"{simulation.name} has no input {name!r} (inputs: {', '.join(simulation.inputs)})",
+            EXIT_USAGE,
         )
     return name, spec, raw
 
@@ -131,7 +132,9 @@ def typed_value(name: str, spec, raw: str):
         if spec.type in ("list", "dict"):
             return json.loads(raw)
     except ValueError:
-        raise CommandError(f"input {name!r} must be a {spec.type}, not {raw!r}") from None
+        raise CommandError(
+            f"input {name!r} must be a {spec.type}, not {raw!r}", EXIT_USAGE
+        ) from None
     return raw
 
 
@@ -149,13 +152,13 @@ def run(args) -> int:
     try:
         simulation = load(args.name, args.sim_version)
     except SimulationNotFoundError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(str(error), EXIT_NOT_FOUND) from None
     inputs = dict(parse_input(simulation, text) for text in args.inputs)
     configure_from_local_services()
     try:
         result = simulation.run_with(inputs, use_cache=not args.no_cache, raise_on_failure=False)
     except InputValidationError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(str(error), EXIT_USAGE) from None
     for warning in result.warnings:
         output.warn(warning)
     if args.json:
@@ -197,10 +200,16 @@ def _status_text(summary: dict) -> str:
 def runs(args) -> int:
     from sim2l.rundb import RunDatabase
     from sim2l.rundb import RunDatabaseError
+    from sim2l.rundb.errors import InvalidExecutionIdError
+    from sim2l.rundb.errors import RunNotFoundError
 
     if args.action == "show":
         try:
             run_db = RunDatabase(args.execution_id, base_path=_run_folder(), read_only=True)
+        except RunNotFoundError as error:
+            raise CommandError(str(error), EXIT_NOT_FOUND) from None
+        except InvalidExecutionIdError as error:
+            raise CommandError(str(error), EXIT_USAGE) from None
         except RunDatabaseError as error:
             raise CommandError(str(error)) from None
         with run_db:

@@ -11,6 +11,7 @@ evenly spaced numbers from START to STOP, both included (``300:450:16`` is 300,
 runs every combination.
 """
 
+import math
 import sys
 
 from sim2l.cli import output
@@ -18,7 +19,14 @@ from sim2l.cli.commands import split_input
 from sim2l.cli.commands import typed_value
 from sim2l.cli.context import configure_from_local_services
 from sim2l.cli.errors import EXIT_INTERRUPTED
+from sim2l.cli.errors import EXIT_NOT_FOUND
+from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
+
+# The most points one ``sim2l sweep`` runs. Each point is a run file and a row
+# in the table printed at the end; past this a typo in COUNT
+# (``300:450:1000000000``) would build its grid until memory ran out.
+MAX_POINTS = 100_000
 
 
 def add_parser(subparsers, json_flag) -> None:
@@ -66,16 +74,17 @@ def _range_values(simulation, name: str, raw: str) -> list:
         count = int(count_text)
     except ValueError:
         raise CommandError(
-            f"{name}={raw}: a range is START:STOP:COUNT with numbers and a whole COUNT"
+            f"{name}={raw}: a range is START:STOP:COUNT with numbers and a whole COUNT", EXIT_USAGE
         ) from None
-    if count < 1:
-        raise CommandError(f"{name}={raw}: COUNT must be at least 1")
+    if not 1 <= count <= MAX_POINTS:
+        raise CommandError(f"{name}={raw}: COUNT must be 1 to {MAX_POINTS:,}", EXIT_USAGE)
     values = linspace(start, stop, count)
     if spec.type == "integer":
         if any(not value.is_integer() for value in values):
             raise CommandError(
                 f"{name}={raw}: {name} is an integer, and these {count} values from "
-                f"{start_text} to {stop_text} are not all whole numbers"
+                f"{start_text} to {stop_text} are not all whole numbers",
+                EXIT_USAGE,
             )
         return [int(value) for value in values]
     return values
@@ -89,7 +98,7 @@ def parse_axis(simulation, text: str) -> tuple[str, list]:
     if spec.type in ("number", "integer") and raw.count(":") == 2:
         return name, _range_values(simulation, name, raw)
     if raw == "":
-        raise CommandError(f"{name}= gives no value")
+        raise CommandError(f"{name}= gives no value", EXIT_USAGE)
     return name, [typed_value(name, spec, item) for item in raw.split(",")]
 
 
@@ -126,17 +135,24 @@ def run(args) -> int:
     from sim2l.runner import sweep
 
     if args.workers is not None and args.workers < 1:
-        raise CommandError("--workers must be at least 1")
+        raise CommandError("--workers must be at least 1", EXIT_USAGE)
     try:
         simulation = load(args.name, args.sim_version)
     except SimulationNotFoundError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(str(error), EXIT_NOT_FOUND) from None
     grid = {}
     for text in args.axes:
         name, values = parse_axis(simulation, text)
         if name in grid:
-            raise CommandError(f"input {name!r} is given twice")
+            raise CommandError(f"input {name!r} is given twice", EXIT_USAGE)
         grid[name] = values
+    points = math.prod(len(values) for values in grid.values())
+    if points > MAX_POINTS:
+        raise CommandError(
+            f"this grid has {points:,} points, more than the {MAX_POINTS:,} a sweep from the "
+            "command line runs: split it, or call sim2l.sweep(..., points=...) from Python",
+            EXIT_USAGE,
+        )
     configure_from_local_services()
     client = _dask_client(args.scheduler) if args.scheduler else None
     try:
@@ -148,7 +164,7 @@ def run(args) -> int:
             use_cache=not args.no_cache,
         )
     except InputValidationError as error:
-        raise CommandError(str(error)) from None
+        raise CommandError(str(error), EXIT_USAGE) from None
     finally:
         if client is not None:
             client.close()
