@@ -80,6 +80,8 @@ def test_filters():
         (["temperature>>300"], "the value '>300' starts with an operator"),
         (["temperature=>300"], "the value '>300' starts with an operator"),
         (["temperature<"], "no value after '<'"),
+        (["temperature>1e999"], "1e999 is not a finite number"),
+        (["temperature<NaN"], "NaN is not a finite number"),
         (["temperature>300", "temperature>400"], "two '>' filters"),
     ],
 )

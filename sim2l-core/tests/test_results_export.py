@@ -128,13 +128,15 @@ def test_progress_bar_on_a_terminal_only(capsys, tmp_path, exported_runs, monkey
 
 def test_bad_exports_say_why(capsys, tmp_path, exported_runs):
     code, printed = export(capsys, tmp_path, "runs.txt")
-    assert code == 1 and "--format" in printed.err
+    assert code == 2 and "--format" in printed.err
     code, printed = export(capsys, tmp_path, "x.csv", "--where", "nope>1")
-    assert code == 1 and "nope" in printed.err
+    assert code == 4 and "nope" in printed.err
     code, printed = export(capsys, tmp_path, "x.csv", "--where", "temperature>>300")
     assert code == 2 and "starts with an operator" in printed.err
     code, printed = export(capsys, tmp_path, "x.csv", "--column", "nope")
     assert code == 1 and "nope" in printed.err
+    code = main(["results", "export", "no_such_sim", "--output", str(tmp_path / "x.csv")])
+    assert code == 4 and "no registered runs of 'no_such_sim'" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
     assert not list(tmp_path.glob(".x.csv.partial"))
 

@@ -3,6 +3,7 @@
 import pytest
 from flask import Flask
 from flask import request
+from sim2l_sessions.client_errors import InvalidRequestError
 from sim2l_sessions.client_errors import ServiceUnavailableError
 from sim2l_sessions.service_client import ServiceClient
 
@@ -53,3 +54,13 @@ def test_retries_stop_at_the_limit(flaky):
     with ServiceClient(url, retries=1) as client, pytest.raises(ServiceUnavailableError):
         client._request("GET", "/limited")
     assert len(calls["limited"]) == 2
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_a_body_that_is_not_json_is_refused_at_once_naming_why(flaky, value):
+    """Nothing is sent or retried: the caller's value is wrong, not the network."""
+    url, calls = flaky
+    with ServiceClient(url, retries=2) as client, pytest.raises(InvalidRequestError) as raised:
+        client._request("POST", "/search", json={"temperature": {"gt": value}}, idempotent=True)
+    assert "cannot be sent as JSON" in str(raised.value)
+    assert "search" not in calls

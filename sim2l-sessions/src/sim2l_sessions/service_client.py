@@ -23,6 +23,7 @@ from urllib3.exceptions import ConnectTimeoutError
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import ReadTimeoutError
 
+from sim2l_sessions.client_errors import InvalidRequestError
 from sim2l_sessions.client_errors import RateLimitedError
 from sim2l_sessions.client_errors import ServiceConnectionError
 from sim2l_sessions.client_errors import ServiceError
@@ -161,6 +162,12 @@ class ServiceClient:
             last = attempt == self.retries
             try:
                 response = self._send(method, url, json, params, data, files, headers, stream)
+            except requests.exceptions.InvalidJSONError as error:
+                # Nothing was sent and no attempt would send it (an infinity or
+                # NaN in the body): the caller's value is wrong, not the network.
+                raise InvalidRequestError(
+                    f"the request cannot be sent as JSON: {error}", method=method, url=url
+                ) from None
             except requests.RequestException as error:
                 if not last and (idempotent or _nothing_was_sent(error)):
                     time.sleep(backoff_seconds(attempt))

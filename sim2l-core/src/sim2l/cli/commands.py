@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -297,8 +298,9 @@ def parse_filters(expressions: list[str]) -> dict:
     A wrong expression is a ``CommandError`` with the usage exit status, naming
     it: no operator, no value, a value that starts with an operator (a typo
     such as ``temperature>>300`` would otherwise compare with the text
-    ``">300"`` and match nothing), or the same operator twice on one name
-    (the second would silently replace the first).
+    ``">300"`` and match nothing), a number that is not finite (``1e999``,
+    which JSON cannot carry), or the same operator twice on one name (the
+    second would silently replace the first).
     """
     filters: dict = {}
     for expression in expressions:
@@ -317,10 +319,13 @@ def parse_filters(expressions: list[str]) -> dict:
                 "(quote it as JSON to mean the text: 'name=\"<text\"')",
                 EXIT_USAGE,
             )
+        literal = _literal(value)
+        if isinstance(literal, float) and not math.isfinite(literal):
+            raise CommandError(f"{expression!r}: {value} is not a finite number", EXIT_USAGE)
         operators = filters.setdefault(name, {})
         if _OPERATORS[operator] in operators:
             raise CommandError(f"{name} has two {operator!r} filters: keep one", EXIT_USAGE)
-        operators[_OPERATORS[operator]] = _literal(value)
+        operators[_OPERATORS[operator]] = literal
     return filters
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from sim2l.cli.commands import parse_filters
 from sim2l.cli.context import client
+from sim2l.cli.errors import EXIT_NOT_FOUND
+from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
 
 FORMATS = ("csv", "parquet", "json")
@@ -80,7 +82,9 @@ def split_where(expressions: list[str], schemas: list[dict]) -> tuple[dict, dict
         if param_class is None:
             found = classes.get(name, set())
             if not found:
-                raise CommandError(f"no input or output named {name!r} in the registered runs")
+                raise CommandError(
+                    f"no input or output named {name!r} in the registered runs", EXIT_NOT_FOUND
+                )
             if len(found) > 1:
                 raise CommandError(
                     f"{name!r} is both an input and an output: write inputs.{name} or "
@@ -97,7 +101,9 @@ def _format_of(args) -> str:
     suffix = Path(args.output).suffix.lower().lstrip(".")
     if suffix in FORMATS:
         return suffix
-    raise CommandError(f"say --format {'|'.join(FORMATS)} (the output's suffix names none)")
+    raise CommandError(
+        f"say --format {'|'.join(FORMATS)} (the output's suffix names none)", EXIT_USAGE
+    )
 
 
 class _Progress:
@@ -273,6 +279,9 @@ def export(results_client, args, out=None) -> int:
     """Write the table; returns how many runs it holds."""
     table_format = _format_of(args)
     schemas = results_client.parameter_schemas(args.simulation, args.sim_version)
+    if not schemas:  # as ``sim2l results stats`` says, rather than an empty file
+        version = f" {args.sim_version}" if args.sim_version else ""
+        raise CommandError(f"no registered runs of {args.simulation!r}{version}", EXIT_NOT_FOUND)
     input_filters, output_filters = split_where(args.where, schemas)
     chunks = results_client.column_chunks(
         args.simulation,
