@@ -13,6 +13,7 @@ import pytest
 from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
 from sim2l_results_service import queries
+from sim2l_results_service import sorted_by_parameter
 from sim2l_service_kit.database.sql import planner_settings
 from spying import record_answers
 
@@ -83,7 +84,8 @@ def walk(client, sort, limit, **criteria):
 
 def expected_order(items: list[dict], sort: str) -> list[str]:
     """The order the contract gives, computed here: numbers, then strings, then the rest,
-    each by value then result id in the sort's direction (missing values last either way)."""
+    each by value in the sort's direction (missing values last either way), ties broken by
+    creation time, then result id, for a parameter; by result id for the others."""
     descending = sort.startswith("-")
     field = sort.lstrip("-")
     param_class, _, name = field.partition(".")
@@ -93,17 +95,20 @@ def expected_order(items: list[dict], sort: str) -> list[str]:
             return item[f"{param_class}_params"].get(name)
         return item[field]
 
+    def tie_break(item):
+        return (item["created_at"], item["result_id"]) if name else (item["result_id"],)
+
     groups = {"number": [], "string": [], "missing": []}
     for item in items:
         value = value_of(item)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            groups["number"].append(((value, item["result_id"]), item))
+            groups["number"].append(((value, *tie_break(item)), item))
         elif isinstance(value, str) and name:
-            groups["string"].append(((value, item["result_id"]), item))
+            groups["string"].append(((value, *tie_break(item)), item))
         elif isinstance(value, str):  # a time: RFC 3339 text in UTC orders like the time
-            groups["number"].append(((value, item["result_id"]), item))
+            groups["number"].append(((value, *tie_break(item)), item))
         else:
-            groups["missing"].append(((0, item["result_id"]), item))
+            groups["missing"].append(((0, *tie_break(item)), item))
     order = []
     for group in groups.values():
         order += [
@@ -124,6 +129,45 @@ def test_walking_every_page_gives_each_run_once_in_the_order_of_one_big_page(cli
         found, sizes = walk(client, sort, limit)
         assert found == one_page, (sort, limit)
         assert sizes[:-1] == [limit] * (len(sizes) - 1) and 0 < sizes[-1] <= limit
+
+
+def test_parameter_ties_follow_creation_time_in_both_plans(client, tmp_path, monkeypatch):
+    """Runs registered newest first, so their ids run against their creation times.
+
+    A search with no criteria reads its pages from the value indexes
+    (``sorted_by_parameter``); one with a version joins every run to its
+    value: both give the order of the contract, ties of a value broken by
+    creation time, and walk it page by page from either plan's cursors.
+    """
+    temperatures = [3.0, 3.0, "hot", 1.0, None, 3.0, MISSING, "cold", "hot", 1.0, MISSING]
+    paths = []
+    for n, temperature in enumerate(temperatures):
+        inputs = {} if temperature is MISSING else {"temperature": temperature}
+        paths.append(make_run(tmp_path, f"tie-{n:02d}", inputs, {"label": "x"}))
+    registered = client.bulk_register(list(reversed(paths)), progress=False)["registered"]
+    assert registered == len(temperatures)
+    index_reads = []
+    read_indexes = sorted_by_parameter.page_keys
+
+    def counted(*arguments):
+        index_reads.append(arguments)
+        return read_indexes(*arguments)
+
+    monkeypatch.setattr(sorted_by_parameter, "page_keys", counted)
+    for sort in ("input.temperature", "-input.temperature"):
+        items = client.search_page(simulation_name="thermal_sim", sort=sort, limit=1000)["items"]
+        expected = expected_order(items, sort)
+        assert [item["execution_id"] for item in items] == expected
+        ascending = sort[0] != "-"
+        ones = ["tie-03", "tie-09"]  # created in this order, registered (ids) the other way
+        assert expected[:2] == ones if ascending else expected[3:5] == ones[::-1]
+        neither = ["tie-04", "tie-06", "tie-10"]  # a null, then no temperature at all
+        assert expected[-3:] == (neither if ascending else neither[::-1])
+        for limit in (1, 2, 3):
+            assert walk(client, sort, limit)[0] == expected, (sort, limit)
+            versioned = walk(client, sort, limit, simulation_version="1.0.0")[0]
+            assert versioned == expected, (sort, limit)
+    assert index_reads
 
 
 @pytest.mark.parametrize("sort", ["-created_at", "input.temperature", "-output.stress"])

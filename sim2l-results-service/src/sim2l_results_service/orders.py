@@ -10,7 +10,9 @@ Values that may be missing sort last in both directions: such a key is
 ``(flag, value or a stand-in, ...)`` where the flag puts the runs lacking the
 value after the others, so each run has one place in the order and appears
 on exactly one page. A parameter sorts numbers first, then strings, then runs
-without the parameter (or with a null or non-scalar value).
+without the parameter (or with a null or non-scalar value), ties broken by
+creation time, then id: the order of the value indexes, which
+``sorted_by_parameter`` reads a page of all runs from.
 """
 
 from dataclasses import dataclass
@@ -99,9 +101,10 @@ def sort_order(sort: str | None) -> Order:
             "COALESCE(s.num_value, 0.0)",
             text_flag,
             "COALESCE(s.str_value, '')",
+            "r.created_at",
             "r.id",
         )
-        kinds = (int, float, int, str, int)
+        kinds = (int, float, int, str, float, int)
         return Order(name, keys, kinds, descending, PARAMETER_JOIN, (param_class, param))
     raise QueryError(
         "sort",

@@ -13,6 +13,7 @@ import orjson
 from sim2l_service_kit import format_timestamp
 from sim2l_service_kit.pagination import page_answer
 
+from sim2l_results_service import sorted_by_parameter
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
@@ -421,6 +422,9 @@ def search(
     conditions, _, filters = parsed
     if order.by_creation and filters and not conditions:
         rows = _newest_first_page(criteria, order, limit, after, parsed)
+    elif order.join and not filters and not conditions:
+        name = criteria["simulation_name"]
+        rows = sorted_by_parameter.page_rows(name, order, limit, after, RESULT_COLUMNS)
     else:
         rows = _joined_page(criteria, order, limit, after, parsed)
     chosen = frozenset(params) if params else None
