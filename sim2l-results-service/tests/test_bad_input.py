@@ -3,6 +3,7 @@
 import pytest
 import requests
 from runfiles import make_run
+from sim2l_results_client import InvalidRequestError
 
 LONG = "x" * 300
 BAD_REQUESTS = [
@@ -217,3 +218,13 @@ def test_bad_request_is_a_json_4xx_and_changes_nothing(
     assert error["code"] and error["message"]
     assert "Traceback" not in response.text and "SELECT" not in response.text
     assert client.search(simulation_name="thermal_sim") == stored
+
+
+def test_a_client_error_names_the_wrong_field_and_why(client, stored):
+    """``str()`` of the client's exception says what "the request is not valid" means."""
+    with pytest.raises(InvalidRequestError) as raised:
+        client.search("thermal_sim", {"x": {"between": [1]}})
+    message = str(raised.value)
+    assert "the request is not valid; input_filters" in message
+    assert "'between' takes a list of two values" in message
+    assert "/results/search" in message

@@ -20,7 +20,36 @@ class ServiceError(Exception):
     def __str__(self):
         where = f" ({self.method} {self.url})" if self.method else ""
         status = f"{self.status} " if self.status else ""
-        return f"{status}{self.message}{where}"
+        why = ""
+        if self.code == VALIDATION_ERROR and isinstance(self.details, dict):
+            # "the request is not valid" alone does not say which field or why.
+            why = "".join(f"; {line}" for line in field_messages(self.details))
+        return f"{status}{self.message}{why}{where}"
+
+
+# The code of a 400 whose details name each wrong field (the kit's error shape).
+VALIDATION_ERROR = "validation_error"
+MAX_FIELD_MESSAGES = 5
+MAX_FIELD_MESSAGE_CHARS = 300
+
+
+def field_messages(details: dict, prefix: str = "") -> list[str]:
+    """``["input_filters.temperature: 'between' takes ..."]`` from a validation error's details.
+
+    Nested fields are joined with dots; at most ``MAX_FIELD_MESSAGES`` lines of
+    at most ``MAX_FIELD_MESSAGE_CHARS`` each, whatever the server sent.
+    """
+    lines = []
+    for key, value in details.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            lines += field_messages(value, path)
+        else:
+            text = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+            lines.append(f"{path}: {text}"[:MAX_FIELD_MESSAGE_CHARS])
+        if len(lines) >= MAX_FIELD_MESSAGES:
+            break
+    return lines[:MAX_FIELD_MESSAGES]
 
 
 class InvalidRequestError(ServiceError):

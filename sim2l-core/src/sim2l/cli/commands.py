@@ -7,6 +7,8 @@ import re
 import sys
 from pathlib import Path
 
+from sim2l_sessions.client_errors import VALIDATION_ERROR
+
 from sim2l.cli import local_services
 from sim2l.cli import output
 from sim2l.cli.context import client
@@ -446,6 +448,8 @@ def dispatch(args) -> int:
     try:
         return handler(args)
     except ServiceError as error:
-        # The details say which field was wrong; the message alone often does not.
-        details = f": {json.dumps(error.details)}" if error.details else ""
+        # The details say what was wrong where the message alone does not (a
+        # validation error's field messages are in the message already).
+        shown = error.details and error.code != VALIDATION_ERROR
+        details = f": {json.dumps(error.details)}" if shown else ""
         raise CommandError(f"{error}{details}", exit_code_for_service_error(error)) from None
