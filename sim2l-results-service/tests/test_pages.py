@@ -134,23 +134,27 @@ def test_walking_every_page_gives_each_run_once_in_the_order_of_one_big_page(cli
 def test_parameter_ties_follow_creation_time_in_both_plans(client, tmp_path, monkeypatch):
     """Runs registered newest first, so their ids run against their creation times.
 
-    A search with no criteria reads its pages from the value indexes
-    (``sorted_by_parameter``); one with a version joins every run to its
-    value: both give the order of the contract, ties of a value broken by
-    creation time, and walk it page by page from either plan's cursors.
+    A search with no criteria, or with a version most runs meet, reads its
+    pages from the value indexes (``sorted_by_parameter``); one with a
+    version few runs meet joins every run to its value: both give the order
+    of the contract, ties of a value broken by creation time, page by page.
     """
     temperatures = [3.0, 3.0, "hot", 1.0, None, 3.0, MISSING, "cold", "hot", 1.0, MISSING]
     paths = []
     for n, temperature in enumerate(temperatures):
         inputs = {} if temperature is MISSING else {"temperature": temperature}
         paths.append(make_run(tmp_path, f"tie-{n:02d}", inputs, {"label": "x"}))
+    # Another version's runs: in the list without criteria, left out with the version.
+    for n, temperature in enumerate([3.0, "hot", MISSING]):
+        inputs = {} if temperature is MISSING else {"temperature": temperature}
+        paths.append(make_run(tmp_path, f"v2-{n}", inputs, {"label": "x"}, version="2.0.0"))
     registered = client.bulk_register(list(reversed(paths)), progress=False)["registered"]
-    assert registered == len(temperatures)
+    assert registered == len(paths)
     index_reads = []
     read_indexes = sorted_by_parameter.page_keys
 
     def counted(*arguments):
-        index_reads.append(arguments)
+        index_reads.append(arguments[1][0])  # the conditions on the runs
         return read_indexes(*arguments)
 
     monkeypatch.setattr(sorted_by_parameter, "page_keys", counted)
@@ -158,16 +162,27 @@ def test_parameter_ties_follow_creation_time_in_both_plans(client, tmp_path, mon
         items = client.search_page(simulation_name="thermal_sim", sort=sort, limit=1000)["items"]
         expected = expected_order(items, sort)
         assert [item["execution_id"] for item in items] == expected
+        version_1 = [eid for eid in expected if eid.startswith("tie-")]
         ascending = sort[0] != "-"
         ones = ["tie-03", "tie-09"]  # created in this order, registered (ids) the other way
-        assert expected[:2] == ones if ascending else expected[3:5] == ones[::-1]
+        assert version_1[:2] == ones if ascending else version_1[3:5] == ones[::-1]
         neither = ["tie-04", "tie-06", "tie-10"]  # a null, then no temperature at all
-        assert expected[-3:] == (neither if ascending else neither[::-1])
+        assert version_1[-3:] == (neither if ascending else neither[::-1])
         for limit in (1, 2, 3):
             assert walk(client, sort, limit)[0] == expected, (sort, limit)
+            # A version meeting more runs than the window: read from the indexes too.
+            monkeypatch.setattr(sorted_by_parameter, "WINDOW_FACTOR", 1)
             versioned = walk(client, sort, limit, simulation_version="1.0.0")[0]
-            assert versioned == expected, (sort, limit)
-    assert index_reads
+            assert versioned == version_1, (sort, limit)
+            # Fewer (the default window of 40 runs per run of the page): joined and sorted.
+            monkeypatch.setattr(sorted_by_parameter, "WINDOW_FACTOR", 40)
+            versioned = walk(client, sort, limit, simulation_version="1.0.0")[0]
+            assert versioned == version_1, (sort, limit)
+    assert [] in index_reads and ["r.simulation_version = ?"] in index_reads
+    # Without a simulation the runs of every simulation are joined and sorted.
+    index_reads.clear()
+    everyone = client.search(sort="input.temperature", limit=None)
+    assert len(everyone) == len(paths) and not index_reads
 
 
 @pytest.mark.parametrize("sort", ["-created_at", "input.temperature", "-output.stress"])

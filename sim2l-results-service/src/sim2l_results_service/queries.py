@@ -422,9 +422,8 @@ def search(
     conditions, _, filters = parsed
     if order.by_creation and filters and not conditions:
         rows = _newest_first_page(criteria, order, limit, after, parsed)
-    elif order.join and not filters and not conditions:
-        name = criteria["simulation_name"]
-        rows = sorted_by_parameter.page_rows(name, order, limit, after, RESULT_COLUMNS)
+    elif order.join and not filters and sorted_by_parameter.applies(criteria, parsed, limit):
+        rows = sorted_by_parameter.page_rows(criteria, parsed, order, limit, after, RESULT_COLUMNS)
     else:
         rows = _joined_page(criteria, order, limit, after, parsed)
     chosen = frozenset(params) if params else None

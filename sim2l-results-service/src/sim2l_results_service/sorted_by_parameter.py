@@ -18,9 +18,17 @@ and sorting them all read the whole simulation for every page (about 290 ms
 at 100,000 runs). The sort key of each run is the one ``orders.sort_order``
 gives the joined plan, so cursors pass between the two.
 
-Used for a search with no filter, version or status (the dashboard's table
-of all runs, sorted by a column); the others keep the joined plan.
+Used for a search of one simulation with no parameter filter (the
+dashboard's table of all runs, sorted by a column). With a version or status,
+each entry read is checked against the run's row, so the plan is used only
+when more than a window of runs (``WINDOW_FACTOR`` times the page) meet
+them: then a page reads about a fortieth of the simulation's values where
+the runs meeting them are spread over the values, and every value, as the
+joined plan does, where they all sort last. Fewer runs are sorted whole by
+the joined plan, cheaply.
 """
+
+from dataclasses import dataclass
 
 from sim2l_results_service.models import query
 from sim2l_results_service.orders import Order
@@ -28,6 +36,28 @@ from sim2l_results_service.orders import Order
 # The groups in the order they come, in either direction: the value column
 # each reads (None: runs without a number or a text).
 GROUPS = ("num_value", "str_value", None)
+# With a version or status: the runs meeting them, per run of the page, above
+# which the indexes are read (fewer are sorted whole by the joined plan).
+WINDOW_FACTOR = 40
+
+
+def applies(criteria: dict, parsed: tuple, limit: int) -> bool:
+    """Whether a search's page sorted by a parameter is read in index order.
+
+    ``parsed`` is ``filters.parse_criteria``'s; a search with filters never is.
+    """
+    conditions, params, filters = parsed
+    name = criteria.get("simulation_name")
+    if filters or name is None:
+        return False
+    if not conditions:
+        return True
+    window = (limit + 1) * WINDOW_FACTOR
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM results_result r "  # noqa: S608 (fixed SQL)
+        f"WHERE r.simulation_name = ? AND {' AND '.join(conditions)} LIMIT ?) meeting"
+    )
+    return query(sql, [name, *params, window + 1]).fetchone()[0] > window
 
 
 def parameter_key(order: Order, column: str | None, value, created_at: float, run_id: int):
@@ -48,56 +78,80 @@ def _group_of(order: Order, key: tuple) -> int:
     return 1 if key[2] == present else 2
 
 
-def _valued_runs(name: str, parameter: tuple, order: Order, column: str, after, wanted: int):
-    """``(run id, value, created_at)`` of the next runs with a ``column`` value, in order."""
-    position, position_params = "", []
-    if after is not None:
-        value = after[1] if column == "num_value" else after[3]
-        sign = "<" if order.descending else ">"
-        position = f" AND (v.{column}, v.created_at, v.result_id) {sign} (?, ?, ?)"
-        position_params = [value, after[4], after[5]]
-    direction = order.direction
+@dataclass(frozen=True)
+class _Search:
+    """What the queries of one page share: simulation, order and conditions on the runs ``r``."""
+
+    name: str
+    order: Order
+    conditions: list[str]  # version, status
+    params: list
+
+    @property
+    def parameter(self) -> tuple[str, str]:
+        """``(param_class, name)`` of the parameter sorted by."""
+        return self.order.join_params
+
+
+def _position(order: Order, columns: str, values: list) -> tuple[str, list]:
+    """`` AND (columns) > (values)`` (``<`` descending): after the cursor; none without one."""
+    if values is None:
+        return "", []
+    sign = "<" if order.descending else ">"
+    return f" AND ({columns}) {sign} ({', '.join('?' * len(values))})", values
+
+
+def _valued_runs(search: _Search, column: str, after) -> tuple[str, list]:
+    """The query of the next runs with a ``column`` value, in order: (id, value, created_at)."""
+    cursor = None if after is None else [after[1 if column == "num_value" else 3], *after[4:]]
+    position, position_params = _position(
+        search.order, f"v.{column}, v.created_at, v.result_id", cursor
+    )
+    direction = search.order.direction
+    join, where = "", ""
+    if search.conditions:
+        join = " JOIN results_result r ON r.id = v.result_id"
+        where = "".join(f" AND {condition}" for condition in search.conditions)
     sql = (
-        f"SELECT v.result_id, v.{column}, v.created_at FROM results_parameter_value v "  # noqa: S608 (fixed SQL)
+        f"SELECT v.result_id, v.{column}, v.created_at FROM results_parameter_value v{join} "  # noqa: S608 (fixed SQL)
         "WHERE v.simulation_name = ? AND v.param_class = ? AND v.name = ? "
-        f"AND v.{column} IS NOT NULL{position} "
+        f"AND v.{column} IS NOT NULL{where}{position} "
         f"ORDER BY v.{column} {direction}, v.created_at {direction}, v.result_id {direction} "
         "LIMIT ?"
     )
-    return query(sql, [name, *parameter, *position_params, wanted]).fetchall()
+    return sql, [search.name, *search.parameter, *search.params, *position_params]
 
 
-def _runs_without_value(name: str, parameter: tuple, order: Order, after, wanted: int):
-    """``(run id, None, created_at)`` of the next runs holding neither a number nor a text."""
-    position, position_params = "", []
-    if after is not None:
-        sign = "<" if order.descending else ">"
-        position = f" AND (r.created_at, r.id) {sign} (?, ?)"
-        position_params = [after[4], after[5]]
-    direction = order.direction
+def _runs_without_value(search: _Search, after) -> tuple[str, list]:
+    """The query of the next runs holding neither a number nor a text: (id, NULL, created_at)."""
+    cursor = None if after is None else list(after[4:])
+    position, position_params = _position(search.order, "r.created_at, r.id", cursor)
+    direction = search.order.direction
+    where = "".join(f" AND {condition}" for condition in search.conditions)
     sql = (
         "SELECT r.id, NULL, r.created_at FROM results_result r "  # noqa: S608 (fixed SQL)
-        f"WHERE r.simulation_name = ?{position} AND NOT EXISTS (SELECT 1 "
+        f"WHERE r.simulation_name = ?{where}{position} AND NOT EXISTS (SELECT 1 "
         "FROM results_parameter_value v WHERE v.result_id = r.id AND v.param_class = ? "
         "AND v.name = ? AND (v.num_value IS NOT NULL OR v.str_value IS NOT NULL)) "
         f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ?"
     )
-    return query(sql, [name, *position_params, *parameter, wanted]).fetchall()
+    return sql, [search.name, *search.params, *position_params, *search.parameter]
 
 
-def page_keys(name: str, order: Order, after: tuple | None, wanted: int) -> list[tuple]:
+def page_keys(criteria: dict, parsed: tuple, order: Order, after, wanted: int) -> list[tuple]:
     """``(run id, sort key)`` of up to ``wanted`` runs after the cursor ``after``, in order."""
-    parameter = order.join_params  # (param_class, name)
+    conditions, params, _ = parsed
+    search = _Search(criteria["simulation_name"], order, conditions, params)
     first = 0 if after is None else _group_of(order, after)
     found = []
     for index in range(first, len(GROUPS)):
         column = GROUPS[index]
         position = after if index == first else None
-        missing = wanted - len(found)
         if column is None:
-            rows = _runs_without_value(name, parameter, order, position, missing)
+            sql, values = _runs_without_value(search, position)
         else:
-            rows = _valued_runs(name, parameter, order, column, position, missing)
+            sql, values = _valued_runs(search, column, position)
+        rows = query(sql, [*values, wanted - len(found)]).fetchall()
         found += [
             (run_id, parameter_key(order, column, value, created_at, run_id))
             for run_id, value, created_at in rows
@@ -107,9 +161,9 @@ def page_keys(name: str, order: Order, after: tuple | None, wanted: int) -> list
     return found
 
 
-def page_rows(name: str, order: Order, limit: int, after: tuple | None, columns: str) -> list:
+def page_rows(criteria: dict, parsed: tuple, order: Order, limit: int, after, columns: str):
     """Up to ``limit + 1`` runs' ``columns`` (on results ``r``), each followed by its sort key."""
-    keys = page_keys(name, order, after, limit + 1)
+    keys = page_keys(criteria, parsed, order, after, limit + 1)
     if not keys:
         return []
     marks = ", ".join("?" * len(keys))
