@@ -154,3 +154,8 @@ def test_where_names_need_no_prefix_unless_ambiguous():
     )
     with pytest.raises(CommandError, match="inputs.both or outputs.both"):
         split_where(["both=1"], schemas)
+    # One parameter named with and without its prefix: both bounds kept, a repeat refused.
+    assert split_where(["t>1", "inputs.t<5"], schemas) == ({"t": {"gt": 1, "lt": 5}}, {})
+    with pytest.raises(CommandError, match="input 't' has the same operator twice") as raised:
+        split_where(["t>1", "inputs.t>5"], schemas)
+    assert raised.value.exit_code == 2

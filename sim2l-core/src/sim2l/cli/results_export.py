@@ -91,7 +91,13 @@ def split_where(expressions: list[str], schemas: list[dict]) -> tuple[dict, dict
                     f"outputs.{name}"
                 )
             param_class = found.pop()
-        filters[param_class].setdefault(name, {}).update(operators)
+        given = filters[param_class].setdefault(name, {})
+        if given.keys() & operators.keys():
+            raise CommandError(
+                f"{param_class} {name!r} has the same operator twice in --where: keep one",
+                EXIT_USAGE,
+            )
+        given.update(operators)
     return filters["input"], filters["output"]
 
 
