@@ -534,3 +534,31 @@ def test_openapi_documents_the_limit_and_the_page(http):
         assert limit["schema"]["maximum"] == 1000
         assert {"cursor"} <= {parameter["name"] for parameter in listing}
         assert not any(parameter["name"] == "offset" for parameter in listing)
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_a_run_deleted_while_its_page_is_read_hides_no_other(
+    client, admin, runs, monkeypatch, limit
+):
+    """Sorted by a parameter, a page's keys and rows are two statements; a run deleted between
+    them is left out, and the page still holds a full page of the others and a next cursor."""
+    before = walk(client, "input.temperature", 1000)[0]
+    ids = {
+        item["result_id"]: item["execution_id"]
+        for item in client.search(simulation_name="thermal_sim", limit=None)
+    }
+    read_keys = sorted_by_parameter.page_keys
+    deleted = []
+
+    def deleting(*arguments):
+        keys = read_keys(*arguments)
+        if not deleted and len(keys) > 1:
+            deleted.append(ids[keys[0][0]])  # its key was read; its row is about to be
+            assert admin.delete_result(deleted[0])
+        return keys
+
+    monkeypatch.setattr(sorted_by_parameter, "page_keys", deleting)
+    first = client.search_page(simulation_name="thermal_sim", sort="input.temperature", limit=limit)
+    assert len(first["items"]) == limit and first["next_cursor"]
+    found = walk(client, "input.temperature", limit)[0]
+    assert deleted and found == [eid for eid in before if eid != deleted[0]]

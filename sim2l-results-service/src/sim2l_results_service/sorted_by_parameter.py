@@ -162,12 +162,29 @@ def page_keys(criteria: dict, parsed: tuple, order: Order, after, wanted: int) -
 
 
 def page_rows(criteria: dict, parsed: tuple, order: Order, limit: int, after, columns: str):
-    """Up to ``limit + 1`` runs' ``columns`` (on results ``r``), each followed by its sort key."""
-    keys = page_keys(criteria, parsed, order, after, limit + 1)
+    """Up to ``limit + 1`` runs' ``columns`` (on results ``r``), each followed by its sort key.
+
+    The keys and the rows are two statements: a run deleted between them is
+    left out, and as many keys after the last one read are read for it, so
+    that a page is never taken for the last one while runs remain.
+    """
+    wanted = limit + 1
+    page = []
+    while len(page) < wanted:
+        asked = wanted - len(page)
+        keys = page_keys(criteria, parsed, order, after, asked)
+        page += _rows_of(keys, columns)
+        if len(keys) < asked:
+            break  # no run is left after these
+        after = keys[-1][1]
+    return page
+
+
+def _rows_of(keys: list[tuple], columns: str) -> list[tuple]:
+    """The ``columns`` of the runs of ``keys`` (``(id, sort key)``), in order, keys appended."""
     if not keys:
         return []
     marks = ", ".join("?" * len(keys))
     sql = f"SELECT {columns} FROM results_result r WHERE r.id IN ({marks})"  # noqa: S608 (fixed SQL)
     rows = {row[0]: row for row in query(sql, [run_id for run_id, _ in keys]).fetchall()}
-    # (a run deleted between the two statements is left out of the page)
     return [(*rows[run_id], *key) for run_id, key in keys if run_id in rows]
