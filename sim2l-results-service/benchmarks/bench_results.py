@@ -489,7 +489,8 @@ def bench_search(servers: dict[str, str], token: str, bare_rps: float | None) ->
 
 def _deep_queries(rng: random.Random) -> dict[str, callable]:
     """Searches whose page 50 exists, each a maker of fresh request bodies (newest first
-    unless sorted): no filter, a broad equality, two range filters, sorted by an input."""
+    unless sorted): no filter, a broad equality, two range filters, sorted by an input, a
+    broad equality sorted by an output."""
     s = SIMULATION
     return {
         "all runs": lambda: {"simulation_name": s},
@@ -503,6 +504,11 @@ def _deep_queries(rng: random.Random) -> dict[str, callable]:
         "all runs sorted by an input": lambda: {
             "simulation_name": s,
             "sort": rng.choice(["input.temperature", "-input.temperature"]),
+        },
+        "broad equality sorted by an output": lambda: {
+            "simulation_name": s,
+            "input_filters": {"material": rng.choice(["steel", "alu"])},
+            "sort": rng.choice(["output.max_stress", "-output.max_stress"]),
         },
     }
 

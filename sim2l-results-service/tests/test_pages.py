@@ -154,7 +154,7 @@ def test_parameter_ties_follow_creation_time_in_both_plans(client, tmp_path, mon
     read_indexes = sorted_by_parameter.page_keys
 
     def counted(*arguments):
-        index_reads.append(arguments[1][0])  # the conditions on the runs
+        index_reads.append(arguments[0].conditions)  # on the runs: version, status
         return read_indexes(*arguments)
 
     monkeypatch.setattr(sorted_by_parameter, "page_keys", counted)
@@ -227,25 +227,68 @@ FILTERED = [
 ]
 
 
+def matching_order(client, sort: str, matches) -> list[str]:
+    """The execution ids of the runs ``matches(inputs, outputs)`` accepts, in ``sort``'s order
+    (computed here from one big page of every run)."""
+    everything = client.search_page(simulation_name="thermal_sim", sort=sort, limit=1000)["items"]
+    items = {item["execution_id"]: item for item in everything}
+    return [
+        eid
+        for eid in expected_order(everything, sort)
+        if matches(items[eid]["input_params"], items[eid]["output_params"])
+    ]
+
+
 @pytest.mark.parametrize("sort", ["-created_at", "created_at"])
 @pytest.mark.parametrize(("criteria", "matches"), FILTERED)
 def test_filtered_pages_by_creation_time_hold_exactly_the_matching_runs_in_order(
     client, runs, sort, criteria, matches
 ):
     """Equality, ``in``, ranges and two filters, read from the value index (created_at in it)."""
-    everything = client.search_page(simulation_name="thermal_sim", sort=sort, limit=1000)["items"]
-    expected = [
-        eid
-        for eid in expected_order(everything, sort)
-        for item in everything
-        if item["execution_id"] == eid and matches(item["input_params"], item["output_params"])
-    ]
+    expected = matching_order(client, sort, matches)
     assert expected  # every case matches some runs, and not all of them
     assert len(expected) < len(runs)
     one_page = client.search(simulation_name="thermal_sim", sort=sort, limit=None, **criteria)
     assert [run["execution_id"] for run in one_page] == expected
     for limit in (1, 2):
         assert walk(client, sort, limit, **criteria)[0] == expected
+
+
+@pytest.mark.parametrize("scan_windows", [0, 2, 1000])
+@pytest.mark.parametrize("sort", ["input.temperature", "-output.stress"])
+@pytest.mark.parametrize(("criteria", "matches"), FILTERED)
+def test_filtered_pages_sorted_by_a_parameter_hold_exactly_the_matching_runs_in_order(
+    client, runs, monkeypatch, sort, criteria, matches, scan_windows
+):
+    """Read from the sort's value index in chunks, each entry probed for the filters.
+
+    Every filter counts as matching many runs (a window of one run per run of
+    the page), chunks are a page long, and a page may read ``scan_windows``
+    windows of entries before the joined plan reads it instead: never (0),
+    on some pages (2) or always (1000). Every page holds the matches in the
+    contract's order, whichever plan read it.
+    """
+    expected = matching_order(client, sort, matches)
+    monkeypatch.setattr(sorted_by_parameter, "WINDOW_FACTOR", 1)
+    monkeypatch.setattr(sorted_by_parameter, "FIRST_CHUNK", 1)
+    monkeypatch.setattr(sorted_by_parameter, "SCAN_WINDOWS", scan_windows)
+    answers = []
+    read_keys = sorted_by_parameter.page_keys
+
+    def recorded(*arguments):
+        answers.append(read_keys(*arguments))
+        return answers[-1]
+
+    monkeypatch.setattr(sorted_by_parameter, "page_keys", recorded)
+    for limit in (1, 2):
+        assert walk(client, sort, limit, **criteria)[0] == expected, limit
+        versioned = walk(client, sort, limit, simulation_version="1.0.0", **criteria)[0]
+        assert versioned == expected, limit
+    assert answers  # the filters' matches count as many: the indexes are tried
+    if scan_windows == 0:
+        assert all(answer is None for answer in answers)
+    if scan_windows == 1000:
+        assert None not in answers
 
 
 def test_the_client_gathers_pages_up_to_its_limit(client, runs):

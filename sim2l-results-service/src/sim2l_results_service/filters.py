@@ -25,6 +25,7 @@ schemas turn into the 400 answer.
 
 import math
 
+from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "between")
@@ -205,6 +206,21 @@ def filters_subquery(
         f"WHERE {' AND '.join(conditions)}"
     )
     return sql, params
+
+
+def driving_matches(simulation_name: str, filters: list, cap: int) -> int:
+    """How many runs the most selective filter matches, counted up to ``cap + 1`` only.
+
+    One index-only range scan of at most ``cap + 1`` entries: a bounded price
+    for knowing whether the matches are few enough to collect and sort.
+    """
+    entry = min(filters, key=lambda item: item[0])
+    conditions, params = filter_select("f0", simulation_name, entry)
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
+        f"WHERE {' AND '.join(conditions)} LIMIT ?) capped"
+    )
+    return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
 def parse_filters(input_filters: dict | None, output_filters: dict | None) -> list[tuple]:

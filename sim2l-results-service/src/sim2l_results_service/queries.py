@@ -14,6 +14,7 @@ from sim2l_service_kit import format_timestamp
 from sim2l_service_kit.pagination import page_answer
 
 from sim2l_results_service import sorted_by_parameter
+from sim2l_results_service.filters import driving_matches
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
@@ -90,21 +91,6 @@ def _probe_limit(simulation_name: str, keys: list[tuple[str, str]]) -> int:
         [simulation_name, *(value for key in keys for value in key)],
     ).fetchone()
     return max(PROBE_LIMIT, int(row[0] or 0) // SCANNED_PER_PROBE)
-
-
-def _driving_matches(simulation_name: str, filters: list, cap: int) -> int:
-    """How many runs the most selective filter matches, counted up to ``cap + 1`` only.
-
-    One index-only range scan of at most ``cap + 1`` entries: a bounded price
-    for knowing whether the matches are few enough to collect and sort.
-    """
-    entry = min(filters, key=lambda item: item[0])
-    conditions, params = filter_select("f0", simulation_name, entry)
-    sql = (
-        "SELECT count(*) FROM (SELECT 1 FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
-        f"WHERE {' AND '.join(conditions)} LIMIT ?) capped"
-    )
-    return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
 def _window_end_select(name: str, order: Order, start: tuple[str, list], window: int):
@@ -352,7 +338,7 @@ def _filtered_page(
     window = need * WINDOW_FACTOR
     matches = window + 1
     if filters and need <= MAX_WINDOW_NEED:
-        matches = _driving_matches(name, filters, window)
+        matches = driving_matches(name, filters, window)
     if order.by_creation and matches > window:
         rows = _windowed_page(criteria, order, limit, after, parsed)
         if rows is not None:
@@ -420,11 +406,12 @@ def search(
     """
     parsed = parse_criteria(criteria)
     conditions, _, filters = parsed
+    rows = None
     if order.by_creation and filters and not conditions:
         rows = _newest_first_page(criteria, order, limit, after, parsed)
-    elif order.join and not filters and sorted_by_parameter.applies(criteria, parsed, limit):
+    elif order.join and sorted_by_parameter.applies(criteria, parsed, limit):
         rows = sorted_by_parameter.page_rows(criteria, parsed, order, limit, after, RESULT_COLUMNS)
-    else:
+    if rows is None:
         rows = _joined_page(criteria, order, limit, after, parsed)
     chosen = frozenset(params) if params else None
     items = [_item(row[:RESULT_WIDTH], chosen, params_budget) for row in rows[:limit]]

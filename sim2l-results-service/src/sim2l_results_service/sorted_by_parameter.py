@@ -12,47 +12,62 @@ group has an index in exactly that order:
 - neither: ``results_result_sim_time`` (simulation, created_at, id), each
   run checked for a value by one primary-key probe.
 
-So a page reads, from the group its cursor is in onwards, at most
-``limit + 1`` entries of each group, where joining every run to its value
-and sorting them all read the whole simulation for every page (about 290 ms
-at 100,000 runs). The sort key of each run is the one ``orders.sort_order``
-gives the joined plan, so cursors pass between the two.
+So a page reads, from the group its cursor is in onwards, the next entries
+of each group, where joining every matching run to its value and sorting
+them all read every match for every page (about 290 ms for all of 100,000
+runs). The sort key of each run is the one ``orders.sort_order`` gives the
+joined plan, so cursors pass between the two.
 
-Used for a search of one simulation with no parameter filter (the
-dashboard's table of all runs, sorted by a column). With a version or status,
-each entry read is checked against the run's row, so the plan is used only
-when more than a window of runs (``WINDOW_FACTOR`` times the page) meet
-them: then a page reads about a fortieth of the simulation's values where
-the runs meeting them are spread over the values, and every value, as the
-joined plan does, where they all sort last. Fewer runs are sorted whole by
-the joined plan, cheaply.
+Used for a search of one simulation when more than a window of runs
+(``WINDOW_FACTOR`` times the page) may match; fewer are sorted whole by the
+joined plan, cheaply:
+
+- no filter, version or status: ``limit + 1`` entries;
+- a version or status, more than a window of runs meeting them: each entry
+  is checked against its run's row in the statement;
+- filters whose most selective one matches more than a window of runs: the
+  entries are read in chunks (four times the page, then four times the
+  chunk before), each checked by one primary-key probe per filter (and the
+  version and status). Matches that lie far apart in the order (a filter
+  correlated with the sort) would make this read most of the simulation:
+  past ``SCAN_WINDOWS`` windows of entries without a full page, the joined
+  plan reads the page instead.
 """
 
 from dataclasses import dataclass
 
+from sim2l_results_service.filters import driving_matches
+from sim2l_results_service.filters import probes
 from sim2l_results_service.models import query
+from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
 
 # The groups in the order they come, in either direction: the value column
 # each reads (None: runs without a number or a text).
 GROUPS = ("num_value", "str_value", None)
-# With a version or status: the runs meeting them, per run of the page, above
-# which the indexes are read (fewer are sorted whole by the joined plan).
+# The runs that may match, per run of the page, above which the indexes are
+# read (fewer are sorted whole by the joined plan).
 WINDOW_FACTOR = 40
+# With filters: the windows of entries a page reads before the joined plan takes over.
+SCAN_WINDOWS = 4
+FIRST_CHUNK = 4  # with filters, entries of the first chunk per run wanted; each next is 4x
 
 
 def applies(criteria: dict, parsed: tuple, limit: int) -> bool:
     """Whether a search's page sorted by a parameter is read in index order.
 
-    ``parsed`` is ``filters.parse_criteria``'s; a search with filters never is.
+    ``parsed`` is ``filters.parse_criteria``'s. One bounded count decides
+    when the search has a version, status or filters.
     """
     conditions, params, filters = parsed
     name = criteria.get("simulation_name")
-    if filters or name is None:
+    if name is None:
         return False
+    window = (limit + 1) * WINDOW_FACTOR
+    if filters:
+        return driving_matches(name, filters, window) > window
     if not conditions:
         return True
-    window = (limit + 1) * WINDOW_FACTOR
     sql = (
         "SELECT count(*) FROM (SELECT 1 FROM results_result r "  # noqa: S608 (fixed SQL)
         f"WHERE r.simulation_name = ? AND {' AND '.join(conditions)} LIMIT ?) meeting"
@@ -80,17 +95,34 @@ def _group_of(order: Order, key: tuple) -> int:
 
 @dataclass(frozen=True)
 class _Search:
-    """What the queries of one page share: simulation, order and conditions on the runs ``r``."""
+    """What the queries of one page share: simulation, order, conditions on the runs ``r``
+    (version, status) and the parsed parameter filters."""
 
     name: str
     order: Order
-    conditions: list[str]  # version, status
+    conditions: list[str]
     params: list
+    filters: list
 
     @property
     def parameter(self) -> tuple[str, str]:
         """``(param_class, name)`` of the parameter sorted by."""
         return self.order.join_params
+
+    def checks(self, run_id: str) -> tuple[str, str, list, list]:
+        """``(WHERE part, matched flag, their values)`` checking the run ``run_id``.
+
+        Without filters the conditions narrow the statement and every entry
+        it reads matches (flag ``1``); with filters, conditions and filters
+        make the flag of each entry read (the reads are counted against
+        ``SCAN_WINDOWS``).
+        """
+        conditions = "".join(f" AND {condition}" for condition in self.conditions)
+        if not self.filters:
+            return conditions, "1", self.params, []
+        probed, values = probes(self.filters, run_id, not uses_question_marks())
+        flag = f"CASE WHEN {' AND '.join([*self.conditions, *probed])} THEN 1 ELSE 0 END"
+        return "", flag, [], [*self.params, *values]
 
 
 def _position(order: Order, columns: str, values: list) -> tuple[str, list]:
@@ -101,78 +133,101 @@ def _position(order: Order, columns: str, values: list) -> tuple[str, list]:
     return f" AND ({columns}) {sign} ({', '.join('?' * len(values))})", values
 
 
-def _valued_runs(search: _Search, column: str, after) -> tuple[str, list]:
-    """The query of the next runs with a ``column`` value, in order: (id, value, created_at)."""
+def _valued_entries(search: _Search, column: str, after) -> tuple[str, list]:
+    """The query of the next entries with a ``column`` value: (id, value, created_at, matched)."""
     cursor = None if after is None else [after[1 if column == "num_value" else 3], *after[4:]]
     position, position_params = _position(
         search.order, f"v.{column}, v.created_at, v.result_id", cursor
     )
+    where, flag, where_params, flag_params = search.checks("v.result_id")
+    join = " JOIN results_result r ON r.id = v.result_id" if search.conditions else ""
     direction = search.order.direction
-    join, where = "", ""
-    if search.conditions:
-        join = " JOIN results_result r ON r.id = v.result_id"
-        where = "".join(f" AND {condition}" for condition in search.conditions)
     sql = (
-        f"SELECT v.result_id, v.{column}, v.created_at FROM results_parameter_value v{join} "  # noqa: S608 (fixed SQL)
+        f"SELECT v.result_id, v.{column}, v.created_at, {flag} "  # noqa: S608 (fixed SQL)
+        f"FROM results_parameter_value v{join} "
         "WHERE v.simulation_name = ? AND v.param_class = ? AND v.name = ? "
         f"AND v.{column} IS NOT NULL{where}{position} "
         f"ORDER BY v.{column} {direction}, v.created_at {direction}, v.result_id {direction} "
         "LIMIT ?"
     )
-    return sql, [search.name, *search.parameter, *search.params, *position_params]
+    values = [*flag_params, search.name, *search.parameter, *where_params, *position_params]
+    return sql, values
 
 
-def _runs_without_value(search: _Search, after) -> tuple[str, list]:
-    """The query of the next runs holding neither a number nor a text: (id, NULL, created_at)."""
+def _entries_without_value(search: _Search, after) -> tuple[str, list]:
+    """The query of the next runs with neither a number nor a text: (id, NULL, created_at,
+    matched)."""
     cursor = None if after is None else list(after[4:])
     position, position_params = _position(search.order, "r.created_at, r.id", cursor)
+    where, flag, where_params, flag_params = search.checks("r.id")
     direction = search.order.direction
-    where = "".join(f" AND {condition}" for condition in search.conditions)
     sql = (
-        "SELECT r.id, NULL, r.created_at FROM results_result r "  # noqa: S608 (fixed SQL)
+        f"SELECT r.id, NULL, r.created_at, {flag} FROM results_result r "  # noqa: S608 (fixed SQL)
         f"WHERE r.simulation_name = ?{where}{position} AND NOT EXISTS (SELECT 1 "
         "FROM results_parameter_value v WHERE v.result_id = r.id AND v.param_class = ? "
         "AND v.name = ? AND (v.num_value IS NOT NULL OR v.str_value IS NOT NULL)) "
         f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ?"
     )
-    return sql, [search.name, *search.params, *position_params, *search.parameter]
+    values = [*flag_params, search.name, *where_params, *position_params, *search.parameter]
+    return sql, values
 
 
-def page_keys(criteria: dict, parsed: tuple, order: Order, after, wanted: int) -> list[tuple]:
-    """``(run id, sort key)`` of up to ``wanted`` runs after the cursor ``after``, in order."""
-    conditions, params, _ = parsed
-    search = _Search(criteria["simulation_name"], order, conditions, params)
+def page_keys(search: _Search, after, wanted: int, budget: int) -> list[tuple] | None:
+    """``(run id, sort key)`` of up to ``wanted`` matching runs after the cursor ``after``.
+
+    None when the search has filters and ``budget`` entries were read
+    without finding them (the joined plan reads the page then).
+    """
+    order = search.order
     first = 0 if after is None else _group_of(order, after)
-    found = []
+    found, chunk = [], FIRST_CHUNK * wanted
     for index in range(first, len(GROUPS)):
         column = GROUPS[index]
         position = after if index == first else None
-        if column is None:
-            sql, values = _runs_without_value(search, position)
-        else:
-            sql, values = _valued_runs(search, column, position)
-        rows = query(sql, [*values, wanted - len(found)]).fetchall()
-        found += [
-            (run_id, parameter_key(order, column, value, created_at, run_id))
-            for run_id, value, created_at in rows
-        ]
-        if len(found) == wanted:
-            break
+        while len(found) < wanted:
+            asked = wanted - len(found)
+            if search.filters:
+                asked = min(max(chunk, asked), budget)
+                if asked == 0:
+                    return None
+            if column is None:
+                sql, values = _entries_without_value(search, position)
+            else:
+                sql, values = _valued_entries(search, column, position)
+            entries = query(sql, [*values, asked]).fetchall()
+            budget -= len(entries)
+            keys = [
+                (run_id, parameter_key(order, column, value, created_at, run_id))
+                for run_id, value, created_at, _ in entries
+            ]
+            matching = [key for key, entry in zip(keys, entries, strict=True) if entry[3]]
+            found += matching[: wanted - len(found)]
+            if len(entries) < asked:
+                break  # this group is read to its end
+            position = keys[-1][1]
+            chunk *= FIRST_CHUNK
     return found
 
 
 def page_rows(criteria: dict, parsed: tuple, order: Order, limit: int, after, columns: str):
     """Up to ``limit + 1`` runs' ``columns`` (on results ``r``), each followed by its sort key.
 
-    The keys and the rows are two statements: a run deleted between them is
-    left out, and as many keys after the last one read are read for it, so
-    that a page is never taken for the last one while runs remain.
+    None when the search's filters matched too few of the entries read (see
+    ``SCAN_WINDOWS``). The keys and the rows are two statements: a run
+    deleted between them is left out, and as many keys after the last one
+    read are read for it, so that a page is never taken for the last one
+    while runs remain.
     """
+    conditions, params, filters = parsed
+    search = _Search(criteria["simulation_name"], order, conditions, params, filters)
     wanted = limit + 1
+    budget = SCAN_WINDOWS * WINDOW_FACTOR * wanted
     page = []
     while len(page) < wanted:
         asked = wanted - len(page)
-        keys = page_keys(criteria, parsed, order, after, asked)
+        keys = page_keys(search, after, asked, budget)
+        if keys is None:
+            return None
         page += _rows_of(keys, columns)
         if len(keys) < asked:
             break  # no run is left after these
