@@ -110,7 +110,7 @@ class _Search:
         return self.order.join_params
 
     def checks(self, run_id: str) -> tuple[str, str, list, list]:
-        """``(WHERE part, matched flag, their values)`` checking the run ``run_id``.
+        """``(WHERE part, matched flag, the part's values, the flag's values)`` for ``run_id``.
 
         Without filters the conditions narrow the statement and every entry
         it reads matches (flag ``1``); with filters, conditions and filters
