@@ -1,6 +1,7 @@
 """The ``sim2l`` command line and the seed's service launchers."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -91,12 +92,25 @@ def test_mistyped_filters_are_usage_errors(expressions, message):
     assert raised.value.exit_code == EXIT_USAGE
 
 
-def test_a_reader_that_goes_away_stops_the_command_quietly():
-    """``sim2l list | head``: the pipe closes before sim2l writes; no traceback, status 141."""
+@pytest.mark.parametrize("command_line", [["list"], ["runs", "list", "--json"]])
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path, command_line):
+    """``sim2l list | head``: the pipe closes before sim2l writes; no traceback, status 141.
+
+    Whatever the output's size: ``runs list`` of an empty folder prints ``[]``,
+    which stays in the buffer until the command ends (output to a pipe is
+    buffered unless PYTHONUNBUFFERED is set, which the child does without).
+    """
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"},
+        "SIM2L_HOME": str(tmp_path),
+        "SIM2L_RUN_DB_BASE_PATH": str(tmp_path / "runs"),
+    }
     with subprocess.Popen(
-        [sys.executable, "-c", "import sys; from sim2l.cli import main; sys.exit(main())", "list"],
+        [sys.executable, "-c", "import sys; from sim2l.cli import main; sys.exit(main())"]
+        + command_line,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=environment,
     ) as command:
         command.stdout.close()  # long before the interpreter has imported sim2l
         stderr = command.stderr.read().decode()

@@ -199,6 +199,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Entry point of the ``sim2l`` console script."""
     try:
+        return _run(argv)
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _run(argv) -> int:
+    try:
         args = parser().parse_args(argv)
         return commands.dispatch(args) or 0
     except KeyboardInterrupt:
@@ -206,8 +213,11 @@ def main(argv=None) -> int:
     except commands.CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    except BrokenPipeError:
-        return _reader_went_away()
+    finally:
+        # Output to a pipe is buffered: a reader that went away shows here,
+        # where ``main`` handles it, rather than in the interpreter's flush
+        # at exit (status 120), whatever the output's size.
+        sys.stdout.flush()
 
 
 def _reader_went_away() -> int:
