@@ -9,7 +9,8 @@ import pyarrow.parquet
 import pytest
 from runner_support import configure_services
 from sim2l.cli import main
-from sim2l.cli.commands import CommandError
+from sim2l.cli.errors import EXIT_USAGE
+from sim2l.cli.errors import UsageError
 from sim2l.cli.results_export import split_where
 from sim2l.rundb import RunDatabase
 from sim2l_sessions import get_session_manager
@@ -152,10 +153,11 @@ def test_where_names_need_no_prefix_unless_ambiguous():
         {"t": {"gt": 1}},
         {"s": {"le": 2}, "both": {"eq": 3}},
     )
-    with pytest.raises(CommandError, match="inputs.both or outputs.both"):
+    with pytest.raises(UsageError, match="inputs.both or outputs.both") as raised:
         split_where(["both=1"], schemas)
+    assert raised.value.exit_code == EXIT_USAGE
     # One parameter named with and without its prefix: both bounds kept, a repeat refused.
     assert split_where(["t>1", "inputs.t<5"], schemas) == ({"t": {"gt": 1, "lt": 5}}, {})
-    with pytest.raises(CommandError, match="input 't' has the same operator twice") as raised:
+    with pytest.raises(UsageError, match="input 't' has the same operator twice") as raised:
         split_where(["t>1", "inputs.t>5"], schemas)
-    assert raised.value.exit_code == 2
+    assert raised.value.exit_code == EXIT_USAGE

@@ -14,8 +14,8 @@ from sim2l.cli import output
 from sim2l.cli.context import client
 from sim2l.cli.context import configure_from_local_services
 from sim2l.cli.errors import EXIT_NOT_FOUND
-from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
+from sim2l.cli.errors import UsageError
 from sim2l.cli.errors import exit_code_for_service_error
 
 # ---------------------------------------------------------------- services
@@ -110,12 +110,11 @@ def split_input(simulation, text: str):
     """``name=raw`` -> (name, its declared ``Input``, raw text); CommandError names a bad one."""
     name, separator, raw = text.partition("=")
     if not separator or not name:
-        raise CommandError(f"inputs are given as key=value, not {text!r}", EXIT_USAGE)
+        raise UsageError(f"inputs are given as key=value, not {text!r}")
     spec = simulation.inputs.get(name)
     if spec is None:
-        raise CommandError(
-            f"{simulation.name} has no input {name!r} (inputs: {', '.join(simulation.inputs)})",
-            EXIT_USAGE,
+        raise UsageError(
+            f"{simulation.name} has no input {name!r} (inputs: {', '.join(simulation.inputs)})"
         )
     return name, spec, raw
 
@@ -135,9 +134,7 @@ def typed_value(name: str, spec, raw: str):
         if spec.type in ("list", "dict"):
             return json.loads(raw)
     except ValueError:
-        raise CommandError(
-            f"input {name!r} must be a {spec.type}, not {raw!r}", EXIT_USAGE
-        ) from None
+        raise UsageError(f"input {name!r} must be a {spec.type}, not {raw!r}") from None
     return raw
 
 
@@ -161,7 +158,7 @@ def run(args) -> int:
     try:
         result = simulation.run_with(inputs, use_cache=not args.no_cache, raise_on_failure=False)
     except InputValidationError as error:
-        raise CommandError(str(error), EXIT_USAGE) from None
+        raise UsageError(str(error)) from None
     for warning in result.warnings:
         output.warn(warning)
     if args.json:
@@ -212,7 +209,7 @@ def runs(args) -> int:
         except RunNotFoundError as error:
             raise CommandError(str(error), EXIT_NOT_FOUND) from None
         except InvalidExecutionIdError as error:
-            raise CommandError(str(error), EXIT_USAGE) from None
+            raise UsageError(str(error)) from None
         except RunDatabaseError as error:
             raise CommandError(str(error)) from None
         with run_db:
@@ -297,36 +294,34 @@ def _literal(text: str):
 def parse_filters(expressions: list[str]) -> dict:
     """``["temperature>300", "temperature<=400", "material=steel"]`` -> the service's filters.
 
-    A wrong expression is a ``CommandError`` with the usage exit status, naming
-    it: no operator, no value, a value that starts with an operator (a typo
-    such as ``temperature>>300`` would otherwise compare with the text
-    ``">300"`` and match nothing), a number that is not finite (``1e999``,
-    which JSON cannot carry), or the same operator twice on one name (the
-    second would silently replace the first).
+    A wrong expression is a ``UsageError`` (exit status 2) naming it: no
+    operator, no value, a value that starts with an operator (a typo such as
+    ``temperature>>300`` would otherwise compare with the text ``">300"`` and
+    match nothing), a number that is not finite (``1e999``, which JSON cannot
+    carry), or the same operator twice on one name (the second would
+    silently replace the first).
     """
     filters: dict = {}
     for expression in expressions:
         match = _FILTER.match(expression)
         if not match:
-            raise CommandError(
-                f"a filter is name<op>value with op one of = != > >= < <=, not {expression!r}",
-                EXIT_USAGE,
+            raise UsageError(
+                f"a filter is name<op>value with op one of = != > >= < <=, not {expression!r}"
             )
         name, operator, value = match.groups()
         if not value:
-            raise CommandError(f"{expression!r} has no value after {operator!r}", EXIT_USAGE)
+            raise UsageError(f"{expression!r} has no value after {operator!r}")
         if value[0] in "=!<>":
-            raise CommandError(
+            raise UsageError(
                 f"{expression!r}: the value {value!r} starts with an operator "
                 "(quote it as JSON to mean the text: 'name=\"<text\"')",
-                EXIT_USAGE,
             )
         literal = _literal(value)
         if isinstance(literal, float) and not math.isfinite(literal):
-            raise CommandError(f"{expression!r}: {value} is not a finite number", EXIT_USAGE)
+            raise UsageError(f"{expression!r}: {value} is not a finite number")
         operators = filters.setdefault(name, {})
         if _OPERATORS[operator] in operators:
-            raise CommandError(f"{name} has two {operator!r} filters: keep one", EXIT_USAGE)
+            raise UsageError(f"{name} has two {operator!r} filters: keep one")
         operators[_OPERATORS[operator]] = literal
     return filters
 
@@ -374,10 +369,9 @@ def _declared_class(results_client, simulation: str, parameter: str) -> str:
     if len(classes) == 1:
         return classes[0]
     if len(classes) > 1:
-        raise CommandError(
+        raise UsageError(
             f"{simulation} has both an input and an output named {parameter!r}: "
             "choose one with --class input or --class output",
-            EXIT_USAGE,
         )
     known = sorted({entry["name"] for entry in schemas})
     if not known:

@@ -45,6 +45,13 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+class UsageError(CommandError):
+    """The command line is wrong (a bad value, a malformed filter); exits with status 2."""
+
+    def __init__(self, message: str):
+        super().__init__(message, EXIT_USAGE)
+
+
 def exit_code_for_service_error(error) -> int:
     """The exit status for an exception a service client raised."""
     from sim2l_sessions.client_errors import ForbiddenError

@@ -24,8 +24,8 @@ from pathlib import Path
 from sim2l.cli.commands import parse_filters
 from sim2l.cli.context import client
 from sim2l.cli.errors import EXIT_NOT_FOUND
-from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
+from sim2l.cli.errors import UsageError
 
 FORMATS = ("csv", "parquet", "json")
 PREFIXES = {"inputs.": "input", "outputs.": "output"}
@@ -86,16 +86,15 @@ def split_where(expressions: list[str], schemas: list[dict]) -> tuple[dict, dict
                     f"no input or output named {name!r} in the registered runs", EXIT_NOT_FOUND
                 )
             if len(found) > 1:
-                raise CommandError(
+                raise UsageError(
                     f"{name!r} is both an input and an output: write inputs.{name} or "
                     f"outputs.{name}"
                 )
             param_class = found.pop()
         given = filters[param_class].setdefault(name, {})
         if given.keys() & operators.keys():
-            raise CommandError(
-                f"{param_class} {name!r} has the same operator twice in --where: keep one",
-                EXIT_USAGE,
+            raise UsageError(
+                f"{param_class} {name!r} has the same operator twice in --where: keep one"
             )
         given.update(operators)
     return filters["input"], filters["output"]
@@ -107,9 +106,7 @@ def _format_of(args) -> str:
     suffix = Path(args.output).suffix.lower().lstrip(".")
     if suffix in FORMATS:
         return suffix
-    raise CommandError(
-        f"say --format {'|'.join(FORMATS)} (the output's suffix names none)", EXIT_USAGE
-    )
+    raise UsageError(f"say --format {'|'.join(FORMATS)} (the output's suffix names none)")
 
 
 class _Progress:

@@ -20,8 +20,8 @@ from sim2l.cli.commands import typed_value
 from sim2l.cli.context import configure_from_local_services
 from sim2l.cli.errors import EXIT_INTERRUPTED
 from sim2l.cli.errors import EXIT_NOT_FOUND
-from sim2l.cli.errors import EXIT_USAGE
 from sim2l.cli.errors import CommandError
+from sim2l.cli.errors import UsageError
 
 # The most points one ``sim2l sweep`` runs. Each point is a run file and a row
 # in the table printed at the end; past this a typo in COUNT
@@ -73,18 +73,17 @@ def _range_values(simulation, name: str, raw: str) -> list:
         start, stop = float(start_text), float(stop_text)
         count = int(count_text)
     except ValueError:
-        raise CommandError(
-            f"{name}={raw}: a range is START:STOP:COUNT with numbers and a whole COUNT", EXIT_USAGE
+        raise UsageError(
+            f"{name}={raw}: a range is START:STOP:COUNT with numbers and a whole COUNT"
         ) from None
     if not 1 <= count <= MAX_POINTS:
-        raise CommandError(f"{name}={raw}: COUNT must be 1 to {MAX_POINTS:,}", EXIT_USAGE)
+        raise UsageError(f"{name}={raw}: COUNT must be 1 to {MAX_POINTS:,}")
     values = linspace(start, stop, count)
     if spec.type == "integer":
         if any(not value.is_integer() for value in values):
-            raise CommandError(
+            raise UsageError(
                 f"{name}={raw}: {name} is an integer, and these {count} values from "
                 f"{start_text} to {stop_text} are not all whole numbers",
-                EXIT_USAGE,
             )
         return [int(value) for value in values]
     return values
@@ -98,7 +97,7 @@ def parse_axis(simulation, text: str) -> tuple[str, list]:
     if spec.type in ("number", "integer") and raw.count(":") == 2:
         return name, _range_values(simulation, name, raw)
     if raw == "":
-        raise CommandError(f"{name}= gives no value", EXIT_USAGE)
+        raise UsageError(f"{name}= gives no value")
     return name, [typed_value(name, spec, item) for item in raw.split(",")]
 
 
@@ -135,7 +134,7 @@ def run(args) -> int:
     from sim2l.runner import sweep
 
     if args.workers is not None and args.workers < 1:
-        raise CommandError("--workers must be at least 1", EXIT_USAGE)
+        raise UsageError("--workers must be at least 1")
     try:
         simulation = load(args.name, args.sim_version)
     except SimulationNotFoundError as error:
@@ -144,14 +143,13 @@ def run(args) -> int:
     for text in args.axes:
         name, values = parse_axis(simulation, text)
         if name in grid:
-            raise CommandError(f"input {name!r} is given twice", EXIT_USAGE)
+            raise UsageError(f"input {name!r} is given twice")
         grid[name] = values
     points = math.prod(len(values) for values in grid.values())
     if points > MAX_POINTS:
-        raise CommandError(
+        raise UsageError(
             f"this grid has {points:,} points, more than the {MAX_POINTS:,} a sweep from the "
             "command line runs: split it, or call sim2l.sweep(..., points=...) from Python",
-            EXIT_USAGE,
         )
     configure_from_local_services()
     client = _dask_client(args.scheduler) if args.scheduler else None
@@ -164,7 +162,7 @@ def run(args) -> int:
             use_cache=not args.no_cache,
         )
     except InputValidationError as error:
-        raise CommandError(str(error), EXIT_USAGE) from None
+        raise UsageError(str(error)) from None
     finally:
         if client is not None:
             client.close()
