@@ -12,6 +12,7 @@ import json
 import pytest
 from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
+from sim2l_results_service import filters as filters_module
 from sim2l_results_service import queries
 from sim2l_results_service import sorted_by_parameter
 from sim2l_service_kit.database.sql import planner_settings
@@ -171,11 +172,11 @@ def test_parameter_ties_follow_creation_time_in_both_plans(client, tmp_path, mon
         for limit in (1, 2, 3):
             assert walk(client, sort, limit)[0] == expected, (sort, limit)
             # A version meeting more runs than the window: read from the indexes too.
-            monkeypatch.setattr(sorted_by_parameter, "WINDOW_FACTOR", 1)
+            monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 1)
             versioned = walk(client, sort, limit, simulation_version="1.0.0")[0]
             assert versioned == version_1, (sort, limit)
             # Fewer (the default window of 40 runs per run of the page): joined and sorted.
-            monkeypatch.setattr(sorted_by_parameter, "WINDOW_FACTOR", 40)
+            monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 40)
             versioned = walk(client, sort, limit, simulation_version="1.0.0")[0]
             assert versioned == version_1, (sort, limit)
     assert [] in index_reads and ["r.simulation_version = ?"] in index_reads
@@ -269,7 +270,7 @@ def test_filtered_pages_sorted_by_a_parameter_hold_exactly_the_matching_runs_in_
     contract's order, whichever plan read it.
     """
     expected = matching_order(client, sort, matches)
-    monkeypatch.setattr(sorted_by_parameter, "WINDOW_FACTOR", 1)
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 1)
     monkeypatch.setattr(sorted_by_parameter, "FIRST_CHUNK", 1)
     monkeypatch.setattr(sorted_by_parameter, "SCAN_WINDOWS", scan_windows)
     answers = []
@@ -280,10 +281,18 @@ def test_filtered_pages_sorted_by_a_parameter_hold_exactly_the_matching_runs_in_
         return answers[-1]
 
     monkeypatch.setattr(sorted_by_parameter, "page_keys", recorded)
+    counts = []  # the driving filter is counted once per page, whichever plan reads it
+    count_matches = queries.driving_matches
+    monkeypatch.setattr(
+        queries, "driving_matches", lambda *arguments: counts.append(1) or count_matches(*arguments)
+    )
     for limit in (1, 2):
-        assert walk(client, sort, limit, **criteria)[0] == expected, limit
-        versioned = walk(client, sort, limit, simulation_version="1.0.0", **criteria)[0]
+        found, sizes = walk(client, sort, limit, **criteria)
+        assert found == expected, limit
+        versioned, more_sizes = walk(client, sort, limit, simulation_version="1.0.0", **criteria)
         assert versioned == expected, limit
+        assert len(counts) == len(sizes) + len(more_sizes), limit
+        counts.clear()
     assert answers  # the filters' matches count as many: the indexes are tried
     if scan_windows == 0:
         assert all(answer is None for answer in answers)
@@ -426,7 +435,7 @@ def test_a_deep_page_of_a_broad_search_reads_only_the_runs_after_its_cursor(
 
     (A broad ``in`` filter: an equality is read newest first from its index.)
     """
-    monkeypatch.setattr(queries, "WINDOW_FACTOR", 5)
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 5)
     answered = record_answers(monkeypatch, "_windowed_page")
     paths = [
         make_run(tmp_path, f"many-{n:03d}", {"material": "steel" if n % 2 else "copper"}, {})
@@ -448,7 +457,7 @@ def test_a_window_with_too_few_matches_is_followed_by_the_next_runs(
     to the last run when few are left, and collects only past MAX_WINDOWS windows' worth.
     Every page exactly right either way. (PostgreSQL windows only with a version or status:
     without, it merges the filters' reads.)"""
-    monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)  # pages of 3: need 4, windows of 40
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 10)  # pages of 3: need 4, windows of 40
     followed = record_answers(monkeypatch, "_following_windows")
     paths = [
         make_run(
@@ -487,7 +496,7 @@ def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresq
     time order and merging them (``_merged_page``): every page, both directions, exactly
     right. When the driving filter's first matches hold too few of the others', the
     matches are collected instead, as right. SQLite keeps its window of runs."""
-    monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)  # need 4 (pages of 3): bound 40
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 10)  # need 4 (pages of 3): bound 40
     answered = record_answers(monkeypatch, "_merged_page")
     merged_statements = []
     query = queries.query
@@ -524,7 +533,7 @@ def test_newest_first_pages_of_broad_filters_merge_their_parameters_on_postgresq
     assert answered[:1] == ([False] if postgres else [])
     # The driving filter's 130 matches within the window (200) but more than PostgreSQL
     # probes per match (5): merged to the end, every page read from the reads' start
-    monkeypatch.setattr(queries, "WINDOW_FACTOR", 50)
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 50)
     monkeypatch.setattr(queries, "PROBE_LIMIT", 5)
     monkeypatch.setattr(queries, "SCANNED_PER_PROBE", 1000)
     answered.clear()

@@ -6,6 +6,7 @@ import statistics
 import pytest
 from runfiles import make_run
 from sim2l_results_client import InvalidRequestError
+from sim2l_results_service import filters as filters_module
 from sim2l_results_service import queries
 from sim2l_results_service import statistics as stats_module
 from spying import record_answers
@@ -365,9 +366,8 @@ def test_filters_need_a_simulation_and_sort_must_be_known(client, runs):
 def test_time_sorted_pages_are_right_with_and_without_the_window(
     client, runs, monkeypatch, window_factor
 ):
-    from sim2l_results_service import queries
 
-    monkeypatch.setattr(queries, "WINDOW_FACTOR", window_factor)
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", window_factor)
     everything = client.search(simulation_name="thermal_sim", sort="-created_at", limit=1000)
     newest_first = [r["execution_id"] for r in everything]
     assert [r["created_at"] for r in everything] == sorted(
@@ -435,9 +435,8 @@ def test_time_sorted_search_with_a_selective_filter_on_many_runs(client, tmp_pat
     """A filter matching few of many runs skips the newest-first window (it would find too
     few); a broad filter is answered from the window; an equality, broad or not, from its
     index in time order. All exactly right."""
-    from sim2l_results_service import queries
 
-    monkeypatch.setattr(queries, "WINDOW_FACTOR", 10)
+    monkeypatch.setattr(filters_module, "WINDOW_FACTOR", 10)
     answered = record_answers(monkeypatch, "_windowed_page")
     paths = [
         make_run(

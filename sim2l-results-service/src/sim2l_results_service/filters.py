@@ -208,6 +208,18 @@ def filters_subquery(
     return sql, params
 
 
+# A page may read this many runs per run it shows before its matches are
+# sorted whole: the window of a newest-first search (``queries._windowed_page``)
+# and the matches above which a parameter-sorted page reads the sort's index
+# (``sorted_by_parameter``). Each counts the driving filter up to it, once.
+WINDOW_FACTOR = 40
+
+
+def window_of(limit: int) -> int:
+    """The runs a page of ``limit`` may read before its matches are sorted whole."""
+    return (limit + 1) * WINDOW_FACTOR
+
+
 def driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     """How many runs the most selective filter matches, counted up to ``cap + 1`` only.
 

@@ -19,6 +19,7 @@ from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.filters import probes
+from sim2l_results_service.filters import window_of
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
@@ -26,7 +27,6 @@ from sim2l_results_service.orders import Order
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import ValueReader
 
-WINDOW_FACTOR = 40  # runs read per wanted match by a windowed search (see _windowed_page)
 MAX_WINDOW_NEED = 1000
 MAX_WINDOWS = 16  # first windows' worth of runs a windowed search reads before collecting
 # Up to this many matches of the driving filter, PostgreSQL probes the other
@@ -125,7 +125,7 @@ def _windowed_page(
     """The page from the next runs in creation order only, or None when they hold too few matches.
 
     For a search sorted by creation time, the page is among the
-    ``WINDOW_FACTOR`` times ``limit + 1`` runs that follow the cursor whenever
+    ``filters.window_of(limit)`` runs that follow the cursor whenever
     those hold at least ``limit + 1`` matches: any match outside them comes
     after all of them. The runs are read in order along the time index from
     the cursor, each checked with one primary-key probe per filter, and the
@@ -141,7 +141,7 @@ def _windowed_page(
     conditions, params, filters = parsed
     if not filters or need > MAX_WINDOW_NEED:
         return None
-    window = need * WINDOW_FACTOR
+    window = window_of(limit)
     name = criteria["simulation_name"]
     if not conditions and not uses_question_marks():
         return _merged_page(name, filters, order, limit, after, window)
@@ -317,28 +317,32 @@ def _few_matches(name: str, filters: list, matches: int, window: int) -> bool:
 
 
 def _filtered_page(
-    criteria: dict, order: Order, limit: int, after: tuple | None, parsed: tuple, collect
+    criteria: dict,
+    order: Order,
+    limit: int,
+    after: tuple | None,
+    parsed: tuple,
+    count_matches,
+    collect,
 ) -> list:
     """The plan every page of a search shares: the newest-first window, or the matches collected.
 
-    The driving filter is counted first, up to the window: one matching more
-    runs than the window holds is answered from the next runs in creation
-    order (``_windowed_page``) when the page is sorted by it. Otherwise, and
-    when the window holds too few matches, ``collect(few, counted)`` reads
-    the page from the matches, ``few`` telling whether the driving filter's
-    matches are few enough to probe the other filters per match, and
-    ``counted`` whether they are no more than the window holds. (The driving filter
-    alone matching no more runs than the window holds: collecting and
-    sorting its matches reads less than the window would, where a selective
-    filter would leave the window without enough matches.)
+    The driving filter is counted first, up to the window (``count_matches()``,
+    which counts once per page): one matching more runs than the window holds
+    is answered from the next runs in creation order (``_windowed_page``) when
+    the page is sorted by it. Otherwise, and when the window holds too few
+    matches, ``collect(few, counted)`` reads the page from the matches,
+    ``few`` telling whether the driving filter's matches are few enough to
+    probe the other filters per match, and ``counted`` whether they are no
+    more than the window holds. (The driving filter alone matching no more
+    runs than the window holds: collecting and sorting its matches reads less
+    than the window would, where a selective filter would leave the window
+    without enough matches.)
     """
     filters = parsed[2]
     name = criteria["simulation_name"]
-    need = limit + 1
-    window = need * WINDOW_FACTOR
-    matches = window + 1
-    if filters and need <= MAX_WINDOW_NEED:
-        matches = driving_matches(name, filters, window)
+    window = window_of(limit)
+    matches = count_matches()
     if order.by_creation and matches > window:
         rows = _windowed_page(criteria, order, limit, after, parsed)
         if rows is not None:
@@ -347,7 +351,9 @@ def _filtered_page(
     return collect(few, matches <= window)
 
 
-def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | None, parsed):
+def _newest_first_page(
+    criteria: dict, order: Order, limit: int, after: tuple | None, parsed, count_matches
+):
     """A newest- (or oldest-) first page of a filtered search without version or status.
 
     An equality drives straight down its index in time order; other filters
@@ -368,10 +374,12 @@ def _newest_first_page(criteria: dict, order: Order, limit: int, after: tuple | 
             return _merged_page(name, filters, order, limit, after, bound=None)
         return _matches_page(name, filters, order, limit, after, few)
 
-    return _filtered_page(criteria, order, limit, after, parsed, collect)
+    return _filtered_page(criteria, order, limit, after, parsed, count_matches, collect)
 
 
-def _joined_page(criteria: dict, order: Order, limit: int, after: tuple | None, parsed) -> list:
+def _joined_page(
+    criteria: dict, order: Order, limit: int, after: tuple | None, parsed, count_matches
+) -> list:
     """A page of any search: the shared plan, its matches joined to the result rows (sort keys)."""
 
     def collect(few: bool, counted: bool) -> list:
@@ -382,7 +390,25 @@ def _joined_page(criteria: dict, order: Order, limit: int, after: tuple | None, 
         values = [*order.join_params, *where_params, *page_after_params, limit + 1]
         return query(sql, values).fetchall()
 
-    return _filtered_page(criteria, order, limit, after, parsed, collect)
+    return _filtered_page(criteria, order, limit, after, parsed, count_matches, collect)
+
+
+def _driving_count(criteria: dict, filters: list, limit: int):
+    """A call giving the driving filter's matches, counted up to the page's window
+    (past it, or without filters: window + 1).
+
+    Counted on the first call only, for every plan of the page that chooses by
+    it; a plan that needs no count (an equality drives) costs no statement.
+    """
+
+    @functools.cache
+    def counted() -> int:
+        window = window_of(limit)
+        if not filters:
+            return window + 1
+        return driving_matches(criteria["simulation_name"], filters, window)
+
+    return counted
 
 
 def search(
@@ -406,13 +432,14 @@ def search(
     """
     parsed = parse_criteria(criteria)
     conditions, _, filters = parsed
+    count_matches = _driving_count(criteria, filters, limit)
     rows = None
     if order.by_creation and filters and not conditions:
-        rows = _newest_first_page(criteria, order, limit, after, parsed)
-    elif order.join and sorted_by_parameter.applies(criteria, parsed, limit):
+        rows = _newest_first_page(criteria, order, limit, after, parsed, count_matches)
+    elif order.join and sorted_by_parameter.applies(criteria, parsed, limit, count_matches):
         rows = sorted_by_parameter.page_rows(criteria, parsed, order, limit, after, RESULT_COLUMNS)
     if rows is None:
-        rows = _joined_page(criteria, order, limit, after, parsed)
+        rows = _joined_page(criteria, order, limit, after, parsed, count_matches)
     chosen = frozenset(params) if params else None
     items = [_item(row[:RESULT_WIDTH], chosen, params_budget) for row in rows[:limit]]
     page = page_answer(rows, limit, order.name, lambda row: row[RESULT_WIDTH:], items=items)

@@ -19,7 +19,7 @@ runs). The sort key of each run is the one ``orders.sort_order`` gives the
 joined plan, so cursors pass between the two.
 
 Used for a search of one simulation when more than a window of runs
-(``WINDOW_FACTOR`` times the page) may match; fewer are sorted whole by the
+(``filters.window_of`` the page) may match; fewer are sorted whole by the
 joined plan, cheaply:
 
 - no filter, version or status: ``limit + 1`` entries;
@@ -36,8 +36,8 @@ joined plan, cheaply:
 
 from dataclasses import dataclass
 
-from sim2l_results_service.filters import driving_matches
 from sim2l_results_service.filters import probes
+from sim2l_results_service.filters import window_of
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
@@ -45,27 +45,26 @@ from sim2l_results_service.orders import Order
 # The groups in the order they come, in either direction: the value column
 # each reads (None: runs without a number or a text).
 GROUPS = ("num_value", "str_value", None)
-# The runs that may match, per run of the page, above which the indexes are
-# read (fewer are sorted whole by the joined plan).
-WINDOW_FACTOR = 40
 # With filters: the windows of entries a page reads before the joined plan takes over.
 SCAN_WINDOWS = 4
 FIRST_CHUNK = 4  # with filters, entries of the first chunk per run wanted; each next is 4x
 
 
-def applies(criteria: dict, parsed: tuple, limit: int) -> bool:
+def applies(criteria: dict, parsed: tuple, limit: int, count_matches) -> bool:
     """Whether a search's page sorted by a parameter is read in index order.
 
-    ``parsed`` is ``filters.parse_criteria``'s. One bounded count decides
-    when the search has a version, status or filters.
+    ``parsed`` is ``filters.parse_criteria``'s; ``count_matches()`` the
+    driving filter's matches, counted up to ``filters.window_of(limit)``
+    (with filters, more than that many decide). With a version or status and
+    no filter, one bounded count decides.
     """
     conditions, params, filters = parsed
     name = criteria.get("simulation_name")
     if name is None:
         return False
-    window = (limit + 1) * WINDOW_FACTOR
+    window = window_of(limit)
     if filters:
-        return driving_matches(name, filters, window) > window
+        return count_matches() > window
     if not conditions:
         return True
     sql = (
@@ -221,7 +220,7 @@ def page_rows(criteria: dict, parsed: tuple, order: Order, limit: int, after, co
     conditions, params, filters = parsed
     search = _Search(criteria["simulation_name"], order, conditions, params, filters)
     wanted = limit + 1
-    budget = SCAN_WINDOWS * WINDOW_FACTOR * wanted
+    budget = SCAN_WINDOWS * window_of(limit)
     page = []
     while len(page) < wanted:
         asked = wanted - len(page)
