@@ -56,6 +56,13 @@ _PROBES = (
     "SELECT result_id, {columns} FROM results_parameter_value "
     "WHERE param_class = ? AND name = ? AND result_id = k.id LIMIT 1) v"
 )
+# The same for several parameters at once: each run probed for each (class, name).
+_ALL_PROBES = (
+    "SELECT p.param_class, p.name, v.* FROM unnest(?::bigint[]) AS k(id) "
+    "CROSS JOIN unnest(?::text[], ?::text[]) AS p(param_class, name) CROSS JOIN LATERAL ("
+    "SELECT result_id, value_type, num_value, str_value FROM results_parameter_value "
+    "WHERE param_class = p.param_class AND name = p.name AND result_id = k.id LIMIT 1) v"
+)
 # A chunk whose ids span more than SPARSE_SPAN times their number is read by
 # key (at 100,000 runs, 1 % of them: 0.89 s scanned, 37 ms by key on SQLite).
 SPARSE_SPAN = 4
@@ -103,6 +110,35 @@ _DECODERS = {
 }
 
 
+def is_sparse(ids: list[int]) -> bool:
+    """Whether a chunk's runs (ascending ids) are few among many ids: read by key."""
+    return ids[-1] - ids[0] + 1 > SPARSE_SPAN * len(ids)
+
+
+def read_sparse(readers: list["ColumnReader"], ids: list[int]) -> list[list]:
+    """Every reader's values for a sparse chunk ``ids``; on PostgreSQL in one statement.
+
+    One statement probes each run for each parameter, where one statement
+    per parameter paid a round trip and a plan each (six parameters of 86
+    runs among 10,000: 8.2 -> 5.5 ms for the whole answer, in the service's
+    process). SQLite, whose statements cost no round trip, reads each
+    parameter by itself.
+    """
+    if uses_question_marks() or not readers:
+        return [reader.read(ids) for reader in readers]
+    found: dict[tuple[str, str], list] = {(r.param_class, r.name): [] for r in readers}
+    keys = list(found)
+    for start in range(0, len(ids), KEY_BATCH):
+        batch = ids[start : start + KEY_BATCH]
+        rows = execute(
+            _ALL_PROBES,
+            (batch, [key[0] for key in keys], [key[1] for key in keys]),
+        ).fetchall()
+        for param_class, name, *row in rows:
+            found[(param_class, name)].append(tuple(row))
+    return [reader.read(ids, found[(reader.param_class, reader.name)]) for reader in readers]
+
+
 class ColumnReader:
     """One parameter's values, chunk after chunk, learning from each chunk how to read the next."""
 
@@ -111,9 +147,15 @@ class ColumnReader:
         self.name = name
         self.kind = None  # the one simple kind of the last chunk, if it was uniform
 
-    def read(self, ids: list[int]) -> list:
-        """The values for the runs ``ids`` (ascending), ``None`` where a run lacks the parameter."""
-        if ids[-1] - ids[0] + 1 > SPARSE_SPAN * len(ids):
+    def read(self, ids: list[int], probed: list | None = None) -> list:
+        """The values for the runs ``ids`` (ascending), ``None`` where a run lacks the parameter.
+
+        ``probed``: this parameter's rows of ``ids``, already read by key
+        (``read_sparse``).
+        """
+        if probed is not None:
+            return self._decode(ids, probed)
+        if is_sparse(ids):
             # a few runs among many (a selective filter): a key probe per run
             # costs less than scanning, and holding, every run of the range
             return self._decode(ids, self._by_key(ids, "value_type, num_value, str_value"))

@@ -34,6 +34,8 @@ import peewee
 from sim2l_service_kit import APIError
 
 from sim2l_results_service.column_values import ColumnReader
+from sim2l_results_service.column_values import is_sparse
+from sim2l_results_service.column_values import read_sparse
 from sim2l_results_service.column_values import timestamps
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
@@ -132,8 +134,9 @@ def _chunk(runs: list, readers: list[ColumnReader], names: list[str]) -> bytes:
         "status": [row[2] for row in runs],
         "created_at": timestamps([row[3] for row in runs]),
     }
-    for reader, column in zip(readers, names[len(METADATA_COLUMNS) :], strict=True):
-        columns[column] = reader.read(ids)
+    values = read_sparse(readers, ids) if is_sparse(ids) else [r.read(ids) for r in readers]
+    for column, column_values in zip(names[len(METADATA_COLUMNS) :], values, strict=True):
+        columns[column] = column_values
     return orjson.dumps({"rows": len(ids), "columns": columns}) + b"\n"
 
 
