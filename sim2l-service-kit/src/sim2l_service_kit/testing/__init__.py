@@ -141,6 +141,7 @@ class LiveServer:
     def __init__(self, app):
         from werkzeug.serving import make_server
 
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(
@@ -168,6 +169,12 @@ def live_server():
     yield start
     for server in servers:
         server.stop()
+        if "sim2l_database" in server.app.extensions:
+            # A service app is thrown away with its server: its background work
+            # (the cache's statistics flusher) ends before the test's database goes.
+            from sim2l_service_kit.testing.services import close_database
+
+            close_database(server.app)
 
 
 def pytest_terminal_summary(terminalreporter):
