@@ -361,11 +361,13 @@ def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch
 @pytest.mark.parametrize("span", [1, 10**9])
 def test_a_filtered_answer_reads_by_key_or_by_range_alike(client, tmp_path, monkeypatch, span):
     """A filter's runs, read by key (sparse: ``SPARSE_SPAN`` 1) or by range scans (never
-    sparse), over chunks of 2, are exactly the whole answer's rows for those runs."""
+    sparse), over chunks of 2 (and, by key on PostgreSQL, statements of one run's
+    parameters), are exactly the whole answer's rows for those runs."""
     register_changing_runs(client, tmp_path, interleaved=True)
     whole = client.columns("thermal_sim")
     monkeypatch.setattr(column_values, "SPARSE_SPAN", span)
     monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(column_values, "PROBED_ROWS", 3)  # PostgreSQL: a run per statement
     for filters in ({"flag": True}, {"count": {"ge": 5}}, {"maybe": {"lt": 9}}):
         filtered = client.columns("thermal_sim", filters)
         rows = [
