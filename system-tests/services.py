@@ -34,7 +34,7 @@ class KillableService(GunicornServer):
         database_url: str,
         workers: int = 2,
         env=None,
-        config: str = "python:sim2l_service_kit.gunicorn_config",
+        config: str = "python:sim2l_service_kit.gunicorn_hooks",
     ):
         self.service = service
         self.database_url = database_url

@@ -31,7 +31,7 @@ COUNTING_HOOK = '''
 import os
 
 import bcrypt
-from sim2l_service_kit.gunicorn_config import child_exit, on_exit, on_starting  # noqa: F401
+from sim2l_service_kit.gunicorn_hooks import child_exit, on_exit, on_starting  # noqa: F401
 
 
 def post_fork(server, worker):

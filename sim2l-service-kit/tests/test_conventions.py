@@ -5,7 +5,7 @@ from sim2l_service_kit import ServiceCommandLine
 from sim2l_service_kit import actor
 from sim2l_service_kit.config import ConfigError
 from sim2l_service_kit.config import env_flag
-from sim2l_service_kit.gunicorn_config import HOOKS
+from sim2l_service_kit.gunicorn_hooks import HOOKS
 from sim2l_service_kit.gunicorn_settings import gunicorn_settings
 from sim2l_sessions.manager import SessionManager
 from sim2l_sessions.services import SERVICES

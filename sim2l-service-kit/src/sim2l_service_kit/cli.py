@@ -138,7 +138,7 @@ class ServiceCommandLine:
 
         The hooks keep ``/metrics`` summed over every worker (the shared metrics directory).
         """
-        from sim2l_service_kit.gunicorn_config import HOOKS
+        from sim2l_service_kit.gunicorn_hooks import HOOKS
 
         return {
             **gunicorn_settings(),

@@ -70,7 +70,7 @@ def migrate_on_starting(server) -> None:
     """
     import subprocess
 
-    from sim2l_service_kit.gunicorn_config import prepare_metrics_directory
+    from sim2l_service_kit.gunicorn_hooks import prepare_metrics_directory
 
     prepare_metrics_directory()
     if not env_flag("SIM2L_MIGRATE_ON_START", False):

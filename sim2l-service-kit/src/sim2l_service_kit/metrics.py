@@ -5,9 +5,9 @@ of them: per-process counters would go up and down from scrape to scrape.
 prometheus_client's multiprocess mode solves that: every process writes its
 values to memory-mapped files in ``PROMETHEUS_MULTIPROC_DIR`` and a scrape,
 whichever worker answers it, sums the files of every worker, live or
-exited, so counters only grow. ``sim2l_service_kit.gunicorn_config`` sets the
+exited, so counters only grow. ``sim2l_service_kit.gunicorn_hooks`` sets the
 directory up for every way a service is started (``serve``, the container's
-gunicorn.conf.py, plain ``gunicorn -c python:sim2l_service_kit.gunicorn_config``).
+gunicorn.conf.py, plain ``gunicorn -c python:sim2l_service_kit.gunicorn_hooks``).
 Without the directory (a development server, the tests' threaded server)
 the metrics live in this process only, which is then the whole service.
 

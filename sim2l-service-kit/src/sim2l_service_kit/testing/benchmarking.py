@@ -99,7 +99,7 @@ class GunicornServer:
         worker_class="sync",
         port=None,
         ready_path="/health",
-        config="python:sim2l_service_kit.gunicorn_config",
+        config="python:sim2l_service_kit.gunicorn_hooks",
     ):
         self.app = app
         self.port = port or free_port()

@@ -6,7 +6,7 @@ worker starts, an empty ``PROMETHEUS_MULTIPROC_DIR`` shared by the master and
 its workers, and, as each worker exits, ``mark_process_dead`` for it. This
 module is the one place that does it, used by every launcher:
 
-- ``gunicorn -c python:sim2l_service_kit.gunicorn_config APP`` (the system
+- ``gunicorn -c python:sim2l_service_kit.gunicorn_hooks APP`` (the system
   tests, the benchmarks, ``sim2l services up``);
 - ``sim2l-<service>-service serve``, which passes the same hooks;
 - the container image's ``gunicorn.conf.py``, which imports them.
