@@ -46,28 +46,22 @@ def _bools(raw: list) -> list:
 # how a narrow read's raw values become the answer's (no NULL among them but a float's)
 _NARROW_DECODE = {"float": list, "int": _ints, "bool": _bools, "str": list}
 _JSON_KINDS = ("list", "dict", "array", "str")
-# PostgreSQL, a chunk's runs by key: one index probe per id, whatever the
-# planner estimates. Given the ids as a list (``result_id IN (...)``), it
+# PostgreSQL, runs by key: one index probe per run and parameter, whatever
+# the planner estimates. Given the ids as a list (``result_id IN (...)``), it
 # estimated half of them would match and, at 10,000 runs, scanned every run's
 # value of the parameter instead (1.5 ms per parameter for 86 runs, against
 # 0.6 ms probing); the LIMIT keeps the subquery a probe per id.
 _PROBES = (
-    "SELECT v.* FROM unnest(?::bigint[]) AS k(id) CROSS JOIN LATERAL ("
-    "SELECT result_id, {columns} FROM results_parameter_value "
-    "WHERE param_class = ? AND name = ? AND result_id = k.id LIMIT 1) v"
-)
-# The same for several parameters at once: each run probed for each (class, name).
-_ALL_PROBES = (
     "SELECT p.param_class, p.name, v.* FROM unnest(?::bigint[]) AS k(id) "
     "CROSS JOIN unnest(?::text[], ?::text[]) AS p(param_class, name) CROSS JOIN LATERAL ("
-    "SELECT result_id, value_type, num_value, str_value FROM results_parameter_value "
+    "SELECT result_id, {columns} FROM results_parameter_value "
     "WHERE param_class = p.param_class AND name = p.name AND result_id = k.id LIMIT 1) v"
 )
 # A chunk whose ids span more than SPARSE_SPAN times their number is read by
 # key (at 100,000 runs, 1 % of them: 0.89 s scanned, 37 ms by key on SQLite).
 SPARSE_SPAN = 4
-KEY_BATCH = 500  # ids per IN list
-PROBED_ROWS = 50_000  # at most this many values per statement of ``read_sparse``
+KEY_BATCH = 500  # ids per IN list (SQLite)
+PROBED_ROWS = 50_000  # at most this many values per statement of ``_probed``
 
 
 def _decode_int(number, text, json_text):
@@ -127,18 +121,21 @@ def read_sparse(readers: list["ColumnReader"], ids: list[int]) -> list[list]:
     """
     if uses_question_marks() or not readers:
         return [reader.read(ids) for reader in readers]
-    found: dict[tuple[str, str], list] = {(r.param_class, r.name): [] for r in readers}
-    keys = list(found)
+    keys = [(reader.param_class, reader.name) for reader in readers]
+    found = _probed(ids, keys, "value_type, num_value, str_value")
+    return [reader.read(ids, found[key]) for reader, key in zip(readers, keys, strict=True)]
+
+
+def _probed(ids: list[int], keys: list[tuple[str, str]], columns: str) -> dict:
+    """PostgreSQL: ``{(param_class, name): [(result_id, *columns)]}`` of the runs ``ids``."""
+    found: dict[tuple[str, str], list] = {key: [] for key in keys}
+    sql = _PROBES.format(columns=columns)
+    classes, names = [key[0] for key in keys], [key[1] for key in keys]
     size = max(1, PROBED_ROWS // len(keys))  # runs per statement
     for start in range(0, len(ids), size):
-        batch = ids[start : start + size]
-        rows = execute(
-            _ALL_PROBES,
-            (batch, [key[0] for key in keys], [key[1] for key in keys]),
-        ).fetchall()
-        for param_class, name, *row in rows:
+        for param_class, name, *row in execute(sql, (ids[start : start + size], classes, names)):
             found[(param_class, name)].append(tuple(row))
-    return [reader.read(ids, found[(reader.param_class, reader.name)]) for reader in readers]
+    return found
 
 
 class ColumnReader:
@@ -222,19 +219,18 @@ class ColumnReader:
 
     def _by_key(self, result_ids: list[int], columns: str) -> list:
         """``(result_id, *columns)`` of the runs ``result_ids`` that hold the parameter, by key."""
+        key = (self.param_class, self.name)
+        if not uses_question_marks():
+            return _probed(result_ids, [key], columns)[key]
         rows = []
         for start in range(0, len(result_ids), KEY_BATCH):
             batch = result_ids[start : start + KEY_BATCH]
-            if uses_question_marks():
-                marks = ", ".join("?" * len(batch))
-                sql = (
-                    f"SELECT result_id, {columns} FROM results_parameter_value "  # noqa: S608 (fixed SQL; values are bound parameters)
-                    f"WHERE param_class = ? AND name = ? AND result_id IN ({marks})"
-                )
-                rows += execute(sql, (self.param_class, self.name, *batch)).fetchall()
-            else:
-                probes = _PROBES.format(columns=columns)
-                rows += execute(probes, (batch, self.param_class, self.name)).fetchall()
+            marks = ", ".join("?" * len(batch))
+            rows += execute(
+                f"SELECT result_id, {columns} FROM results_parameter_value "  # noqa: S608 (fixed SQL; values are bound parameters)
+                f"WHERE param_class = ? AND name = ? AND result_id IN ({marks})",
+                (*key, *batch),
+            ).fetchall()
         return rows
 
 

@@ -19,7 +19,7 @@ runs). The sort key of each run is the one ``orders.sort_order`` gives the
 joined plan, so cursors pass between the two.
 
 Used for a search of one simulation when more than a window of runs
-(``filters.window_of`` the page) may match; fewer are sorted whole by the
+(``filters.window_of(limit)`` runs) may match; fewer are sorted whole by the
 joined plan, cheaply:
 
 - no filter, version or status: ``limit + 1`` entries;

@@ -28,6 +28,7 @@ import urllib.parse
 import pytest
 
 from sim2l_service_kit.config import env_flag
+from sim2l_service_kit.testing.services import close_database
 
 # The one timestamp format of every answer (see sim2l_sessions.timestamps).
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -172,8 +173,6 @@ def live_server():
         if "sim2l_database" in server.app.extensions:
             # A service app is thrown away with its server: its background work
             # (the cache's statistics flusher) ends before the test's database goes.
-            from sim2l_service_kit.testing.services import close_database
-
             close_database(server.app)
 
 
