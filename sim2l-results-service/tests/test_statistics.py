@@ -396,10 +396,10 @@ def test_infinite_values_are_not_numbers_and_huge_ones_make_the_sums_unknown(
 
 
 def test_sums_that_would_overflow_or_are_not_finite_never_fail(app, stored_rows):
-    """``_update_sums`` given what registration never stores (±inf) or what overflows a
+    """``update_sums`` given what registration never stores (±inf) or what overflows a
     double when squared: the row's sums become unknown, with no error (PostgreSQL raises
     22003 on an overflow)."""
-    from sim2l_results_service import registration
+    from sim2l_results_service import running_sums
 
     one, huge = [("edge", "1.0.0", "output", "y", value) for value in (1.0, 1e200)]
     with app.app_context():
@@ -407,24 +407,57 @@ def test_sums_that_would_overflow_or_are_not_finite_never_fail(app, stored_rows)
         with database.connection_context():
             for value in (2.0, float("inf"), -float("inf"), 1e300, -1.7e308):
                 with database.atomic():
-                    registration._update_sums([], [("edge", "1.0.0", "output", "z", value)])
+                    running_sums.update_sums([], [("edge", "1.0.0", "output", "z", value)])
             with database.atomic():
-                registration._update_sums([], [one])
-                registration._update_sums([], [huge])
-                registration._update_sums([one], [])
+                running_sums.update_sums([], [one])
+                running_sums.update_sums([], [huge])
+                running_sums.update_sums([one], [])
     rows = _sums_rows_of(stored_rows, "edge")
     assert rows == [("output", "y", "1.0.0", 1, None), ("output", "z", "1.0.0", 5, None)]
 
 
-def test_deleting_a_far_value_leaves_no_wrong_answer(admin, tmp_path, monkeypatch):
+def test_deleting_a_far_value_repairs_the_sums(admin, tmp_path, stored_rows, monkeypatch):
     """Taking 1e100 out of the sums takes the small values' squares with it (rounding): the
-    sums' peak tells, and a scan answers."""
+    sums' peak tells, and the deletion rewrites the row from the values still stored, so the
+    sums answer again, exactly."""
     stored = {"a": (1.0, "1.0.0"), "b": (2.0, "1.0.0"), "c": (3.0, "1.0.0")}
     _register(admin, tmp_path, {key: value for key, (value, _) in stored.items()})
     _register(admin, tmp_path, {"far": 1e100})
     assert admin.delete_result("far")
-    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"))
     _check(stats, [1.0, 2.0, 3.0])
+    assert stats["stddev_value"] == 1.0
+    peak = stored_rows(
+        "SELECT value_squares, squares_peak FROM results_parameter_sums "
+        "WHERE simulation_name = 'sums' AND name = 'y'"
+    )
+    assert peak == [(2.0, 2.0)]  # deviations from the mean, 2: the peak starts again
+
+
+def test_unknown_sums_are_repaired_when_their_last_far_value_goes(
+    admin, tmp_path, stored_rows, monkeypatch
+):
+    """A value past the bound makes its version's sums unknown; when the last such value is
+    deleted or replaced, the row is recomputed from the numbers left and the sums answer."""
+    stored = {"a": 1.0, "b": 2.5, "f": 1.7e308, "g": -1e200}
+    _register(admin, tmp_path, stored)
+    summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    assert admin.delete_result("g")  # f is still past the bound: unknown still
+    del stored["g"]
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    assert stats["count"] == 3
+    _register(admin, tmp_path, {"f": 4.0}, replace=True)  # replaced by a number within it
+    stored["f"] = 4.0
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"))
+    _check(stats, list(stored.values()))
+    (row,) = [row for row in _sums_rows_of(stored_rows, "sums") if row[1] == "y"]
+    assert row[3] == 3 and row[4] is not None  # known again, counting a, b and f
+    _register(admin, tmp_path, {"h": 1e150})  # unknown again, then deleted: known again
+    stored["h"] = 1e150
+    summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    assert admin.delete_result("h")
+    del stored["h"]
+    _check(summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y")), list(stored.values()))
 
 
 def test_the_migration_fills_the_sums_registration_keeps(

@@ -59,6 +59,37 @@ execute = _sql.execute
 query = _sql.query
 
 
+INSERT_BATCH = 500  # rows per multi-row INSERT (well under SQLite's 32,766 parameters)
+INSERT_BATCH_BYTES = 4 * 1024 * 1024  # or fewer rows, when their values are large
+
+
+def insert_many(table: str, columns: tuple, rows, suffix: str = "") -> None:
+    """Multi-row INSERTs, written directly (the ORM took longer to build them than to run them).
+
+    ``rows`` may be any iterable: a batch is sent when it holds INSERT_BATCH
+    rows or INSERT_BATCH_BYTES of text, so large values are never all held.
+    """
+    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+    batch, batch_bytes = [], 0
+    for row in rows:
+        batch.append(row)
+        batch_bytes += sum(len(value) for value in row if isinstance(value, str))
+        if len(batch) >= INSERT_BATCH or batch_bytes >= INSERT_BATCH_BYTES:
+            _insert_batch(table, columns, row_marks, batch, suffix)
+            batch, batch_bytes = [], 0
+    if batch:
+        _insert_batch(table, columns, row_marks, batch, suffix)
+
+
+def _insert_batch(table: str, columns: tuple, row_marks: str, batch: list, suffix: str) -> None:
+    params = [value for row in batch for value in row]
+    execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (fixed SQL)
+        f"{', '.join([row_marks] * len(batch))}{suffix}",
+        params,
+    )
+
+
 def use_prepared_statements(enabled: bool) -> None:
     """Whether ``query`` prepares its statements on PostgreSQL (the config's choice)."""
     _sql.prepared_statements = enabled

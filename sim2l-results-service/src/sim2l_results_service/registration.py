@@ -24,15 +24,14 @@ from sim2l_service_kit.database import write_transaction
 from sim2l_results_service.models import Result
 from sim2l_results_service.models import database_proxy
 from sim2l_results_service.models import execute
-from sim2l_results_service.models import uses_question_marks
+from sim2l_results_service.models import insert_many
 from sim2l_results_service.runfile import Limits
 from sim2l_results_service.runfile import RunRecord
 from sim2l_results_service.runfile import ValueReader
+from sim2l_results_service.running_sums import update_sums
 from sim2l_results_service.storage import RunFileStore
 from sim2l_results_service.storage import discard
 
-INSERT_BATCH = 500  # rows per multi-row INSERT (well under SQLite's 32,766 parameters)
-INSERT_BATCH_BYTES = 4 * 1024 * 1024  # or fewer rows, when their values are large
 _SCHEMA_KEYS = (
     "type",
     "units",
@@ -196,7 +195,7 @@ def _value_rows(record: RunRecord, result_id: int, created_at: float, reader: Va
 
 
 def _numbers(record: RunRecord) -> list[tuple]:
-    """The run's numeric values as ``_update_sums`` takes them (those its value rows hold)."""
+    """The run's numeric values as ``update_sums`` takes them (those its value rows hold)."""
     meta = record.metadata
     return [
         (meta["simulation_name"], meta["simulation_version"], p.param_class, p.name, p.num_value)
@@ -229,33 +228,6 @@ _SCHEMA_COLUMNS = (
 )
 
 
-def _insert_many(table: str, columns: tuple, rows, suffix: str = "") -> None:
-    """Multi-row INSERTs, written directly (the ORM took longer to build them than to run them).
-
-    ``rows`` may be any iterable: a batch is sent when it holds INSERT_BATCH
-    rows or INSERT_BATCH_BYTES of text, so large values are never all held.
-    """
-    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
-    batch, batch_bytes = [], 0
-    for row in rows:
-        batch.append(row)
-        batch_bytes += sum(len(value) for value in row if isinstance(value, str))
-        if len(batch) >= INSERT_BATCH or batch_bytes >= INSERT_BATCH_BYTES:
-            _insert_batch(table, columns, row_marks, batch, suffix)
-            batch, batch_bytes = [], 0
-    if batch:
-        _insert_batch(table, columns, row_marks, batch, suffix)
-
-
-def _insert_batch(table: str, columns: tuple, row_marks: str, batch: list, suffix: str) -> None:
-    params = [value for row in batch for value in row]
-    execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (fixed SQL)
-        f"{', '.join([row_marks] * len(batch))}{suffix}",
-        params,
-    )
-
-
 def _count_schemas(
     simulation: str, version: str, entries: list, now: float, removed: Result | None = None
 ) -> list:
@@ -281,7 +253,7 @@ def _count_schemas(
             key = (removed.simulation_name, removed.simulation_version, param_class, name)
             changes.setdefault((*key, fingerprint), ["null", 0])[1] -= 1
     rows = [(*key, text, change, now, now) for key, (text, change) in sorted(changes.items())]
-    _insert_many(
+    insert_many(
         "results_parameter_schema",
         _SCHEMA_COLUMNS,
         rows,
@@ -296,83 +268,6 @@ def _count_schemas(
             (removed.simulation_name,),
         )
     return keys
-
-
-# A value beyond this magnitude (or not finite) makes its row's running sums
-# unknown: below it no deviation, square or sum of up to 10^27 squares can
-# overflow a double (migration 0007), so PostgreSQL never raises on them.
-SUMMED_MAGNITUDE = 1e140
-_SUMS_COLUMNS = (
-    "simulation_name",
-    "simulation_version",
-    "param_class",
-    "name",
-    "value_count",
-    "value_shift",
-    "value_sum",
-    "value_squares",
-    "squares_peak",
-)
-
-
-def _sums_suffix() -> str:
-    """The upsert's ``ON CONFLICT``: add one value's deviation from the row's shift, times the sign.
-
-    The incoming row carries the sign in ``value_count`` (1 to add, -1 to
-    take away, 0 to only lock the row), the value in ``value_shift`` and, in
-    ``value_sum`` and ``value_squares``, 0 or NULL (a value beyond
-    ``SUMMED_MAGNITUDE``: the sums become unknown, and stay so). A new row
-    starts with the value as its shift.
-    """
-    table = "results_parameter_sums"
-    shift = f"coalesce({table}.value_shift, excluded.value_shift)"
-    deviation = f"coalesce(excluded.value_shift - {shift}, 0)"
-    squares = (
-        f"{table}.value_squares + excluded.value_squares "
-        f"+ excluded.value_count * {deviation} * {deviation}"
-    )
-    greatest = "max" if uses_question_marks() else "greatest"  # (SQLite's max of two is scalar)
-    return (
-        " ON CONFLICT (simulation_name, param_class, name, simulation_version) DO UPDATE SET "
-        f"value_count = {table}.value_count + excluded.value_count, value_shift = {shift}, "
-        f"value_sum = {table}.value_sum + excluded.value_sum "
-        f"+ excluded.value_count * {deviation}, value_squares = {squares}, "
-        f"squares_peak = {greatest}({table}.squares_peak, {squares})"
-    )
-
-
-def _sums_rows(numbers: list, sign: int) -> list[tuple]:
-    """The upsert rows of ``numbers`` (``(simulation, version, param_class, name, number)``)."""
-    rows = []
-    for key in sorted(numbers):
-        number = key[4]
-        if sign and not abs(number) <= SUMMED_MAGNITUDE:  # (also NaN and the infinities)
-            rows.append((*key[:4], sign, None, None, None, None))
-        else:
-            rows.append((*key[:4], sign, number if sign else None, 0.0, 0.0, 0.0))
-    return rows
-
-
-def _update_sums(removed: list, added: list) -> None:
-    """Take the ``removed`` numbers out of the running sums and put the ``added`` ones in.
-
-    ``(simulation, version, param_class, name, number)`` each. The rows are
-    locked in one order, by key: the first statement touches every row the
-    second will (rows only to add to get a sign of 0), so two registrations
-    never wait for each other crosswise on PostgreSQL. Rows left without a
-    value go.
-    """
-    if removed:
-        keys = {number[:4] for number in removed}
-        only_added = [(*number[:4], None) for number in added if number[:4] not in keys]
-        rows = sorted(_sums_rows(removed, -1) + _sums_rows(only_added, 0))
-        _insert_many("results_parameter_sums", _SUMS_COLUMNS, rows, _sums_suffix())
-    _insert_many("results_parameter_sums", _SUMS_COLUMNS, _sums_rows(added, 1), _sums_suffix())
-    for simulation in sorted({number[0] for number in removed}):
-        execute(
-            "DELETE FROM results_parameter_sums WHERE simulation_name = ? AND value_count <= 0",
-            (simulation,),
-        )
 
 
 _RESULT_FIELDS = tuple(Result._meta.sorted_field_names)
@@ -414,7 +309,7 @@ def _insert_result(row: dict) -> int:
 
 
 def _delete_rows(result: Result) -> list:
-    """Delete a run's rows; return its numbers, for ``_update_sums`` to take out.
+    """Delete a run's rows; return its numbers, for ``update_sums`` to take out.
 
     Its schemas are counted out by ``_count_schemas``, with whatever the
     transaction counts in, in one pass.
@@ -471,13 +366,13 @@ def register_run(
                 )
                 result_id = _insert_result(row)
                 with ValueReader(upload, record.limits or Limits()) as reader:
-                    _insert_many(
+                    insert_many(
                         "results_parameter_value",
                         _VALUE_COLUMNS,
                         _value_rows(record, result_id, row["created_at"], reader),
                     )
-                # After every other row: the sums' row locks come last (see _update_sums).
-                _update_sums(removed, _numbers(record))
+                # After every other row: the sums' row locks come last (see update_sums).
+                update_sums(removed, _numbers(record))
                 # Last step inside the transaction: if the rename fails, nothing is stored.
                 store.install(upload, execution_id)
         except peewee.IntegrityError:
@@ -502,6 +397,6 @@ def delete_result(execution_id: str, store: RunFileStore) -> bool:
         removed = _delete_rows(existing)
         name, version = existing.simulation_name, existing.simulation_version
         _count_schemas(name, version, [], time.time(), removed=existing)
-        _update_sums(removed, [])
+        update_sums(removed, [])
     store.remove(execution_id)
     return True

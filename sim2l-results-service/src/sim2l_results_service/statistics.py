@@ -18,8 +18,9 @@ Where the values come from:
   a few rows combined by Chan et al.'s parallel formula, and the smallest
   and largest value, one seek each at the ends of the parameter's range of
   ``results_value_num``; one statement. Where a row's sums are unknown (a
-  value past ``registration.SUMMED_MAGNITUDE``) or may have lost their
-  digits (``PEAK_SHARE``), the values are scanned as below.
+  value past ``running_sums.SUMMED_MAGNITUDE``) or may have lost their
+  digits (``running_sums.PEAK_SHARE``), the values are scanned as below,
+  until a deletion repairs the row (``running_sums``).
 - No parameter filters otherwise: one index-only range scan of the
   parameter's values.
 - SQLite, with filters: the matching runs drive, and each run's value is one
@@ -61,6 +62,8 @@ from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
+from sim2l_results_service.running_sums import PEAK_SHARE
+from sim2l_results_service.running_sums import spread_of
 
 # Up to this many matches of the driving filter, PostgreSQL probes the values
 # per match; beyond it, it scans them. The scan reads every value of the
@@ -85,15 +88,6 @@ OVERFLOW = "22003"  # PostgreSQL's numeric_value_out_of_range
 ON_THE_COLUMN_INDEX = "(v.str_value IS NULL OR v.str_value IS NOT NULL)"
 
 SHIFTED_SUMS = "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift))"
-
-
-# The running sums answer while the spread they give (the sum of squared
-# deviations from the mean) is at least this share of the largest sum of
-# squared deviations from the shifts they have held: each update's rounding is
-# a few ulps of that peak, so the answer keeps at least 53 - 10 bits, less the
-# few that many updates add. Below it (large values deleted since, or a shift
-# far from the values' mean) the values are scanned.
-PEAK_SHARE = 2.0**-10
 
 
 @dataclass(frozen=True)
@@ -219,7 +213,7 @@ def _combined(rows: list[tuple]) -> tuple[int, float | None, float | None] | Non
         if shift is None or shifted is None or squares is None:
             return None
         row_mean = shift + shifted / value_count
-        row_spread = max(squares - shifted * shifted / value_count, 0.0)
+        row_spread = spread_of(value_count, shifted, squares)
         total = count + value_count
         delta = row_mean - mean
         if count:

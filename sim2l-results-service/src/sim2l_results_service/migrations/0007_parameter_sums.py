@@ -31,7 +31,7 @@ per version, never per fingerprint. So this migration and the benchmark's bulk
 load fill it with one plain ``GROUP BY`` (``fill_statement``).
 """
 
-# Registration's bound (registration.SUMMED_MAGNITUDE), written here as the
+# Registration's bound (running_sums.SUMMED_MAGNITUDE), written here as the
 # migration's own so this migration stays what it was when it ran.
 SUMMED_MAGNITUDE = 1e140
 
