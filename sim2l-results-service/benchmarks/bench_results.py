@@ -10,8 +10,9 @@
   with both backends served at once and each request body sent to SQLite and
   then PostgreSQL, so the ratio holds however the machine's load comes and
   goes; search throughput with wrk against the bare Flask ceiling;
-- a deep page (page 50, reached by cursor) of four searches against their
-  first page, the same bodies interleaved: keyset pages should cost alike.
+- a deep page (page 50, reached by cursor) of five searches against their
+  first page, and each page on PostgreSQL against SQLite, every body's pages
+  sent to both backends in turn: keyset pages should cost alike.
 
 The 100,000 runs of the search figures are written straight into the
 service's tables with bulk SQL (the same rows registration writes: 20 inputs
@@ -530,44 +531,67 @@ def _cursor_after(session, url: str, body: dict, skipped: int) -> str | None:
     return cursor
 
 
-def bench_deep_pages(label: str, server_url: str, token: str, baseline: dict) -> None:
-    """p95 of page 50 against page 1 of the same searches (same bodies, interleaved)."""
-    session = requests.Session()
-    session.headers["X-Session-ID"] = token
-    url = server_url + "/results/search"
+def _deep_sample(sessions: dict, urls: dict, make_body) -> dict | None:
+    """One body with a page 50 on every backend, and its cursor there: ``{label: (body,
+    cursor)}``; None when 20 bodies in a row had fewer matches."""
+    for _attempt in range(20):  # a body with fewer matches has no page 50: another
+        body = make_body()
+        cursors = {
+            label: _cursor_after(sessions[label], url, body, (DEEP_PAGE - 1) * DEEP_LIMIT)
+            for label, url in urls.items()
+        }
+        if all(cursor is not None for cursor in cursors.values()):
+            return {label: (body, cursor) for label, cursor in cursors.items()}
+    return None
+
+
+def bench_deep_pages(servers: dict[str, str], token: str) -> None:
+    """p95 of page 50 against page 1 of the same searches, and PostgreSQL's against SQLite's:
+    each body's page 1 and page 50 are sent to every backend in turn, so every ratio is of
+    requests interleaved under the same load."""
+    sessions, urls = {}, {}
+    for label, server_url in servers.items():
+        sessions[label] = requests.Session()
+        sessions[label].headers["X-Session-ID"] = token
+        urls[label] = server_url + "/results/search"
     rng = random.Random(17)
     for name, make_body in _deep_queries(rng).items():
-        first, deep = [], []
+        times = {(label, page): [] for label in urls for page in (1, DEEP_PAGE)}
         for _ in range(DEEP_SAMPLES):
-            for _attempt in range(20):  # a body with fewer matches has no page 50: another
-                body = make_body()
-                cursor = _cursor_after(session, url, body, (DEEP_PAGE - 1) * DEEP_LIMIT)
-                if cursor is not None:
-                    break
-            else:
+            sample = _deep_sample(sessions, urls, make_body)
+            if sample is None:
                 break
-            for cursor_given, times in ((None, first), (cursor, deep)):
-                request = {**body, "limit": DEEP_LIMIT}
-                if cursor_given:
-                    request["cursor"] = cursor_given
-                started = time.perf_counter()
-                answer = session.post(url, json=request)
-                times.append((time.perf_counter() - started) * 1000)
-                answer.raise_for_status()
-        if not deep:
-            log(f"{label}: deep page: {name} has no page {DEEP_PAGE} at {RUNS:,} runs")
+            for label, (body, cursor) in sample.items():
+                for page, extra in ((1, {}), (DEEP_PAGE, {"cursor": cursor})):
+                    started = time.perf_counter()
+                    answer = sessions[label].post(
+                        urls[label], json={**body, "limit": DEEP_LIMIT, **extra}
+                    )
+                    times[label, page].append((time.perf_counter() - started) * 1000)
+                    answer.raise_for_status()
+        if not times["sqlite", 1]:
+            log(f"deep page: {name} has no page {DEEP_PAGE} at {RUNS:,} runs")
             continue
-        figure = f"deep page: {name}, page {DEEP_PAGE} p95 ({DEEP_LIMIT} per page), {RUNS:,} runs"
-        first_figure = f"deep page: {name}, page 1 p95 ({DEEP_LIMIT} per page), {RUNS:,} runs"
-        first_p95, deep_p95 = percentile(first, 0.95), percentile(deep, 0.95)
-        if label == "sqlite":
-            baseline[figure], baseline[first_figure] = deep_p95, first_p95
-            report(f"{label}: {first_figure}", first_p95, "ms")
-        else:
-            sqlite = "SQLite, same run (target ratio <= 1.5)"
-            report(f"{label}: {first_figure}", first_p95, "ms", baseline.get(first_figure), sqlite)
-            report(f"{label}: {figure} vs SQLite", deep_p95, "ms", baseline.get(figure), sqlite)
-        report(f"{label}: {figure}", deep_p95, "ms", first_p95, "page 1 p95, same run and bodies")
+        p95 = {key: percentile(samples, 0.95) for key, samples in times.items()}
+        for page in (1, DEEP_PAGE):
+            figure = f"deep page: {name}, page {page} p95 ({DEEP_LIMIT} per page), {RUNS:,} runs"
+            report(f"sqlite: {figure}", p95["sqlite", page], "ms")
+            if "postgresql" in urls:
+                report(
+                    f"postgresql: {figure}",
+                    p95["postgresql", page],
+                    "ms",
+                    p95["sqlite", page],
+                    "SQLite, same bodies interleaved (target ratio <= 1.5)",
+                )
+        for label in urls:
+            report(
+                f"{label}: deep page: {name}, page {DEEP_PAGE} against page 1, p95",
+                p95[label, DEEP_PAGE],
+                "ms",
+                p95[label, 1],
+                "page 1 p95, same bodies interleaved",
+            )
 
 
 def bench_columns(label: str, server_url: str, token: str) -> None:
@@ -658,9 +682,7 @@ def bench_backends(backends: dict[str, str], home: Path, token: str, bare_rps) -
         }
         if ONLY != "columns":
             bench_search(servers, token, bare_rps)
-            baseline: dict = {}
-            for label, server_url in servers.items():
-                bench_deep_pages(label, server_url, token, baseline)
+            bench_deep_pages(servers, token)
         if ONLY != "search":
             for label, server_url in servers.items():
                 bench_columns(label, server_url, token)
