@@ -93,3 +93,42 @@ def test_postgresql_searches_are_prepared_once_per_connection_unless_turned_off(
         assert len(names) == 1 and names[0].startswith("sim2l_results_q")  # one text, once
     else:
         assert names == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_plans_page_statements_once_with_their_limit_in_the_text(
+    make_app, app_config, tokens
+):
+    """A bound ``LIMIT $n`` kept PostgreSQL from ever using a prepared page statement's generic
+    plan (it cannot tell the page is small), so each execution was planned again: the page's
+    row count is written into the statement, and after PostgreSQL's five trial plans the
+    statement runs on its generic plan."""
+    app = make_app(app_config)
+    client = app.test_client()
+    headers = {"X-Session-ID": tokens["user"]}
+    bodies = [
+        {"simulation_name": "thermal_sim"},
+        {"simulation_name": "thermal_sim", "sort": "input.temperature", "limit": 20},
+    ]
+    for _ in range(8):
+        for body in bodies:
+            answer = client.post("/results/search", json=body, headers=headers)
+            assert answer.status_code == 200
+    database = app.extensions["sim2l_database"]
+    statements = database.execute_sql(
+        "SELECT statement, generic_plans FROM pg_prepared_statements"
+    ).fetchall()
+    pages = [(text, generic) for text, generic in statements if "LIMIT" in text]
+    # the default page of 100 and the page of 20, each with the one row past it
+    assert pages and all(re.search(r"LIMIT (101|21)\b", text) for text, _ in pages), pages
+    assert not any("LIMIT $" in text for text, _ in pages)
+    assert all(generic > 0 for _, generic in pages), pages
+
+
+@pytest.mark.parametrize("rows", [-1, 2.0, "5; DROP TABLE results_result", None])
+def test_a_limit_written_into_sql_is_a_count(rows):
+    from sim2l_results_service.models import limit_sql
+
+    assert limit_sql(51) == "LIMIT 51"
+    with pytest.raises((TypeError, ValueError)):
+        limit_sql(rows)

@@ -6,6 +6,8 @@ are written and read by hand-written SQL only (``registration.py``,
 ``queries.py``), so they have no model here.
 """
 
+import operator
+
 import peewee
 from sim2l_service_kit.database import BackendSQL
 
@@ -88,6 +90,24 @@ def _insert_batch(table: str, columns: tuple, row_marks: str, batch: list, suffi
         f"{', '.join([row_marks] * len(batch))}{suffix}",
         params,
     )
+
+
+def limit_sql(rows: int) -> str:
+    """``LIMIT n`` with the count written into the statement, not bound as a parameter.
+
+    PostgreSQL plans a prepared statement once for all executions (a generic
+    plan) only when that plan is as cheap as the plans made for each one's
+    values. With ``LIMIT $n`` the generic plan cannot know the page is small,
+    expects a tenth of the matches, and loses: every execution of a page
+    statement was planned anew (0.38 of its 1.16 ms at 100,000 runs). With the
+    count in the text the generic plan is the page's own plan. ``rows`` is an
+    int (``operator.index`` refuses anything else), so nothing but digits
+    goes into the SQL.
+    """
+    count = operator.index(rows)
+    if count < 0:
+        raise ValueError(f"a LIMIT of {count} rows")
+    return f"LIMIT {count:d}"
 
 
 def use_prepared_statements(enabled: bool) -> None:

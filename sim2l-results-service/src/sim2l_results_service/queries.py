@@ -21,6 +21,7 @@ from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.filters import probes
 from sim2l_results_service.filters import window_of
 from sim2l_results_service.models import execute
+from sim2l_results_service.models import limit_sql
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
@@ -174,8 +175,8 @@ def _window_reader(name: str, order: Order, conditions: list, params: list, filt
         where = " AND ".join(
             ["r.simulation_name = ?", start[0], f"r.created_at {edge_sql}", *conditions, *checks]
         )
-        values = [name, *start[1], *edge_params, *params, *check_params, wanted]
-        return query(_page_sql(order, where), values).fetchall()
+        values = [name, *start[1], *edge_params, *params, *check_params]
+        return query(_page_sql(order, where, wanted), values).fetchall()
 
     return read
 
@@ -252,28 +253,31 @@ def _merged_page(
         after_sql, after_params = order.after(after, keys)
         where = " AND ".join([*conditions, after_sql])
         if index == 0:
-            cap, cap_params = (" LIMIT ?", [bound]) if bound is not None else ("", [])
+            cap = f" {limit_sql(bound)}" if bound is not None else ""
             joins.append(
                 f"(SELECT {', '.join(keys)} FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
                 f"WHERE {where} ORDER BY {order.order_by(keys)}{cap}) f0"
             )
-            values += [*params, *after_params, *cap_params]
+            values += [*params, *after_params]
         else:
             joins.append(
                 f"JOIN results_parameter_value {alias} ON {alias}.created_at = f0.created_at "  # noqa: S608 (fixed SQL)
                 f"AND {alias}.result_id = f0.result_id AND {where}"
             )
             values += [*params, *after_params]
-    sql = _page_sql(order, "1 = 1", " ".join(joins), ("f0.created_at", "f0.result_id"))
-    rows = query(sql, [*values, limit + 1], planner=MERGED_PLAN).fetchall()
+    sql = _page_sql(order, "1 = 1", limit + 1, " ".join(joins), ("f0.created_at", "f0.result_id"))
+    rows = query(sql, values, planner=MERGED_PLAN).fetchall()
     return rows if len(rows) == limit + 1 or bound is None else None
 
 
-def _page_sql(order: Order, where: str, source: str = "results_result r", keys=None) -> str:
+def _page_sql(
+    order: Order, where: str, rows: int, source: str = "results_result r", keys=None
+) -> str:
     """The page's ids and sort keys chosen first (narrow rows), then only its rows read whole.
 
-    ``source`` is what the ids and ``keys`` (the order's own by default; the
-    first is the run's id) are chosen from.
+    ``rows``: how many (``limit_sql``); ``source`` is what the ids and
+    ``keys`` (the order's own by default; the first is the run's id) are
+    chosen from.
     """
     keys = keys or order.keys
     aliases = tuple(f"k{index}" for index in range(len(keys)))
@@ -281,7 +285,7 @@ def _page_sql(order: Order, where: str, source: str = "results_result r", keys=N
     return (
         f"SELECT {RESULT_COLUMNS}, {', '.join('page.' + alias for alias in aliases)} "  # noqa: S608 (fixed SQL)
         f"FROM (SELECT {keys[-1]} AS id, {selected} FROM {source} WHERE {where} "
-        f"ORDER BY {order.order_by(keys)} LIMIT ?) page "
+        f"ORDER BY {order.order_by(keys)} {limit_sql(rows)}) page "
         "JOIN results_result r ON r.id = page.id "
         f"ORDER BY {order.order_by(tuple('page.' + alias for alias in aliases))}"
     )
@@ -301,8 +305,8 @@ def _matches_page(
     matches, params = filters_subquery(name, filters, few, with_creation_time=True)
     keys = ("m.created_at", "m.result_id")
     page_after, page_after_params = order.after(after, keys)
-    sql = _page_sql(order, page_after, f"({matches}) m", keys)
-    return query(sql, [*params, *page_after_params, limit + 1]).fetchall()
+    sql = _page_sql(order, page_after, limit + 1, f"({matches}) m", keys)
+    return query(sql, [*params, *page_after_params]).fetchall()
 
 
 def _few_matches(name: str, filters: list, matches: int, window: int) -> bool:
@@ -386,8 +390,8 @@ def _joined_page(
         where, where_params = where_clause(criteria, few_matches=few)
         page_after, page_after_params = order.after(after)
         source = f"results_result r {order.join}"
-        sql = _page_sql(order, f"{where} AND {page_after}", source)
-        values = [*order.join_params, *where_params, *page_after_params, limit + 1]
+        sql = _page_sql(order, f"{where} AND {page_after}", limit + 1, source)
+        values = [*order.join_params, *where_params, *page_after_params]
         return query(sql, values).fetchall()
 
     return _filtered_page(criteria, order, limit, after, parsed, count_matches, collect)

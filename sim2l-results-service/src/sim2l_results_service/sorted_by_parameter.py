@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from sim2l_results_service.filters import probes
 from sim2l_results_service.filters import window_of
+from sim2l_results_service.models import limit_sql
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
@@ -132,8 +133,9 @@ def _position(order: Order, columns: str, values: list) -> tuple[str, list]:
     return f" AND ({columns}) {sign} ({', '.join('?' * len(values))})", values
 
 
-def _valued_entries(search: _Search, column: str, after) -> tuple[str, list]:
-    """The query of the next entries with a ``column`` value: (id, value, created_at, matched)."""
+def _valued_entries(search: _Search, column: str, after, rows: int) -> tuple[str, list]:
+    """The query of the next ``rows`` entries with a ``column`` value: (id, value, created_at,
+    matched)."""
     cursor = None if after is None else [after[1 if column == "num_value" else 3], *after[4:]]
     position, position_params = _position(
         search.order, f"v.{column}, v.created_at, v.result_id", cursor
@@ -147,15 +149,15 @@ def _valued_entries(search: _Search, column: str, after) -> tuple[str, list]:
         "WHERE v.simulation_name = ? AND v.param_class = ? AND v.name = ? "
         f"AND v.{column} IS NOT NULL{where}{position} "
         f"ORDER BY v.{column} {direction}, v.created_at {direction}, v.result_id {direction} "
-        "LIMIT ?"
+        f"{limit_sql(rows)}"
     )
     values = [*flag_params, search.name, *search.parameter, *where_params, *position_params]
     return sql, values
 
 
-def _entries_without_value(search: _Search, after) -> tuple[str, list]:
-    """The query of the next runs with neither a number nor a text: (id, NULL, created_at,
-    matched)."""
+def _entries_without_value(search: _Search, after, rows: int) -> tuple[str, list]:
+    """The query of the next ``rows`` runs with neither a number nor a text: (id, NULL,
+    created_at, matched)."""
     cursor = None if after is None else list(after[4:])
     position, position_params = _position(search.order, "r.created_at, r.id", cursor)
     where, flag, where_params, flag_params = search.checks("r.id")
@@ -165,7 +167,7 @@ def _entries_without_value(search: _Search, after) -> tuple[str, list]:
         f"WHERE r.simulation_name = ?{where}{position} AND NOT EXISTS (SELECT 1 "
         "FROM results_parameter_value v WHERE v.result_id = r.id AND v.param_class = ? "
         "AND v.name = ? AND (v.num_value IS NOT NULL OR v.str_value IS NOT NULL)) "
-        f"ORDER BY r.created_at {direction}, r.id {direction} LIMIT ?"
+        f"ORDER BY r.created_at {direction}, r.id {direction} {limit_sql(rows)}"
     )
     values = [*flag_params, search.name, *where_params, *position_params, *search.parameter]
     return sql, values
@@ -190,10 +192,10 @@ def page_keys(search: _Search, after, wanted: int, budget: int) -> list[tuple] |
                 if asked == 0:
                     return None
             if column is None:
-                sql, values = _entries_without_value(search, position)
+                sql, values = _entries_without_value(search, position, asked)
             else:
-                sql, values = _valued_entries(search, column, position)
-            entries = query(sql, [*values, asked]).fetchall()
+                sql, values = _valued_entries(search, column, position, asked)
+            entries = query(sql, values).fetchall()
             budget -= len(entries)
             keys = [
                 (run_id, parameter_key(order, column, value, created_at, run_id))
