@@ -25,7 +25,6 @@ schemas turn into the 400 answer.
 
 import math
 
-from sim2l_results_service.models import limit_sql
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 
@@ -231,9 +230,9 @@ def driving_matches(simulation_name: str, filters: list, cap: int) -> int:
     conditions, params = filter_select("f0", simulation_name, entry)
     sql = (
         "SELECT count(*) FROM (SELECT 1 FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
-        f"WHERE {' AND '.join(conditions)} {limit_sql(cap + 1)}) capped"
+        f"WHERE {' AND '.join(conditions)} LIMIT ?) capped"
     )
-    return int(query(sql, params).fetchone()[0])
+    return int(query(sql, params + [cap + 1]).fetchone()[0])
 
 
 def parse_filters(input_filters: dict | None, output_filters: dict | None) -> list[tuple]:

@@ -70,10 +70,9 @@ def applies(criteria: dict, parsed: tuple, limit: int, count_matches) -> bool:
         return True
     sql = (
         "SELECT count(*) FROM (SELECT 1 FROM results_result r "  # noqa: S608 (fixed SQL)
-        f"WHERE r.simulation_name = ? AND {' AND '.join(conditions)} "
-        f"{limit_sql(window + 1)}) meeting"
+        f"WHERE r.simulation_name = ? AND {' AND '.join(conditions)} LIMIT ?) meeting"
     )
-    return query(sql, [name, *params]).fetchone()[0] > window
+    return query(sql, [name, *params, window + 1]).fetchone()[0] > window
 
 
 def parameter_key(order: Order, column: str | None, value, created_at: float, run_id: int):
