@@ -364,7 +364,8 @@ def _search_body(rng: random.Random) -> dict:
 
 
 def _query_set(rng: random.Random, temperatures: list[float]) -> dict[str, list[dict]]:
-    """The issue's searches and statistics, fresh values per request (default newest first)."""
+    """The issue's searches and statistics, fresh values per request (default newest first),
+    and the plain lists of all runs (newest first, and sorted by an input)."""
     s = SIMULATION
 
     def ranged(width: float) -> list[float]:
@@ -390,6 +391,11 @@ def _query_set(rng: random.Random, temperatures: list[float]) -> dict[str, list[
         ],
         "search: broad equality (material, 1/3)": [
             {"simulation_name": s, "input_filters": {"material": rng.choice(["steel", "alu"])}}
+            for _ in range(REQUESTS)
+        ],
+        "search: all runs, newest first": [{"simulation_name": s}] * REQUESTS,
+        "search: all runs sorted by an input": [
+            {"simulation_name": s, "sort": rng.choice(["input.temperature", "-input.temperature"])}
             for _ in range(REQUESTS)
         ],
         "stats: one output over all runs": [

@@ -101,14 +101,16 @@ def test_postgresql_plans_page_statements_once_with_their_limit_in_the_text(
 ):
     """A bound ``LIMIT $n`` kept PostgreSQL from ever using a prepared page statement's generic
     plan (it cannot tell the page is small), so each execution was planned again: the page's
-    row count is written into the statement, and after PostgreSQL's five trial plans the
-    statement runs on its generic plan."""
+    row count is written into the statement, and after PostgreSQL's five trial plans a page
+    without filters runs on its generic plan. A page under a filter is still planned with the
+    filter's values every time (``PLAN_WITH_VALUES``): a generic plan guesses any range."""
     app = make_app(app_config)
     client = app.test_client()
     headers = {"X-Session-ID": tokens["user"]}
     bodies = [
         {"simulation_name": "thermal_sim"},
         {"simulation_name": "thermal_sim", "sort": "input.temperature", "limit": 20},
+        {"simulation_name": "thermal_sim", "input_filters": {"temperature": {"gt": 1.5}}},
     ]
     for _ in range(8):
         for body in bodies:
@@ -116,13 +118,15 @@ def test_postgresql_plans_page_statements_once_with_their_limit_in_the_text(
             assert answer.status_code == 200
     database = app.extensions["sim2l_database"]
     statements = database.execute_sql(
-        "SELECT statement, generic_plans FROM pg_prepared_statements"
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
     ).fetchall()
-    pages = [(text, generic) for text, generic in statements if "LIMIT" in text]
+    pages = [row for row in statements if "LIMIT" in row[0] and "count(*)" not in row[0]]
     # the default page of 100 and the page of 20, each with the one row past it
-    assert pages and all(re.search(r"LIMIT (101|21)\b", text) for text, _ in pages), pages
-    assert not any("LIMIT $" in text for text, _ in pages)
-    assert all(generic > 0 for _, generic in pages), pages
+    assert pages and all(re.search(r"LIMIT (101|21)\b", text) for text, *_ in pages), pages
+    assert not any("LIMIT $" in text for text, *_ in pages)
+    filtered = [row for row in pages if "num_value >" in row[0]]
+    assert [plans for _, *plans in filtered] == [[0, 8]]  # planned with the range each time
+    assert all(generic > 0 for _, generic, _ in set(pages) - set(filtered)), pages
 
 
 @pytest.mark.parametrize("rows", [-1, 2.0, "5; DROP TABLE results_result", None])

@@ -20,6 +20,7 @@ from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.filters import probes
 from sim2l_results_service.filters import window_of
+from sim2l_results_service.models import PLAN_WITH_VALUES
 from sim2l_results_service.models import execute
 from sim2l_results_service.models import limit_sql
 from sim2l_results_service.models import query
@@ -169,6 +170,7 @@ def _window_reader(name: str, order: Order, conditions: list, params: list, filt
     # and takes no OFFSET without a LIMIT).
     ordered = sorted(filters, key=lambda item: item[0])
     checks, check_params = probes(ordered, "r.id", not uses_question_marks(), first=0)
+    planned = PLAN_WITH_VALUES if filters else None
 
     def read(start: tuple[str, list], edge: tuple[str, list] | None, wanted: int) -> list:
         edge_sql, edge_params = edge if edge is not None else ("IS NOT NULL", [])
@@ -176,7 +178,7 @@ def _window_reader(name: str, order: Order, conditions: list, params: list, filt
             ["r.simulation_name = ?", start[0], f"r.created_at {edge_sql}", *conditions, *checks]
         )
         values = [name, *start[1], *edge_params, *params, *check_params]
-        return query(_page_sql(order, where, wanted), values).fetchall()
+        return query(_page_sql(order, where, wanted), values, planner=planned).fetchall()
 
     return read
 
@@ -306,7 +308,7 @@ def _matches_page(
     keys = ("m.created_at", "m.result_id")
     page_after, page_after_params = order.after(after, keys)
     sql = _page_sql(order, page_after, limit + 1, f"({matches}) m", keys)
-    return query(sql, [*params, *page_after_params]).fetchall()
+    return query(sql, [*params, *page_after_params], planner=PLAN_WITH_VALUES).fetchall()
 
 
 def _few_matches(name: str, filters: list, matches: int, window: int) -> bool:
@@ -392,7 +394,7 @@ def _joined_page(
         source = f"results_result r {order.join}"
         sql = _page_sql(order, f"{where} AND {page_after}", limit + 1, source)
         values = [*order.join_params, *where_params, *page_after_params]
-        return query(sql, values).fetchall()
+        return query(sql, values, planner=PLAN_WITH_VALUES if parsed[2] else None).fetchall()
 
     return _filtered_page(criteria, order, limit, after, parsed, count_matches, collect)
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from sim2l_results_service.filters import probes
 from sim2l_results_service.filters import window_of
+from sim2l_results_service.models import PLAN_WITH_VALUES
 from sim2l_results_service.models import limit_sql
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
@@ -182,6 +183,7 @@ def page_keys(search: _Search, after, wanted: int, budget: int) -> list[tuple] |
     order = search.order
     first = 0 if after is None else _group_of(order, after)
     found, chunk = [], FIRST_CHUNK * wanted
+    planned = PLAN_WITH_VALUES if search.filters else None
     for index in range(first, len(GROUPS)):
         column = GROUPS[index]
         position = after if index == first else None
@@ -195,7 +197,7 @@ def page_keys(search: _Search, after, wanted: int, budget: int) -> list[tuple] |
                 sql, values = _entries_without_value(search, position, asked)
             else:
                 sql, values = _valued_entries(search, column, position, asked)
-            entries = query(sql, values).fetchall()
+            entries = query(sql, values, planner=planned).fetchall()
             budget -= len(entries)
             keys = [
                 (run_id, parameter_key(order, column, value, created_at, run_id))
