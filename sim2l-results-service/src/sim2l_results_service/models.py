@@ -92,32 +92,28 @@ def _insert_batch(table: str, columns: tuple, row_marks: str, batch: list, suffi
     )
 
 
-def limit_sql(rows: int) -> str:
-    """``LIMIT n`` with the count written into the statement, not bound as a parameter.
+def page_limit(rows: int, filtered: bool) -> tuple[str, list]:
+    """``(LIMIT clause, its parameters)`` of a statement reading ``rows`` rows of a page.
 
-    PostgreSQL plans a prepared statement once for all executions (a generic
-    plan) only when that plan is as cheap as the plans made for each one's
-    values. With ``LIMIT $n`` the generic plan cannot know the page is small,
-    expects a tenth of the matches, and loses: every execution of a page
-    statement was planned anew (0.38 of its 1.16 ms at 100,000 runs). With the
-    count in the text the generic plan is the page's own plan. ``rows`` is an
-    int (``operator.index`` refuses anything else), so nothing but digits
-    goes into the SQL. A statement whose filters' values decide its plan
-    says so with ``PLAN_WITH_VALUES``.
+    Without filters the count is written into the statement: PostgreSQL plans
+    a prepared statement once for all executions (a generic plan) only when
+    that plan costs no more than those made for each one's values, and with
+    ``LIMIT $n`` the generic plan cannot know the page is small, expects a
+    tenth of the runs, and loses, so every execution was planned anew (0.38
+    of a 1.16 ms page statement at 100,000 runs). With filters the count stays
+    a parameter, and with it PostgreSQL's choice: their values may decide the
+    plan (a range matching 1 % of the runs wants its matches sorted, one
+    matching half wants the time index walked), and it plans a range with
+    its values while it keeps the generic plan of an equality. Written in,
+    the count made PostgreSQL take the generic plan of a range too, which
+    guesses a third of the runs (a 1 % output range newest first: 11.4 ms
+    against 8.1). ``rows`` must be an int (``operator.index``), so only
+    digits go into the SQL.
     """
     count = operator.index(rows)
     if count < 0:
         raise ValueError(f"a LIMIT of {count} rows")
-    return f"LIMIT {count:d}"
-
-
-# ``query(..., planner=PLAN_WITH_VALUES)``: planned at each execution with its
-# values, for a statement whose best plan depends on its filters' values (a
-# range matching 1 % of the runs wants its matches sorted; one matching half
-# wants the time index walked). A generic plan guesses a third of the rows for
-# any range: measured at 100,000 runs, a newest-first page under a 1 % range
-# of an output took 11.4 ms on it against 8.1 ms planned with the values.
-PLAN_WITH_VALUES = {"plan_cache_mode": "force_custom_plan"}
+    return ("LIMIT ?", [count]) if filtered else (f"LIMIT {count:d}", [])
 
 
 def use_prepared_statements(enabled: bool) -> None:

@@ -20,9 +20,8 @@ from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.filters import probes
 from sim2l_results_service.filters import window_of
-from sim2l_results_service.models import PLAN_WITH_VALUES
 from sim2l_results_service.models import execute
-from sim2l_results_service.models import limit_sql
+from sim2l_results_service.models import page_limit
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
@@ -170,15 +169,15 @@ def _window_reader(name: str, order: Order, conditions: list, params: list, filt
     # and takes no OFFSET without a LIMIT).
     ordered = sorted(filters, key=lambda item: item[0])
     checks, check_params = probes(ordered, "r.id", not uses_question_marks(), first=0)
-    planned = PLAN_WITH_VALUES if filters else None
 
     def read(start: tuple[str, list], edge: tuple[str, list] | None, wanted: int) -> list:
         edge_sql, edge_params = edge if edge is not None else ("IS NOT NULL", [])
         where = " AND ".join(
             ["r.simulation_name = ?", start[0], f"r.created_at {edge_sql}", *conditions, *checks]
         )
-        values = [name, *start[1], *edge_params, *params, *check_params]
-        return query(_page_sql(order, where, wanted), values, planner=planned).fetchall()
+        limit, limit_params = page_limit(wanted, filtered=bool(filters))
+        values = [name, *start[1], *edge_params, *params, *check_params, *limit_params]
+        return query(_page_sql(order, where, limit), values).fetchall()
 
     return read
 
@@ -255,31 +254,32 @@ def _merged_page(
         after_sql, after_params = order.after(after, keys)
         where = " AND ".join([*conditions, after_sql])
         if index == 0:
-            cap = f" {limit_sql(bound)}" if bound is not None else ""
+            cap, cap_params = page_limit(bound, filtered=True) if bound is not None else ("", [])
             joins.append(
                 f"(SELECT {', '.join(keys)} FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
-                f"WHERE {where} ORDER BY {order.order_by(keys)}{cap}) f0"
+                f"WHERE {where} ORDER BY {order.order_by(keys)} {cap}) f0"
             )
-            values += [*params, *after_params]
+            values += [*params, *after_params, *cap_params]
         else:
             joins.append(
                 f"JOIN results_parameter_value {alias} ON {alias}.created_at = f0.created_at "  # noqa: S608 (fixed SQL)
                 f"AND {alias}.result_id = f0.result_id AND {where}"
             )
             values += [*params, *after_params]
-    sql = _page_sql(order, "1 = 1", limit + 1, " ".join(joins), ("f0.created_at", "f0.result_id"))
-    rows = query(sql, values, planner=MERGED_PLAN).fetchall()
+    page, page_params = page_limit(limit + 1, filtered=True)
+    sql = _page_sql(order, "1 = 1", page, " ".join(joins), ("f0.created_at", "f0.result_id"))
+    rows = query(sql, [*values, *page_params], planner=MERGED_PLAN).fetchall()
     return rows if len(rows) == limit + 1 or bound is None else None
 
 
 def _page_sql(
-    order: Order, where: str, rows: int, source: str = "results_result r", keys=None
+    order: Order, where: str, limit: str, source: str = "results_result r", keys=None
 ) -> str:
     """The page's ids and sort keys chosen first (narrow rows), then only its rows read whole.
 
-    ``rows``: how many (``limit_sql``); ``source`` is what the ids and
-    ``keys`` (the order's own by default; the first is the run's id) are
-    chosen from.
+    ``limit``: the clause of how many (``page_limit``); ``source`` is what
+    the ids and ``keys`` (the order's own by default; the first is the run's
+    id) are chosen from.
     """
     keys = keys or order.keys
     aliases = tuple(f"k{index}" for index in range(len(keys)))
@@ -287,7 +287,7 @@ def _page_sql(
     return (
         f"SELECT {RESULT_COLUMNS}, {', '.join('page.' + alias for alias in aliases)} "  # noqa: S608 (fixed SQL)
         f"FROM (SELECT {keys[-1]} AS id, {selected} FROM {source} WHERE {where} "
-        f"ORDER BY {order.order_by(keys)} {limit_sql(rows)}) page "
+        f"ORDER BY {order.order_by(keys)} {limit}) page "
         "JOIN results_result r ON r.id = page.id "
         f"ORDER BY {order.order_by(tuple('page.' + alias for alias in aliases))}"
     )
@@ -307,8 +307,9 @@ def _matches_page(
     matches, params = filters_subquery(name, filters, few, with_creation_time=True)
     keys = ("m.created_at", "m.result_id")
     page_after, page_after_params = order.after(after, keys)
-    sql = _page_sql(order, page_after, limit + 1, f"({matches}) m", keys)
-    return query(sql, [*params, *page_after_params], planner=PLAN_WITH_VALUES).fetchall()
+    page, page_params = page_limit(limit + 1, filtered=True)
+    sql = _page_sql(order, page_after, page, f"({matches}) m", keys)
+    return query(sql, [*params, *page_after_params, *page_params]).fetchall()
 
 
 def _few_matches(name: str, filters: list, matches: int, window: int) -> bool:
@@ -392,9 +393,10 @@ def _joined_page(
         where, where_params = where_clause(criteria, few_matches=few)
         page_after, page_after_params = order.after(after)
         source = f"results_result r {order.join}"
-        sql = _page_sql(order, f"{where} AND {page_after}", limit + 1, source)
-        values = [*order.join_params, *where_params, *page_after_params]
-        return query(sql, values, planner=PLAN_WITH_VALUES if parsed[2] else None).fetchall()
+        page, page_params = page_limit(limit + 1, filtered=bool(parsed[2]))
+        sql = _page_sql(order, f"{where} AND {page_after}", page, source)
+        values = [*order.join_params, *where_params, *page_after_params, *page_params]
+        return query(sql, values).fetchall()
 
     return _filtered_page(criteria, order, limit, after, parsed, count_matches, collect)
 

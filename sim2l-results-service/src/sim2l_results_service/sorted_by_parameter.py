@@ -38,8 +38,7 @@ from dataclasses import dataclass
 
 from sim2l_results_service.filters import probes
 from sim2l_results_service.filters import window_of
-from sim2l_results_service.models import PLAN_WITH_VALUES
-from sim2l_results_service.models import limit_sql
+from sim2l_results_service.models import page_limit
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.orders import Order
@@ -142,6 +141,7 @@ def _valued_entries(search: _Search, column: str, after, rows: int) -> tuple[str
         search.order, f"v.{column}, v.created_at, v.result_id", cursor
     )
     where, flag, where_params, flag_params = search.checks("v.result_id")
+    limit, limit_params = page_limit(rows, filtered=bool(search.filters))
     join = " JOIN results_result r ON r.id = v.result_id" if search.conditions else ""
     direction = search.order.direction
     sql = (
@@ -150,9 +150,16 @@ def _valued_entries(search: _Search, column: str, after, rows: int) -> tuple[str
         "WHERE v.simulation_name = ? AND v.param_class = ? AND v.name = ? "
         f"AND v.{column} IS NOT NULL{where}{position} "
         f"ORDER BY v.{column} {direction}, v.created_at {direction}, v.result_id {direction} "
-        f"{limit_sql(rows)}"
+        f"{limit}"
     )
-    values = [*flag_params, search.name, *search.parameter, *where_params, *position_params]
+    values = [
+        *flag_params,
+        search.name,
+        *search.parameter,
+        *where_params,
+        *position_params,
+        *limit_params,
+    ]
     return sql, values
 
 
@@ -162,15 +169,23 @@ def _entries_without_value(search: _Search, after, rows: int) -> tuple[str, list
     cursor = None if after is None else list(after[4:])
     position, position_params = _position(search.order, "r.created_at, r.id", cursor)
     where, flag, where_params, flag_params = search.checks("r.id")
+    limit, limit_params = page_limit(rows, filtered=bool(search.filters))
     direction = search.order.direction
     sql = (
         f"SELECT r.id, NULL, r.created_at, {flag} FROM results_result r "  # noqa: S608 (fixed SQL)
         f"WHERE r.simulation_name = ?{where}{position} AND NOT EXISTS (SELECT 1 "
         "FROM results_parameter_value v WHERE v.result_id = r.id AND v.param_class = ? "
         "AND v.name = ? AND (v.num_value IS NOT NULL OR v.str_value IS NOT NULL)) "
-        f"ORDER BY r.created_at {direction}, r.id {direction} {limit_sql(rows)}"
+        f"ORDER BY r.created_at {direction}, r.id {direction} {limit}"
     )
-    values = [*flag_params, search.name, *where_params, *position_params, *search.parameter]
+    values = [
+        *flag_params,
+        search.name,
+        *where_params,
+        *position_params,
+        *search.parameter,
+        *limit_params,
+    ]
     return sql, values
 
 
@@ -183,7 +198,6 @@ def page_keys(search: _Search, after, wanted: int, budget: int) -> list[tuple] |
     order = search.order
     first = 0 if after is None else _group_of(order, after)
     found, chunk = [], FIRST_CHUNK * wanted
-    planned = PLAN_WITH_VALUES if search.filters else None
     for index in range(first, len(GROUPS)):
         column = GROUPS[index]
         position = after if index == first else None
@@ -197,7 +211,7 @@ def page_keys(search: _Search, after, wanted: int, budget: int) -> list[tuple] |
                 sql, values = _entries_without_value(search, position, asked)
             else:
                 sql, values = _valued_entries(search, column, position, asked)
-            entries = query(sql, values, planner=planned).fetchall()
+            entries = query(sql, values).fetchall()
             budget -= len(entries)
             keys = [
                 (run_id, parameter_key(order, column, value, created_at, run_id))
