@@ -6,6 +6,7 @@ import math
 import random
 import statistics
 import tempfile
+import threading
 from fractions import Fraction
 
 import pytest
@@ -458,6 +459,44 @@ def test_unknown_sums_are_repaired_when_their_last_far_value_goes(
     assert admin.delete_result("h")
     del stored["h"]
     _check(summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y")), list(stored.values()))
+
+
+def test_repairs_and_registrations_at_once_leave_the_sums_of_the_values(
+    admin, tmp_path, monkeypatch
+):
+    """Deleting the far values (each deletion may rewrite the row) while other runs of the
+    same version are registered and replaced, all at the same moment: every request lands,
+    and the row the statistics then read is the one the values left."""
+    stored = {f"n-{n}": float(n) for n in range(6)} | {"far-a": 1e200, "far-b": -1e180}
+    _register(admin, tmp_path, stored)
+    summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"), summed=False)
+    folder = tempfile.mkdtemp(dir=tmp_path)
+    added = {f"m-{n}": 10.0 + n for n in range(4)} | {"n-0": 2.5, "n-1": -4.0}
+    paths = {
+        execution_id: make_run(folder, execution_id, {"n": 1}, {"y": value}, simulation="sums")
+        for execution_id, value in added.items()
+    }
+    jobs = [lambda key=key: admin.delete_result(key) for key in ("far-a", "far-b")]
+    jobs += [lambda path=path: admin.register_result(path, replace=True) for path in paths.values()]
+    barrier, errors = threading.Barrier(len(jobs)), []
+
+    def run(job):
+        barrier.wait()
+        try:
+            job()
+        except Exception as error:  # noqa: BLE001 (collected and reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    del stored["far-a"], stored["far-b"]
+    stored |= added
+    stats = summed_and_scanned(monkeypatch, _stats_of(admin, "sums", "y"))
+    _check(stats, list(stored.values()))
 
 
 def test_the_migration_fills_the_sums_registration_keeps(
