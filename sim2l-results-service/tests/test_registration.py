@@ -6,6 +6,7 @@ import sqlite3
 import threading
 
 import pytest
+from at_once import run_at_once
 from runfiles import copy_of
 from runfiles import make_run
 from sim2l_results_client import ConflictError
@@ -109,21 +110,9 @@ def test_different_content_conflicts_unless_replaced_by_admin(client, admin, tmp
 
 def _replace_at_once(client, paths: list) -> list:
     """Send a replacing registration of each path at the same moment; the errors raised."""
-    barrier, errors = threading.Barrier(len(paths)), []
-
-    def replace(path):
-        barrier.wait()
-        try:
-            client.register_result(path, replace=True)
-        except Exception as error:  # noqa: BLE001 (collected and reported by the caller)
-            errors.append(error)
-
-    threads = [threading.Thread(target=replace, args=(path,)) for path in paths]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return run_at_once(
+        [lambda path=path: client.register_result(path, replace=True) for path in paths]
+    )
 
 
 def test_opposite_replacements_at_once_both_land(

@@ -6,10 +6,10 @@ import math
 import random
 import statistics
 import tempfile
-import threading
 from fractions import Fraction
 
 import pytest
+from at_once import run_at_once
 from runfiles import make_run
 from sim2l_results_service import statistics as stats_module
 
@@ -478,20 +478,7 @@ def test_repairs_and_registrations_at_once_leave_the_sums_of_the_values(
     }
     jobs = [lambda key=key: admin.delete_result(key) for key in ("far-a", "far-b")]
     jobs += [lambda path=path: admin.register_result(path, replace=True) for path in paths.values()]
-    barrier, errors = threading.Barrier(len(jobs)), []
-
-    def run(job):
-        barrier.wait()
-        try:
-            job()
-        except Exception as error:  # noqa: BLE001 (collected and reported below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_at_once(jobs)
     assert errors == []
     del stored["far-a"], stored["far-b"]
     stored |= added
