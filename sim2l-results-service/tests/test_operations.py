@@ -111,6 +111,7 @@ def test_postgresql_plans_page_statements_once_with_their_limit_in_the_text(
         {"simulation_name": "thermal_sim"},
         {"simulation_name": "thermal_sim", "sort": "input.temperature", "limit": 20},
         {"simulation_name": "thermal_sim", "input_filters": {"temperature": {"gt": 1.5}}},
+        {"limit": 5},  # every simulation: a statement with no parameter left at all
     ]
     for _ in range(8):
         for body in bodies:
@@ -123,8 +124,8 @@ def test_postgresql_plans_page_statements_once_with_their_limit_in_the_text(
     pages = [row for row in statements if "LIMIT" in row[0] and "count(*)" not in row[0]]
     filtered = [row for row in pages if "num_value >" in row[0]]
     unfiltered = [row for row in pages if row not in filtered]
-    # the default page of 100 and the page of 20, each with the one row past it
-    assert unfiltered and all(re.search(r"LIMIT (101|21)\b", text) for text, _ in unfiltered)
+    # the default page of 100 and the pages of 20 and 5, each with the one row past it
+    assert unfiltered and all(re.search(r"LIMIT (101|21|6)\b", text) for text, _ in unfiltered)
     assert all(generic > 0 for _, generic in unfiltered), unfiltered
     assert len(filtered) == 1 and re.search(r"LIMIT \$\d+\)", filtered[0][0])
 

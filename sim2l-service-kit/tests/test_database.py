@@ -80,6 +80,18 @@ def test_prepared_statements_prepare_once_per_connection(database_url):
     database.close()
 
 
+def test_a_prepared_statement_may_take_no_parameters(database_url):
+    """``EXECUTE name ()`` is a syntax error on PostgreSQL: a statement whose values are all
+    written into its text (a page's ``LIMIT 51``) is executed as ``EXECUTE name``."""
+    if not database_url.startswith("postgresql"):
+        return  # SQLite has no server-side statements
+    database = database_from_url(database_url)
+    statements = PreparedStatements(database, "kit_bare")
+    for _ in range(2):
+        assert statements.execute_text("SELECT 41 + 1", ()).fetchone() == (42,)
+    database.close()
+
+
 def test_prepared_statements_keep_at_most_their_limit_per_connection(database_url, monkeypatch):
     if not database_url.startswith("postgresql"):
         return  # SQLite has no server-side statements

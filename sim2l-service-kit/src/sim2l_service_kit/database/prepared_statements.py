@@ -18,7 +18,9 @@ def _compile(statement: str, sql: str) -> tuple[str, str]:
         f"${index}{part}" for index, part in enumerate(parts[1:], start=1)
     )
     markers = ", ".join(["%s"] * (len(parts) - 1))
-    return f"PREPARE {statement} AS {numbered}", f"EXECUTE {statement} ({markers})"
+    # A statement without parameters is executed without parentheses: "()" is a syntax error.
+    arguments = f" ({markers})" if markers else ""
+    return f"PREPARE {statement} AS {numbered}", f"EXECUTE {statement}{arguments}"
 
 
 @functools.lru_cache(maxsize=1024)
