@@ -115,6 +115,10 @@ CASES = [
      lambda i, o, v, s: v == "1.0.0" and _stress(o, lambda x: x >= 0)),
     ({"temperature": {"lt": 285}}, {}, {"status": "completed"},
      lambda i, o, v, s: s == "completed" and i["temperature"] < 285),
+    # the parameter's own filter the narrowest: its values drive, the others are probed
+    ({"temperature": {"gt": 50}}, {"stress": {"between": [-400, 700]}}, {"status": "completed"},
+     lambda i, o, v, s: s == "completed" and i["temperature"] > 50
+     and _stress(o, lambda x: -400 <= x <= 700)),
 ]  # fmt: skip
 
 
@@ -164,6 +168,7 @@ def test_statistics_of_a_parameter_only_some_runs_hold(client, runs, monkeypatch
         ({"material": "wood"}, {}),  # an equality no run holds
         ({"temperature": {"between": [0, 100]}}, {"stress": {"gt": 1e6}}),  # the second empties it
         ({"no_such_input": {"ge": 0}}, {}),  # a parameter no run holds
+        ({"temperature": {"ge": 0}}, {"stress": "diverged"}),  # its own filter matches text
     ],
 )
 def test_statistics_under_a_filter_matching_nothing(

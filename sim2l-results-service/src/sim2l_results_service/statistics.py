@@ -24,7 +24,9 @@ Where the values come from:
 - No parameter filters otherwise: one index-only range scan of the
   parameter's values.
 - SQLite, with filters: the matching runs drive, and each run's value is one
-  probe of the clustered primary key (cheap in SQLite whatever their number).
+  probe of ``results_value_column`` (cheap in SQLite whatever their number),
+  where the parameter's own filter is checked too; when that filter is the
+  narrowest, its matching values drive instead (``_probed_sqlite``).
 - PostgreSQL, with filters: the runs each filter matches are counted, each up
   to ``probe_limit`` (a bounded index-only scan), and the filter matching
   fewest drives. When it matches no more than the limit, its ids are
@@ -60,6 +62,7 @@ import peewee
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
 from sim2l_results_service.filters import parse_criteria
+from sim2l_results_service.filters import probes
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
 from sim2l_results_service.running_sums import PEAK_SHARE
@@ -366,7 +369,7 @@ def _scanned(request: _Request, filters: list) -> tuple:
     aggregates, prefix, values = request.aggregates()
     own = [entry for entry in filters if entry[1:3] == request.key]
     others = [entry for entry in filters if entry[1:3] != request.key]
-    own_entry = own[0] if own else (0, *request.key, [], "")
+    own_entry = own[0] if own else _any(request)
     own_conditions, own_params = filter_select("v", request.name, own_entry)
     source = f"{prefix}results_parameter_value v"
     if others:
@@ -384,16 +387,42 @@ def _scanned(request: _Request, filters: list) -> tuple:
 
 
 def _probed_sqlite(request: _Request, filters: list) -> tuple:
-    """SQLite: the matching runs drive; each run's value is one clustered primary-key probe."""
+    """SQLite: the matching runs drive; each run's value is read once, where the filters meet it.
+
+    The parameter's own filter, if it has one, is checked on the value as it
+    is read, never probed on its own: a probe of the clustered primary key is
+    a page of the whole value table at random, where the value's read from
+    ``results_value_column`` finds one parameter's entries together. When the
+    own filter is the likeliest to match fewest runs, its index range scan
+    yields the values themselves and each other filter is one probe per value;
+    otherwise the other filters' matches drive and each value is one probe.
+    """
     aggregates, prefix, values = request.aggregates()
-    ids_sql, ids_params = filters_subquery(request.name, filters)
-    where = " AND ".join(["v.num_value IS NOT NULL", *request.conditions])
+    own = [entry for entry in filters if entry[1:3] == request.key]
+    others = [entry for entry in filters if entry[1:3] != request.key]
+    where = ["v.num_value IS NOT NULL", *request.conditions]
+    if own and all(own[0][0] < entry[0] for entry in others):
+        own_conditions, own_params = filter_select("v", request.name, own[0])
+        probed, probed_params = probes(others, "v.result_id", fenced=False)
+        where = " AND ".join([*own_conditions, *probed, *where])
+        sql = (
+            f"SELECT {aggregates} FROM {prefix}results_parameter_value v"  # noqa: S608 (fixed SQL)
+            f"{request.run_join()} WHERE {where}"
+        )
+        return query(sql, values + own_params + probed_params + request.params).fetchone()
+    ids_sql, ids_params = filters_subquery(request.name, others)
+    value_conditions, value_params = filter_select("v", None, own[0] if own else _any(request))
     sql = (
         f"SELECT {aggregates} FROM {prefix}({ids_sql}) ids "  # noqa: S608 (fixed SQL)
-        "JOIN results_parameter_value v ON v.result_id = ids.result_id "
-        f"AND v.param_class = ? AND v.name = ?{request.run_join()} WHERE {where}"
+        f"JOIN results_parameter_value v ON v.result_id = ids.result_id "
+        f"AND {' AND '.join(value_conditions)}{request.run_join()} WHERE {' AND '.join(where)}"
     )
-    return query(sql, values + ids_params + [*request.key] + request.params).fetchone()
+    return query(sql, values + ids_params + value_params + request.params).fetchone()
+
+
+def _any(request: _Request) -> tuple:
+    """A parsed filter on the requested parameter that every value passes (no operators)."""
+    return (0, *request.key, [], "")
 
 
 def _finite(value: float | None) -> float | None:
