@@ -80,7 +80,7 @@ def compare(url: str, backend: str, old_pythonpath: str, home: Path, token: str)
         columns = ("old p50", "new p50", "new/old", "old p95", "new p95")
         print(f"{'query':42} " + " ".join(f"{column:>8}" for column in columns))
         for name, bodies in bench._query_set(random.Random(3), temperatures).items():
-            route = "/parameters/stats" if name.startswith("stats") else "/results/search"
+            route = bench.route_of(name)
             _interleaved(sessions, route, bodies[:10])  # warm up both
             times = _interleaved(sessions, route, bodies * 2)
             old_p50, new_p50 = (statistics.median(times[revision]) for revision in REVISIONS)

@@ -129,7 +129,7 @@ def _windowed_page(
     ``filters.window_of(limit)`` runs that follow the cursor whenever
     those hold at least ``limit + 1`` matches: any match outside them comes
     after all of them. The runs are read in order along the time index from
-    the cursor, each checked with one primary-key probe per filter, and the
+    the cursor, each checked with one key probe per filter, and the
     reading stops at the page's last match or at the window's edge (the
     ``created_at`` of its last run), so a broad search stops early instead
     of collecting every match to sort it, and a deep page reads what the
@@ -168,7 +168,9 @@ def _window_reader(name: str, order: Order, conditions: list, params: list, filt
     # Only the window's runs get probed (fenced: SQLite always probes per row,
     # and takes no OFFSET without a LIMIT).
     ordered = sorted(filters, key=lambda item: item[0])
-    checks, check_params = probes(ordered, "r.id", not uses_question_marks(), first=0)
+    checks, check_params = probes(
+        ordered, "r.id", not uses_question_marks(), first=0, scattered=False
+    )
 
     def read(start: tuple[str, list], edge: tuple[str, list] | None, wanted: int) -> list:
         edge_sql, edge_params = edge if edge is not None else ("IS NOT NULL", [])

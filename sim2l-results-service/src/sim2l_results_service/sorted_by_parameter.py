@@ -27,7 +27,7 @@ joined plan, cheaply:
   is checked against its run's row in the statement;
 - filters whose most selective one matches more than a window of runs: the
   entries are read in chunks (four times the page, then four times the
-  chunk before), each checked by one primary-key probe per filter (and the
+  chunk before), each checked by one key probe per filter (and the
   version and status). Matches that lie far apart in the order (a filter
   correlated with the sort) would make this read most of the simulation:
   past ``SCAN_WINDOWS`` windows of entries without a full page, the joined
