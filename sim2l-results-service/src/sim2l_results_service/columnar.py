@@ -187,6 +187,13 @@ def _rows_in_one_snapshot(header: dict, where: str, where_params: list, paramete
     if not uses_question_marks():
         # one snapshot for every statement; nothing here writes
         execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # Every row of the cursor is read, so plan it for all of them. By
+        # default PostgreSQL plans a cursor for its first tenth: under two
+        # range filters it then walked the runs in id order and checked
+        # each against the filters' matches, 4-5 s where the plan for every
+        # row (the matches intersected, then sorted) takes 15 ms (100,000
+        # runs, a 10 % input range and a 25 % output range).
+        execute("SET LOCAL cursor_tuple_fraction = 1.0")
     runs = _Runs(where, where_params)
     readers = [ColumnReader(param_class, name) for param_class, name in parameters]
     yield orjson.dumps(header) + b"\n"
