@@ -200,6 +200,7 @@ VALUE_INDEXES = (
     "results_value_str",
     "results_value_column",
     "results_value_time",
+    "results_value_key",
 )
 
 
@@ -209,12 +210,14 @@ def _value_index_ddl(database) -> list[str]:
 
     filter_indexes = importlib.import_module(f"{MIGRATIONS}.0006_value_created_at")
     column_index = importlib.import_module(f"{MIGRATIONS}.0004_column_index")
-    time_index = importlib.import_module(f"{MIGRATIONS}.0008_value_time_index")
-    time_index_ddl = time_index.statement(database)  # (None on SQLite: PostgreSQL's alone)
+    postgresql_only = [  # (their statement is None on SQLite)
+        importlib.import_module(f"{MIGRATIONS}.{name}").statement(database)
+        for name in ("0008_value_time_index", "0009_value_key_index")
+    ]
     return [
         *filter_indexes.value_index_statements(),
         column_index.statement(database),
-        *([time_index_ddl] if time_index_ddl else []),
+        *[ddl for ddl in postgresql_only if ddl is not None],
     ]
 
 

@@ -117,3 +117,24 @@ def test_the_running_sums_are_filled_from_the_values_stored_before(database_url)
         spread = squares - shifted * shifted / count
         assert spread == pytest.approx(statistics.pvariance(numbers) * count, rel=1e-9, abs=1e-12)
     database.close()
+
+
+def test_the_key_index_is_postgresqls_alone_and_on_the_probes_expression(database_url):
+    """``results_value_key`` (0009) indexes the expression ``parameter_key.key_of`` writes:
+    if the probes' expression changed, PostgreSQL would stop using the index without a word.
+    SQLite probes cheaply without it."""
+    from sim2l_results_service.parameter_key import key_of
+
+    database = database_from_url(database_url)
+    migrate(database, "sim2l_results_service.migrations")
+    module = importlib.import_module("sim2l_results_service.migrations.0009_value_key_index")
+    assert f"({key_of('v').replace('v.', '')})" == module.KEY
+    if database.param == "?":
+        names = database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+        assert "results_value_key" not in {row[0] for row in names}
+    else:
+        (definition,) = database.execute_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'results_value_key'"
+        ).fetchone()
+        assert "md5" in definition and "INCLUDE (param_class, name, value_type" in definition
+    database.close()

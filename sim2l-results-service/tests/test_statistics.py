@@ -2,6 +2,7 @@
 all, under filters matching many, few or no runs, on both backends and through both of
 PostgreSQL's plans (the matches' values probed, or the parameter's values scanned)."""
 
+import hashlib
 import math
 import random
 import statistics
@@ -12,6 +13,7 @@ import pytest
 from at_once import run_at_once
 from runfiles import make_run
 from sim2l_results_service import statistics as stats_module
+from sim2l_service_kit.database.sql import planner_settings
 
 MATERIALS = ["steel", "copper", "alu"]
 
@@ -521,3 +523,51 @@ def test_the_migration_fills_the_sums_registration_keeps(
         summed_and_scanned(monkeypatch, _stats_of(client, "beam", "stress")),
         _expected(runs, "stress", lambda *_: True),
     )
+
+
+# Two input names whose keys (parameter_key: the first 32 bits of md5("input:<name>")) are equal
+SAME_KEY = ("p77658", "p106023")
+
+
+def test_parameters_sharing_a_key_are_told_apart(
+    client, tmp_path, monkeypatch, stored_rows, database_url
+):
+    """PostgreSQL probes a parameter's values by a 32-bit key of its class and name; two
+    names with one key (found by search) never mix, in statistics or in columns. The
+    probes read the key's index whatever the planner might prefer for a tiny table."""
+    first, second = SAME_KEY
+    digests = {
+        hashlib.md5(f"input:{name}".encode(), usedforsecurity=False).hexdigest()[:8]
+        for name in SAME_KEY
+    }
+    assert len(digests) == 1
+    paths = [
+        make_run(tmp_path, f"keyed-{n:02d}", {"t": n, first: n, second: 1000 + n}, {},
+                 simulation="keyed")
+        for n in range(12)
+    ]  # fmt: skip
+    assert client.bulk_register(paths, progress=False)["registered"] == 12
+    statements = []
+    real_query = stats_module.query
+    monkeypatch.setattr(
+        stats_module, "query", lambda sql, params=(): statements.append((sql, params)) or
+        real_query(sql, params)
+    )  # fmt: skip
+    for name, offset in ((first, 0), (second, 1000)):
+        stats = in_both_plans(
+            monkeypatch,
+            lambda name=name: client.get_parameter_stats(
+                "keyed", name, param_class="input", input_filters={"t": {"between": [2, 5]}}
+            ),
+        )
+        _check(stats, [float(offset + n) for n in range(2, 6)])
+    sparse = client.columns("keyed", {"t": {"in": [0, 11]}}, columns=list(SAME_KEY))
+    assert sparse["columns"][f"inputs.{first}"] == [0, 11]
+    assert sparse["columns"][f"inputs.{second}"] == [1000, 1011]
+    if database_url.startswith("postgresql"):
+        probes = [entry for entry in statements if "= ANY(" in entry[0] and "md5" in entry[0]]
+        assert probes
+        sql, params = probes[0]
+        settings = planner_settings({"enable_seqscan": "off", "enable_bitmapscan": "off"})
+        plan = "\n".join(row[0] for row in stored_rows(settings + "EXPLAIN " + sql, params))
+        assert "results_value_key" in plan, plan

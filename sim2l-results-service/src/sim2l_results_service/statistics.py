@@ -32,12 +32,13 @@ Where the values come from:
   fewest drives. When it matches no more than the limit, its ids are
   collected as an array, narrowed by each other filter with one index scan
   of the primary key for the array's ids, and the parameter's values of what
-  is left are read the same way (``result_id = ANY(...)``: one key probe per
-  id, in id order; the values from ``results_value_column``, which keeps one
-  parameter's entries together). With one filter, counting and answering are one
-  statement. When every filter matches more, the parameter's values are one
-  index-only range scan hash-joined with the ids the other filters' range
-  scans have in common (``INTERSECT``).
+  is left are read by the parameter's key (``result_id = ANY(...)``: one
+  probe per id, in id order, of ``results_value_key``, three levels of
+  integers where one parameter's entries lie together; ``parameter_key``).
+  With one filter, counting and answering are one statement. When every
+  filter matches more, the parameter's values are one index-only range scan
+  hash-joined with the ids the other filters' range scans have in common
+  (``INTERSECT``).
 
   Neither plan depends on the planner's estimates. PostgreSQL's statistics
   of ``num_value`` mix every parameter, so a range of one parameter is
@@ -65,6 +66,8 @@ from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.filters import probes
 from sim2l_results_service.models import query
 from sim2l_results_service.models import uses_question_marks
+from sim2l_results_service.parameter_key import key_condition
+from sim2l_results_service.parameter_key import key_values
 from sim2l_results_service.running_sums import PEAK_SHARE
 from sim2l_results_service.running_sums import spread_of
 
@@ -79,16 +82,6 @@ SCANNED_PER_PROBE = 20
 
 SCALE_BITS = 600  # 1.8e308 * 2^-600 squared, times 10^9 values, is still a finite double
 OVERFLOW = "22003"  # PostgreSQL's numeric_value_out_of_range
-
-# Always true, but it names ``str_value``, which the primary key does not carry
-# and ``results_value_column`` (param_class, name, result_id) does: the values'
-# probes then read that index, where one parameter's entries lie together (a
-# few MB per 100,000 runs, which stay in shared buffers) instead of the primary
-# key, where they lie among every other parameter's (224 MB at 100,000 runs:
-# more than PostgreSQL's default 128 MB of shared buffers, so about 600 of a
-# request's 1,000 probes read their page from the kernel). Measured: 15-40 %
-# more statistics requests per second under a 1 % range.
-ON_THE_COLUMN_INDEX = "(v.str_value IS NULL OR v.str_value IS NOT NULL)"
 
 SHIFTED_SUMS = "sum(v.num_value - s.shift), sum((v.num_value - s.shift) * (v.num_value - s.shift))"
 
@@ -311,10 +304,8 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
     where = " AND ".join(
         [
             f"v.result_id = ANY({ids})",
-            "v.param_class = ?",
-            "v.name = ?",
+            key_condition("v"),
             "v.num_value IS NOT NULL",
-            ON_THE_COLUMN_INDEX,
             *request.conditions,
         ]
     )
@@ -322,7 +313,7 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
         f"WITH {with_clause} SELECT {few}, {aggregates} "  # noqa: S608 (fixed SQL)
         f"FROM {prefix}results_parameter_value v{request.run_join()} WHERE {where}"
     )
-    values += [*prefix_params, *ids_params, *request.key, *request.params]
+    values += [*prefix_params, *ids_params, *key_values(*request.key), *request.params]
     few_matches, *row = query(sql, values).fetchone()
     return tuple(row) if few_matches else None
 
