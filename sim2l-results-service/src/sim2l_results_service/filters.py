@@ -133,12 +133,21 @@ def parse_filter(param_class: str, name, spec, field: str) -> tuple:
 
 def filter_select(alias: str, simulation_name: str | None, entry: tuple) -> tuple[list[str], list]:
     """The conditions (and values) of one parsed filter on the value row aliased ``alias``."""
-    _, param_class, name, operators, field = entry
+    _, param_class, name, _, _ = entry
     conditions = [f"{alias}.param_class = ?", f"{alias}.name = ?"]
     params = [param_class, name]
     if simulation_name is not None:
         conditions.insert(0, f"{alias}.simulation_name = ?")
         params.insert(0, simulation_name)
+    checks, values = operator_conditions(alias, entry)
+    return conditions + checks, params + values
+
+
+def operator_conditions(alias: str, entry: tuple) -> tuple[list[str], list]:
+    """The conditions (and values) of one parsed filter's operators alone, on the row ``alias``
+    (which holds the filter's parameter: the caller says how)."""
+    _, _, _, operators, field = entry
+    conditions, params = [], []
     for operator, operand in operators:
         sql, values = _condition(operator, operand, field, alias)
         conditions.append(sql)

@@ -62,6 +62,7 @@ import peewee
 
 from sim2l_results_service.filters import filter_select
 from sim2l_results_service.filters import filters_subquery
+from sim2l_results_service.filters import operator_conditions
 from sim2l_results_service.filters import parse_criteria
 from sim2l_results_service.filters import probes
 from sim2l_results_service.models import query
@@ -278,8 +279,10 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
     """PostgreSQL: the statistics from the ids ``driving`` matches, narrowed by ``others``.
 
     The ids are an array, narrowed by each filter of ``others`` in turn and
-    then read for the parameter's values, each step one index scan of the
-    primary key for the array's ids. ``bounded``: the driving filter's
+    then read for the parameter's values, each step one probe per id of the
+    filter's parameter by its key (``results_value_key``). The parameter's
+    own filter, if ``others`` holds it, is checked on the values as they are
+    read, not in a pass of its own. ``bounded``: the driving filter's
     matches are not counted yet; they are collected up to the probe limit
     + 1, and when there are more, None is the answer (the ``CASE`` leaves
     the rest unevaluated, and ``= ANY(NULL)`` reads nothing).
@@ -290,6 +293,9 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
         "SELECT ARRAY(SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
         f"WHERE {' AND '.join(driving_conditions)}{cap}) AS ids"
     )
+    own = [entry for entry in others if entry[1:3] == request.key]
+    others = [entry for entry in others if entry[1:3] != request.key]
+    own_conditions, own_params = operator_conditions("v", own[0]) if own else ([], [])
     # (cast: "= ANY((SELECT ...))" would read as a subquery of arrays, not one array)
     ids, ids_params = _also_matching("(SELECT ids FROM driving)::bigint[]", others)
     few = "TRUE"
@@ -306,6 +312,7 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
             f"v.result_id = ANY({ids})",
             key_condition("v"),
             "v.num_value IS NOT NULL",
+            *own_conditions,
             *request.conditions,
         ]
     )
@@ -313,7 +320,8 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
         f"WITH {with_clause} SELECT {few}, {aggregates} "  # noqa: S608 (fixed SQL)
         f"FROM {prefix}results_parameter_value v{request.run_join()} WHERE {where}"
     )
-    values += [*prefix_params, *ids_params, *key_values(*request.key), *request.params]
+    values += [*prefix_params, *ids_params, *key_values(*request.key), *own_params]
+    values += request.params
     few_matches, *row = query(sql, values).fetchone()
     return tuple(row) if few_matches else None
 
@@ -322,17 +330,21 @@ def _also_matching(ids: str, others: list) -> tuple[str, list]:
     """The array of the ``ids`` (an array expression) that every filter of ``others`` matches.
 
     Each filter narrows the array of the one before with one index scan of
-    the primary key for the array's ids (a key probe per id, in id order).
+    its parameter's key index for the array's ids (a probe per id, in id
+    order, among one parameter's entries; the primary key's pages hold every
+    parameter of a run, more than stay in shared buffers).
     """
     params = []
     for index, entry in enumerate(others, start=1):
         alias = f"f{index}"
-        conditions, values = filter_select(alias, None, entry)
+        checks, values = operator_conditions(alias, entry)
+        conditions = " AND ".join([key_condition(alias), *checks])
         ids = (
             f"ARRAY(SELECT {alias}.result_id FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
-            f"WHERE {alias}.result_id = ANY({ids}) AND {' AND '.join(conditions)})"
+            f"WHERE {alias}.result_id = ANY({ids}) AND {conditions})"
         )
-        params += values  # the inner array comes first in the text, so do its values
+        # the inner array comes first in the text, so do its values
+        params += [*key_values(*entry[1:3]), *values]
     return ids, params
 
 
