@@ -121,6 +121,15 @@ class _Request:
         """The join to the results ``r`` when the version or status narrows the runs."""
         return " JOIN results_result r ON r.id = v.result_id" if self.conditions else ""
 
+    def split(self, filters: list) -> tuple[tuple | None, list]:
+        """``(the requested parameter's own filter or None, every other filter)``."""
+        own = next((entry for entry in filters if entry[1:3] == self.key), None)
+        return own, [entry for entry in filters if entry[1:3] != self.key]
+
+    def any_value(self) -> tuple:
+        """A parsed filter on the requested parameter that every value passes (no operators)."""
+        return (0, *self.key, [], "")
+
 
 def parameter_stats(criteria: dict, param_name: str, param_class: str) -> dict:
     """count, min, max, mean, sample variance and standard deviation of a numeric parameter.
@@ -293,9 +302,8 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
         "SELECT ARRAY(SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
         f"WHERE {' AND '.join(driving_conditions)}{cap}) AS ids"
     )
-    own = [entry for entry in others if entry[1:3] == request.key]
-    others = [entry for entry in others if entry[1:3] != request.key]
-    own_conditions, own_params = operator_conditions("v", own[0]) if own else ([], [])
+    own, others = request.split(others)
+    own_conditions, own_params = operator_conditions("v", own or request.any_value())
     # (cast: "= ANY((SELECT ...))" would read as a subquery of arrays, not one array)
     ids, ids_params = _also_matching("(SELECT ids FROM driving)::bigint[]", others)
     few = "TRUE"
@@ -370,10 +378,8 @@ def _scanned(request: _Request, filters: list) -> tuple:
     it into a key probe per matching run.
     """
     aggregates, prefix, values = request.aggregates()
-    own = [entry for entry in filters if entry[1:3] == request.key]
-    others = [entry for entry in filters if entry[1:3] != request.key]
-    own_entry = own[0] if own else _any(request)
-    own_conditions, own_params = filter_select("v", request.name, own_entry)
+    own, others = request.split(filters)
+    own_conditions, own_params = filter_select("v", request.name, own or request.any_value())
     source = f"{prefix}results_parameter_value v"
     if others:
         ids_sql, ids_params = _ids_by_scans(request.name, others)
@@ -401,11 +407,10 @@ def _probed_sqlite(request: _Request, filters: list) -> tuple:
     otherwise the other filters' matches drive and each value is one probe.
     """
     aggregates, prefix, values = request.aggregates()
-    own = [entry for entry in filters if entry[1:3] == request.key]
-    others = [entry for entry in filters if entry[1:3] != request.key]
+    own, others = request.split(filters)
     where = ["v.num_value IS NOT NULL", *request.conditions]
-    if own and all(own[0][0] < entry[0] for entry in others):
-        own_conditions, own_params = filter_select("v", request.name, own[0])
+    if own and all(own[0] < entry[0] for entry in others):
+        own_conditions, own_params = filter_select("v", request.name, own)
         probed, probed_params = probes(others, "v.result_id", fenced=False)
         where = " AND ".join([*own_conditions, *probed, *where])
         sql = (
@@ -414,18 +419,13 @@ def _probed_sqlite(request: _Request, filters: list) -> tuple:
         )
         return query(sql, values + own_params + probed_params + request.params).fetchone()
     ids_sql, ids_params = filters_subquery(request.name, others)
-    value_conditions, value_params = filter_select("v", None, own[0] if own else _any(request))
+    value_conditions, value_params = filter_select("v", None, own or request.any_value())
     sql = (
         f"SELECT {aggregates} FROM {prefix}({ids_sql}) ids "  # noqa: S608 (fixed SQL)
         f"JOIN results_parameter_value v ON v.result_id = ids.result_id "
         f"AND {' AND '.join(value_conditions)}{request.run_join()} WHERE {' AND '.join(where)}"
     )
     return query(sql, values + ids_params + value_params + request.params).fetchone()
-
-
-def _any(request: _Request) -> tuple:
-    """A parsed filter on the requested parameter that every value passes (no operators)."""
-    return (0, *request.key, [], "")
 
 
 def _finite(value: float | None) -> float | None:
