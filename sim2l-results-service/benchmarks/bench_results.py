@@ -619,11 +619,10 @@ def bench_deep_pages(servers: dict[str, str], token: str) -> None:
 def bench_columns(label: str, server_url: str, token: str) -> None:
     """Every run x 6 columns in one streamed answer, against pages of 1,000 (same run)."""
     client = ResultsClient(server_url, session_id=token, timeout=(3.05, 600))
-    columns = COLUMNS
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        answer = client.columns(SIMULATION, columns=columns)
+        answer = client.columns(SIMULATION, columns=COLUMNS)
         times.append(time.perf_counter() - started)
     if answer["count"] != RUNS:
         log(f"{label}: columns answered {answer['count']} runs, not {RUNS}")
@@ -642,7 +641,7 @@ def bench_columns(label: str, server_url: str, token: str) -> None:
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        answer = client.columns(SIMULATION, selective, columns=columns)
+        answer = client.columns(SIMULATION, selective, columns=COLUMNS)
         times.append(time.perf_counter() - started)
     started = time.perf_counter()
     fetched = len(list(client.iter_search(SIMULATION, selective, page_size=1000)))
@@ -658,7 +657,7 @@ def bench_columns(label: str, server_url: str, token: str) -> None:
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        frame = client.to_dataframe(SIMULATION, columns=columns)
+        frame = client.to_dataframe(SIMULATION, columns=COLUMNS)
         times.append(time.perf_counter() - started)
     report(
         f"{label}: {RUNS:,} runs x 6 columns, client.to_dataframe() (best of 3)",

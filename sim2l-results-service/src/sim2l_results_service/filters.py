@@ -200,7 +200,7 @@ def filters_subquery(
 
     On PostgreSQL, when no filter is an equality or ``in`` list, the filters'
     index-only range scans are intersected with a hash (``INTERSECT``)
-    instead: its per-row probes cost more than SQLite's clustered ones.
+    instead: its per-row probes cost more than SQLite's.
     Unless ``few_matches`` (the driving filter is known to match few runs):
     then the probes stay per row (fenced with ``OFFSET 0``, which keeps
     PostgreSQL from reading every match of the other filters instead).
