@@ -257,6 +257,7 @@ def test_filtered_stats_of_a_range_filtered_parameter(
     if plan == "scans":
         monkeypatch.setattr(stats_module, "PROBE_LIMIT", 0)
         monkeypatch.setattr(stats_module, "SCANNED_PER_PROBE", 10**9)
+        monkeypatch.setattr(stats_module, "SCANNED_PER_LONE_PROBE", 10**9)
     for version in (None, "1.0.0"):
         everything = dict(runs)
         if version is None:

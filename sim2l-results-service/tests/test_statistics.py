@@ -82,21 +82,33 @@ def _check(stats: dict, values: list[float]) -> None:
         assert stats["stddev_value"] == pytest.approx(statistics.stdev(values), rel=1e-9)
 
 
-def in_both_plans(monkeypatch, ask):
-    """``ask()`` with PostgreSQL's plan for filtered statistics forced to probes, then to scans;
-    both answers, which must be the same (SQLite has one plan: it runs twice there)."""
+# PostgreSQL's plans for filtered statistics, forced by their limits: (PROBE_LIMIT,
+# SCANNED_PER_PROBE, SCANNED_PER_LONE_PROBE)
+PLANS = {
+    "probes from the narrowest filter": (10**9, 1, 1),
+    "scans": (0, 10**9, 10**9),
+    # the parameter's own filter counted over the limit; the one other filter drives
+    "probes from the other filter": (0, 10**9, 1),
+}
+
+
+def in_every_plan(monkeypatch, ask):
+    """``ask()`` with PostgreSQL's plan for filtered statistics forced to each of ``PLANS``;
+    the first answer, which every other must equal (SQLite has one plan: it runs each time)."""
     answers = []
-    for probe_limit, scanned_per_probe in ((10**9, 1), (0, 10**9)):
+    for probe_limit, scanned_per_probe, scanned_per_lone_probe in PLANS.values():
         with monkeypatch.context() as patch:
             patch.setattr(stats_module, "PROBE_LIMIT", probe_limit)
             patch.setattr(stats_module, "SCANNED_PER_PROBE", scanned_per_probe)
+            patch.setattr(stats_module, "SCANNED_PER_LONE_PROBE", scanned_per_lone_probe)
             answers.append(ask())
-    probed, scanned = answers
-    assert probed == {
-        key: pytest.approx(value, rel=1e-9) if isinstance(value, float) else value
-        for key, value in scanned.items()
-    }
-    return answers[0]
+    first, *others = answers
+    for other in others:
+        assert other == {
+            key: pytest.approx(value, rel=1e-9) if isinstance(value, float) else value
+            for key, value in first.items()
+        }
+    return first
 
 
 def _stress(outputs, test) -> bool:
@@ -136,7 +148,7 @@ def test_filtered_statistics_count_only_numbers_of_matching_runs(
     client, runs, monkeypatch, input_filters, output_filters, criteria, select
 ):
     """NaN, text and a missing parameter are not counted, whatever the filters and the plan."""
-    stats = in_both_plans(
+    stats = in_every_plan(
         monkeypatch,
         lambda: client.get_parameter_stats(
             "beam",
@@ -158,7 +170,7 @@ def test_statistics_of_a_parameter_only_some_runs_hold(client, runs, monkeypatch
     assert everything["count"] == 10
 
     def of(material):
-        return in_both_plans(
+        return in_every_plan(
             monkeypatch,
             lambda: client.get_parameter_stats(
                 "beam", "load", param_class="output", input_filters={"material": material}
@@ -183,7 +195,7 @@ def test_statistics_of_a_parameter_only_some_runs_hold(client, runs, monkeypatch
 def test_statistics_under_a_filter_matching_nothing(
     client, runs, monkeypatch, input_filters, output_filters
 ):
-    stats = in_both_plans(
+    stats = in_every_plan(
         monkeypatch,
         lambda: client.get_parameter_stats(
             "beam",
@@ -197,7 +209,7 @@ def test_statistics_under_a_filter_matching_nothing(
 
 
 def test_a_single_matching_value_has_no_deviation(client, runs, monkeypatch):
-    stats = in_both_plans(
+    stats = in_every_plan(
         monkeypatch,
         lambda: client.get_parameter_stats(
             "beam", "stress", param_class="output", input_filters={"temperature": 0.0}
@@ -213,7 +225,7 @@ def test_statistics_of_a_simulation_or_parameter_nobody_registered(client, runs,
         ("beam", "no_such_output", {"temperature": {"ge": 0}}),
         ("beam", "no_such_output", None),
     ):
-        stats = in_both_plans(
+        stats = in_every_plan(
             monkeypatch,
             lambda simulation=simulation, name=name, filters=filters: client.get_parameter_stats(
                 simulation, name, param_class="output", input_filters=filters
@@ -231,7 +243,7 @@ def test_values_whose_sums_overflow_a_double(client, tmp_path, monkeypatch):
     ]
     assert client.bulk_register(paths, progress=False)["registered"] == len(values)
     for filters in (None, {"x": {"ge": 0}}):
-        stats = in_both_plans(
+        stats = in_every_plan(
             monkeypatch,
             lambda filters=filters: client.get_parameter_stats(
                 "huge", "stress", param_class="output", input_filters=filters
@@ -561,7 +573,7 @@ def test_parameters_sharing_a_key_are_told_apart(
         real_query(sql, params)
     )  # fmt: skip
     for name, offset in ((first, 0), (second, 1000)):
-        stats = in_both_plans(
+        stats = in_every_plan(
             monkeypatch,
             lambda name=name: client.get_parameter_stats(
                 "keyed", name, param_class="input", input_filters={"t": {"between": [2, 5]}}
