@@ -41,8 +41,9 @@ Where the values come from:
   - one filter besides the parameter's own (if any): that one, when it
     matches no more than one run in ``SCANNED_PER_LONE_PROBE`` (its matches
     are collected up to that limit, so counting and answering are one
-    statement); but first the own filter is counted up to the usual limit,
-    and drives when it matches fewer;
+    statement); but the own filter drives when it matches no more than the
+    usual limit (collected up to it first, in the same statement:
+    ``_probed_own_first``);
   - more filters: each is counted up to ``probe_limit`` (a bounded
     index-only scan), and the one matching fewest, if within the limit.
 
@@ -262,13 +263,7 @@ def _postgres(request: _Request, filters: list) -> tuple:
     if len(others) == 1 and own is None:
         row = _probed(request, others[0], [], bounded=True)
     elif len(others) == 1:
-        # The own filter drives when it matches few runs (its count is capped
-        # at the usual limit); otherwise the other filter is the lone driver.
-        limit, (own_count,) = _capped_counts(request, [own])
-        if own_count <= limit:
-            row = _probed(request, own, others)
-        else:
-            row = _probed(request, others[0], [own], bounded=True)
+        row = _probed_own_first(request, own, others[0])
     else:
         limit, counts = _capped_counts(request, filters)
         order = sorted(range(len(filters)), key=lambda index: counts[index])
@@ -365,6 +360,60 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
     values += request.params
     few_matches, *row = query(sql, values).fetchone()
     return tuple(row) if few_matches else None
+
+
+def _probed_own_first(request: _Request, own, other) -> tuple | None:
+    """PostgreSQL, one statement: the statistics under the parameter's own filter and ``other``.
+
+    The own filter drives when it matches no more runs than the usual probe
+    limit (its matches are collected up to the limit + 1), narrowed by
+    ``other`` (``_also_matching``). Otherwise ``other`` drives, its matches
+    collected up to the lone limit + 1 (``SCANNED_PER_LONE_PROBE``; the
+    ``CASE`` leaves them uncollected when the own filter drives), and the own
+    filter is checked on the values as they are read. None when ``other``
+    matches more than that too.
+    """
+    own_limit, values = _probe_limit(request.name, [request.key])
+    lone_limit, lone_params = _probe_limit(
+        request.name, [other[1:3], request.key], SCANNED_PER_LONE_PROBE
+    )
+    own_select, own_params = filter_select("o", request.name, own)
+    other_select, other_params = filter_select("f0", request.name, other)
+    values += lone_params + own_params + other_params
+    own_few = "cardinality((SELECT ids FROM own_ids)) <= (SELECT runs FROM own_limit)"
+    other_few = "cardinality((SELECT ids FROM driving)) <= (SELECT runs FROM probe_limit)"
+    with_clause = (
+        f"own_limit AS MATERIALIZED ({own_limit}), "  # noqa: S608 (fixed SQL)
+        f"probe_limit AS MATERIALIZED ({lone_limit}), "
+        "own_ids AS MATERIALIZED (SELECT ARRAY(SELECT o.result_id FROM results_parameter_value o "
+        f"WHERE {' AND '.join(own_select)} LIMIT (SELECT runs FROM own_limit) + 1) AS ids), "
+        f"driving AS MATERIALIZED (SELECT CASE WHEN {own_few} THEN NULL ELSE ARRAY("
+        "SELECT f0.result_id FROM results_parameter_value f0 "
+        f"WHERE {' AND '.join(other_select)} LIMIT (SELECT runs FROM probe_limit) + 1) END AS ids)"
+    )
+    narrowed, narrowed_params = _also_matching("(SELECT ids FROM own_ids)::bigint[]", [other])
+    ids = (
+        f"CASE WHEN {own_few} THEN {narrowed} "  # noqa: S608 (fixed SQL)
+        f"WHEN {other_few} THEN (SELECT ids FROM driving)::bigint[] END"
+    )
+    own_conditions, own_check_params = operator_conditions("v", own)
+    where = " AND ".join(
+        [
+            f"v.result_id = ANY({ids})",
+            key_condition("v"),
+            "v.num_value IS NOT NULL",
+            *own_conditions,
+            *request.conditions,
+        ]
+    )
+    aggregates, _, _ = request.aggregates()  # (no prefix on PostgreSQL)
+    sql = (
+        f"WITH {with_clause} SELECT ({own_few} OR {other_few}), {aggregates} "  # noqa: S608 (fixed SQL)
+        f"FROM results_parameter_value v{request.run_join()} WHERE {where}"
+    )
+    values += [*narrowed_params, *key_values(*request.key), *own_check_params, *request.params]
+    answered, *row = query(sql, values).fetchone()
+    return tuple(row) if answered else None
 
 
 def _also_matching(ids: str, others: list) -> tuple[str, list]:
