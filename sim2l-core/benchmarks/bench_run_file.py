@@ -8,7 +8,8 @@ measured in the same run, is the bare call underneath: a new SQLite file in
 WAL mode with one table, 40 rows in one transaction, closed. On a busy disk
 both are dominated by fdatasync, so the machine's fdatasync latency is
 reported too, and the same pair measured in memory (/dev/shm), which leaves
-sim2l's own CPU cost.
+sim2l's own CPU cost. The run file's p50 less the bare file's is the figure
+held to the target (under 2 ms, measured against the bare call).
 
 Run: ``python tools/bench_report.py sim2l-core`` from the repository root,
 or this file directly. Measures and prints; asserts nothing.
@@ -26,6 +27,7 @@ from sim2l_service_kit.testing.benchmarking import report
 
 REPEATS = 300
 PARAMETERS = 20
+TARGET_MS = 2.0  # the issue's: a run file under 2 ms p50, measured against the bare call
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -153,6 +155,10 @@ def main() -> int:
     report_against_bare(
         "run file create+complete p95", bare, sim2l, "bare sqlite3 file p95", at=0.95
     )
+    # The figure: what a run file costs above the bare call, whatever
+    # this machine's floor for creating a synced SQLite file is.
+    above = (percentile(sim2l, 0.5) - percentile(bare, 0.5)) * 1000
+    report("run file create+complete above the bare file, p50", above, "ms", TARGET_MS, "target")
     report("fdatasync p50 on this machine now (a run file pays 3)", sync, "ms")
     # CPU time of this process: what sim2l itself costs, whatever the other
     # processes on the machine do to the wall clock.
