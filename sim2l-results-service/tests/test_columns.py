@@ -310,6 +310,9 @@ def changing_values(n: int) -> dict:
     return inputs
 
 
+RUNS_HOLDING = 2000  # runs of a parameter in the plan test (the planner weighs its entries)
+
+
 def register_changing_runs(client, folder, interleaved: bool) -> None:
     """12 runs of thermal_sim with ``changing_values``; ``interleaved``: another simulation's
     runs (same parameter names, other kinds) registered between them."""
@@ -427,3 +430,55 @@ def test_the_runs_cursor_is_planned_for_every_row(client, runs, monkeypatch, dat
         assert answer["columns"]["execution_id"] == ["col-1", "col-3", "col-4", "col-5", "col-6"]
     if database_url.startswith("postgresql"):
         assert setting == {"before": ["0.1"] * 2, "during": ["1"] * 4}
+
+
+def _more_runs_holding(app, stored_rows, name: str, count: int) -> None:
+    """``count`` more runs (copies of a registered run, simulation ``bulk``) holding the input
+    ``name``, analysed: its key index then holds as many entries as a real parameter would."""
+    copied = ", ".join(
+        row[0]
+        for row in stored_rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'results_result' AND column_name NOT IN ('id', 'execution_id', 'simulation_name')"
+        )
+    )
+    stored_rows(
+        f"INSERT INTO results_result (execution_id, simulation_name, {copied}) "  # noqa: S608 (the table's own column names)
+        f"SELECT 'bulk-' || n, 'bulk', {copied} FROM (SELECT * FROM results_result LIMIT 1) r "
+        "CROSS JOIN generate_series(1, ?) n RETURNING id",
+        (count,),
+    )
+    stored_rows(
+        "INSERT INTO results_parameter_value (result_id, simulation_name, param_class, name, "
+        "value_type, num_value, created_at) SELECT id, 'bulk', 'input', ?, 'int', id, 0 "
+        "FROM results_result WHERE simulation_name = 'bulk' RETURNING result_id",
+        (name,),
+    )
+    with app.app_context(), app.extensions["sim2l_database"].connection_context():
+        app.extensions["sim2l_database"].execute_sql("ANALYZE results_parameter_value")
+
+
+def test_sparse_runs_are_probed_through_the_key_index(
+    app, client, tmp_path, monkeypatch, stored_rows, database_url
+):
+    """PostgreSQL reads a sparse chunk's parameters through their key index with the chunk's
+    ids as the index's condition (a probe per id), not as a filter on every entry of the
+    parameter, however many ids there are (the planner is not shown them)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite reads a sparse chunk with IN lists of ids")
+    register_changing_runs(client, tmp_path, interleaved=True)
+    _more_runs_holding(app, stored_rows, "count", RUNS_HOLDING)
+    statements = []
+    real_execute = column_values.execute
+    monkeypatch.setattr(
+        column_values, "execute", lambda sql, params=(): statements.append((sql, params)) or
+        real_execute(sql, params)
+    )  # fmt: skip
+    monkeypatch.setattr(column_values, "SPARSE_SPAN", 1)
+    assert client.columns("thermal_sim", {"count": {"ge": 5}})["count"] > 1
+    probes = [entry for entry in statements if "unnest(?::text[], ?::text[])" in entry[0]]
+    assert probes
+    sql, params = probes[0]
+    plan = [row[0] for row in stored_rows("EXPLAIN " + sql, params)]
+    probed = [line for line in plan if "Index Cond" in line and "result_id = ANY" in line]
+    assert "results_value_key" in "\n".join(plan) and probed, "\n".join(plan)

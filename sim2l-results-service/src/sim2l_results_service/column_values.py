@@ -49,19 +49,29 @@ def _bools(raw: list) -> list:
 # how a narrow read's raw values become the answer's (no NULL among them but a float's)
 _NARROW_DECODE = {"float": list, "int": _ints, "bool": _bools, "str": list}
 _JSON_KINDS = ("list", "dict", "array", "str")
-# PostgreSQL, runs by key: one index probe per run and parameter, whatever
-# the planner estimates. Given the ids as a list (``result_id IN (...)``), it
-# estimated half of them would match and, at 10,000 runs, scanned every run's
-# value of the parameter instead (1.5 ms per parameter for 86 runs, against
-# 0.6 ms probing); the LIMIT keeps the subquery a probe per id. Each probe
-# reads the parameter's key index (``parameter_key``), its key computed once
-# per parameter.
+# PostgreSQL, runs by key: for each parameter, one scan of its key index
+# (``parameter_key``, the key computed once per parameter) with the ids as
+# its array condition, a probe per id, whatever their number.
+# - The array is a subquery's result, so the planner plans without its
+#   length: shown 5,000 ids, it weighed 5,000 probes against the parameter's
+#   whole range and scanned the range instead, testing every run's id (20 ms
+#   per parameter at 100,000 runs against 11 probing), and took 5 ms to plan
+#   the constants.
+# - ``OFFSET 0`` keeps each parameter's read a subquery of its own: flattened
+#   into the join, the planner could read every parameter of the ids from the
+#   primary key (whose pages hold whole runs) and hash-join the keys.
+# - The ids travel as one array literal, parsed whole by the server (a list
+#   becomes ARRAY[...], a constant per id).
+# Earlier each (run, parameter) was a LATERAL subquery of its own (``LIMIT
+# 1``); against it, 6 parameters of 5,000 / 500 / 50 runs at 100,000 runs:
+# 0.60 / 0.66 / 0.75 of the time (in one process, interleaved).
 _PROBES = (
-    "SELECT p.param_class, p.name, v.* FROM unnest(?::bigint[]) AS k(id) CROSS JOIN "  # noqa: S608 (fixed SQL)
+    "SELECT p.param_class, p.name, v.* FROM "  # noqa: S608 (fixed SQL)
     f"(SELECT u.param_class, u.name, {text_of('u')} AS whole, {key_of('u')} AS key "
     "FROM unnest(?::text[], ?::text[]) AS u(param_class, name)) p CROSS JOIN LATERAL ("
     "SELECT result_id, {columns} FROM results_parameter_value w WHERE "
-    f"{key_condition('w', 'p.whole', 'p.key')} AND w.result_id = k.id LIMIT 1) v"
+    f"{key_condition('w', 'p.whole', 'p.key')} "
+    "AND w.result_id = ANY((SELECT ?::bigint[])::bigint[]) OFFSET 0) v"
 )
 # A chunk whose ids span more than SPARSE_SPAN times their number is read by
 # key (at 100,000 runs, 1 % of them: 0.89 s scanned, 37 ms by key on SQLite).
@@ -139,7 +149,8 @@ def _probed(ids: list[int], keys: list[tuple[str, str]], columns: str) -> dict:
     classes, names = [key[0] for key in keys], [key[1] for key in keys]
     size = max(1, PROBED_ROWS // len(keys))  # runs per statement
     for start in range(0, len(ids), size):
-        for param_class, name, *row in execute(sql, (ids[start : start + size], classes, names)):
+        array = "{" + ",".join(map(str, ids[start : start + size])) + "}"
+        for param_class, name, *row in execute(sql, (classes, names, array)):
             found[(param_class, name)].append(tuple(row))
     return found
 
