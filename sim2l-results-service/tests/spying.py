@@ -1,4 +1,5 @@
-"""Watching which plan answered a search: a plan function that answers None passed it on."""
+"""Watching the service work: which plan answered a search (a plan function that answers None
+passed it on), and which statements a module sent."""
 
 from sim2l_results_service import queries
 
@@ -15,3 +16,17 @@ def record_answers(monkeypatch, name: str) -> list[bool]:
 
     monkeypatch.setattr(queries, name, spy)
     return answered
+
+
+def record_statements(monkeypatch, module, name: str) -> list[tuple[str, tuple]]:
+    """Wrap ``module.<name>`` (``query`` or ``execute``) so each call appends its ``(sql,
+    params)``; the statements still run."""
+    statements: list[tuple[str, tuple]] = []
+    run = getattr(module, name)
+
+    def spy(sql, params=()):
+        statements.append((sql, params))
+        return run(sql, params)
+
+    monkeypatch.setattr(module, name, spy)
+    return statements

@@ -16,6 +16,7 @@ from sim2l_results_service import column_values
 from sim2l_results_service import columnar
 from sim2l_sessions.timestamps import format_timestamp
 from sim2l_sessions.timestamps import parse_timestamp
+from spying import record_statements
 
 LONG_TEXT = "x" * 3000  # longer than the string index keeps: stored as JSON
 UNITS = {"temperature": "K", "pressure": "bar", "max_stress": "Pa"}
@@ -468,12 +469,7 @@ def test_sparse_runs_are_probed_through_the_key_index(
         pytest.skip("SQLite reads a sparse chunk with IN lists of ids")
     register_changing_runs(client, tmp_path, interleaved=True)
     _more_runs_holding(app, stored_rows, "count", RUNS_HOLDING)
-    statements = []
-    real_execute = column_values.execute
-    monkeypatch.setattr(
-        column_values, "execute", lambda sql, params=(): statements.append((sql, params)) or
-        real_execute(sql, params)
-    )  # fmt: skip
+    statements = record_statements(monkeypatch, column_values, "execute")
     monkeypatch.setattr(column_values, "SPARSE_SPAN", 1)
     assert client.columns("thermal_sim", {"count": {"ge": 5}})["count"] > 1
     probes = [entry for entry in statements if "unnest(?::text[], ?::text[])" in entry[0]]

@@ -14,6 +14,7 @@ from at_once import run_at_once
 from runfiles import make_run
 from sim2l_results_service import statistics as stats_module
 from sim2l_service_kit.database.sql import planner_settings
+from spying import record_statements
 
 MATERIALS = ["steel", "copper", "alu"]
 
@@ -566,12 +567,7 @@ def test_parameters_sharing_a_key_are_told_apart(
         for n in range(12)
     ]  # fmt: skip
     assert client.bulk_register(paths, progress=False)["registered"] == 12
-    statements = []
-    real_query = stats_module.query
-    monkeypatch.setattr(
-        stats_module, "query", lambda sql, params=(): statements.append((sql, params)) or
-        real_query(sql, params)
-    )  # fmt: skip
+    statements = record_statements(monkeypatch, stats_module, "query")
     for name, offset in ((first, 0), (second, 1000)):
         stats = in_every_plan(
             monkeypatch,
