@@ -318,10 +318,11 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
     then read for the parameter's values, each step one probe per id of the
     filter's parameter by its key (``results_value_key``). The parameter's
     own filter, if ``others`` holds it, is checked on the values as they are
-    read, not in a pass of its own. ``bounded``: the driving filter's
-    matches are not counted yet; they are collected up to the probe limit
-    + 1, and when there are more, None is the answer (the ``CASE`` leaves
-    the rest unevaluated, and ``= ANY(NULL)`` reads nothing).
+    read, not in a pass of its own. ``bounded`` (a lone driving filter):
+    its matches are not counted yet; they are collected up to the lone
+    limit (``SCANNED_PER_LONE_PROBE``) + 1, and when there are more, None
+    is the answer (the ``CASE`` leaves the rest unevaluated, and
+    ``= ANY(NULL)`` reads nothing).
     """
     driving_conditions, values = filter_select("f0", request.name, driving)
     cap = " LIMIT (SELECT runs FROM probe_limit) + 1" if bounded else ""
