@@ -324,43 +324,64 @@ def _probed(request: _Request, driving, others: list, bounded: bool = False) -> 
     is the answer (the ``CASE`` leaves the rest unevaluated, and
     ``= ANY(NULL)`` reads nothing).
     """
-    driving_conditions, values = filter_select("f0", request.name, driving)
-    cap = " LIMIT (SELECT runs FROM probe_limit) + 1" if bounded else ""
-    driving_ids = (
-        "SELECT ARRAY(SELECT f0.result_id FROM results_parameter_value f0 "  # noqa: S608 (fixed SQL)
-        f"WHERE {' AND '.join(driving_conditions)}{cap}) AS ids"
-    )
+    cap = "probe_limit" if bounded else None
+    driving_ids, values = _matching_ids("f0", request, driving, cap)
     own, others = request.split(others)
-    own_conditions, own_params = operator_conditions("v", own or request.any_value())
     # (cast: "= ANY((SELECT ...))" would read as a subquery of arrays, not one array)
     ids, ids_params = _also_matching("(SELECT ids FROM driving)::bigint[]", others)
-    few = "TRUE"
-    with_clause = f"driving AS MATERIALIZED ({driving_ids})"
+    answered = "TRUE"
+    with_clause = f"driving AS MATERIALIZED (SELECT {driving_ids} AS ids)"
     if bounded:
         keys = [driving[1:3], request.key]
         limit, limit_params = _probe_limit(request.name, keys, SCANNED_PER_LONE_PROBE)
         with_clause = f"probe_limit AS MATERIALIZED ({limit}), {with_clause}"
         values = limit_params + values
-        few = "cardinality((SELECT ids FROM driving)) <= (SELECT runs FROM probe_limit)"
-        ids = f"CASE WHEN {few} THEN {ids} END"
-    aggregates, prefix, prefix_params = request.aggregates()
+        answered = "cardinality((SELECT ids FROM driving)) <= (SELECT runs FROM probe_limit)"
+        ids = f"CASE WHEN {answered} THEN {ids} END"
+    return _read_by_key(request, (with_clause, values), answered, (ids, ids_params), own)
+
+
+def _matching_ids(alias: str, request: _Request, entry, limit: str | None) -> tuple[str, list]:
+    """``ARRAY(...)`` of the run ids the filter ``entry`` matches (and its values); with
+    ``limit``, the name of a CTE of one row ``runs``, at most that many + 1."""
+    conditions, params = filter_select(alias, request.name, entry)
+    cap = f" LIMIT (SELECT runs FROM {limit}) + 1" if limit else ""  # noqa: S608 (a CTE's name)
+    sql = (
+        f"ARRAY(SELECT {alias}.result_id FROM results_parameter_value {alias} "  # noqa: S608 (fixed SQL)
+        f"WHERE {' AND '.join(conditions)}{cap})"
+    )
+    return sql, params
+
+
+def _read_by_key(
+    request: _Request, with_clause: tuple[str, list], answered: str, ids: tuple[str, list], own
+) -> tuple | None:
+    """PostgreSQL: the statistics of the parameter's values of the runs ``ids``.
+
+    ``with_clause`` and ``ids`` (an array expression) are SQL with their
+    values. The values are read by the parameter's key, one probe per id,
+    the parameter's own filter ``own`` (or None) checked on each. None when
+    ``answered`` (an SQL condition) is false: the plan passed.
+    """
+    (with_sql, values), (ids_sql, ids_params) = with_clause, ids
+    own_conditions, own_params = operator_conditions("v", own or request.any_value())
     where = " AND ".join(
         [
-            f"v.result_id = ANY({ids})",
+            f"v.result_id = ANY({ids_sql})",
             key_condition("v"),
             "v.num_value IS NOT NULL",
             *own_conditions,
             *request.conditions,
         ]
     )
+    aggregates, _, _ = request.aggregates()  # (no prefix on PostgreSQL)
     sql = (
-        f"WITH {with_clause} SELECT {few}, {aggregates} "  # noqa: S608 (fixed SQL)
-        f"FROM {prefix}results_parameter_value v{request.run_join()} WHERE {where}"
+        f"WITH {with_sql} SELECT {answered}, {aggregates} "  # noqa: S608 (fixed SQL)
+        f"FROM results_parameter_value v{request.run_join()} WHERE {where}"
     )
-    values += [*prefix_params, *ids_params, *key_values(*request.key), *own_params]
-    values += request.params
-    few_matches, *row = query(sql, values).fetchone()
-    return tuple(row) if few_matches else None
+    values = [*values, *ids_params, *key_values(*request.key), *own_params, *request.params]
+    was_answered, *row = query(sql, values).fetchone()
+    return tuple(row) if was_answered else None
 
 
 def _probed_own_first(request: _Request, own, other) -> tuple | None:
@@ -378,43 +399,25 @@ def _probed_own_first(request: _Request, own, other) -> tuple | None:
     lone_limit, lone_params = _probe_limit(
         request.name, [other[1:3], request.key], SCANNED_PER_LONE_PROBE
     )
-    own_select, own_params = filter_select("o", request.name, own)
-    other_select, other_params = filter_select("f0", request.name, other)
+    own_ids, own_params = _matching_ids("o", request, own, "own_limit")
+    other_ids, other_params = _matching_ids("f0", request, other, "probe_limit")
     values += lone_params + own_params + other_params
     own_few = "cardinality((SELECT ids FROM own_ids)) <= (SELECT runs FROM own_limit)"
     other_few = "cardinality((SELECT ids FROM driving)) <= (SELECT runs FROM probe_limit)"
     with_clause = (
-        f"own_limit AS MATERIALIZED ({own_limit}), "  # noqa: S608 (fixed SQL)
+        f"own_limit AS MATERIALIZED ({own_limit}), "
         f"probe_limit AS MATERIALIZED ({lone_limit}), "
-        "own_ids AS MATERIALIZED (SELECT ARRAY(SELECT o.result_id FROM results_parameter_value o "
-        f"WHERE {' AND '.join(own_select)} LIMIT (SELECT runs FROM own_limit) + 1) AS ids), "
-        f"driving AS MATERIALIZED (SELECT CASE WHEN {own_few} THEN NULL ELSE ARRAY("
-        "SELECT f0.result_id FROM results_parameter_value f0 "
-        f"WHERE {' AND '.join(other_select)} LIMIT (SELECT runs FROM probe_limit) + 1) END AS ids)"
+        f"own_ids AS MATERIALIZED (SELECT {own_ids} AS ids), "
+        f"driving AS MATERIALIZED (SELECT CASE WHEN {own_few} THEN NULL "
+        f"ELSE {other_ids} END AS ids)"
     )
     narrowed, narrowed_params = _also_matching("(SELECT ids FROM own_ids)::bigint[]", [other])
     ids = (
         f"CASE WHEN {own_few} THEN {narrowed} "  # noqa: S608 (fixed SQL)
         f"WHEN {other_few} THEN (SELECT ids FROM driving)::bigint[] END"
     )
-    own_conditions, own_check_params = operator_conditions("v", own)
-    where = " AND ".join(
-        [
-            f"v.result_id = ANY({ids})",
-            key_condition("v"),
-            "v.num_value IS NOT NULL",
-            *own_conditions,
-            *request.conditions,
-        ]
-    )
-    aggregates, _, _ = request.aggregates()  # (no prefix on PostgreSQL)
-    sql = (
-        f"WITH {with_clause} SELECT ({own_few} OR {other_few}), {aggregates} "  # noqa: S608 (fixed SQL)
-        f"FROM results_parameter_value v{request.run_join()} WHERE {where}"
-    )
-    values += [*narrowed_params, *key_values(*request.key), *own_check_params, *request.params]
-    answered, *row = query(sql, values).fetchone()
-    return tuple(row) if answered else None
+    answered = f"({own_few} OR {other_few})"
+    return _read_by_key(request, (with_clause, values), answered, (ids, narrowed_params), own)
 
 
 def _also_matching(ids: str, others: list) -> tuple[str, list]:
