@@ -207,39 +207,39 @@ def deep_pages(backend: str, url: str, env: dict, token: str) -> None:
 
 
 def main() -> int:
-    home = tempfile.mkdtemp(prefix="sim2l-bench-cache-")
-    env = {
-        "SIM2L_HOME": home,
-        "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
-        "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
-    }
-    os.environ.update(env)
-    token = SessionManager().create_session("bench", "user").session_id
-    env["BENCH_TOKEN"] = token
-    os.environ["BENCH_TOKEN"] = token
-    deep_pages("sqlite", f"sqlite:///{home}/listing.db", env, token)
-    with scratch_postgres_database("sim2l_bench_cache_pages") as url:
-        if url is not None:
-            deep_pages("postgresql", url, env, token)
-    if "--deep-pages" in sys.argv[1:]:
-        return 0
-    if not wrk_available():
-        print("wrk is not installed; skipping the cache throughput figures")
-        return 0
-    script = os.path.join(home, "post.lua")
-    with open(script, "w") as handle:
-        handle.write(POST_SCRIPT)
-
-    with GunicornServer(CEILING) as bare:
-        bare_url = bare.url + "/bare"
-        run_wrk(bare_url, duration=1)  # warm up
-        measure("sqlite", f"sqlite:///{home}/cache.db", env, token, bare_url, script)
-        if os.environ.get("BENCH_CACHE_BACKENDS", "sqlite,postgresql") == "sqlite":
-            return 0
-        with scratch_postgres_database("sim2l_bench_cache") as url:
+    with tempfile.TemporaryDirectory(prefix="sim2l-bench-cache-") as home:
+        env = {
+            "SIM2L_HOME": home,
+            "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
+            "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
+        }
+        os.environ.update(env)
+        token = SessionManager().create_session("bench", "user").session_id
+        env["BENCH_TOKEN"] = token
+        os.environ["BENCH_TOKEN"] = token
+        deep_pages("sqlite", f"sqlite:///{home}/listing.db", env, token)
+        with scratch_postgres_database("sim2l_bench_cache_pages") as url:
             if url is not None:
-                measure("postgresql", url, env, token, bare_url, script)
-    return 0
+                deep_pages("postgresql", url, env, token)
+        if "--deep-pages" in sys.argv[1:]:
+            return 0
+        if not wrk_available():
+            print("wrk is not installed; skipping the cache throughput figures")
+            return 0
+        script = os.path.join(home, "post.lua")
+        with open(script, "w") as handle:
+            handle.write(POST_SCRIPT)
+
+        with GunicornServer(CEILING) as bare:
+            bare_url = bare.url + "/bare"
+            run_wrk(bare_url, duration=1)  # warm up
+            measure("sqlite", f"sqlite:///{home}/cache.db", env, token, bare_url, script)
+            if os.environ.get("BENCH_CACHE_BACKENDS", "sqlite,postgresql") == "sqlite":
+                return 0
+            with scratch_postgres_database("sim2l_bench_cache") as url:
+                if url is not None:
+                    measure("postgresql", url, env, token, bare_url, script)
+        return 0
 
 
 if __name__ == "__main__":

@@ -77,49 +77,49 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket-dir", help="also measure PostgreSQL over this Unix socket")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="sim2l-cpu-")
-    env = {
-        "SIM2L_HOME": home,
-        "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
-        "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
-    }
-    os.environ.update(env)
-    token = SessionManager().create_session("bench", "user").session_id
-    headers = {"X-Session-ID": token}
-    script = os.path.join(home, "post.lua")
-    Path(script).write_text(bench_cache.POST_SCRIPT)
-    env["BENCH_TOKEN"] = os.environ["BENCH_TOKEN"] = token  # read by wrk's POST script
+    with tempfile.TemporaryDirectory(prefix="sim2l-cpu-") as home:
+        env = {
+            "SIM2L_HOME": home,
+            "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
+            "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
+        }
+        os.environ.update(env)
+        token = SessionManager().create_session("bench", "user").session_id
+        headers = {"X-Session-ID": token}
+        script = os.path.join(home, "post.lua")
+        Path(script).write_text(bench_cache.POST_SCRIPT)
+        env["BENCH_TOKEN"] = os.environ["BENCH_TOKEN"] = token  # read by wrk's POST script
 
-    sqlite_url = f"sqlite:///{home}/cache.db"
-    bench_cache.fill(sqlite_url)
-    get_path = "/cache/" + bench_cache.KEY
-    measure("bare Flask", bench_cache.CEILING, env, "/bare")
-    sqlite_env = {**env, "SIM2L_CACHE_DATABASE_URL": sqlite_url}
-    measure("cache GET, SQLite", bench_cache.APP, sqlite_env, get_path, headers)
-    measure("cache POST, SQLite", bench_cache.APP, sqlite_env, "/cache", script=script)
+        sqlite_url = f"sqlite:///{home}/cache.db"
+        bench_cache.fill(sqlite_url)
+        get_path = "/cache/" + bench_cache.KEY
+        measure("bare Flask", bench_cache.CEILING, env, "/bare")
+        sqlite_env = {**env, "SIM2L_CACHE_DATABASE_URL": sqlite_url}
+        measure("cache GET, SQLite", bench_cache.APP, sqlite_env, get_path, headers)
+        measure("cache POST, SQLite", bench_cache.APP, sqlite_env, "/cache", script=script)
 
-    with scratch_postgres_database("sim2l_cpu") as tcp_url:
-        if tcp_url is None:
-            return 0
-        bench_cache.fill(tcp_url)
-        measure(
-            "cache GET, PostgreSQL (TCP)",
-            bench_cache.APP,
-            {**env, "SIM2L_CACHE_DATABASE_URL": tcp_url},
-            get_path,
-            headers,
-        )
-        if args.socket_dir:
-            parts = urllib.parse.urlsplit(tcp_url)
-            socket_url = f"postgresql://{parts.username or 'postgres'}@{parts.path}"
+        with scratch_postgres_database("sim2l_cpu") as tcp_url:
+            if tcp_url is None:
+                return 0
+            bench_cache.fill(tcp_url)
             measure(
-                "cache GET, PostgreSQL (socket)",
+                "cache GET, PostgreSQL (TCP)",
                 bench_cache.APP,
-                {**env, "SIM2L_CACHE_DATABASE_URL": f"{socket_url}?host={args.socket_dir}"},
+                {**env, "SIM2L_CACHE_DATABASE_URL": tcp_url},
                 get_path,
                 headers,
             )
-    return 0
+            if args.socket_dir:
+                parts = urllib.parse.urlsplit(tcp_url)
+                socket_url = f"postgresql://{parts.username or 'postgres'}@{parts.path}"
+                measure(
+                    "cache GET, PostgreSQL (socket)",
+                    bench_cache.APP,
+                    {**env, "SIM2L_CACHE_DATABASE_URL": f"{socket_url}?host={args.socket_dir}"},
+                    get_path,
+                    headers,
+                )
+        return 0
 
 
 if __name__ == "__main__":

@@ -710,23 +710,24 @@ def bench_backends(backends: dict[str, str], home: Path, token: str, bare_rps) -
 
 
 def main() -> None:
-    home = Path(tempfile.mkdtemp(prefix="sim2l-results-bench-"))
-    os.environ["SIM2L_HOME"] = str(home)
-    os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
-    token = SessionManager().create_session("bench", "user", ttl_hours=2).session_id
+    with tempfile.TemporaryDirectory(prefix="sim2l-results-bench-") as name:
+        home = Path(name)
+        os.environ["SIM2L_HOME"] = str(home)
+        os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
+        token = SessionManager().create_session("bench", "user", ttl_hours=2).session_id
 
-    bare_rps = None
-    if not ONLY:
-        bench_introspection(home / "introspection")
-    if not ONLY and wrk_available():
-        with GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()") as bare:
-            bare_rps = run_wrk(bare.url + "/bare", duration=5)["requests_per_second"]
+        bare_rps = None
+        if not ONLY:
+            bench_introspection(home / "introspection")
+        if not ONLY and wrk_available():
+            with GunicornServer("sim2l_service_kit.testing.benchmarking:bare_flask_app()") as bare:
+                bare_rps = run_wrk(bare.url + "/bare", duration=5)["requests_per_second"]
 
-    with scratch_postgres_database("sim2l_bench_results") as url:
-        backends = {"sqlite": f"sqlite:///{home / 'results.db'}"}
-        if url is not None:
-            backends["postgresql"] = url
-        bench_backends(backends, home, token, bare_rps)
+        with scratch_postgres_database("sim2l_bench_results") as url:
+            backends = {"sqlite": f"sqlite:///{home / 'results.db'}"}
+            if url is not None:
+                backends["postgresql"] = url
+            bench_backends(backends, home, token, bare_rps)
 
 
 if __name__ == "__main__":

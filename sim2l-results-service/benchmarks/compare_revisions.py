@@ -95,17 +95,18 @@ def compare(url: str, backend: str, old_pythonpath: str, home: Path, token: str)
 def main() -> None:
     old_pythonpath = sys.argv[1]
     backend = sys.argv[2] if len(sys.argv) > 2 else "postgresql"
-    home = Path(tempfile.mkdtemp(prefix="sim2l-results-compare-"))
-    os.environ["SIM2L_HOME"] = str(home)
-    os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
-    token = SessionManager().create_session("bench", "user", ttl_hours=2).session_id
-    if backend == "sqlite":
-        compare(f"sqlite:///{home / 'results.db'}", backend, old_pythonpath, home, token)
-        return
-    with scratch_postgres_database("sim2l_compare_results") as url:
-        if url is None:
-            sys.exit("no PostgreSQL server (SIM2L_TEST_DATABASE_URL)")
-        compare(url, backend, old_pythonpath, home, token)
+    with tempfile.TemporaryDirectory(prefix="sim2l-results-compare-") as name:
+        home = Path(name)
+        os.environ["SIM2L_HOME"] = str(home)
+        os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
+        token = SessionManager().create_session("bench", "user", ttl_hours=2).session_id
+        if backend == "sqlite":
+            compare(f"sqlite:///{home / 'results.db'}", backend, old_pythonpath, home, token)
+            return
+        with scratch_postgres_database("sim2l_compare_results") as url:
+            if url is None:
+                sys.exit("no PostgreSQL server (SIM2L_TEST_DATABASE_URL)")
+            compare(url, backend, old_pythonpath, home, token)
 
 
 if __name__ == "__main__":

@@ -33,48 +33,50 @@ def rate(function, seconds=1.0) -> float:
 
 
 def main():
-    home = tempfile.mkdtemp(prefix="sim2l-bench-")
-    os.environ["SIM2L_HOME"] = home
-    os.environ["SIM2L_BCRYPT_ROUNDS"] = "12"
-    keys = ["k" * 48, "old" * 16]
-    codec = TokenCodec(keys)
-    tokens = [
-        codec.encode(new_claims("alice", "user", ["read_cache"], 3600)) for _ in range(200_000)
-    ]
-    iterator = iter(tokens)
-    fresh = rate(lambda: codec.verify(next(iterator)), seconds=1.0)
+    with tempfile.TemporaryDirectory(prefix="sim2l-bench-") as home:
+        os.environ["SIM2L_HOME"] = home
+        os.environ["SIM2L_BCRYPT_ROUNDS"] = "12"
+        keys = ["k" * 48, "old" * 16]
+        codec = TokenCodec(keys)
+        tokens = [
+            codec.encode(new_claims("alice", "user", ["read_cache"], 3600)) for _ in range(200_000)
+        ]
+        iterator = iter(tokens)
+        fresh = rate(lambda: codec.verify(next(iterator)), seconds=1.0)
 
-    manager = SessionManager(store=SessionStore(f"sqlite:///{home}/sessions.db"), secret_keys=keys)
-    token = manager.create_anonymous_session().session_id
-    manager.get_session(token)
-    warm = rate(lambda: manager.get_session(token), seconds=1.0)
+        manager = SessionManager(
+            store=SessionStore(f"sqlite:///{home}/sessions.db"), secret_keys=keys
+        )
+        token = manager.create_anonymous_session().session_id
+        manager.get_session(token)
+        warm = rate(lambda: manager.get_session(token), seconds=1.0)
 
-    for index in range(1000):
-        manager.revoke_user_sessions(f"former-{index}")
-    user_token = manager.create_session("alice", "developer").session_id
-    manager.revoke_user_sessions("alice")  # alice's rights withdrawn, then given back:
-    user_token = manager.create_session("alice", "developer").session_id
-    assert manager.get_session(user_token).is_valid()
-    warm_user = rate(lambda: manager.get_session(user_token), seconds=1.0)
+        for index in range(1000):
+            manager.revoke_user_sessions(f"former-{index}")
+        user_token = manager.create_session("alice", "developer").session_id
+        manager.revoke_user_sessions("alice")  # alice's rights withdrawn, then given back:
+        user_token = manager.create_session("alice", "developer").session_id
+        assert manager.get_session(user_token).is_valid()
+        warm_user = rate(lambda: manager.get_session(user_token), seconds=1.0)
 
-    manager.create_user("alice", "correct horse battery staple")
-    logins = 5
-    started = time.perf_counter()
-    for _ in range(logins):
-        manager.authenticate("alice", "correct horse battery staple")
-    login_seconds = (time.perf_counter() - started) / logins
+        manager.create_user("alice", "correct horse battery staple")
+        logins = 5
+        started = time.perf_counter()
+        for _ in range(logins):
+            manager.authenticate("alice", "correct horse battery staple")
+        login_seconds = (time.perf_counter() - started) / logins
 
-    login_rate = 1 / login_seconds
-    report("sessions: login (bcrypt cost 12)", login_seconds * 1000, "ms/login")
-    report("sessions: token verify, new token", fresh, "verif/s", login_rate, "logins/s")
-    report("sessions: get_session, seen token", warm, "verif/s", login_rate, "logins/s")
-    report(
-        "sessions: get_session, user token, 1,000 cut-offs",
-        warm_user,
-        "verif/s",
-        warm,
-        "get_session, seen token",
-    )
+        login_rate = 1 / login_seconds
+        report("sessions: login (bcrypt cost 12)", login_seconds * 1000, "ms/login")
+        report("sessions: token verify, new token", fresh, "verif/s", login_rate, "logins/s")
+        report("sessions: get_session, seen token", warm, "verif/s", login_rate, "logins/s")
+        report(
+            "sessions: get_session, user token, 1,000 cut-offs",
+            warm_user,
+            "verif/s",
+            warm,
+            "get_session, seen token",
+        )
 
 
 if __name__ == "__main__":

@@ -476,16 +476,17 @@ def bench_backend(label: str, database_urls: dict, home: Path) -> None:
 
 
 def main() -> None:
-    home = Path(tempfile.mkdtemp(prefix="sim2l-web-bench-"))
-    os.environ["SIM2L_HOME"] = str(home)
-    os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
-    SessionManager().create_user("bench", PASSWORD, "developer")
-    sqlite = {name: f"sqlite:///{home / (name + '.db')}" for name in SERVICE_APPS}
-    bench_backend("sqlite", sqlite, home)
-    if os.environ.get("SIM2L_BENCH_WEB_POSTGRES") == "1":
-        with scratch_postgres_database("sim2l_bench_web") as url:
-            if url is not None:
-                bench_backend("postgresql", dict.fromkeys(SERVICE_APPS, url), home)
+    with tempfile.TemporaryDirectory(prefix="sim2l-web-bench-") as name:
+        home = Path(name)
+        os.environ["SIM2L_HOME"] = str(home)
+        os.environ.setdefault("SIM2L_SECRET_KEY", secrets.token_hex(32))
+        SessionManager().create_user("bench", PASSWORD, "developer")
+        sqlite = {name: f"sqlite:///{home / (name + '.db')}" for name in SERVICE_APPS}
+        bench_backend("sqlite", sqlite, home)
+        if os.environ.get("SIM2L_BENCH_WEB_POSTGRES") == "1":
+            with scratch_postgres_database("sim2l_bench_web") as url:
+                if url is not None:
+                    bench_backend("postgresql", dict.fromkeys(SERVICE_APPS, url), home)
 
 
 if __name__ == "__main__":
