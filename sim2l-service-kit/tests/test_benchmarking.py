@@ -1,7 +1,15 @@
-"""The wrk report parser that every benchmark's throughput figures go through."""
+"""The benchmark kit: the wrk report parser every throughput figure goes through, and
+the gunicorn server every benchmark starts."""
+
+import os
+import sys
+import time
 
 import pytest
+from sim2l_service_kit.testing.benchmarking import GunicornServer
 from sim2l_service_kit.testing.benchmarking import parse_wrk_output
+
+TOY = "sim2l_service_kit.testing.toy_service:create_app()"
 
 # A real report whose thread-stats "+/- Stdev" column ends in 99% and 50%:
 # an unanchored search for "99%" used to read "Req/Sec" as the p99 latency.
@@ -42,3 +50,44 @@ def test_a_clean_report_has_no_errors():
     clean = clean.replace("  Non-2xx or 3xx responses: 7\n", "")
     result = parse_wrk_output(clean)
     assert (result["non_2xx"], result["socket_errors"]) == (0, 0)
+
+
+class _ClosedPipe:
+    """A stdout whose reader went away: every write raises, as ``bench | head`` leaves it."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_server_left_on_a_broken_stdout_is_stopped(tmp_path, monkeypatch):
+    env = {
+        "SIM2L_HOME": str(tmp_path),
+        "SIM2L_SECRET_KEY": "test-secret-" + "k" * 32,
+        "SIM2L_TOY_AUTO_MIGRATE": "true",
+    }
+    server = GunicornServer(TOY, env=env, workers=1)
+    try:
+        with pytest.raises(BrokenPipeError), server:
+            master = server.process.pid
+            monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+            print("a figure")  # the benchmark's own report line fails first
+        monkeypatch.undo()
+        assert server.process.poll() is not None, "gunicorn still runs after the block"
+        assert _group_ends(master), "a worker of its process group still runs"
+    finally:
+        server.stop()  # (a no-op when the block stopped it, as it must)
+
+
+def _group_ends(group: int, seconds: float = 10.0) -> bool:
+    """True once no process of ``group`` is left (a worker may take a moment to exit)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

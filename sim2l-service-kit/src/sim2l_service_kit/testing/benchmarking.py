@@ -190,10 +190,16 @@ class GunicornServer:
         return self.start()
 
     def __exit__(self, exc_type, *exc_info):
-        if exc_type is not None:
-            # A failing test shows what the server said (pytest prints captured output).
-            print(f"--- gunicorn {self.app} output ---\n{self.output()}")
-        self.stop()
+        try:
+            if exc_type is not None:
+                # A failing test shows what the server said (pytest prints
+                # captured output). When the failure is stdout itself (a
+                # benchmark piped into ``head``), saying so fails too, and
+                # must not leave the server running.
+                with contextlib.suppress(OSError):
+                    print(f"--- gunicorn {self.app} output ---\n{self.output()}")
+        finally:
+            self.stop()
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
