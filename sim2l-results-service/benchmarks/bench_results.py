@@ -487,7 +487,7 @@ def bench_search(servers: dict[str, str], token: str, bare_rps: float | None) ->
                 )
 
     if bare_rps and wrk_available():
-        script = Path(tempfile.mkdtemp()) / "search.lua"
+        script = Path(os.environ["SIM2L_HOME"]) / "search.lua"  # removed with the home
         body = orjson.dumps(_search_body(random.Random(11))).decode().replace('"', '\\"')
         script.write_text(
             f'wrk.method = "POST"\nwrk.body = "{body}"\n'
