@@ -197,6 +197,29 @@ def test_sign_in_search_filter_sort_page_and_open_a_run(browser_page, stack):
     assert download.suggested_filename == "profile.csv"
 
 
+# How many lines each id and time cell of the runs table takes (the distinct tops
+# of its contents' boxes).
+CELL_LINES = """cells => cells.map(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set(Array.from(range.getClientRects(), box => Math.round(box.top))).size;
+})"""
+
+
+def test_run_ids_and_times_stay_on_one_line_in_a_narrow_window(browser_page):
+    from playwright.sync_api import expect
+
+    pages = browser_page
+    page = pages.page
+    page.set_viewport_size({"width": 800, "height": 900})
+    pages.sign_in("ada")
+    pages.go("/simulations/thermal_sim/runs?version=1.0.0")
+    expect(page.locator("#runs tbody tr")).to_have_count(8)
+    lines = page.eval_on_selector_all("#runs tbody td.id, #runs tbody td.when", CELL_LINES)
+    pages.shot("runs-narrow-window")
+    assert len(lines) == 16 and set(lines) == {1}, lines
+
+
 def _columns(page) -> list[dict]:
     headers = page.locator("#runs thead th").all_inner_texts()
     return [{"key": text.replace(" ▲", "").replace(" ▼", "").strip()} for text in headers]

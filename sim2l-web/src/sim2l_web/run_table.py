@@ -26,9 +26,9 @@ def table_body(rows: list[dict], visible: list[dict]) -> Markup:
         link = escape(url_for("run.run", execution_id=row.get("execution_id") or "-"))
         parts.append(
             f'<tr><td><input type="checkbox" name="ids" value="{run_id}" '
-            f'aria-label="compare {run_id}"></td><td><a href="{link}">{run_id}</a></td>'
+            f'aria-label="compare {run_id}"></td><td class="id"><a href="{link}">{run_id}</a></td>'
             f'<td class="status-{status}">{status}</td>'
-            f"<td>{escape(when(row.get('created_at')))}</td>"
+            f'<td class="when">{escape(when(row.get("created_at")))}</td>'
         )
         for key in keys:
             value = value_of(row, key)
