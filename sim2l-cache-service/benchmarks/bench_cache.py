@@ -206,17 +206,23 @@ def deep_pages(backend: str, url: str, env: dict, token: str) -> None:
     )
 
 
+def bench_environment(home: str) -> tuple[dict, str]:
+    """``(env, token)``: the servers' environment in ``home`` (also set in this process),
+    and a user session whose token wrk's POST script reads as ``BENCH_TOKEN``."""
+    env = {
+        "SIM2L_HOME": home,
+        "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
+        "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
+    }
+    os.environ.update(env)
+    token = SessionManager().create_session("bench", "user").session_id
+    env["BENCH_TOKEN"] = os.environ["BENCH_TOKEN"] = token
+    return env, token
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sim2l-bench-cache-") as home:
-        env = {
-            "SIM2L_HOME": home,
-            "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
-            "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
-        }
-        os.environ.update(env)
-        token = SessionManager().create_session("bench", "user").session_id
-        env["BENCH_TOKEN"] = token
-        os.environ["BENCH_TOKEN"] = token
+        env, token = bench_environment(home)
         deep_pages("sqlite", f"sqlite:///{home}/listing.db", env, token)
         with scratch_postgres_database("sim2l_bench_cache_pages") as url:
             if url is not None:

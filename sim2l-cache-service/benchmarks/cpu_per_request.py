@@ -12,7 +12,6 @@ Unix socket). Linux only; needs wrk and a PostgreSQL server.
 
 import argparse
 import os
-import secrets
 import sys
 import tempfile
 import urllib.parse
@@ -24,7 +23,6 @@ import bench_cache  # noqa: E402
 from sim2l_service_kit.testing.benchmarking import GunicornServer  # noqa: E402
 from sim2l_service_kit.testing.benchmarking import run_wrk  # noqa: E402
 from sim2l_service_kit.testing.benchmarking import scratch_postgres_database  # noqa: E402
-from sim2l_sessions.manager import SessionManager  # noqa: E402
 
 SECONDS = 5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -78,17 +76,10 @@ def main() -> int:
     parser.add_argument("--socket-dir", help="also measure PostgreSQL over this Unix socket")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sim2l-cpu-") as home:
-        env = {
-            "SIM2L_HOME": home,
-            "SIM2L_SECRET_KEY": "bench-secret-" + secrets.token_hex(16),
-            "SIM2L_CACHE_ANONYMOUS_SESSIONS": "true",
-        }
-        os.environ.update(env)
-        token = SessionManager().create_session("bench", "user").session_id
+        env, token = bench_cache.bench_environment(home)
         headers = {"X-Session-ID": token}
         script = os.path.join(home, "post.lua")
         Path(script).write_text(bench_cache.POST_SCRIPT)
-        env["BENCH_TOKEN"] = os.environ["BENCH_TOKEN"] = token  # read by wrk's POST script
 
         sqlite_url = f"sqlite:///{home}/cache.db"
         bench_cache.fill(sqlite_url)
