@@ -182,12 +182,18 @@ def per_point_overhead() -> None:
         per_point = timed_sweep(TRIVIAL, points, **options) / len(points) * 1000
         report(f"{name}, per point", per_point, "ms", loop_ms, "run loop")
 
+    import dask
     import distributed
 
     started = time.perf_counter()
     with (
+        # the scheduler's and workers' scratch space: removed with HOME, not left in /tmp
+        dask.config.set({"temporary-directory": str(HOME / "dask")}),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dask
 import distributed
 import pytest
 import sim2l
@@ -43,13 +44,16 @@ PROCESS_TIMEOUT = 120  # seconds any subprocess of these tests may take
 
 
 @pytest.fixture(scope="module")
-def dask_client():
+def dask_client(tmp_path_factory):
     """A real Dask cluster: a scheduler and two worker processes on 127.0.0.1, one thread each.
 
     The dashboard gets a free port: Dask's default 8787 may be taken by another
-    cluster on this machine, and Dask's warning about it is an error here.
+    cluster on this machine, and Dask's warning about it is an error here. The
+    scheduler's and workers' scratch space is the test's own folder, not
+    ``dask-scratch-space`` left in /tmp.
     """
     with (
+        dask.config.set({"temporary-directory": str(tmp_path_factory.mktemp("dask"))}),
         distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
