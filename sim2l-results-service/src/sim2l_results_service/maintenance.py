@@ -9,8 +9,8 @@ two filters turned quadratic (a statistics request ran for minutes), and every
 "index-only" scan of one parameter read the whole value table.
 
 So after each registration the service reads PostgreSQL's own change
-counters of the value table (``pg_stat_user_tables``: rows changed since the
-last ANALYZE, inserted since the last VACUUM; the registering connection
+counters of the value table (what ``pg_stat_user_tables`` shows: rows changed
+since the last ANALYZE, inserted since the last VACUUM; the registering connection
 flushes its counters first, ``pg_stat_force_next_flush``, so none lag). When
 either passes PostgreSQL's own autovacuum threshold (``ANALYZE_BASE`` +
 ``ANALYZE_FRACTION`` of the table's rows), it runs ``VACUUM (ANALYZE)`` on the
@@ -43,9 +43,12 @@ logger = logging.getLogger(__name__)
 def statistics_are_stale() -> bool:
     """Whether the value table changed by more than the threshold since ANALYZE or VACUUM."""
     execute("SELECT pg_stat_force_next_flush()")  # this connection's counts, flushed when idle
+    # The view pg_stat_user_tables's own functions, for one table: the view
+    # computes every column of every table first (1 ms against 0.13 here).
     changed, inserted, rows = execute(
-        "SELECT n_mod_since_analyze, n_ins_since_vacuum, n_live_tup FROM pg_stat_user_tables "
-        "WHERE relid = 'results_parameter_value'::regclass"
+        "SELECT pg_stat_get_mod_since_analyze(t.oid), pg_stat_get_ins_since_vacuum(t.oid), "
+        "pg_stat_get_live_tuples(t.oid) FROM (SELECT 'results_parameter_value'::regclass::oid "
+        "AS oid) t"
     ).fetchone()
     threshold = ANALYZE_BASE + ANALYZE_FRACTION * rows
     return changed > threshold or inserted > threshold
