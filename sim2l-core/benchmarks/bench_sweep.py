@@ -32,11 +32,15 @@ from pathlib import Path
 # Read before the environment is cleaned below (it names SIM2L_ variables).
 REPEATS = int(os.environ.get("SIM2L_BENCH_SWEEP_REPEATS") or 3)
 
-# A private home before anything sim2l reads the environment.
-HOME = Path(tempfile.mkdtemp(prefix="sim2l-bench-sweep-"))
+# A private home before anything sim2l reads the environment. The sweep's worker
+# processes import this module too (to find burn()): they share the home main()
+# made and removes, rather than each leaving an empty one in /tmp.
+_SHARED_HOME = "SIM2L_BENCH_SWEEP_HOME"
+HOME = Path(os.environ.get(_SHARED_HOME) or tempfile.mkdtemp(prefix="sim2l-bench-sweep-"))
 for _name in [name for name in os.environ if name.startswith("SIM2L_")]:
     del os.environ[_name]
 os.environ["SIM2L_HOME"] = str(HOME)
+os.environ[_SHARED_HOME] = str(HOME)
 
 import sim2l  # noqa: E402
 from sim2l.runner import Input  # noqa: E402

@@ -131,11 +131,13 @@ def main() -> int:
     if not wrk_available():
         print("wrk is not installed (apt-get install wrk); skipping the mixed load benchmark")
         return 0
-    home = Path(tempfile.mkdtemp(prefix="sim2l-load-"))
-    with scratch_postgres_database("sim2l_bench_load") as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="sim2l-load-") as home,  # removed on the way out
+        scratch_postgres_database("sim2l_bench_load") as url,
+    ):
         if url is None:
             return 0
-        return load(home, url)
+        return load(Path(home), url)
 
 
 def load(home: Path, url: str) -> int:
