@@ -362,6 +362,40 @@ def test_chunk_by_chunk_reads_match_one_whole_read(client, tmp_path, monkeypatch
     ]
 
 
+# doubles whose shortest text needs all 17 digits, whole numbers held as floats, the extremes
+FINE_FLOATS = [0.1 + 0.2, 1 / 3, 300.0, -0.0, -2.0, 1e15, 123456789012345.5, 2.5e-300, 5e-324]
+FINE_FLOATS += [1.7976931348623157e308]
+
+
+def test_floats_read_chunk_by_chunk_are_the_run_files_doubles(
+    client, tmp_path, monkeypatch, database_url
+):
+    """Float columns after the first chunk (on PostgreSQL written as JSON by the server) are
+    the very doubles the run files hold, whole numbers still floats, even where the server's
+    default writes floats with 15 digits (``extra_float_digits`` 0)."""
+    paths = [
+        make_run(tmp_path, f"fine-{n}", {"x": value}, {"y": -value})
+        for n, value in enumerate(FINE_FLOATS)
+    ]
+    assert client.bulk_register(paths, progress=False)["failed"] == []
+    if database_url.startswith("postgresql"):
+        real = columnar._rows_in_one_snapshot
+
+        def on_a_short_float_server(*args):
+            columnar.execute("SET extra_float_digits = 0")  # the connection's default from here
+            yield from real(*args)
+
+        monkeypatch.setattr(columnar, "_rows_in_one_snapshot", on_a_short_float_server)
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 2)
+    answer = client.columns("thermal_sim")
+    columns = answer["columns"]
+    assert answer["count"] == len(FINE_FLOATS)
+    for row, execution_id in enumerate(columns["execution_id"]):
+        expected = file_values(tmp_path / f"{execution_id}.db")
+        for name in ("inputs.x", "outputs.y"):
+            assert same(expected[name], columns[name][row]), (execution_id, name)
+
+
 @pytest.mark.parametrize("span", [1, 10**9])
 def test_a_filtered_answer_reads_by_key_or_by_range_alike(client, tmp_path, monkeypatch, span):
     """A filter's runs, read by key (sparse: ``SPARSE_SPAN`` 1) or by range scans (never
