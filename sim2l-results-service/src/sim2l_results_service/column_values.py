@@ -34,6 +34,8 @@ from sim2l_results_service.parameter_key import key_condition
 from sim2l_results_service.parameter_key import key_of
 from sim2l_results_service.parameter_key import text_of
 
+# the stored columns a value is decoded from (``_DECODERS``, with json_value when needed)
+_STORED = ("value_type", "num_value", "str_value")
 # value_type -> the stored column holding it whole, for the kinds read narrowly
 _NARROW_COLUMN = {"float": "num_value", "int": "num_value", "bool": "num_value", "str": "str_value"}
 
@@ -93,12 +95,24 @@ _JSON_OF_KIND = {
     "bool": "CASE WHEN num_value <> 0 THEN 'true' ELSE 'false' END",
     "str": "to_json(str_value)::text",
 }
+
+
+def _narrow_rows(kind: str) -> str:
+    """SQL from FROM on: one parameter's rows of a run range holding it as ``kind``, in run order.
+
+    Bind ``param_class, name, first id, last id, kind``. A float's NULL is a
+    value (a NaN or an infinity); the other kinds hold theirs whole.
+    """
+    held = "" if kind == "float" else f" AND {_NARROW_COLUMN[kind]} IS NOT NULL"
+    return (
+        "FROM results_parameter_value WHERE param_class = ? AND name = ? "
+        f"AND result_id BETWEEN ? AND ? AND value_type = ?{held} ORDER BY result_id"
+    )
+
+
 _AS_JSON = {
-    kind: "WITH a AS MATERIALIZED (SELECT ARRAY("  # noqa: S608 (fixed SQL; values are bound parameters)
-    f"SELECT {expression} FROM results_parameter_value WHERE param_class = ? AND name = ? "
-    "AND result_id BETWEEN ? AND ? AND value_type = ?"
-    + ("" if kind == "float" else f" AND {_NARROW_COLUMN[kind]} IS NOT NULL")
-    + " ORDER BY result_id) AS v) SELECT cardinality(v), array_to_string(v, ',') FROM a"
+    kind: f"WITH a AS MATERIALIZED (SELECT ARRAY(SELECT {expression} {_narrow_rows(kind)}) "  # noqa: S608 (fixed SQL; values are bound parameters)
+    "AS v) SELECT cardinality(v), array_to_string(v, ',') FROM a"
     for kind, expression in _JSON_OF_KIND.items()
 }
 # A chunk whose ids span more than SPARSE_SPAN times their number is read by
@@ -166,15 +180,15 @@ def read_sparse(readers: list["ColumnReader"], ids: list[int]) -> list[list]:
     if uses_question_marks() or not readers:
         return [reader.read(ids) for reader in readers]
     keys = [(reader.param_class, reader.name) for reader in readers]
-    found = _probed(ids, keys, "value_type, num_value, str_value")
+    found = _probed(ids, keys, _STORED)
     return [reader.read(ids, found[key]) for reader, key in zip(readers, keys, strict=True)]
 
 
-def _probed(ids: list[int], keys: list[tuple[str, str]], columns: str) -> dict:
+def _probed(ids: list[int], keys: list[tuple[str, str]], columns: tuple[str, ...]) -> dict:
     """PostgreSQL: ``{(param_class, name): [(result_id, *columns)]}`` of the runs ``ids``."""
     found: dict[tuple[str, str], list] = {key: [] for key in keys}
-    aggregates = ", ".join(f"array_agg(v.{column.strip()})" for column in columns.split(","))
-    sql = _PROBES.format(columns=columns, aggregates=f"array_agg(v.result_id), {aggregates}")
+    aggregates = ", ".join(f"array_agg(v.{column})" for column in ("result_id", *columns))
+    sql = _PROBES.format(columns=", ".join(columns), aggregates=aggregates)
     classes, names = [key[0] for key in keys], [key[1] for key in keys]
     size = max(1, PROBED_ROWS // len(keys))  # runs per statement
     for start in range(0, len(ids), size):
@@ -203,7 +217,7 @@ class ColumnReader:
         if is_sparse(ids):
             # a few runs among many (a selective filter): a key probe per run
             # costs less than scanning, and holding, every run of the range
-            return self._decode(ids, self._by_key(ids, "value_type, num_value, str_value"))
+            return self._decode(ids, self._by_key(ids, _STORED))
         if self.kind is not None:
             values = self._read_narrow(ids)
             if values is not None:
@@ -223,12 +237,7 @@ class ColumnReader:
         if consecutive and kind in _AS_JSON and not uses_question_marks():
             return self._as_json(ids)
         rows = execute(
-            f"SELECT {column if consecutive else 'result_id, ' + column} "  # noqa: S608 (fixed SQL; values are bound parameters)
-            "FROM results_parameter_value WHERE param_class = ? AND name = ? "
-            "AND result_id BETWEEN ? AND ? AND value_type = ? "
-            # float: NULL is a NaN or an infinity, a value; the others hold theirs whole
-            + ("" if kind == "float" else f"AND {column} IS NOT NULL ")
-            + "ORDER BY result_id",
+            f"SELECT {column if consecutive else 'result_id, ' + column} {_narrow_rows(kind)}",  # noqa: S608 (fixed SQL; values are bound parameters)
             (self.param_class, self.name, ids[0], ids[-1], kind),
         ).fetchall()
         if consecutive:
@@ -262,7 +271,7 @@ class ColumnReader:
             for row in rows
             if row[1] in _JSON_KINDS and row[3] is None  # kept as JSON only
         ]
-        json_texts = dict(self._by_key(need_json, "json_value")) if need_json else {}
+        json_texts = dict(self._by_key(need_json, ("json_value",))) if need_json else {}
         decoders = _DECODERS
         found = {
             result_id: decoders[kind](number, text, json_texts.get(result_id))
@@ -279,7 +288,7 @@ class ColumnReader:
         self.kind = kinds.pop() if uniform and kinds <= _NARROW_COLUMN.keys() else None
         return values
 
-    def _by_key(self, result_ids: list[int], columns: str) -> list:
+    def _by_key(self, result_ids: list[int], columns: tuple[str, ...]) -> list:
         """``(result_id, *columns)`` of the runs ``result_ids`` that hold the parameter, by key."""
         key = (self.param_class, self.name)
         if not uses_question_marks():
@@ -289,7 +298,7 @@ class ColumnReader:
             batch = result_ids[start : start + KEY_BATCH]
             marks = ", ".join("?" * len(batch))
             rows += execute(
-                f"SELECT result_id, {columns} FROM results_parameter_value "  # noqa: S608 (fixed SQL; values are bound parameters)
+                f"SELECT result_id, {', '.join(columns)} FROM results_parameter_value "  # noqa: S608 (fixed SQL; values are bound parameters)
                 f"WHERE param_class = ? AND name = ? AND result_id IN ({marks})",
                 (*key, *batch),
             ).fetchall()
